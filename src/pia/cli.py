@@ -1,0 +1,70 @@
+"""The `pia` command: the only place that prints or exits."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+from typing import Sequence
+
+from pia.errors import PiaError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse would print English usage and exit 2
+        raise PiaError(f"コマンドの指定が正しくありません（{message}）。`pia {self.prog.split()[-1] if ' ' in self.prog else ''} --help` で使い方を確認してください。")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="pia", description="特定個人情報保護評価書（全項目評価書）を YAML から検査・出力します。")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    c = sub.add_parser("check", help="評価書を検査する")
+    c.add_argument("paths", nargs="+", type=Path, help="評価書フォルダ（又はそれを含むフォルダ）")
+    c.add_argument("--format", choices=["text", "json", "github", "gitlab"], default=None,
+                   help="出力形式（既定: text。GitHub Actions の中では github）")
+    c.add_argument("--output", type=Path, help="結果を書き出すファイル（gitlab 形式など）")
+    c.add_argument("--strict", action="store_true", help="警告もエラーとして扱う")
+    c.add_argument("--jobs", type=int, default=0, help="並列数（既定: CPU 数）")
+
+    r = sub.add_parser("rules", help="検査規則の一覧を表示する")
+    r.add_argument("--markdown", action="store_true", help="docs/rules.md の形式で出力する")
+
+    n = sub.add_parser("new", help="記載例（全項目の雛形）から評価書フォルダを作る")
+    n.add_argument("name", help="作成するフォルダ名（assessments/ の下に作ります）")
+    n.add_argument("--dir", type=Path, default=Path("assessments"), help="作成先（既定: assessments）")
+
+    d = sub.add_parser("render", help="評価書を HTML・PDF・Excel に出力する")
+    d.add_argument("path", type=Path, help="評価書フォルダ")
+    d.add_argument("--format", default="html,pdf", help="出力形式をカンマ区切りで（html, pdf, xlsx。既定: html,pdf）")
+    d.add_argument("--out", type=Path, default=Path("out"), help="出力フォルダ（既定: out）")
+    d.add_argument("--force", action="store_true", help="pia が作ったのではないファイルも上書きする")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+        from pia import commands
+
+        return int(getattr(commands, args.command)(args))
+    except PiaError as e:
+        print(f"pia: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("pia: 中断しました。", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_OK
+    except SystemExit as e:  # --help
+        return int(e.code or 0)
+    except Exception:  # our bug: one line for the user, the traceback in a log
+        fd, log = tempfile.mkstemp(prefix="pia-error-", suffix=".log")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(traceback.format_exc())
+        print(f"pia: 内部エラーが発生しました。詳細は {log} にあります。お手数ですが開発者に知らせてください。", file=sys.stderr)
+        return EXIT_BUG

@@ -1,0 +1,59 @@
+"""Japanese era and ISO dates: parsing and the day counts the procedure rules use."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+ERAS = {"令和": 2018, "平成": 1988, "昭和": 1925, "R": 2018, "H": 1988, "S": 1925}
+_ERA = re.compile(r"(令和|平成|昭和|[RHS])\s*(元|\d{1,2})\s*[年.]\s*(\d{1,2})\s*[月.]\s*(\d{1,2})\s*日?")
+_ISO = re.compile(r"(\d{4})\s*[-/年]\s*(\d{1,2})\s*[-/月]\s*(\d{1,2})\s*日?")
+
+
+def _norm(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def find_dates(text: str) -> list[dt.date]:
+    """Every date written in text, in order (era or ISO); invalid calendar dates are skipped."""
+    t = _norm(text)
+    found: list[tuple[int, dt.date]] = []
+    for m in _ERA.finditer(t):
+        year = ERAS[m.group(1)] + (1 if m.group(2) == "元" else int(m.group(2)))
+        try:
+            found.append((m.start(), dt.date(year, int(m.group(3)), int(m.group(4)))))
+        except ValueError:
+            pass
+    for m in _ISO.finditer(t):
+        try:
+            found.append((m.start(), dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))))
+        except ValueError:
+            pass
+    return [d for _, d in sorted(found, key=lambda x: x[0])]
+
+
+def parse(text: object) -> dt.date | None:
+    """A value that must be exactly one date."""
+    if not isinstance(text, str):
+        return None
+    t = _norm(text).strip()
+    m = _ERA.fullmatch(t) or _ISO.fullmatch(t)
+    if not m:
+        return None
+    ds = find_dates(t)
+    return ds[0] if ds else None
+
+
+def to_era(d: dt.date) -> str:
+    """令和6年1月4日 (元年 for the first year), as the form writes dates."""
+    for name, start, base in (("令和", dt.date(2019, 5, 1), 2018), ("平成", dt.date(1989, 1, 8), 1988),
+                              ("昭和", dt.date(1926, 12, 25), 1925)):
+        if d >= start:
+            y = d.year - base
+            return f"{name}{'元' if y == 1 else y}年{d.month}月{d.day}日"
+    return d.isoformat()
+
+
+def stated_days(text: str) -> int | None:
+    m = re.search(r"[(（]\s*(\d+)\s*日間\s*[)）]", _norm(text))
+    return int(m.group(1)) if m else None

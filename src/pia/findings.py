@@ -1,0 +1,27 @@
+"""Findings: what `pia check` reports. Values, never exceptions."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+ERROR = "エラー"
+WARNING = "警告"
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    file: str
+    line: int
+    column: int
+    rule_id: str
+    severity: str
+    item_path: str
+    message: str
+    hint: str = ""
+    suppressed: str | None = field(default=None, compare=False)  # the reason given beside the value
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR and self.suppressed is None

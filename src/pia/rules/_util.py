@@ -1,0 +1,66 @@
+"""Small readers shared by the rules: values as the YAML holds them, read without trusting their shape."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+DASHES = {"—", "-", "－", "―", "ー", "‐", "–", "−"}
+
+
+def get(d: Any, *keys: Any) -> Any:
+    for k in keys:
+        if isinstance(k, int):
+            d = d[k] if isinstance(d, list) and -len(d) <= k < len(d) else None
+        else:
+            d = d.get(k) if isinstance(d, dict) else None
+    return d
+
+
+def empty(v: Any) -> bool:
+    if v is None:
+        return True
+    if isinstance(v, str):
+        return not v.strip()
+    if isinstance(v, (list, dict)):
+        return not v
+    return False
+
+
+def is_dash(v: Any) -> bool:
+    return isinstance(v, str) and v.strip() in DASHES
+
+
+def blank(v: Any) -> bool:
+    """Nothing stated: empty or 「—」."""
+    return empty(v) or is_dash(v)
+
+
+def selected(v: Any) -> Any:
+    """The chosen option of a selection item, written plain or as {選択: …}."""
+    return v.get("選択") if isinstance(v, dict) else v
+
+
+def ticked(v: Any) -> dict[str, Any]:
+    """Ticked boxes of a multiple-choice item -> their parenthesised text or count (None if none)."""
+    out: dict[str, Any] = {}
+    for entry in v if isinstance(v, list) else []:
+        if isinstance(entry, str):
+            out[entry] = None
+        elif isinstance(entry, dict) and len(entry) == 1:
+            (k, val), = entry.items()
+            out[str(k)] = val
+    return out
+
+
+def items(v: Any) -> list[Any]:
+    return v if isinstance(v, list) else []
+
+
+def nfkc(s: str) -> str:
+    return unicodedata.normalize("NFKC", s)
+
+
+def first_int(s: str) -> int | None:
+    m = re.search(r"\d[\d,]*", nfkc(s))
+    return int(m.group().replace(",", "")) if m else None

@@ -1,0 +1,103 @@
+"""Schema validation of every document of an assessment, each error turned into a located Japanese finding."""
+from __future__ import annotations
+
+import difflib
+from typing import Any, Iterator
+
+from jsonschema.exceptions import ValidationError
+
+from pia import schema as sch
+from pia.assessment import Assessment
+from pia.findings import ERROR, Finding
+from pia.loader import Document
+
+_TYPES = {"string": "文字", "integer": "整数", "array": "一覧（「- 」で始まる行の並び）",
+          "object": "項目の並び（「項目名: 値」）", "boolean": "true か false", "null": "空欄"}
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "空欄"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int):
+        return "数値"
+    if isinstance(value, str):
+        return "文字"
+    if isinstance(value, list):
+        return "一覧"
+    return "項目の並び"
+
+
+def _option_hint(opts: list[str]) -> str:
+    return "選択肢: " + " ".join(f"{i}) {o}" for i, o in enumerate(opts, 1))
+
+
+def validate(a: Assessment) -> list[Finding]:
+    root = sch.load()
+    out: list[Finding] = []
+    for key, name, doc in a.documents():
+        for err in root.validator(name).iter_errors(doc.data):
+            out.extend(_findings(a, key, name, doc, err, root))
+    return out
+
+
+def _findings(a: Assessment, key: str, name: str, doc: Document, err: ValidationError,
+              root: sch.Schema) -> Iterator[Finding]:
+    path = tuple(err.absolute_path)
+    node = root.node_at(name, path) or {}
+    title = sch.title(node) or (str(path[-1]) if path else "")
+    v = err.validator
+
+    def make(rule: str, at: tuple[int, int], item_path: tuple[Any, ...], msg: str, hint: str) -> Finding:
+        return Finding(doc.file, at[0], at[1], rule, ERROR, a.label(key, item_path), msg, hint)
+
+    if v == "required":
+        missing = err.message.split("'")[1] if "'" in err.message else "?"
+        sub = sch.child(node, missing) if node else None
+        mt = sch.title(sub) if sub else missing
+        yield make("PIA012", doc.locate_key(path), path + (missing,), f"「{mt}」（{missing}）がありません。",
+                   f"「{missing}:」の行を追加してください。該当がなければ「—」、まだ書けないときは値を空欄にしておけます。")
+    elif v == "additionalProperties":
+        allowed = list((err.schema.get("properties") or {}).keys())
+        for extra in sorted(set(err.instance) - set(allowed)):
+            near = difflib.get_close_matches(extra, allowed, n=1, cutoff=0.4)
+            hint = f"「{near[0]}」の誤りではありませんか。" if near else "この階層に書ける項目: " + "、".join(allowed[:12]) + ("…" if len(allowed) > 12 else "")
+            where = f"「{title}」の中に" if path else ""
+            f = make("PIA013", doc.locate_key(path + (extra,)), path, f"{where}「{extra}」という項目は様式にありません。", hint)
+            yield Finding(f.file, f.line, f.column, f.rule_id, f.severity, (f.item_path + " " if f.item_path else "") + extra,
+                          f.message, f.hint)
+    elif v == "enum" or (v == "anyOf" and sch.kind(root.node_at(name, path[:-1]) or {}) == "multi"):
+        owner = node if v == "enum" else (root.node_at(name, path[:-1]) or {})
+        opts = sch.options(owner)
+        shown = err.instance if not isinstance(err.instance, dict) else "、".join(map(str, err.instance))
+        close = sch.closest_option(str(shown), opts) if isinstance(shown, str) else None
+        hint = f"「{close}」と書いてください（表記だけが違います）。" if close else _option_hint(opts)
+        t = sch.title(owner) or title
+        yield make("PIA011", doc.locate(path), path if v == "enum" else path[:-1],
+                   f"「{shown}」は「{t}」の選択肢にありません。", hint)
+    elif v == "type":
+        expected = err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
+        want = "・".join(_TYPES.get(t, t) for t in expected if t != "null")
+        if sch.kind(node) == "choice" and isinstance(err.instance, str) and "properties" in node:
+            detail = "」「".join(k for k, _ in sch.details(node)) or "件数"
+            yield make("PIA010", doc.locate(path), path,
+                       f"「{title}」は選択した値と「{detail}」を分けて書く項目です。",
+                       f"次の形で書いてください:  選択: {err.instance} / {detail}: …")
+        else:
+            yield make("PIA010", doc.locate(path), path,
+                       f"「{title}」には{want}を書いてください（{_type_name(err.instance)}が書かれています）。",
+                       _option_hint(sch.options(node)) if sch.options(node) else "")
+    elif v == "pattern":
+        yield make("PIA014", doc.locate(path), path, f"「{err.instance}」は ID として使えません。",
+                   "ID は半角英数字で始め、半角英数字・ハイフン・下線だけで書いてください。")
+    elif v == "minimum":
+        yield make("PIA014", doc.locate(path), path, f"「{title}」に負の数は書けません。", "0 以上の整数を書いてください。")
+    elif v in ("minProperties", "maxProperties"):
+        owner = root.node_at(name, path[:-1]) or {}
+        yield make("PIA011", doc.locate(path), path[:-1], f"「{sch.title(owner)}」の選択肢の書き方が正しくありません。",
+                   "「- その他: 内容」のように、選択肢一つと括弧内の内容を書いてください。")
+    elif v == "anyOf":
+        yield make("PIA010", doc.locate(path), path, f"「{title}」の書き方が正しくありません。", _option_hint(sch.options(node)))
+    else:
+        yield make("PIA014", doc.locate(path), path, f"「{title}」の値が正しくありません（{v}）。", "")
