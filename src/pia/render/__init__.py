@@ -1,0 +1,29 @@
+"""Rendering: assessment -> HTML (Jinja2) -> PDF (WeasyPrint); -> XLSX (openpyxl)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pia import assessment as asm
+from pia.check import CheckResult, check_assessment
+from pia.output import write_outputs
+
+
+def render_all(folder: Path, formats: list[str], out: Path, force: bool = False) -> tuple[list[Path], CheckResult]:
+    from pia.render.html import render_html
+
+    a = asm.load(folder)
+    result = check_assessment(a)
+    name = folder.resolve().name
+    html = render_html(a)
+    files: dict[str, bytes] = {}
+    if "html" in formats:
+        files[f"{name}.html"] = html.encode("utf-8")
+    if "pdf" in formats:
+        from pia.render.pdf import html_to_pdf
+
+        files[f"{name}.pdf"] = html_to_pdf(html)
+    if "xlsx" in formats:
+        from pia.render.xlsx import render_xlsx
+
+        files[f"{name}.xlsx"] = render_xlsx(a)
+    return write_outputs(out, files, force=force), result

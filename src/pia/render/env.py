@@ -1,0 +1,24 @@
+"""The one Jinja2 environment: autoescape on, undefined names are errors, helpers registered here only."""
+from __future__ import annotations
+
+from functools import cache
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from pia import schema as sch
+from pia.resources import templates_dir
+from pia.rules._util import ticked
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(str(templates_dir())), autoescape=True,
+                      undefined=StrictUndefined, trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True)
+    env.globals.update(
+        options=sch.options,
+        text_options=sch.text_options,
+        count_options=lambda node: [o for o, spec in ((node.get("items") or {}).get("anyOf", [{}, {}])[1:2] or [{}])[0].get("properties", {}).items()
+                                     if "integer" in spec.get("type", [])],
+        ticked=ticked,
+    )
+    return env
