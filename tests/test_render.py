@@ -1,0 +1,181 @@
+"""Render the real example and read the PDF's text back."""
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess
+import unicodedata
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import EXAMPLE, run_pia
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _squash(s: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", s))
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("out")
+    r = run_pia("render", str(EXAMPLE), "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    return {"dir": out, "pdf": out / "setagaya-juki.pdf", "html": out / "setagaya-juki.html"}
+
+
+@pytest.fixture(scope="module")
+def pdf_text(rendered) -> str:
+    return _squash(subprocess.run(["pdftotext", "-raw", str(rendered["pdf"]), "-"], capture_output=True, text=True, check=True).stdout)
+
+
+def _load(rel: str):
+    return yaml.safe_load((EXAMPLE / rel).read_text(encoding="utf-8"))
+
+
+def test_pdf_holds_every_recipient_record_item_system_and_history_row(pdf_text: str):
+    missing = []
+    for f in sorted((EXAMPLE / "files").glob("*.yaml")):
+        data = yaml.safe_load(f.read_text(encoding="utf-8"))
+        t = data["特定個人情報ファイルの概要"]["特定個人情報の提供・移転"]
+        for kind in ("提供先", "移転先"):
+            for i, rec in enumerate(t[kind] or [], 1):
+                if _squash(f"{kind}{i}") not in pdf_text or _squash(rec[kind]) not in pdf_text:
+                    missing.append((f.name, kind, i, rec[kind]))
+        for g in data["特定個人情報ファイル記録項目"]["記録項目"]:
+            for name in g["項目"]:
+                if _squash(f"・{name}") not in pdf_text:
+                    missing.append((f.name, "記録項目", name))
+    for s in _load("systems.yaml")["システム"]:
+        if _squash(s["システムの名称"]) not in pdf_text:
+            missing.append(("system", s["システムの名称"]))
+    for r in _load("assessment.yaml")["変更箇所の記録"]:
+        # a row's cells may be split across pages: look for each cell's first 12 characters
+        for c in (r["項目"], r["変更後の記載"]):
+            if c and _squash(str(c))[:12] not in pdf_text:
+                missing.append(("別添3", r["変更日"], str(c)[:30]))
+    assert not missing, missing[:20]
+
+
+def test_pdf_is_tagged_a4_with_page_numbers_and_outline(rendered, pdf_text):
+    info = subprocess.run(["pdfinfo", str(rendered["pdf"])], capture_output=True, text=True, check=True).stdout
+    assert "Tagged:          yes" in info and "A4" in info
+    assert "Title:           住民基本台帳に関する事務 全項目評価書" in info
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    assert f"1/{pages}" in pdf_text and f"{pages}/{pages}" in pdf_text
+    fonts = subprocess.run(["pdffonts", str(rendered["pdf"])], capture_output=True, text=True, check=True).stdout
+    assert "BIZ-UDPGothic" in fonts and all(" yes yes " in l for l in fonts.splitlines()[2:])
+    import pypdf
+
+    reader = pypdf.PdfReader(str(rendered["pdf"]))
+    assert reader.trailer["/Root"]["/Lang"] == "ja"
+    titles = []
+
+    def walk(items):
+        for it in items:
+            if isinstance(it, list):
+                walk(it)
+            else:
+                titles.append(it.title)
+    walk(reader.outline)
+    for t in ("I 基本情報", "(1)住民基本台帳ファイル", "提供先59", "移転先1", "委託事項1", "システム9", "VI 評価実施手続", "(別添3) 変更箇所"):
+        assert any(_squash(t) == _squash(x) or _squash(t) in _squash(x) for x in titles), (t, titles[:30])
+
+
+def test_selection_and_multiple_choice_layout(pdf_text):
+    assert _squash("[10万人以上100万人未満]<選択肢>1)1万人未満2)1万人以上10万人未満") in pdf_text
+    assert _squash("[○]本人又は本人の代理人") in pdf_text
+    assert _squash("[○]提供を行っている（58）件") in pdf_text
+    assert _squash("提供先59") in pdf_text
+
+
+def test_two_renders_are_byte_identical(rendered, tmp_path):
+    r = run_pia("render", str(EXAMPLE), "--out", str(tmp_path))
+    assert r.returncode == 0
+    for name in ("setagaya-juki.pdf", "setagaya-juki.html"):
+        assert hashlib.sha256((tmp_path / name).read_bytes()).digest() == hashlib.sha256(rendered["dir"].joinpath(name).read_bytes()).digest()
+
+
+def test_html_is_standalone_accessible_and_escapes_user_text(example: Path, tmp_path: Path):
+    f = example / "assessment.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace("評価実施機関名: 東京都世田谷区長",
+                 "評価実施機関名: '<img src=\"file:///etc/passwd\"><script>alert(1)</script>=HYPERLINK(\"x\")'"), encoding="utf-8")
+    r = run_pia("render", str(example), "--out", str(tmp_path), "--format", "html")
+    assert r.returncode == 0, r.stderr
+    html = (tmp_path / "setagaya-juki.html").read_text(encoding="utf-8")
+    assert '<html lang="ja">' in html and "<style>" in html and "<link" not in html
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert '<th scope="row"' in html and '<th scope="col"' in html
+
+
+def test_url_in_user_text_is_never_fetched(tmp_path: Path):
+    from pia.errors import PiaError
+    from pia.render.pdf import refuse_fetch
+
+    with pytest.raises(PiaError):
+        refuse_fetch("file:///etc/passwd")
+
+
+def test_templates_contain_no_official_label_or_option():
+    import json
+
+    words: set[str] = set()
+
+    def walk(n):
+        if isinstance(n, dict):
+            for k in ("title",):
+                if isinstance(n.get(k), str) and len(n[k]) >= 4:
+                    words.add(n[k])
+            for o in n.get("enum", []) or []:
+                if isinstance(o, str) and len(o) >= 4:
+                    words.add(o)
+            for k, v in n.items():
+                if k == "properties":
+                    words.update(x for x in v if len(x) >= 5)
+                walk(v)
+        elif isinstance(n, list):
+            for v in n:
+                walk(v)
+
+    for s in (ROOT / "schemas").glob("*.json"):
+        walk(json.loads(s.read_text(encoding="utf-8")))
+    allowed_keys = {"基本情報", "別添1", "事務の内容", "システム", "その他のリスク対策", "開示請求、問合せ", "評価実施手続",
+                    "特定個人情報ファイル名"}  # YAML keys the document template navigates by, not printed
+    found = []
+    for t in (ROOT / "templates").glob("*.j2"):
+        text = t.read_text(encoding="utf-8")
+        for k in sorted(allowed_keys, key=len, reverse=True):
+            text = text.replace(f'"{k}"', "")
+        for w in words - allowed_keys:
+            if w in text:
+                found.append((t.name, w))
+    assert not found, found
+
+
+def test_refuses_to_write_into_assessments_and_over_foreign_files(tmp_path: Path):
+    r = run_pia("render", str(EXAMPLE), "--out", str(EXAMPLE / "out"), "--format", "html")
+    assert r.returncode == 2 and "書き込みません" in r.stderr and not (EXAMPLE / "out").exists()
+    (tmp_path / "setagaya-juki.html").write_text("mine", encoding="utf-8")
+    r = run_pia("render", str(EXAMPLE), "--out", str(tmp_path), "--format", "html")
+    assert r.returncode == 2 and "--force" in r.stderr
+    assert (tmp_path / "setagaya-juki.html").read_text(encoding="utf-8") == "mine"
+    r = run_pia("render", str(EXAMPLE), "--out", str(tmp_path), "--format", "html", "--force")
+    assert r.returncode == 0
+
+
+def test_read_only_output_folder_is_a_clear_message(tmp_path: Path):
+    import os
+
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    try:
+        if os.access(ro, os.W_OK):
+            pytest.skip("running as a user that ignores permissions")
+        r = run_pia("render", str(EXAMPLE), "--out", str(ro), "--format", "html")
+        assert r.returncode == 2 and "書き込めません" in r.stderr and list(ro.iterdir()) == []
+    finally:
+        ro.chmod(0o700)
