@@ -1,0 +1,73 @@
+"""Each rule: a real variant of the example that triggers it, and the example itself that does not."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLE, run_pia
+from pia.rules import RULES
+
+A, S, J, H, F3 = "assessment.yaml", "systems.yaml", "files/juki.yaml", "files/honnin-kakunin.yaml", "files/sofusaki.yaml"
+
+# rule -> list of (file, old, new) edits that make the example break that rule
+TRIGGERS: dict[str, list[tuple[str, str, str]]] = {
+    "PIA101": [(A, "    対象人数: 30万人以上", "    対象人数: 1,000人未満")],
+    "PIA102": [(A, "  特定個人情報に関する重大事故: 発生なし", "  特定個人情報に関する重大事故: 発生あり")],
+    "PIA103": [(A, "    対象人数: 30万人以上", "    対象人数: 1万人以上10万人未満")],
+    "PIA104": [(A, "    - sofusaki", "    - sofusaki\n    - kojin")],
+    "PIA105": [(A, "    実施の有無: 実施する", "    実施の有無: 実施しない")],
+    "PIA106": [(S, "      - その他: 個人番号カード予約システム", "      - その他:")],
+    "PIA201": [(J, "      - 移転を行っている: 1", "      - 移転を行っている: 2")],
+    "PIA202": [(H, "      件数: 1", "      件数: 2")],
+    "PIA203": [(H, "          再委託の有無: 再委託する", "          再委託の有無: 再委託しない")],
+    "PIA204": [(H, "          再委託の有無: 再委託する", "          再委託の有無: 再委託しない")],
+    "PIA205": [(H, "    記録される項目: 10項目以上50項目未満", "    記録される項目: 10項目未満")],
+    "PIA206": [(H, "    接続しない（入手）: true", "    接続しない（入手）: false")],
+    "PIA207": [(H, "    接続しない（提供）: true", "    接続しない（提供）: false")],
+    "PIA208": [(H, "    提供・移転しない: false", "    提供・移転しない: true")],
+    "PIA209": [(A, "      選択: 無料\n", "      選択: 有料\n")],
+    "PIA210": [(H, "    対象となる本人の数: 10万人以上100万人未満", "    対象となる本人の数: 1万人未満")],
+    "PIA211": [(S, "  - id: juki-net", "  - id: juki-kizon")],
+    "PIA301": [(A, "    実施日: 令和5年8月1日", "    実施日: 令和5年8月32日")],
+    "PIA302": [(A, "令和5年9月24日(日)(30日間)", "令和5年9月10日(日)(30日間)")],
+    "PIA303": [(A, "令和5年9月24日(日)(30日間)", "令和5年9月24日(日)(20日間)")],
+    "PIA304": [(A, "    実施日: 令和5年8月1日", "    実施日: 令和5年9月1日")],
+    "PIA305": [(A, "公表日:", "公表日: 令和5年12月1日  #")],
+    "PIA306": [(A, "令和5年8月25日(金)～令和5年9月24日(日)(30日間)", "平成29年8月25日(金)～平成29年9月24日(日)(31日間)"),
+               (A, "    実施日: 令和5年8月1日", "    実施日: 平成29年8月1日")],
+    "PIA401": [(A, "    提出時期: 事後", "    提出時期: 事前")],
+    "PIA402": [(A, "変更箇所の記録:", "改訂:\n  - 変更日: 令和6年1月4日\n  - 変更日: 令和5年1月4日\n変更箇所の記録:")],
+    "PIA501": [(A, "    部署: 住民記録・戸籍課", "    部署:")],
+    "PIA502": [(A, "    部署: 住民記録・戸籍課", "    部署: —")],
+    "PIA503": [(A, "    部署: 住民記録・戸籍課", "    部署: '=1+1'")],
+}
+
+
+def _findings(folder: Path) -> list[dict]:
+    r = run_pia("check", str(folder), "--format", "json")
+    assert r.returncode in (0, 1), r.stderr
+    return [f for f in json.loads(r.stdout)["assessments"][0]["findings"] if not f["suppressed"]]
+
+
+def test_every_rule_has_a_trigger():
+    assert set(TRIGGERS) == set(RULES)
+
+
+def test_the_example_triggers_no_rule():
+    assert _findings(EXAMPLE) == []
+
+
+@pytest.mark.parametrize("rule_id", sorted(TRIGGERS))
+def test_rule_triggers_on_a_real_variant(example: Path, rule_id: str):
+    for rel, old, new in TRIGGERS[rule_id]:
+        f = example / rel
+        text = f.read_text(encoding="utf-8")
+        assert old in text, (rel, old)
+        f.write_text(text.replace(old, new, 1), encoding="utf-8")
+    found = _findings(example)
+    hits = [f for f in found if f["rule_id"] == rule_id]
+    assert hits, [(f["rule_id"], f["message"]) for f in found]
+    h = hits[0]
+    assert h["line"] >= 1 and h["item_path"] and h["severity"] == RULES[rule_id].severity or rule_id in ("PIA101", "PIA302")
