@@ -43,6 +43,14 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--format", default="html,pdf", help="出力形式をカンマ区切りで（html, pdf, xlsx。既定: html,pdf）")
     d.add_argument("--out", type=Path, default=Path("out"), help="出力フォルダ（既定: out）")
     d.add_argument("--force", action="store_true", help="pia が作ったのではないファイルも上書きする")
+    df = sub.add_parser("diff", help="二つの版の変更箇所を、重要な変更かどうかとともに示す")
+    df.add_argument("old", help="変更前の版（評価書フォルダ、又は リビジョン:パス）")
+    df.add_argument("new", help="変更後の版（評価書フォルダ、又は リビジョン:パス）")
+    df.add_argument("--format", choices=["text", "json"], default="text")
+
+    h = sub.add_parser("history", help="バージョン履歴から別添3（変更箇所）の行を作る")
+    h.add_argument("path", type=Path, help="git で管理された評価書フォルダ、又は版ごとのフォルダを並べたフォルダ")
+    h.add_argument("--format", choices=["text", "json"], default="text")
     return p
 
 

@@ -77,3 +77,47 @@ def render(args: Any) -> int:
     for p in written:
         emit(f"{p} を書き出しました。\n")
     return 0
+
+
+def _table(rows: list[list[str]], headers: list[str]) -> str:
+    def cell(s: object) -> str:
+        t = "" if s is None else str(s).replace("\n", " ")
+        return t if len(t) <= 60 else t[:59] + "…"
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(cell(c).replace("|", "｜") for c in r) + " |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def diff(args: Any) -> int:
+    import json
+
+    from pia.history.classify import classify
+    from pia.history.diff import diff as semantic_diff
+    from pia.history.versions import load_version
+
+    old, new = load_version(args.old), load_version(args.new)
+    rows = classify(semantic_diff(old, new), new)
+    if args.format == "json":
+        emit(json.dumps([dict(r.change.to_dict(), important=r.important, timing=r.timing, reason=r.reason)
+                         for r in rows], ensure_ascii=False, indent=2) + "\n")
+    elif not rows:
+        emit("変更はありません。\n")
+    else:
+        emit(_table([[r.change.kind, r.change.label, r.change.before, r.change.after,
+                      "重要な変更" if r.important else "", r.timing, r.reason] for r in rows],
+                    ["種類", "項目", "変更前", "変更後", "重要な変更", "提出時期", "提出時期に係る説明"]))
+    return 0
+
+
+def history(args: Any) -> int:
+    import json
+
+    from pia.history.rows import COLUMNS
+    from pia.history.versions import history_rows, versions_of
+
+    rows = [r.betten3() for r in history_rows(versions_of(args.path))]
+    if args.format == "json":
+        emit(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+    else:
+        emit(_table([[r[c] for c in COLUMNS] for r in rows], list(COLUMNS)) if rows else "バージョン履歴から作られる別添3の行はありません。\n")
+    return 0

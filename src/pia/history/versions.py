@@ -1,0 +1,102 @@
+"""Versions of an assessment: a folder, a git revision of a folder (`REV:PATH`), or a folder of dated snapshots."""
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from pia import assessment as asm
+from pia import dates
+from pia.errors import PiaError
+from pia.history.classify import Row, classify, revision
+from pia.history.diff import diff
+
+
+def _git(cwd: Path, *args: str) -> bytes:
+    try:
+        r = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
+    except FileNotFoundError:
+        raise PiaError("git が見つかりません。git をインストールしてください。") from None
+    if r.returncode != 0:
+        raise PiaError(f"git {' '.join(args[:2])} に失敗しました: {r.stderr.decode(errors='replace').strip()[:200]}")
+    return r.stdout
+
+
+def _toplevel(path: Path) -> Path:
+    start = path if path.is_dir() else path.parent
+    return Path(_git(start if start.exists() else Path.cwd(), "rev-parse", "--show-toplevel").decode().strip())
+
+
+def at_revision(rev: str, folder: Path, repo: Path | None = None) -> asm.Assessment:
+    """The assessment folder as it was at a git revision (read with `git ls-tree`/`git show`, nothing checked out)."""
+    top = repo or _toplevel(folder if folder.exists() else Path.cwd())
+    rel = (folder.resolve().relative_to(top) if folder.is_absolute() or folder.exists() else folder).as_posix()
+    names = _git(top, "ls-tree", "-r", "-z", "--name-only", rev, "--", rel + "/").split(b"\0")
+    texts = {}
+    for n in filter(None, names):
+        name = n.decode()
+        texts[name[len(rel) + 1:]] = _git(top, "show", f"{rev}:{name}")
+    if not texts:
+        raise PiaError(f"{rev} の時点に評価書フォルダ {rel} がありません。")
+    return asm.from_texts(f"{rel}@{rev[:12]}", texts)
+
+
+def load_version(spec: str) -> asm.Assessment:
+    """A folder, or REV:PATH."""
+    p = Path(spec)
+    if p.is_dir():
+        return asm.load(p)
+    if ":" in spec:
+        rev, _, path = spec.partition(":")
+        return at_revision(rev, Path(path))
+    raise PiaError(f"{spec} は評価書フォルダでも「リビジョン:パス」でもありません。")
+
+
+@dataclass
+class Version:
+    name: str
+    assessment: asm.Assessment
+
+    @property
+    def date(self) -> str | None:
+        rev = revision(self.assessment)
+        return str(rev["変更日"]) if rev else None
+
+
+def git_versions(folder: Path) -> list[Version]:
+    top = _toplevel(folder)
+    rel = folder.resolve().relative_to(top).as_posix()
+    revs = _git(top, "log", "--format=%H", "--reverse", "--", rel).decode().split()
+    return [Version(r, at_revision(r, folder.resolve(), top)) for r in revs]
+
+
+def snapshot_versions(folder: Path) -> list[Version]:
+    subs = sorted(p for p in folder.iterdir() if (p / asm.ASSESSMENT).is_file())
+    return [Version(p.name, asm.load(p)) for p in subs]
+
+
+def history_rows(versions: list[Version]) -> list[Row]:
+    """Diff each dated version to the next. A commit that records no new 変更日 folds into the next dated one."""
+    rows: list[Row] = []
+    if not versions:
+        return rows
+    base = versions[0]
+    for v in versions[1:]:
+        d = v.date
+        if d is None or d == base.date:
+            continue
+        parsed = dates.parse(d)
+        rows += classify(diff(base.assessment, v.assessment), v.assessment, dates.to_era(parsed) if parsed else d)
+        base = v
+    return rows
+
+
+def versions_of(path: Path) -> list[Version]:
+    if not path.is_dir():
+        raise PiaError(f"{path} が見つかりません。")
+    if (path / asm.ASSESSMENT).is_file():
+        return git_versions(path)
+    snaps = snapshot_versions(path)
+    if not snaps:
+        raise PiaError(f"{path} は評価書フォルダでも、評価書の版を並べたフォルダでもありません。")
+    return snaps
