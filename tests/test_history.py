@@ -112,6 +112,14 @@ def test_history_reproduces_the_r6_revision_rows_of_seed_002(tmp_path: Path):
     assert not missing, (missing, sorted(got)[:20])
     assert len(rows) == len(expected)
 
+    # the rendered 別添3 holds the recorded rows first, then the derived ones
+    out = tmp_path / "out"
+    r = run_pia("render", str(folder), "--out", str(out), "--format", "html")
+    assert r.returncode == 0, r.stderr
+    html = (out / "setagaya-juki.html").read_text(encoding="utf-8")
+    b3 = html[html.index('id="sec-B3"'):]
+    assert b3.index("平成28年4月1日") < b3.index("システム3～9") and b3.count("令和6年1月4日") >= 31 + len(rows)
+
 
 def test_insertion_in_the_middle_gives_compact_rows(example: Path, tmp_path: Path):
     old = tmp_path / "old"

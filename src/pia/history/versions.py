@@ -85,17 +85,29 @@ def history_rows(versions: list[Version]) -> list[Row]:
         d = v.date
         if d is None or d == base.date:
             continue
+        if base.date is None:  # history before the first recorded 改訂 is the pre-pia 別添3, kept as data
+            base = v
+            continue
         parsed = dates.parse(d)
         rows += classify(diff(base.assessment, v.assessment), v.assessment, dates.to_era(parsed) if parsed else d)
         base = v
     return rows
 
 
+def _data(a: asm.Assessment) -> dict[str, object]:
+    return {k: d.data if d else None for k, d in a.docs.items()}
+
+
 def versions_of(path: Path) -> list[Version]:
+    """Git revisions of the folder, then the working tree when it differs from the last commit."""
     if not path.is_dir():
         raise PiaError(f"{path} が見つかりません。")
     if (path / asm.ASSESSMENT).is_file():
-        return git_versions(path)
+        versions = git_versions(path)
+        current = Version("作業中", asm.load(path))
+        if not versions or _data(versions[-1].assessment) != _data(current.assessment):
+            versions.append(current)
+        return versions
     snaps = snapshot_versions(path)
     if not snaps:
         raise PiaError(f"{path} は評価書フォルダでも、評価書の版を並べたフォルダでもありません。")

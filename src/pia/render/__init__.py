@@ -14,7 +14,7 @@ def render_all(folder: Path, formats: list[str], out: Path, force: bool = False)
     a = asm.load(folder)
     result = check_assessment(a)
     name = folder.resolve().name
-    html = render_html(a)
+    html = render_html(a, folder)
     files: dict[str, bytes] = {}
     if "html" in formats:
         files[f"{name}.html"] = html.encode("utf-8")

@@ -1,6 +1,7 @@
 """Assessment -> one standalone HTML document of the whole 全項目評価書, in the order of the form."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from pia import dates, schema as sch
@@ -24,13 +25,22 @@ def _doc_date(meta: dict[str, Any]) -> str | None:
     return d.isoformat() if d else None
 
 
-def betten3_rows(a: Assessment) -> list[list[Any]]:
+def betten3_rows(a: Assessment, folder: Path | None) -> list[list[Any]]:
+    """Rows kept from before pia, then the rows derived from the folder's git history (when it has one)."""
+    from pia.errors import PiaError
     from pia.history.rows import betten3
+    from pia.history.versions import history_rows, versions_of
 
-    return betten3(a)
+    derived = []
+    if folder is not None:
+        try:
+            derived = [r.betten3() for r in history_rows(versions_of(folder))]
+        except PiaError:
+            derived = []  # not under git: only the recorded rows
+    return betten3(a, derived)
 
 
-def context(a: Assessment) -> dict[str, Any]:
+def context(a: Assessment, folder: Path | None = None) -> dict[str, Any]:
     root = sch.load()
     meta = a.meta
     adoc = root.document("assessment")
@@ -56,11 +66,11 @@ def context(a: Assessment) -> dict[str, Any]:
         "meta": meta, "systems": a.systems, "files": files, "file_parts": [{"id": i, "key": k} for i, k in FILE_PARTS],
         "sections": sections, "title": title, "form_title": adoc["title"], "toc_title": adoc["x-pia-toc-title"],
         "author": str(meta.get("評価実施機関名") or ""), "date": _doc_date(meta),
-        "betten3": {"title": b3node["x-pia-section-title"], "columns": columns, "rows": betten3_rows(a)},
+        "betten3": {"title": b3node["x-pia-section-title"], "columns": columns, "rows": betten3_rows(a, folder)},
         "css": (templates_dir() / "style.css").read_text(encoding="utf-8"),
         "file_name": lambda fid: a.file_name(fid),
     }
 
 
-def render_html(a: Assessment) -> str:
-    return environment().get_template("document.html.j2").render(**context(a))
+def render_html(a: Assessment, folder: Path | None = None) -> str:
+    return environment().get_template("document.html.j2").render(**context(a, folder))
