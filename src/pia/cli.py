@@ -51,6 +51,14 @@ def _parser() -> argparse.ArgumentParser:
     h = sub.add_parser("history", help="バージョン履歴から別添3（変更箇所）の行を作る")
     h.add_argument("path", type=Path, help="git で管理された評価書フォルダ、又は版ごとのフォルダを並べたフォルダ")
     h.add_argument("--format", choices=["text", "json"], default="text")
+    ci = sub.add_parser("ci", help="プルリクエストなどで変わった評価書を検査し、変更と必要な手続をまとめる")
+    ci.add_argument("--base", required=True, help="比較の基準（例: origin/main）")
+    ci.add_argument("--head", default=None, help="比較する版（既定: 作業中のファイル）")
+    ci.add_argument("--format", choices=["text", "github", "gitlab"], default=None,
+                    help="検査結果の形式（既定: text。GitHub Actions の中では github）")
+    ci.add_argument("--gitlab-report", type=Path, default=Path("gl-code-quality-report.json"),
+                    help="--format gitlab のときの出力先")
+    ci.add_argument("--summary", type=Path, help="Markdown の要約の出力先（既定: $GITHUB_STEP_SUMMARY、なければ標準出力）")
     return p
 
 

@@ -121,3 +121,26 @@ def history(args: Any) -> int:
     else:
         emit(_table([[r[c] for c in COLUMNS] for r in rows], list(COLUMNS)) if rows else "バージョン履歴から作られる別添3の行はありません。\n")
     return 0
+
+
+def ci(args: Any) -> int:
+    from pia import ci as ci_mod
+    from pia.check import CheckResult
+    from pia.output import write_text
+    from pia.reporters import REPORTERS
+
+    reports = ci_mod.run(args.base, args.head)
+    results = [r.check for r in reports if r.check] + [CheckResult(r.path, r.problems, True) for r in reports if r.problems]
+    fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
+    if fmt == "gitlab":
+        write_text(args.gitlab_report, REPORTERS["gitlab"](results), force=True)
+    else:
+        emit(REPORTERS[fmt](results))
+    md = ci_mod.summary(reports, args.base, args.head)
+    target = args.summary or (Path(os.environ["GITHUB_STEP_SUMMARY"]) if os.environ.get("GITHUB_STEP_SUMMARY") else None)
+    if target:
+        with open(target, "a", encoding="utf-8") as fh:  # GitHub appends step summaries
+            fh.write(md)
+    else:
+        emit(md)
+    return 1 if any(r.failed() for r in reports) else 0

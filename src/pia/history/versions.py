@@ -38,7 +38,7 @@ def at_revision(rev: str, folder: Path, repo: Path | None = None) -> asm.Assessm
         texts[name[len(rel) + 1:]] = _git(top, "show", f"{rev}:{name}")
     if not texts:
         raise PiaError(f"{rev} の時点に評価書フォルダ {rel} がありません。")
-    return asm.from_texts(f"{rel}@{rev[:12]}", texts)
+    return asm.from_texts(rel, texts)  # shown as the repository path, so annotations point at real files
 
 
 def load_version(spec: str) -> asm.Assessment:

@@ -1,0 +1,219 @@
+"""`pia ci`: what a pull request changes in assessments, which changes are 重要な変更, what the law then requires."""
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from pia import assessment as asm
+from pia import dates
+from pia.check import CheckResult, check_assessment
+from pia.errors import PiaError
+from pia.findings import ERROR, Finding
+from pia.history.classify import Row, classify, revision, threshold_raised
+from pia.history.diff import RENUMBERED, diff
+from pia.history.versions import at_revision
+
+MAX_CELL = 80
+MAX_ROWS = 60
+
+# What the rules require, with their sources (ppc-rules §3, §4). Shown in every summary that has such changes.
+OBLIGATIONS_IMPORTANT = [
+    ("全項目評価の再実施（変更を加える前に）", "番号法第28条第1項後段、規則第11条（重要な変更）"),
+    ("評価書の公示と住民等からの意見の聴取（原則30日以上）", "番号法第28条第1項、指針 第5の3"),
+    ("第三者点検（地方公共団体等）又は個人情報保護委員会の承認（行政機関等）", "規則第7条、番号法第28条第2項"),
+    ("個人情報保護委員会への提出と公表（変更の前）", "番号法第28条第4項、規則第7条"),
+]
+OBLIGATIONS_MINOR = [("評価書を修正し、変更の後遅滞なく提出・公表する（事後）", "規則第14条（評価書の修正。記憶に基づく [R]）")]
+OBLIGATION_THRESHOLD = ("しきい値判断の結果が重くなったため、新たな評価を実施する", "指針（しきい値判断の結果の変更、ppc-rules CH-3）")
+
+
+@dataclass
+class AssessmentReport:
+    path: str
+    status: str  # 変更 / 新規 / 削除 / 名称変更
+    old_path: str | None = None
+    check: CheckResult | None = None
+    rows: list[Row] = field(default_factory=list)
+    problems: list[Finding] = field(default_factory=list)  # history consistency and missing declarations
+    threshold_up: bool = False
+
+    @property
+    def important(self) -> bool:
+        return any(r.important for r in self.rows)
+
+    def failed(self) -> bool:
+        return bool(self.check and self.check.errors) or any(p.severity == ERROR for p in self.problems)
+
+
+def _git(*args: str) -> str:
+    r = subprocess.run(["git", *args], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise PiaError(f"git {' '.join(args[:2])} に失敗しました: {r.stderr.strip()[:200]}")
+    return r.stdout
+
+
+def _folders(rev: str | None) -> set[str]:
+    """Assessment folders (those holding assessment.yaml) at a revision, or in the working tree."""
+    if rev is None:
+        names = _git("ls-files", "-z", "--cached", "--others", "--exclude-standard").split("\0")
+    else:
+        names = _git("ls-tree", "-r", "-z", "--name-only", rev).split("\0")
+    return {str(PurePosixPath(n).parent) for n in names if PurePosixPath(n).name == asm.ASSESSMENT}
+
+
+def changed_assessments(base: str, head: str | None) -> list[tuple[str, str | None, str]]:
+    """(head folder or old folder, base folder, status) for every assessment the range touches."""
+    args = ["diff", "--name-status", "-z", "-M", base] + ([head] if head else [])
+    fields = _git(*args).split("\0")
+    base_dirs, head_dirs = _folders(base), _folders(head)
+    touched: dict[str, tuple[str | None, str]] = {}
+    renames: dict[str, str] = {}
+    i = 0
+    while i < len(fields) - 1:
+        status = fields[i]
+        if status.startswith(("R", "C")):
+            old, new = fields[i + 1], fields[i + 2]
+            if PurePosixPath(new).name == asm.ASSESSMENT:
+                renames[str(PurePosixPath(new).parent)] = str(PurePosixPath(old).parent)
+            paths = [old, new]
+            i += 3
+        else:
+            paths = [fields[i + 1]]
+            i += 2
+        for p in paths:
+            for parent in PurePosixPath(p).parents:
+                d = str(parent)
+                if d in head_dirs or d in base_dirs:
+                    touched.setdefault(d, (None, ""))
+                    break
+    out = []
+    renamed_from = set(renames.values())
+    for d in sorted(touched):
+        if d in head_dirs:
+            if d in renames:
+                out.append((d, renames[d], "名称変更"))
+            elif d in base_dirs:
+                out.append((d, d, "変更"))
+            else:
+                out.append((d, None, "新規"))
+        elif d not in renamed_from:
+            out.append((d, d, "削除"))
+    return out
+
+
+def _problem(a: asm.Assessment, path: tuple, message: str, hint: str, rule: str = "PIA601") -> Finding:
+    doc = a.docs.get("assessment")
+    line, col = doc.locate(path) if doc else (1, 1)
+    return Finding(doc.file if doc else a.folder, line, col, rule, ERROR, a.label("assessment", path), message, hint)
+
+
+def run(base: str, head: str | None) -> list[AssessmentReport]:
+    reports = []
+    for folder, old_folder, status in changed_assessments(base, head):
+        rep = AssessmentReport(folder, status, old_folder)
+        if status == "削除":
+            reports.append(rep)
+            continue
+        new = asm.load(Path(folder)) if head is None else at_revision(head, Path(folder))
+        rep.check = check_assessment(new)
+        if old_folder is not None:
+            old = at_revision(base, Path(old_folder))
+            changes = diff(old, new)
+            rev_new, rev_old = revision(new), revision(old)
+            if changes:
+                if rev_new is None or (rev_old is not None and dates.parse(rev_new.get("変更日")) == dates.parse(rev_old.get("変更日"))):
+                    rep.problems.append(_problem(new, ("改訂",), "評価書の記載が変わっていますが、改訂の記録に新しい変更日がありません。",
+                                                 "assessment.yaml の「改訂」に、この改訂の変更日を一件追加してください。", "PIA601"))
+                rep.rows = classify(changes, new)
+                rep.threshold_up = threshold_raised(old, new)
+                if (rep.important or rep.threshold_up) and not (rev_new or {}).get("再評価"):
+                    i = len(new.meta.get("改訂") or []) - 1
+                    rep.problems.append(_problem(new, ("改訂", i) if i >= 0 else ("改訂",),
+                                                 "重要な変更を含みますが、再評価（意見聴取・第三者点検等）を実施した又は予定している旨の記載がありません。",
+                                                 "この改訂に「再評価: {状況: 予定, 日付: …}」を記載するか、重要な変更に当たらない理由を「例外」に記載してください。",
+                                                 "PIA602"))
+        reports.append(rep)
+    return reports
+
+
+def _cell(s: str) -> str:
+    t = (s or "").replace("\n", " ").replace("|", "｜").strip()
+    return t if len(t) <= MAX_CELL else t[: MAX_CELL - 1] + "…"
+
+
+def _group(rows: list[Row]) -> list[tuple[str, str, str, str, Row]]:
+    """Consecutive additions or removals in one list become one line: 提供先35～44（追加 10件）."""
+    out: list[tuple[str, str, str, str, Row]] = []
+    run: list[Row] = []
+
+    def flush() -> None:
+        if not run:
+            return
+        if len(run) == 1:
+            c = run[0].change
+            out.append((c.label, c.kind, c.before, c.after, run[0]))
+        else:
+            first, last = run[0].change, run[-1].change
+            head, _, a = first.label.rpartition(" ")
+            b = last.label.rpartition(" ")[2]
+            num_b = "".join(ch for ch in b if ch.isdigit())
+            names = "、".join((x.change.after or x.change.before).partition(" ")[2] for x in run)
+            texts = (names, "") if first.kind == "削除" else ("", names)
+            out.append((f"{head} {a}～{num_b}", f"{first.kind} {len(run)}件", *texts, max(run, key=lambda x: x.important)))
+        run.clear()
+
+    for r in rows:
+        c = r.change
+        if c.kind in ("追加", "削除") and run and run[-1].change.kind == c.kind and \
+                run[-1].change.label.rpartition(" ")[0] == c.label.rpartition(" ")[0] and c.path[:-1] == run[-1].change.path[:-1]:
+            run.append(r)
+            continue
+        flush()
+        if c.kind in ("追加", "削除") and c.path and isinstance(c.path[-1], int):
+            run.append(r)
+        else:
+            out.append((c.label, c.kind, c.before, c.after, r))
+    flush()
+    return out
+
+
+def summary(reports: list[AssessmentReport], base: str, head: str | None) -> str:
+    out = ["# pia: 評価書の変更の確認", ""]
+    if not reports:
+        return "\n".join(out + ["この変更で評価書は変わっていません。", ""])
+    for rep in reports:
+        title = rep.path if rep.status != "名称変更" else f"{rep.old_path} → {rep.path}"
+        out += [f"## {title}（{rep.status}）", ""]
+        if rep.status == "削除":
+            out += ["評価書フォルダが削除されました。事務を終了した場合も、評価書は終了した日から少なくとも3年間公表しておく必要があります"
+                    "（規則第16条、ppc-rules CH-8）。評価書名に【○年○月○日 終了】を付けて公表を続けてください。", ""]
+            continue
+        errors = rep.check.errors if rep.check else 0
+        warnings = sum(1 for f in (rep.check.findings if rep.check else []) if f.severity != ERROR and not f.suppressed)
+        out.append(f"- 検査: エラー {errors} 件、警告 {warnings} 件")
+        if rep.rows:
+            n_imp = sum(r.important for r in rep.rows)
+            out.append(f"- 変更: {len(rep.rows)} 件（うち重要な変更 {n_imp} 件）、変更日 {rep.rows[0].date or '（未記録）'}、"
+                       f"提出時期 **{rep.rows[0].timing}**")
+        for p in rep.problems:
+            out.append(f"- ❌ {p.message}（{p.file}:{p.line}）")
+        out.append("")
+        if rep.rows:
+            out += ["| 項目 | 変更前 | 変更後 | 重要な変更 | 提出時期 |", "| --- | --- | --- | --- | --- |"]
+            grouped = _group(rep.rows)
+            for label, kind, before, after, r in grouped[:MAX_ROWS]:
+                k = f"（{kind}）" if kind != "変更" else ""
+                out.append(f"| {_cell(label)}{k} | {_cell(before)} | {_cell(after)} | {'重要な変更' if r.important else ''}"
+                           f"{'（例外: ' + _cell(r.reason) + '）' if r.reason else ''} | {r.timing} |")
+            if len(grouped) > MAX_ROWS:
+                out.append(f"| ほか {len(grouped) - MAX_ROWS} 件 | | | | |")
+            old = rep.old_path or rep.path
+            out += ["", f"長い記載は省略しています。全文は `pia diff {base}:{old} {(head + ':') if head else ''}{rep.path}` で確認できます。", ""]
+            out += ["### この変更で必要な手続", ""]
+            obligations = OBLIGATIONS_IMPORTANT if rep.important else OBLIGATIONS_MINOR
+            if rep.threshold_up:
+                obligations = [OBLIGATION_THRESHOLD] + obligations
+            out += [f"- {what}（根拠: {src}）" for what, src in obligations]
+            out.append("")
+    return "\n".join(out)

@@ -1,0 +1,129 @@
+"""`pia ci` on temporary git repositories, as a pull-request check would run it."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLE, run_pia
+from test_check_cli import _parse_github
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    r = tmp_path / "repo"
+    shutil.copytree(EXAMPLE, r / "assessments" / "juki")
+    (r / "README.md").write_text("repo\n", encoding="utf-8")
+    git(r, "init", "-q", "-b", "main")
+    git(r, "config", "user.email", "t@example.jp")
+    git(r, "config", "user.name", "t")
+    git(r, "add", "-A")
+    git(r, "commit", "-qm", "base")
+    return r
+
+
+def edit(repo: Path, rel: str, old: str, new: str) -> None:
+    f = repo / "assessments" / "juki" / rel
+    text = f.read_text(encoding="utf-8")
+    assert old in text, old
+    f.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def new_revision(repo: Path, date: str = "令和7年4月1日", extra: str = "") -> None:
+    edit(repo, "assessment.yaml", "  - 変更日: 令和6年1月4日\n    説明: 標準準拠システムへの移行及びガバメントクラウドの利用\n",
+         "  - 変更日: 令和6年1月4日\n    説明: 標準準拠システムへの移行及びガバメントクラウドの利用\n"
+         f"  - 変更日: {date}\n    説明: 改訂\n{extra}")
+
+
+def ci(repo: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "change", "--allow-empty")
+    return run_pia("ci", "--base", "HEAD~1", "--head", "HEAD", "--summary", str(repo.parent / "summary.md"), *extra, cwd=repo)
+
+
+def summary(repo: Path) -> str:
+    return (repo.parent / "summary.md").read_text(encoding="utf-8")
+
+
+def test_no_assessment_changed(repo: Path):
+    (repo / "README.md").write_text("changed\n", encoding="utf-8")
+    r = ci(repo)
+    assert r.returncode == 0, r.stderr
+    assert "評価書は変わっていません" in summary(repo)
+
+
+def test_ex_post_change(repo: Path):
+    new_revision(repo)
+    edit(repo, "files/juki.yaml", "    時期・頻度: 随時", "    時期・頻度: 毎月")
+    r = ci(repo)
+    assert r.returncode == 0, r.stdout + r.stderr
+    s = summary(repo)
+    assert "提出時期 **事後**" in s and "提供先1 ⑦時期・頻度" in s and "遅滞なく" in s
+
+
+def test_important_change_needs_the_declaration(repo: Path):
+    new_revision(repo)
+    edit(repo, "files/juki.yaml", "    使用部署: 住民記録・戸籍課", "    使用部署: 住民記録課")
+    r = ci(repo)
+    assert r.returncode == 1
+    assert "重要な変更 1 件" in summary(repo) and "全項目評価の再実施" in summary(repo) and "番号法第28条" in summary(repo)
+    assert "PIA602" in r.stdout
+
+
+def test_important_change_with_the_declaration_passes(repo: Path):
+    new_revision(repo, extra="    再評価:\n      状況: 予定\n      日付: 令和7年3月1日\n")
+    edit(repo, "files/juki.yaml", "    使用部署: 住民記録・戸籍課", "    使用部署: 住民記録課")
+    r = ci(repo)
+    assert r.returncode == 0, r.stdout
+    assert "提出時期 **事前**" in summary(repo)
+
+
+def test_change_without_a_new_revision_date_fails(repo: Path):
+    edit(repo, "files/juki.yaml", "    時期・頻度: 随時", "    時期・頻度: 毎月")
+    r = ci(repo)
+    assert r.returncode == 1 and "新しい変更日がありません" in summary(repo)
+
+
+def test_rule_breaking_change_is_annotated_at_its_line(repo: Path):
+    new_revision(repo)
+    edit(repo, "files/juki.yaml", "      - 移転を行っている: 1", "      - 移転を行っている: 4")
+    r = ci(repo, "--format", "github")
+    assert r.returncode == 1
+    cmds = [_parse_github(l) for l in r.stdout.splitlines() if l.startswith("::")]
+    hit = [c for c in cmds if "PIA201" in c["title"]]
+    text = (repo / "assessments/juki/files/juki.yaml").read_text(encoding="utf-8").splitlines()
+    assert hit and hit[0]["file"] == "assessments/juki/files/juki.yaml"
+    assert "移転を行っている: 4" in text[int(hit[0]["line"]) - 1]
+
+
+def test_renamed_folder_is_diffed_against_its_old_name(repo: Path):
+    git(repo, "mv", "assessments/juki", "assessments/juki-2025")
+    r = ci(repo)
+    assert r.returncode == 0, r.stdout
+    s = summary(repo)
+    assert "assessments/juki → assessments/juki-2025（名称変更）" in s and "変更:" not in s
+
+
+def test_deleted_folder(repo: Path):
+    git(repo, "rm", "-rq", "assessments/juki")
+    r = ci(repo)
+    assert r.returncode == 0
+    assert "（削除）" in summary(repo) and "3年間公表" in summary(repo)
+
+
+def test_gitlab_report(repo: Path):
+    new_revision(repo)
+    edit(repo, "files/juki.yaml", "      - 移転を行っている: 1", "      - 移転を行っている: 4")
+    report = repo.parent / "gl.json"
+    r = ci(repo, "--format", "gitlab", "--gitlab-report", str(report))
+    assert r.returncode == 1
+    import json
+
+    issues = json.loads(report.read_text(encoding="utf-8"))
+    assert any(i["check_name"] == "PIA201" and i["location"]["path"] == "assessments/juki/files/juki.yaml" for i in issues)
