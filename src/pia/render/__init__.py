@@ -14,7 +14,10 @@ def render_all(folder: Path, formats: list[str], out: Path, force: bool = False)
     a = asm.load(folder)
     result = check_assessment(a)
     name = folder.resolve().name
-    html = render_html(a, folder)
+    from pia.render.html import betten3_rows
+
+    rows = betten3_rows(a, folder)
+    html = render_html(a, folder, rows)
     files: dict[str, bytes] = {}
     if "html" in formats:
         files[f"{name}.html"] = html.encode("utf-8")
@@ -25,5 +28,5 @@ def render_all(folder: Path, formats: list[str], out: Path, force: bool = False)
     if "xlsx" in formats:
         from pia.render.xlsx import render_xlsx
 
-        files[f"{name}.xlsx"] = render_xlsx(a)
+        files[f"{name}.xlsx"] = render_xlsx(a, rows)
     return write_outputs(out, files, force=force), result

@@ -6,6 +6,7 @@ from functools import cache
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from pia import schema as sch
+from pia.render.formats import count_options
 from pia.resources import templates_dir
 from pia.rules._util import ticked
 
@@ -17,8 +18,7 @@ def environment() -> Environment:
     env.globals.update(
         options=sch.options,
         text_options=sch.text_options,
-        count_options=lambda node: [o for o, spec in ((node.get("items") or {}).get("anyOf", [{}, {}])[1:2] or [{}])[0].get("properties", {}).items()
-                                     if "integer" in spec.get("type", [])],
+        count_options=count_options,
         ticked=ticked,
     )
     return env

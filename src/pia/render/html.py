@@ -40,7 +40,7 @@ def betten3_rows(a: Assessment, folder: Path | None) -> list[list[Any]]:
     return betten3(a, derived)
 
 
-def context(a: Assessment, folder: Path | None = None) -> dict[str, Any]:
+def context(a: Assessment, folder: Path | None = None, rows: list[list[Any]] | None = None) -> dict[str, Any]:
     root = sch.load()
     meta = a.meta
     adoc = root.document("assessment")
@@ -66,11 +66,11 @@ def context(a: Assessment, folder: Path | None = None) -> dict[str, Any]:
         "meta": meta, "systems": a.systems, "files": files, "file_parts": [{"id": i, "key": k} for i, k in FILE_PARTS],
         "sections": sections, "title": title, "form_title": adoc["title"], "toc_title": adoc["x-pia-toc-title"],
         "author": str(meta.get("評価実施機関名") or ""), "date": _doc_date(meta),
-        "betten3": {"title": b3node["x-pia-section-title"], "columns": columns, "rows": betten3_rows(a, folder)},
+        "betten3": {"title": b3node["x-pia-section-title"], "columns": columns, "rows": rows if rows is not None else betten3_rows(a, folder)},
         "css": (templates_dir() / "style.css").read_text(encoding="utf-8"),
         "file_name": lambda fid: a.file_name(fid),
     }
 
 
-def render_html(a: Assessment, folder: Path | None = None) -> str:
-    return environment().get_template("document.html.j2").render(**context(a, folder))
+def render_html(a: Assessment, folder: Path | None = None, rows: list[list[Any]] | None = None) -> str:
+    return environment().get_template("document.html.j2").render(**context(a, folder, rows))
