@@ -1,8 +1,8 @@
 """YAML text -> plain values + a map of source positions, or findings. Never raises on user content.
 
-Hostile input is rejected before any value is built: an event pre-scan (C parser when available) refuses
-explicit tags, aliases of collections (billion laughs), too many aliases and deep nesting; the composed node
-tree is then walked once, refusing duplicate keys and non-scalar keys.
+The C composer builds the node tree without constructing anything (an alias is the same node object, so nothing
+is expanded); one walk over it then refuses explicit tags, collections reached twice (billion laughs), deep
+nesting, duplicate keys and non-scalar keys, and builds plain values with their positions.
 """
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from pia.findings import ERROR, Finding
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 40
-MAX_ALIASES = 50
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -124,9 +123,6 @@ def load_text(file: str, raw: bytes) -> tuple[Document | None, list[Finding]]:
         return None, [_finding(file, line, col, "PIA001", f"YAML で使えない制御文字（U+{ord(bad.group()):04X}）が含まれています。",
                                "その文字を削除してください（見えない文字のため、前後を打ち直すと確実です）。")]
     try:
-        problems = _prescan(file, text)
-        if problems:
-            return None, problems
         node = yaml.compose(text, Loader=_Resolver)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
@@ -147,41 +143,40 @@ def load_text(file: str, raw: bytes) -> tuple[Document | None, list[Finding]]:
     findings: list[Finding] = []
     if node is None:
         return None, [_finding(file, 1, 1, "PIA001", "ファイルが空です。", "")]
-    doc.data = _walk(node, (), doc, findings)
+    try:
+        doc.data = _walk(node, (), doc, findings, set(), node)
+    except _Reject as r:
+        return None, [r.finding]
     if not isinstance(doc.data, dict):
         findings.append(_finding(file, 1, 1, "PIA010", "ファイルの最上位は「項目名: 値」の並び（マッピング）でなければなりません。",
                                  "記載例を参考に、項目名から書き始めてください。"))
     return (None if findings else doc), findings
 
 
-def _prescan(file: str, text: str) -> list[Finding]:
-    depth = 0
-    aliases = 0
-    collections: set[str] = set()
-    for ev in yaml.parse(text, Loader=_Resolver):
-        line, col = ev.start_mark.line + 1, ev.start_mark.column + 1
-        tag = getattr(ev, "tag", None)
-        if tag is not None and tag not in ("tag:yaml.org,2002:str", "!"):
-            return [_finding(file, line, col, "PIA004", f"YAML のタグ（{tag}）は使えません。",
-                             "「!」や「!!」で始まる記号を削除し、値だけを書いてください。")]
-        if isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            depth += 1
-            if ev.anchor:
-                collections.add(ev.anchor)
-            if depth > MAX_DEPTH:
-                return [_finding(file, line, col, "PIA007", "入れ子が深すぎます。", f"入れ子は {MAX_DEPTH} 段までにしてください。")]
-        elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            depth -= 1
-        elif isinstance(ev, yaml.AliasEvent):
-            aliases += 1
-            if ev.anchor in collections or aliases > MAX_ALIASES:
-                return [_finding(file, line, col, "PIA003", "アンカーとエイリアス（& と *）による繰り返しは使えません。",
-                                 "同じ内容でも、それぞれの項目に書いてください。")]
-    return []
+class _Reject(Exception):
+    def __init__(self, finding: Finding):
+        self.finding = finding
 
 
-def _walk(node: yaml.Node, path: Path_, doc: Document, findings: list[Finding]) -> Any:
-    doc.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+_STANDARD_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "bool", "null", "seq", "map")}
+
+
+def _walk(node: yaml.Node, path: Path_, doc: Document, findings: list[Finding], seen: set[int], parent: yaml.Node) -> Any:
+    """One pass over the composed nodes. Hostile input is refused here, before any value is expanded:
+    explicit tags (object construction), a collection reached twice (aliases: billion laughs), deep nesting."""
+    line, col = node.start_mark.line + 1, node.start_mark.column + 1
+    if node.tag not in _STANDARD_TAGS:
+        raise _Reject(_finding(doc.file, line, col, "PIA004", f"YAML のタグ（{node.tag}）は使えません。",
+                               "「!」や「!!」で始まる記号を削除し、値だけを書いてください。"))
+    if isinstance(node, (yaml.SequenceNode, yaml.MappingNode)):
+        if id(node) in seen:
+            at = parent.start_mark
+            raise _Reject(_finding(doc.file, at.line + 1, at.column + 1, "PIA003", "アンカーとエイリアス（& と *）による繰り返しは使えません。",
+                                   "同じ内容でも、それぞれの項目に書いてください。"))
+        seen.add(id(node))
+        if len(path) >= MAX_DEPTH:
+            raise _Reject(_finding(doc.file, line, col, "PIA007", "入れ子が深すぎます。", f"入れ子は {MAX_DEPTH} 段までにしてください。"))
+    doc.values[path] = (line, col)
     if isinstance(node, yaml.ScalarNode):
         if node.tag.endswith(":null"):
             return None
@@ -191,7 +186,7 @@ def _walk(node: yaml.Node, path: Path_, doc: Document, findings: list[Finding]) 
             return int(node.value)
         return node.value
     if isinstance(node, yaml.SequenceNode):
-        return [_walk(item, path + (i,), doc, findings) for i, item in enumerate(node.value)]
+        return [_walk(item, path + (i,), doc, findings, seen, node) for i, item in enumerate(node.value)]
     out: dict[str, Any] = {}
     for key_node, value_node in node.value:
         kline, kcol = key_node.start_mark.line + 1, key_node.start_mark.column + 1
@@ -208,7 +203,7 @@ def _walk(node: yaml.Node, path: Path_, doc: Document, findings: list[Finding]) 
                                      "どちらか一方を削除し、内容を一つにまとめてください。"))
             continue
         doc.keys[path + (key,)] = (kline, kcol)
-        out[key] = _walk(value_node, path + (key,), doc, findings)
+        out[key] = _walk(value_node, path + (key,), doc, findings, seen, node)
     return out
 
 

@@ -27,15 +27,37 @@ def _toplevel(path: Path) -> Path:
     return Path(_git(start if start.exists() else Path.cwd(), "rev-parse", "--show-toplevel").decode().strip())
 
 
+def _cat(top: Path, objects: list[str]) -> list[bytes]:
+    """Contents of many git objects through one `git cat-file --batch` process."""
+    if not objects:
+        return []
+    out = _git_input(top, "\n".join(objects).encode() + b"\n", "cat-file", "--batch")
+    result, pos = [], 0
+    for _ in objects:
+        header_end = out.index(b"\n", pos)
+        size = int(out[pos:header_end].split()[2])
+        result.append(out[header_end + 1: header_end + 1 + size])
+        pos = header_end + 1 + size + 1
+    return result
+
+
+def _git_input(cwd: Path, data: bytes, *args: str) -> bytes:
+    r = subprocess.run(["git", *args], cwd=cwd, input=data, capture_output=True, check=False)
+    if r.returncode != 0:
+        raise PiaError(f"git {' '.join(args[:2])} に失敗しました: {r.stderr.decode(errors='replace').strip()[:200]}")
+    return r.stdout
+
+
 def at_revision(rev: str, folder: Path, repo: Path | None = None) -> asm.Assessment:
     """The assessment folder as it was at a git revision (read with `git ls-tree`/`git show`, nothing checked out)."""
     top = repo or _toplevel(folder if folder.exists() else Path.cwd())
     rel = (folder.resolve().relative_to(top) if folder.is_absolute() or folder.exists() else folder).as_posix()
-    names = _git(top, "ls-tree", "-r", "-z", "--name-only", rev, "--", rel + "/").split(b"\0")
-    texts = {}
-    for n in filter(None, names):
-        name = n.decode()
-        texts[name[len(rel) + 1:]] = _git(top, "show", f"{rev}:{name}")
+    entries = [e for e in _git(top, "ls-tree", "-r", "-z", rev, "--", rel + "/").split(b"\0") if e]
+    blobs = []  # (path, object id) of the folder's files at that revision
+    for e in entries:
+        meta, _, name = e.partition(b"\t")
+        blobs.append((name.decode(), meta.split()[2].decode()))
+    texts = dict(zip((n[len(rel) + 1:] for n, _ in blobs), _cat(top, [o for _, o in blobs])))
     if not texts:
         raise PiaError(f"{rev} の時点に評価書フォルダ {rel} がありません。")
     return asm.from_texts(rel, texts)  # shown as the repository path, so annotations point at real files
