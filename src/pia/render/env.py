@@ -20,5 +20,8 @@ def environment() -> Environment:
         text_options=sch.text_options,
         count_options=count_options,
         ticked=ticked,
+        # the document may not match its schema (render runs even with findings): read shapes defensively
+        as_map=lambda v: v if isinstance(v, dict) else {},
+        as_list=lambda v: v if isinstance(v, list) else [],
     )
     return env
