@@ -59,6 +59,12 @@ def _parser() -> argparse.ArgumentParser:
     ci.add_argument("--gitlab-report", type=Path, default=Path("gl-code-quality-report.json"),
                     help="--format gitlab のときの出力先")
     ci.add_argument("--summary", type=Path, help="Markdown の要約の出力先（既定: $GITHUB_STEP_SUMMARY、なければ標準出力）")
+    co = sub.add_parser("council", help="審議会資料（外部結合・業務委託）を出力する")
+    co.add_argument("path", type=Path, help="審議会資料のフォルダ（council.yaml を含む）")
+    co.add_argument("--approved", help="前回審議会で承認を受けた版（git のリビジョン又はフォルダ）。変更箇所を太字・下線にする")
+    co.add_argument("--format", default="html,pdf", help="出力形式（html, pdf。既定: html,pdf）")
+    co.add_argument("--out", type=Path, default=Path("out"), help="出力フォルダ（既定: out）")
+    co.add_argument("--force", action="store_true", help="pia が作ったのではないファイルも上書きする")
     return p
 
 

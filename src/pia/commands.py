@@ -144,3 +144,31 @@ def ci(args: Any) -> int:
     else:
         emit(md)
     return 1 if any(r.failed() for r in reports) else 0
+
+
+def council(args: Any) -> int:
+    from pia import council as cm
+    from pia.output import write_outputs
+    from pia.reporters import text as text_report
+    from pia.check import CheckResult
+
+    c = cm.load(args.path)
+    if c.findings:
+        emit(text_report([CheckResult(str(args.path), sorted(c.findings), False,
+                                      {c.doc.file: c.doc.lines} if c.doc else {})]), sys.stderr)
+    if c.doc is None or cm.errors(c):
+        return 1
+    approved = cm.load_approved(args.approved, args.path) if args.approved else None
+    html = cm.render(c, approved)
+    formats = [f.strip() for f in args.format.split(",") if f.strip()]
+    files: dict[str, bytes] = {}
+    name = args.path.resolve().name
+    if "html" in formats:
+        files[f"{name}.html"] = html.encode("utf-8")
+    if "pdf" in formats:
+        from pia.render.pdf import html_to_pdf
+
+        files[f"{name}.pdf"] = html_to_pdf(html)
+    for p in write_outputs(args.out, files, force=args.force):
+        emit(f"{p} を書き出しました。\n")
+    return 0

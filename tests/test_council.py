@@ -1,0 +1,84 @@
+"""Council sheets: the two real examples render with every field of seeds 003/004; changes since approval marked."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, run_pia
+
+SEEDS = ROOT.parent / "shared" / "seeds"
+
+
+def squash(s: str) -> str:
+    s = unicodedata.normalize("NFKC", re.sub(r"<[^>]+>", "", s)).replace("びったり", "ぴったり")
+    return re.sub(r"[\s*#|\-]", "", s)
+
+
+@pytest.mark.parametrize("name,seed", [("kosodate-2017", "003_9015e87258c1506f.txt"), ("pittari-2023", "004_5e943b0c469c4a8c.txt")])
+def test_rendered_sheets_hold_every_field_value_of_the_seed(tmp_path: Path, name: str, seed: str):
+    if not (SEEDS / seed).exists():
+        pytest.skip("shared/seeds is not beside the checkout")
+    r = run_pia("council", str(ROOT / "councils" / name), "--out", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    pdf = subprocess.run(["pdftotext", "-raw", str(tmp_path / f"{name}.pdf"), "-"], capture_output=True, text=True, check=True).stdout
+    html = (tmp_path / f"{name}.html").read_text(encoding="utf-8")
+    text = squash(pdf)
+    missing = []
+    for line in (SEEDS / seed).read_text(encoding="utf-8").splitlines():
+        if "\t" not in line:
+            continue
+        value = squash(line.split("\t", 1)[1])
+        chunks = [value[i:i + 15] for i in range(0, len(value), 15)]
+        if value and not all(c in text for c in chunks if len(c) >= 4):
+            missing.append(line[:80])
+    assert not missing, missing
+    assert '<html lang="ja">' in html and "<strong>" not in html  # nothing marked without an approved version
+
+
+def git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+
+
+def test_changes_since_the_approved_revision_are_marked(tmp_path: Path):
+    repo = tmp_path / "repo"
+    folder = repo / "councils" / "k"
+    shutil.copytree(ROOT / "councils" / "kosodate-2017", folder)
+    git(repo, "init", "-q")
+    git(repo, "config", "user.email", "t@example.jp")
+    git(repo, "config", "user.name", "t")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "approved")
+    f = folder / "council.yaml"
+    text = f.read_text(encoding="utf-8")
+    assert "処理させる情報項目の記録媒体: 共同運営センターの専用サーバ" in text
+    text = text.replace("処理させる情報項目の記録媒体: 共同運営センターの専用サーバ", "処理させる情報項目の記録媒体: ガバメントクラウド上の専用サーバ")
+    text = text.replace("    特記事項:\n", "    特記事項:\n      - (新設) 乙は、作業場所を甲に届け出なければならない。\n", 1)
+    f.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    r = run_pia("council", str(folder), "--approved", "HEAD", "--out", str(out), cwd=repo)
+    assert r.returncode == 0, r.stderr
+    html = (out / "k.html").read_text(encoding="utf-8")
+    marks = re.findall(r"<strong><u>(.*?)</u></strong>", html, re.S)
+    assert marks == ["ガバメントクラウド上", "(新設) 乙は、作業場所を甲に届け出なければならない。"], marks
+    assert "※太字ゴシック(下線)が、" in html
+    pdf = subprocess.run(["pdftotext", "-raw", str(out / "k.pdf"), "-"], capture_output=True, text=True, check=True).stdout
+    assert "ガバメントクラウド上の専用サーバ" in pdf
+    fonts = subprocess.run(["pdffonts", str(out / "k.pdf")], capture_output=True, text=True, check=True).stdout
+    assert "Bold" in fonts
+
+
+def test_reference_to_the_assessment_is_resolved(tmp_path: Path):
+    folder = tmp_path / "councils" / "x"
+    folder.mkdir(parents=True)
+    shutil.copytree(ROOT / "assessments" / "setagaya-juki", tmp_path / "assessments" / "setagaya-juki")
+    text = (ROOT / "councils" / "kosodate-2017" / "council.yaml").read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^    委託先: .*$", "    委託先:\n      評価書の項目: juki/委託事項/itaku-01/委託先名", text)
+    (folder / "council.yaml").write_text("評価書: ../../assessments/setagaya-juki\n" + text, encoding="utf-8")
+    r = run_pia("council", str(folder), "--out", str(tmp_path / "out"), "--format", "html")
+    assert r.returncode == 0, r.stderr
+    assert "富士通Japan株式会社" in (tmp_path / "out" / "x.html").read_text(encoding="utf-8")
