@@ -11,7 +11,6 @@ from functools import cache
 from typing import Any, Iterator
 
 from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
 
 from pia.resources import schemas_dir
 
@@ -24,9 +23,6 @@ DOCUMENTS = {"assessment": "assessment", "systems": "systems", "file": "file"}
 class Schema:
     def __init__(self, raw: dict[str, Node]):
         self.raw = raw  # name (without .schema.json) -> schema document
-        self.by_id = {doc["$id"]: (name, doc) for name, doc in raw.items()}
-        self.registry = Registry().with_resources(
-            (doc["$id"], Resource.from_contents(doc)) for doc in raw.values())
         self._trees: dict[str, Node] = {}
 
     def validator(self, name: str) -> Draft202012Validator:
@@ -96,8 +92,9 @@ def child(node: Node, part: str | int) -> Node | None:
 
 @cache
 def _validator(schema: Schema, name: str) -> Draft202012Validator:
-    # The inlined tree validates exactly like the $ref'd documents but skips reference resolution (about 2× faster).
-    return Draft202012Validator(schema.document(name), registry=schema.registry)
+    # Validate the tree with every $ref already inlined (refs name sibling files, as editors resolve them):
+    # the same result as the $ref'd documents without reference resolution, about twice as fast.
+    return Draft202012Validator(schema.document(name))
 
 
 @cache
