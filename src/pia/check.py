@@ -28,7 +28,7 @@ def _suppress(a: asm.Assessment, findings: list[Finding]) -> list[Finding]:
         doc = by_file.get(f.file)
         reason = doc.suppression(f.line, f.rule_id) if doc else None
         if reason:
-            f = Finding(f.file, f.line, f.column, f.rule_id, f.severity, f.item_path, f.message, f.hint, reason)
+            f = Finding(f.file, f.line, f.column, f.rule_id, f.severity, f.item_path, f.message, f.hint, reason, f.anchor)
         out.append(f)
     return out
 

@@ -65,6 +65,9 @@ def _parser() -> argparse.ArgumentParser:
     co.add_argument("--format", default="html,pdf", help="出力形式（html, pdf。既定: html,pdf）")
     co.add_argument("--out", type=Path, default=Path("out"), help="出力フォルダ（既定: out）")
     co.add_argument("--force", action="store_true", help="pia が作ったのではないファイルも上書きする")
+    sv = sub.add_parser("serve", help="編集しながら確認できるプレビューを 127.0.0.1 で開く")
+    sv.add_argument("path", type=Path, help="評価書フォルダ")
+    sv.add_argument("--port", type=int, default=8000, help="ポート番号（既定: 8000）")
     return p
 
 

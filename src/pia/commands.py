@@ -172,3 +172,22 @@ def council(args: Any) -> int:
     for p in write_outputs(args.out, files, force=args.force):
         emit(f"{p} を書き出しました。\n")
     return 0
+
+
+def serve(args: Any) -> int:
+    from pia.assessment import ASSESSMENT
+    from pia.serve import make_server
+
+    if not (args.path / ASSESSMENT).is_file():
+        raise PiaError(f"{args.path} は評価書フォルダではありません（{ASSESSMENT} がありません）。")
+    try:
+        server = make_server(args.path, args.port)
+    except OSError as e:
+        raise PiaError(f"ポート {args.port} を使えません（{e.strerror}）。--port で別の番号を指定してください。") from None
+    emit(f"プレビュー: http://127.0.0.1:{server.server_port}/ （YAML を保存すると自動で更新されます。終了は Ctrl-C）\n")
+    sys.stdout.flush()
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+    return 0

@@ -18,6 +18,7 @@ class Finding:
     message: str
     hint: str = ""
     suppressed: str | None = field(default=None, compare=False)  # the reason given beside the value
+    anchor: str = field(default="", compare=False)  # "<doc key>/<data path>": the item's id in the rendered HTML
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)

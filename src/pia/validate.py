@@ -33,6 +33,11 @@ def _option_hint(opts: list[str]) -> str:
     return "選択肢: " + " ".join(f"{i}) {o}" for i, o in enumerate(opts, 1))
 
 
+def anchor(key: str, path: tuple[Any, ...]) -> str:
+    """The id the rendered HTML gives the item at path (templates build the same string)."""
+    return "/".join([key, *map(str, path)])
+
+
 def validate(a: Assessment) -> list[Finding]:
     root = sch.load()
     out: list[Finding] = []
@@ -50,7 +55,8 @@ def _findings(a: Assessment, key: str, name: str, doc: Document, err: Validation
     v = err.validator
 
     def make(rule: str, at: tuple[int, int], item_path: tuple[Any, ...], msg: str, hint: str) -> Finding:
-        return Finding(doc.file, at[0], at[1], rule, ERROR, a.label(key, item_path), msg, hint)
+        return Finding(doc.file, at[0], at[1], rule, ERROR, a.label(key, item_path), msg, hint,
+                       anchor=anchor(key, item_path))
 
     if v == "required":
         missing = err.message.split("'")[1] if "'" in err.message else "?"
@@ -66,7 +72,7 @@ def _findings(a: Assessment, key: str, name: str, doc: Document, err: Validation
             where = f"「{title}」の中に" if path else ""
             f = make("PIA013", doc.locate_key(path + (extra,)), path, f"{where}「{extra}」という項目は様式にありません。", hint)
             yield Finding(f.file, f.line, f.column, f.rule_id, f.severity, (f.item_path + " " if f.item_path else "") + extra,
-                          f.message, f.hint)
+                          f.message, f.hint, anchor=f.anchor)
     elif v == "enum" or (v == "anyOf" and sch.kind(root.node_at(name, path[:-1]) or {}) == "multi"):
         owner = node if v == "enum" else (root.node_at(name, path[:-1]) or {})
         opts = sch.options(owner)

@@ -6,6 +6,7 @@ from typing import Any, Callable, Iterator
 
 from pia.assessment import Assessment
 from pia.findings import ERROR, WARNING, Finding
+from pia.validate import anchor
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class Context:
             # a whole block is shown at its key, a value where it is written
             line, col = doc.locate_key(path) if isinstance(value, (dict, list)) else doc.locate(path)
         return Finding(file, line, col, self.rule.id, severity or self.rule.severity,
-                       self.a.label(key, path), message, hint)
+                       self.a.label(key, path), message, hint, anchor=anchor(key, path))
 
 
 def run(a: Assessment) -> list[Finding]:

@@ -1,0 +1,74 @@
+"""`pia serve` in a real browser (Debian's headless Chromium driven by Selenium): edit a YAML file, see the page
+update and the finding appear at its item."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+SHOTS = Path(os.environ.get("PIA_SCREENSHOTS", "")) if os.environ.get("PIA_SCREENSHOTS") else None
+
+
+@pytest.fixture
+def server(example: Path):
+    p = subprocess.Popen([sys.executable, "-m", "pia", "serve", str(example), "--port", "0"], stdout=subprocess.PIPE, text=True)
+    line = p.stdout.readline()
+    url = re.search(r"http://127\.0\.0\.1:\d+/", line).group()
+    yield url
+    p.terminate()
+    p.wait(timeout=10)
+
+
+def test_serve_binds_to_loopback_only_and_never_writes(example: Path, server: str):
+    import urllib.request
+
+    before = {p: p.read_bytes() for p in example.rglob("*")  if p.is_file()}
+    html = urllib.request.urlopen(server).read().decode()
+    assert "pia-panel" in html and "エラー 0 件" in html
+    assert server.startswith("http://127.0.0.1:")
+    assert {p: p.read_bytes() for p in example.rglob("*") if p.is_file()} == before
+
+
+@pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="Debian chromium and chromium-driver are not installed")
+def test_browser_sees_the_page_update_and_the_finding(example: Path, server: str):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+              "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1280,1000"):
+        opts.add_argument(a)
+    driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
+    try:
+        driver.get(server)
+        assert "住民基本台帳に関する事務" in driver.title
+        panel = driver.find_element(By.ID, "pia-panel")
+        assert "エラー 0 件" in panel.text
+        if SHOTS:
+            driver.save_screenshot(str(SHOTS / "serve-clean.png"))
+        f = example / "files" / "juki.yaml"
+        f.write_text(f.read_text(encoding="utf-8").replace("      - 移転を行っている: 1", "      - 移転を行っている: 4"), encoding="utf-8")
+        WebDriverWait(driver, 20).until(lambda d: "PIA201" in d.find_element(By.ID, "pia-panel").text)
+        panel = driver.find_element(By.ID, "pia-panel")
+        assert "エラー 1 件" in panel.text and "移転先は1件" in panel.text
+        notes = driver.find_elements(By.CSS_SELECTOR, "tr.pia-error .pia-note")
+        assert notes and "移転先は1件" in notes[0].text
+        link = panel.find_element(By.CSS_SELECTOR, "#pia-findings a")
+        target = link.get_attribute("href").split("#", 1)[1]
+        assert target.startswith("file:juki/特定個人情報ファイルの概要/特定個人情報の提供・移転/提供・移転の有無") or "%" in target
+        link.click()
+        time.sleep(0.3)
+        if SHOTS:
+            driver.save_screenshot(str(SHOTS / "serve-finding.png"))
+    finally:
+        driver.quit()
