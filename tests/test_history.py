@@ -177,3 +177,15 @@ def test_non_starred_change_is_ex_post(example: Path, tmp_path: Path):
     rows = json.loads(run_pia("diff", str(old), str(example), "--format", "json").stdout)
     assert len(rows) == 1 and not rows[0]["starred"] and rows[0]["timing"] == "事後"
     assert rows[0]["label"].endswith("提供先1 ⑦時期・頻度")
+
+
+def test_history_from_a_folder_of_dated_snapshots(tmp_path: Path):
+    snaps = tmp_path / "versions"
+    shutil.copytree(EXAMPLE, snaps / "v1")
+    shutil.copytree(EXAMPLE, snaps / "v2")
+    a = snaps / "v2" / "assessment.yaml"
+    a.write_text(a.read_text(encoding="utf-8").replace("  - 変更日: 令和6年1月4日\n", "  - 変更日: 令和6年1月4日\n  - 変更日: 2025-04-01\n"), encoding="utf-8")
+    f = snaps / "v2" / "files/juki.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace("    時期・頻度: 随時", "    時期・頻度: 毎月", 1), encoding="utf-8")
+    rows = json.loads(run_pia("history", str(snaps), "--format", "json").stdout)
+    assert [(r["変更日"], r["提出時期"], r["変更後の記載"]) for r in rows] == [("令和7年4月1日", "事後", "毎月")]

@@ -181,3 +181,28 @@ def test_read_only_output_folder_is_a_clear_message(tmp_path: Path):
         assert r.returncode == 2 and "書き込めません" in r.stderr and list(ro.iterdir()) == []
     finally:
         ro.chmod(0o700)
+
+
+def test_two_renders_at_once_leave_complete_files(tmp_path: Path):
+    import subprocess
+    import sys
+
+    procs = [subprocess.Popen([sys.executable, "-m", "pia", "render", str(EXAMPLE), "--out", str(tmp_path), "--format", "html,xlsx"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(3)]
+    for p in procs:
+        p.communicate(timeout=120)
+    assert all(p.returncode == 0 for p in procs)
+    html = (tmp_path / "setagaya-juki.html").read_text(encoding="utf-8")
+    assert html.rstrip().endswith("</html>")
+    import openpyxl
+
+    openpyxl.load_workbook(tmp_path / "setagaya-juki.xlsx")  # a complete zip
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".pia-output.json", "setagaya-juki.html", "setagaya-juki.xlsx"]
+
+
+def test_unwritable_output_is_a_clear_message_and_leaves_nothing(tmp_path: Path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    r = run_pia("render", str(EXAMPLE), "--out", str(blocker / "out"), "--format", "html")
+    assert r.returncode == 2 and "書き込めません" in r.stderr and "Traceback" not in r.stderr
+    assert blocker.read_text(encoding="utf-8") == "not a folder"
