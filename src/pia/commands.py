@@ -130,7 +130,8 @@ def ci(args: Any) -> int:
     from pia.reporters import REPORTERS
 
     reports = ci_mod.run(args.base, args.head)
-    results = [r.check for r in reports if r.check] + [CheckResult(r.path, r.problems, True) for r in reports if r.problems]
+    results = [CheckResult(r.check.folder, sorted([*r.check.findings, *r.problems]), r.check.rules_ran, r.check.lines)
+               for r in reports if r.check]
     fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
     if fmt == "gitlab":
         write_text(args.gitlab_report, REPORTERS["gitlab"](results), force=True)

@@ -125,7 +125,8 @@ def persons_vs_files(ctx: Context) -> Iterator[Finding]:
     p = (II, "基本情報", "対象となる本人の数")
     for fid, f in ctx.a.files():
         j = _option_index(p, get(f, *p), "file")
-        if j is not None and lower_ii[j] > lower_i[i] and (i + 1 >= len(lower_i) or lower_ii[j] >= lower_i[i + 1] if i + 1 < len(lower_i) else False):
+        upper = lower_i[i + 1] if i + 1 < len(lower_i) else None  # the 事務's band holds fewer than this
+        if j is not None and upper is not None and lower_ii[j] >= upper:
             yield ctx.finding("assessment", NINZU_PATH,
                               f"対象人数「{get(ctx.a.meta, *NINZU_PATH)}」が、{ctx.a.file_label(fid)}の対象となる本人の数「{get(f, *p)}」より少なくなっています。",
                               "対象人数か、ファイルの対象となる本人の数を確認してください。")
