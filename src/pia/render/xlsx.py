@@ -51,7 +51,7 @@ class Line:
 def _lines(node: sch.Node, value: Any, depth: int, a: Assessment) -> Iterator[Line]:
     kind = sch.kind(node)
     title = sch.title(node) + (" ※" if sch.starred(node) else "")
-    if node.get("x-pia-internal") or kind == "id":
+    if node.get("x-pia-internal") or kind == "id" or (node.get("x-pia-hide-empty") and value is None):
         return
     if kind == "group" or (kind == "" and "properties" in node):
         v = value if isinstance(value, dict) else {}
