@@ -34,9 +34,6 @@ class Schema:
             self._trees[name] = self._inline(self.raw[name], name)
         return self._trees[name]
 
-    def resolve(self, node: Node) -> Node:
-        return node
-
     def _inline(self, node: Any, base: str) -> Any:
         if isinstance(node, list):
             return [self._inline(n, base) for n in node]

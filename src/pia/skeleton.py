@@ -23,13 +23,12 @@ def _lines(props: dict[str, Any], required: list[str], indent: int, root: sch.Sc
     out: list[str] = []
     pad = " " * indent
     for key, node in props.items():
-        node = root.resolve(node)
         kind = sch.kind(node)
         if kind in ("group", "choice") and "properties" in node:
             out.append(f"{pad}{key}:{_comment(node)}")
             out.extend(_lines(node["properties"], node.get("required", []), indent + 2, root))
         elif kind == "list":
-            block = root.resolve(node["items"])
+            block = node["items"]
             if "properties" in block:
                 out.append(f"{pad}{key}:{_comment(node)}")
                 inner = _lines(block["properties"], block.get("required", []), indent + 4, root)

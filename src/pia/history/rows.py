@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from pia import schema as sch
 from pia.assessment import Assessment
 
-COLUMNS = ("変更日", "項目", "変更前の記載", "変更後の記載", "提出時期", "提出時期に係る説明")
+# The 別添3 columns, in form order, as the schema of the recorded rows names them.
+COLUMNS = tuple(sch.load().document("assessment")["properties"]["変更箇所の記録"]["items"]["properties"])
 
 
 def betten3(a: Assessment, derived: list[dict[str, Any]] | None = None) -> list[list[Any]]:

@@ -171,7 +171,7 @@ class _FixedZip(zipfile.ZipFile):
 
 
 def render_xlsx(a: Assessment, betten3_rows: list[list[Any]] | None = None) -> bytes:
-    from pia.history.rows import COLUMNS, betten3
+    from pia.history.rows import betten3
 
     root = sch.load()
     adoc, fdoc, sdoc = root.document("assessment"), root.document("file"), root.document("systems")
@@ -230,7 +230,6 @@ def render_xlsx(a: Assessment, betten3_rows: list[list[Any]] | None = None) -> b
         for i, t in enumerate(texts, 1):
             _put(ws, r, i, t)
         ws.row_dimensions[r].height = max(_height(t, w) for t, w in zip(texts, widths))
-    assert len(COLUMNS) == 6
 
     when = dates.parse(meta.get("公表日")) or max(
         [d for d in (dates.parse(x[0]) for x in rows) if d] or [dt.date(2000, 1, 1)])
