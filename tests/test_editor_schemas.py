@@ -12,7 +12,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from conftest import ROOT
+from conftest import ROOT, schema_nodes
 
 
 def registry() -> Registry:
@@ -54,19 +54,6 @@ def test_modelines_point_at_the_schemas():
 
 
 def test_every_form_item_has_a_japanese_description():
-    missing = []
-
-    def walk(node, where):
-        if isinstance(node, dict):
-            if node.get("x-pia-kind") and node.get("x-pia-kind") not in ("id", "internal") and not node.get("description"):
-                missing.append((where, node.get("title")))
-            for k, v in node.items():
-                walk(v, where)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v, where)
-
-    for p in (ROOT / "schemas").glob("*.json"):
-        if p.name != "council.schema.json":
-            walk(json.loads(p.read_text(encoding="utf-8")), p.name)
+    missing = [(name, n.get("title")) for name, n in schema_nodes(skip=("council.schema.json",))
+               if n.get("x-pia-kind") not in (None, "id", "internal") and not n.get("description")]
     assert not missing, missing[:20]

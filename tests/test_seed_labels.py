@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SEED
+from conftest import ROOT, SEED, schema_nodes
 
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩"
 # Label cells the PDF extraction garbled beyond the label itself (ppc-rules §8); each is checked repaired.
@@ -34,21 +34,10 @@ def norm(s: str) -> str:
 
 def known_labels() -> set[str]:
     out: set[str] = set()
-
-    def walk(n):
-        if isinstance(n, dict):
-            if isinstance(n.get("title"), str):
-                out.add(norm(n["title"]))
-            for k, v in n.items():
-                if k == "properties":
-                    out.update(norm(x) for x in v)
-                walk(v)
-        elif isinstance(n, list):
-            for v in n:
-                walk(v)
-
-    for p in (ROOT / "schemas").glob("*.json"):
-        walk(json.loads(p.read_text(encoding="utf-8")))
+    for _, n in schema_nodes():
+        if isinstance(n.get("title"), str):
+            out.add(norm(n["title"]))
+        out.update(norm(x) for x in n.get("properties", {}) if isinstance(n.get("properties"), dict))
     return out
 
 
@@ -76,7 +65,7 @@ def seed_labels() -> list[tuple[int, str]]:
         label = norm(cell)
         if not label or len(label) < 3 or set(label) <= {"."} or len(label) > 60 or re.match(r"^\d+\)", label) or re.fullmatch(r"(システム|委託事項|提供先|移転先)\d+([～~]\d+)?", label) or label in files:
             continue
-        found.append((i + 1, GARBLED.get(norm(cell).join(["", ""]) if False else cell.replace(" ", "").replace("：", ":"), label)))
+        found.append((i + 1, GARBLED.get(cell.replace(" ", "").replace("：", ":"), label)))
     return found
 
 
