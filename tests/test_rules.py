@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLE, run_pia
-from pia.rules import RULES
+from pia.registry import rules
+
+RULES = {s.id: s for s in rules()}
 
 A, S, J, H, F3 = "assessment.yaml", "systems.yaml", "files/juki.yaml", "files/honnin-kakunin.yaml", "files/sofusaki.yaml"
 
@@ -70,4 +72,4 @@ def test_rule_triggers_on_a_real_variant(example: Path, rule_id: str):
     hits = [f for f in found if f["rule_id"] == rule_id]
     assert hits, [(f["rule_id"], f["message"]) for f in found]
     h = hits[0]
-    assert h["line"] >= 1 and h["item_path"] and h["severity"] == RULES[rule_id].severity or rule_id in ("PIA101", "PIA302")
+    assert h["line"] >= 1 and h["item_path"] and h["severity"] == RULES[rule_id].severity.value or rule_id in ("PIA101", "PIA302")

@@ -44,15 +44,15 @@ def check(args: Any) -> int:
 
 
 def rules(args: Any) -> int:
-    from pia.rules import RULES
+    from pia.registry import specs
 
     if args.markdown:
         from pia.docs import rules_markdown
 
         emit(rules_markdown())
         return 0
-    for r in RULES.values():
-        emit(f"{r.id}  {r.severity}  {r.title}\n")
+    for s in specs().values():
+        emit(f"{s.id}  {s.severity.label}  {s.title}\n")
     return 0
 
 

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-ERROR = "エラー"
-WARNING = "警告"
+from pia.registry import Severity
+
+ERROR = Severity.ERROR
+WARNING = Severity.WARNING
 
 
 @dataclass(frozen=True, order=True)
@@ -13,7 +15,7 @@ class Finding:
     line: int
     column: int
     rule_id: str
-    severity: str
+    severity: Severity
     item_path: str
     message: str
     hint: str = ""
@@ -21,7 +23,9 @@ class Finding:
     anchor: str = field(default="", compare=False)  # "<doc key>/<data path>": the item's id in the rendered HTML
 
     def to_dict(self) -> dict[str, object]:
-        return asdict(self)
+        d = asdict(self)
+        d["severity"] = self.severity.value
+        return d
 
     @property
     def is_error(self) -> bool:

@@ -6,7 +6,7 @@ import json
 from typing import Callable
 
 from pia.check import CheckResult
-from pia.findings import ERROR, Finding
+from pia.findings import ERROR, WARNING, Finding
 
 JSON_VERSION = 1
 
@@ -25,14 +25,14 @@ def _quote(f: Finding, lines: dict[str, list[str]]) -> list[str]:
 def text(results: list[CheckResult]) -> str:
     lines = {k: v for r in results for k, v in r.lines.items()}
     out: list[str] = []
-    total = {"エラー": 0, "警告": 0, "抑止": 0}
+    total = {ERROR: 0, WARNING: 0, "抑止": 0}
     for r in results:
         current = None
         for f in r.findings:
             if f.file != current:
                 current = f.file
                 out.append(f"■ {f.file}")
-            tag = f"{f.severity}（抑止）" if f.suppressed else f.severity
+            tag = f"{f.severity.label}（抑止）" if f.suppressed else f.severity.label
             out.append(f"{f.file}:{f.line}:{f.column}: {tag} [{f.rule_id}] {f.item_path + ': ' if f.item_path else ''}{f.message}")
             out.extend(_quote(f, lines))
             if f.hint:
@@ -42,7 +42,7 @@ def text(results: list[CheckResult]) -> str:
             total["抑止" if f.suppressed else f.severity] += 1
         if not r.rules_ran and r.findings:
             out.append(f"（{r.folder}: 上のエラーを直すと、項目間の検査も行います。）")
-    out.append(f"{len(results)} 件の評価書を検査: エラー {total['エラー']} 件、警告 {total['警告']} 件、抑止 {total['抑止']} 件")
+    out.append(f"{len(results)} 件の評価書を検査: {ERROR.label} {total[ERROR]} 件、{WARNING.label} {total[WARNING]} 件、抑止 {total['抑止']} 件")
     return "\n".join(out) + "\n"
 
 

@@ -13,6 +13,7 @@ from markupsafe import escape
 
 from pia import assessment as asm
 from pia.check import check_assessment
+from pia.findings import ERROR
 from pia.render.html import render_html
 
 POLL_MS = 700
@@ -28,10 +29,10 @@ _SCRIPT = """
     while (id && !(el = document.getElementById(id))) { id = id.includes("/") ? id.slice(0, id.lastIndexOf("/")) : ""; }
     if (!el) continue;
     const row = el.closest("tr") || el;
-    row.classList.add(f.severity === "エラー" ? "pia-error" : "pia-warning");
+    row.classList.add(f.severity === "error" ? "pia-error" : "pia-warning");
     const note = document.createElement("div");
     note.className = "pia-note";
-    note.textContent = f.severity + " [" + f.rule_id + "] " + f.message + (f.hint ? "（修正: " + f.hint + "）" : "");
+    note.textContent = f.severity_label + " [" + f.rule_id + "] " + f.message + (f.hint ? "（修正: " + f.hint + "）" : "");
     (row.querySelector("td") || row).appendChild(note);
     if (el.id !== f.anchor && !document.getElementById(f.anchor)) {
       const mark = document.createElement("span");  // so the link in the list reaches the finding's own item
@@ -81,13 +82,13 @@ def page(folder: Path) -> tuple[str, str]:
     html = render_html(a, folder)
     shown = [f for f in result.findings if not f.suppressed]
     items = "".join(
-        f'<li class="{"error" if f.severity == "エラー" else "warning"}"><a href="#{escape(f.anchor)}">'
-        f'{escape(f.severity)} [{escape(f.rule_id)}] {escape(f.item_path)}: {escape(f.message)}</a>'
+        f'<li class="{f.severity.value}"><a href="#{escape(f.anchor)}">'
+        f'{escape(f.severity.label)} [{escape(f.rule_id)}] {escape(f.item_path)}: {escape(f.message)}</a>'
         f' <small>{escape(f.file)}:{f.line}</small></li>' for f in shown)
-    panel = (f'<aside id="pia-panel" aria-label="検査結果"><h2>検査結果: エラー {sum(f.severity == "エラー" for f in shown)} 件、'
-             f'警告 {sum(f.severity != "エラー" for f in shown)} 件（保存すると自動で更新されます）</h2>'
+    panel = (f'<aside id="pia-panel" aria-label="検査結果"><h2>検査結果: エラー {sum(f.severity == ERROR for f in shown)} 件、'
+             f'警告 {sum(f.severity != ERROR for f in shown)} 件（保存すると自動で更新されます）</h2>'
              f'<ol id="pia-findings">{items}</ol></aside>')
-    data = json.dumps([{"anchor": f.anchor, "severity": f.severity, "rule_id": f.rule_id, "message": f.message,
+    data = json.dumps([{"anchor": f.anchor, "severity": f.severity.value, "severity_label": f.severity.label, "rule_id": f.rule_id, "message": f.message,
                         "hint": f.hint} for f in shown], ensure_ascii=False).replace("</", "<\\/")
     script = _SCRIPT % {"findings": data, "version": json.dumps(version), "poll": POLL_MS}
     html = html.replace("</head>", _STYLE + "</head>", 1).replace("<body>", "<body>" + panel, 1)

@@ -1,47 +1,46 @@
-"""Rules between fields: small registered functions, one module per part of the form."""
+"""Rules between items: small functions, one module per part of the form, each carrying its registry entry.
+
+A rule is a generator over a `Context` decorated with `rule(...)`; `pia.registry` lists the modules explicitly and
+collects the decorated functions from them (nothing registers itself on import).
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from pia.assessment import Assessment
 from pia.findings import ERROR, WARNING, Finding
+from pia.registry import KINDS, Certainty, Severity, Spec, Stage
 from pia.validate import anchor
 
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    title: str
-    severity: str
-    explanation: str
-    func: Callable[["Context"], Iterator[Finding]]
-    module: str
+RULE_ATTR = "__pia_rule__"
+RuleFunc = Callable[["Context"], Iterator[Finding]]
 
 
-RULES: dict[str, Rule] = {}
+def rule(rule_id: str, title: str, severity: Severity = ERROR, *, source: str, certainty: Certainty,
+         kinds: tuple[str, ...] = ("full",)) -> Callable[[RuleFunc], RuleFunc]:
+    """Attach the rule's registry entry to the function; the docstring is its explanation."""
+    for k in kinds:
+        if k not in KINDS:
+            raise ValueError(f"{rule_id}: unknown document kind {k}")
 
-
-def rule(rule_id: str, title: str, severity: str = ERROR) -> Callable[[Callable[["Context"], Iterator[Finding]]], Callable[["Context"], Iterator[Finding]]]:
-    def register(func: Callable[["Context"], Iterator[Finding]]) -> Callable[["Context"], Iterator[Finding]]:
-        if rule_id in RULES:
-            raise ValueError(f"rule {rule_id} registered twice")
+    def mark(func: RuleFunc) -> RuleFunc:
         doc = (func.__doc__ or "").strip()
-        RULES[rule_id] = Rule(rule_id, title, severity, "\n".join(ln.strip() for ln in doc.splitlines()),
-                              func, func.__module__.rsplit(".", 1)[-1])
+        spec = Spec(rule_id, title, severity, Stage.RULE, source, certainty, kinds,
+                    "\n".join(ln.strip() for ln in doc.splitlines()), func, func.__module__.rsplit(".", 1)[-1])
+        setattr(func, RULE_ATTR, spec)
         return func
-    return register
+    return mark
 
 
 class Context:
     """What a rule sees: the assessment, and a way to report at an item path without computing lines."""
 
-    def __init__(self, a: Assessment, rule: Rule):
+    def __init__(self, a: Assessment, spec: Spec):
         self.a = a
-        self.rule = rule
+        self.rule = spec
 
     def finding(self, key: str, path: tuple[Any, ...], message: str, hint: str = "",
-                severity: str | None = None) -> Finding:
+                severity: Severity | None = None) -> Finding:
         doc = self.a.docs.get(key)
         file = doc.file if doc else self.a.folder
         line, col = (1, 1)
@@ -55,13 +54,14 @@ class Context:
                        self.a.label(key, path), message, hint, anchor=anchor(key, path))
 
 
-def run(a: Assessment) -> list[Finding]:
+def run(a: Assessment, kind: str = "full") -> list[Finding]:
+    from pia.registry import rules
+
     out: list[Finding] = []
-    for r in RULES.values():
-        out.extend(r.func(Context(a, r)))
+    for spec in rules():
+        if kind in spec.kinds and spec.func is not None:
+            out.extend(spec.func(Context(a, spec)))
     return out
 
 
-from pia.rules import basic, files, history, placeholders, procedure  # noqa: E402,F401  (registers)
-
-__all__ = ["ERROR", "WARNING", "RULES", "Rule", "Context", "rule", "run"]
+__all__ = ["ERROR", "WARNING", "Context", "rule", "run"]

@@ -5,6 +5,7 @@ from typing import Iterator
 
 from pia import schema as sch
 from pia.findings import ERROR, WARNING, Finding
+from pia.registry import Certainty
 from pia.rules import Context, rule
 from pia.rules._util import get, selected, ticked
 
@@ -40,7 +41,7 @@ def _handlers_bounds(ctx: Context) -> tuple[int, int | None]:
     return lo, hi
 
 
-@rule("PIA101", "しきい値判断結果が対象人数・取扱者数・重大事故から導かれる結果と一致しない")
+@rule("PIA101", "しきい値判断結果が対象人数・取扱者数・重大事故から導かれる結果と一致しない", source="指針 第5の2（しきい値判断）", certainty=Certainty.SUMMARY)
 def threshold(ctx: Context) -> Iterator[Finding]:
     """VI-1-②しきい値判断結果は、I-1-③対象人数、取扱者数（500人以上か）及び過去1年以内の特定個人情報に関する
     重大事故の有無から、特定個人情報保護評価指針 第5の2 の表のとおりに決まる（ppc-rules §2.2）。
@@ -86,7 +87,7 @@ def threshold(ctx: Context) -> Iterator[Finding]:
                           severity=WARNING if ninzu == 2 else ERROR)
 
 
-@rule("PIA102", "しきい値判断の入力が評価書の記載と矛盾する", WARNING)
+@rule("PIA102", "しきい値判断の入力が評価書の記載と矛盾する", WARNING, source="指針 第5の2、様式（使用者数・委託先における取扱者数・III-7 リスク1⑨）", certainty=Certainty.INFERRED)
 def threshold_inputs(ctx: Context) -> Iterator[Finding]:
     """「しきい値判断の入力」の取扱者数は、使用者数と委託先における取扱者数の合計の範囲と矛盾してはならない。
     また、過去1年以内に特定個人情報に関する重大事故が「発生あり」なら、III-7 リスク1⑨（過去3年以内の個人情報に
@@ -113,7 +114,7 @@ def threshold_inputs(ctx: Context) -> Iterator[Finding]:
                                   "どちらかの記載を直してください。")
 
 
-@rule("PIA103", "I-1-③対象人数がファイルの対象となる本人の数より少ない", WARNING)
+@rule("PIA103", "I-1-③対象人数がファイルの対象となる本人の数より少ない", WARNING, source="様式（I-1-③ と II-2-②）", certainty=Certainty.INFERRED)
 def persons_vs_files(ctx: Context) -> Iterator[Finding]:
     """I-1-③対象人数は、各ファイルの II-2-②対象となる本人の数の下限を下回らないはずである（ppc-rules TH-4。推論に基づくため警告）。
     二つの項目は区分の刻みが違う（1,000/1万/10万/30万 と 1万/10万/100万/1,000万）ため、下限の人数で比べる。"""
@@ -132,7 +133,7 @@ def persons_vs_files(ctx: Context) -> Iterator[Finding]:
                               "対象人数か、ファイルの対象となる本人の数を確認してください。")
 
 
-@rule("PIA104", "特定個人情報ファイル名（I-3）と files/ のファイルが対応しない")
+@rule("PIA104", "特定個人情報ファイル名（I-3）と files/ のファイルが対応しない", source="様式（I-3 と II・III の対応）、pia の評価書フォルダの構成", certainty=Certainty.PIA)
 def file_references(ctx: Context) -> Iterator[Finding]:
     """I-3 特定個人情報ファイル名には、files/ にある各ファイル（files/ID.yaml）の ID を漏れなく、重複なく並べる。
     II・別添2・III は各ファイルの YAML にまとめて書くため、ファイルごとに II と III が一つずつ、同じ順・同じ名称で
@@ -155,7 +156,7 @@ def file_references(ctx: Context) -> Iterator[Finding]:
                           f"「- {fid}」を追加してください。")
 
 
-@rule("PIA105", "情報提供ネットワークシステムによる情報連携の有無と III-6 が矛盾する", WARNING)
+@rule("PIA105", "情報提供ネットワークシステムによる情報連携の有無と III-6 が矛盾する", WARNING, source="様式（I-6 と III-6）", certainty=Certainty.INFERRED)
 def network_consistency(ctx: Context) -> Iterator[Finding]:
     """I-6 ①実施の有無が「実施しない」なら、すべてのファイルの III-6 は「接続しない（入手）」「接続しない（提供）」の
     両方に○が付く。「実施する」なら、少なくとも一つのファイルが接続する（様式の構成からの推論のため警告）。"""
@@ -175,7 +176,7 @@ def network_consistency(ctx: Context) -> Iterator[Finding]:
                           "I-6 か、III-6 の「接続しない」の記載を確認してください。")
 
 
-@rule("PIA106", "「その他」などに○を付けたのに括弧内が空")
+@rule("PIA106", "「その他」などに○を付けたのに括弧内が空", source="様式（括弧付きの選択肢）", certainty=Certainty.INFERRED)
 def other_text(ctx: Context) -> Iterator[Finding]:
     """複数選択の項目で、括弧（ ）付きの選択肢（その他（ ）、評価実施機関内の他部署（ ）など）に○を付けたときは、
     括弧内の内容を書く（様式）。「提供を行っている（ ）件」のような件数は PIA201 が検査する。"""

@@ -5,6 +5,7 @@ from typing import Any, Iterator
 
 from pia import schema as sch
 from pia.findings import WARNING, Finding
+from pia.registry import Certainty
 from pia.rules import Context, rule
 from pia.rules._util import blank, get, items, selected, ticked
 
@@ -20,7 +21,7 @@ def _files(ctx: Context) -> Iterator[tuple[str, str, dict[str, Any]]]:
         yield "file:" + fid, fid, f
 
 
-@rule("PIA201", "提供・移転の件数と提供先・移転先の数が一致しない")
+@rule("PIA201", "提供・移転の件数と提供先・移転先の数が一致しない", source="様式（II-5 提供・移転の有無）", certainty=Certainty.INFERRED)
 def provision_counts(ctx: Context) -> Iterator[Finding]:
     """II-5 提供・移転の有無で「提供を行っている（N）件」「移転を行っている（M）件」に○を付けたら、N・M は
     列挙した提供先・移転先の数と一致し、件数を空欄にしない。「行っていない」なら提供先・移転先を書かない（様式）。"""
@@ -48,7 +49,7 @@ def provision_counts(ctx: Context) -> Iterator[Finding]:
             yield ctx.finding(key, p, "「行っていない」と、提供・移転を行っている旨の両方に○が付いています。", "どちらか一方にしてください。")
 
 
-@rule("PIA202", "委託の有無・件数と委託事項が一致しない")
+@rule("PIA202", "委託の有無・件数と委託事項が一致しない", source="様式（II-4 と III-4）", certainty=Certainty.INFERRED)
 def outsourcing_counts(ctx: Context) -> Iterator[Finding]:
     """II-4 委託の有無が「委託する」なら、（N）件は列挙した委託事項の数と一致し、1件以上ある。「委託しない」なら
     委託事項を書かず、III-4 の「委託しない」に○を付ける。「委託する」なら III-4 の「委託しない」に○を付けない（様式）。"""
@@ -75,7 +76,7 @@ def outsourcing_counts(ctx: Context) -> Iterator[Finding]:
                                   "II-4 で「委託しない」としていますが、III-4 の「委託しない」に○が付いていません。", "III-4 の「委託しない」を true にしてください。")
 
 
-@rule("PIA203", "再委託の有無と再委託の許諾方法・再委託事項が矛盾する")
+@rule("PIA203", "再委託の有無と再委託の許諾方法・再委託事項が矛盾する", source="様式（II-4 ⑦〜⑨）", certainty=Certainty.INFERRED)
 def subcontracting(ctx: Context) -> Iterator[Finding]:
     """委託事項ごとに、⑦再委託の有無が「再委託しない」なら ⑧再委託の許諾方法と ⑨再委託事項は空欄（又は「—」）、
     「再委託する」なら両方を書く（様式）。"""
@@ -91,7 +92,7 @@ def subcontracting(ctx: Context) -> Iterator[Finding]:
                     yield ctx.finding(key, base + (sub,), f"「再委託する」としていますが、{sub}が書かれていません。", f"{sub}を書いてください。")
 
 
-@rule("PIA204", "III-4 再委託先の取扱いの確保と各委託事項の再委託の有無が矛盾する", WARNING)
+@rule("PIA204", "III-4 再委託先の取扱いの確保と各委託事項の再委託の有無が矛盾する", WARNING, source="様式（II-4 と III-4）", certainty=Certainty.INFERRED)
 def subcontracting_iii(ctx: Context) -> Iterator[Finding]:
     """III-4「再委託先による特定個人情報ファイルの適切な取扱いの確保」で「再委託していない」を選ぶのは、すべての
     委託事項が「再委託しない」ときに限る。その逆も同じ（様式の構成からの推論のため警告）。"""
@@ -113,7 +114,7 @@ def subcontracting_iii(ctx: Context) -> Iterator[Finding]:
 _RANGES = [(0, 9), (10, 49), (50, 99), (100, None)]
 
 
-@rule("PIA205", "④記録される項目の区分と別添2の記録項目数が合わない", WARNING)
+@rule("PIA205", "④記録される項目の区分と別添2の記録項目数が合わない", WARNING, source="様式（II-2 ④ と別添2）", certainty=Certainty.INFERRED)
 def record_count(ctx: Context) -> Iterator[Finding]:
     """II-2 ④記録される項目の区分（10項目未満 … 100項目以上）は、別添2 に列挙した記録項目の数と合うはずである。
     別添2 は項目をまとめて書くことがあるため、警告とする（ppc-rules X-REC）。"""
@@ -137,7 +138,7 @@ def _risk_blocks(f: dict[str, Any], side: str) -> list[tuple[str, Any]]:
     return [(n, get(f, *NW, n)) for n in chosen]
 
 
-@rule("PIA206", "「接続しない」とリスク対策の記載が矛盾する")
+@rule("PIA206", "「接続しない」とリスク対策の記載が矛盾する", source="様式（III-6）", certainty=Certainty.INFERRED)
 def network_risks(ctx: Context) -> Iterator[Finding]:
     """III-6 で「接続しない（入手）」に○を付けたらリスク1〜4 は空欄、付けないならリスク1〜4 を書く。
     「接続しない（提供）」とリスク5〜7 も同じ（様式）。"""
@@ -157,7 +158,7 @@ def network_risks(ctx: Context) -> Iterator[Finding]:
                                       f"対策を書くか、接続しないなら「接続しない（{side}）」を true にしてください。")
 
 
-@rule("PIA207", "「接続しない」と入手方法・提供方法が矛盾する", WARNING)
+@rule("PIA207", "「接続しない」と入手方法・提供方法が矛盾する", WARNING, source="様式（II-3 ②、II-5 ⑥ と III-6）", certainty=Certainty.INFERRED)
 def network_methods(ctx: Context) -> Iterator[Finding]:
     """III-6「接続しない（入手）」は、II-3 ②入手方法に情報提供ネットワークシステムがないときに限る。「接続しない（提供）」は、
     どの提供先の⑥提供方法にも情報提供ネットワークシステムがないときに限る（様式の構成からの推論のため警告）。"""
@@ -174,7 +175,7 @@ def network_methods(ctx: Context) -> Iterator[Finding]:
                                   "どちらかの記載を直してください。")
 
 
-@rule("PIA208", "III-5「提供・移転しない」と提供先・移転先が矛盾する", WARNING)
+@rule("PIA208", "III-5「提供・移転しない」と提供先・移転先が矛盾する", WARNING, source="様式（III-5）", certainty=Certainty.INFERRED)
 def provision_iii(ctx: Context) -> Iterator[Finding]:
     """III-5 は委託と情報提供ネットワークシステムを通じた提供を除く提供・移転のリスクを扱う。「提供・移転しない」に○を
     付けるのは、移転先がなく、提供先がすべて情報提供ネットワークシステムだけを通じた提供であるときに限る（推論のため警告）。"""
@@ -192,7 +193,7 @@ def provision_iii(ctx: Context) -> Iterator[Finding]:
                               "「提供・移転しない」を true にしてください。")
 
 
-@rule("PIA209", "選択した内容に必要な「具体的な…」が書かれていない")
+@rule("PIA209", "選択した内容に必要な「具体的な…」が書かれていない", source="様式（「具体的な…」を伴う選択項目）", certainty=Certainty.INFERRED)
 def details_given(ctx: Context) -> Iterator[Finding]:
     """「行っている」「定めている」「記録を残している」「発生あり」「保管している」「有料」などを選んだ項目には、
     続く「具体的な…」「その内容」「手数料額、納付方法」などを書く。否定の選択肢（スキーマの x-pia-details-unless）を
@@ -223,7 +224,7 @@ def _details(ctx: Context, key: str, node: sch.Node, value: Any, path: tuple) ->
 _HONNIN = (II, "基本情報", "対象となる本人の数")
 
 
-@rule("PIA210", "委託先・提供先の対象となる本人の数がファイルの本人の数を超える", WARNING)
+@rule("PIA210", "委託先・提供先の対象となる本人の数がファイルの本人の数を超える", WARNING, source="様式（II-2 ②、II-4、II-5 の対象となる本人の数）", certainty=Certainty.INFERRED)
 def persons_bounds(ctx: Context) -> Iterator[Finding]:
     """委託事項の「対象となる本人の数」と提供先の「④提供する情報の対象となる本人の数」は、ファイルの II-2 ②対象となる
     本人の数を超えない（同じ区分の刻み。推論のため警告）。"""
@@ -242,7 +243,7 @@ def persons_bounds(ctx: Context) -> Iterator[Finding]:
                                       "どちらかの区分を確認してください。")
 
 
-@rule("PIA211", "ID が重複している")
+@rule("PIA211", "ID が重複している", source="pia の記載方法（id による同一性）", certainty=Certainty.PIA)
 def unique_ids(ctx: Context) -> Iterator[Finding]:
     """システム、委託事項、提供先、移転先の id は、それぞれの一覧の中で重複しない。id は変更履歴（別添3）で同じ
     提供先などを見分けるために使う。番号（提供先n など）は並び順から決まるため書かない。"""

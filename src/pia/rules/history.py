@@ -5,11 +5,12 @@ from typing import Iterator
 
 from pia import dates
 from pia.findings import WARNING, Finding
+from pia.registry import Certainty
 from pia.rules import Context, rule
 from pia.rules._util import get, items
 
 
-@rule("PIA401", "同じ変更日の別添3の行で提出時期が異なる", WARNING)
+@rule("PIA401", "同じ変更日の別添3の行で提出時期が異なる", WARNING, source="規則第11条・第14条、指針（提出時期）", certainty=Certainty.INFERRED)
 def uniform_timing(ctx: Context) -> Iterator[Finding]:
     """一つの改訂（同じ変更日）に重要な変更が一つでも含まれれば、その改訂は変更前に全体として提出する（事前）。
     そのため同じ変更日の行の提出時期はそろう（ppc-rules SUB-2。実務からの推論のため警告）。"""
@@ -26,7 +27,7 @@ def uniform_timing(ctx: Context) -> Iterator[Finding]:
         first.setdefault(d, (i, t))
 
 
-@rule("PIA402", "改訂の記録の変更日が重複している、又は順に並んでいない")
+@rule("PIA402", "改訂の記録の変更日が重複している、又は順に並んでいない", source="pia の記載方法（改訂の記録）", certainty=Certainty.PIA)
 def revision_dates(ctx: Context) -> Iterator[Finding]:
     """「改訂」には評価書を改訂するたびに一件ずつ、変更日の古い順に追加する。変更日は改訂ごとに異なる。
     pia はこの変更日で、バージョン履歴の変更を別添3の行にまとめる。"""

@@ -6,6 +6,7 @@ from typing import Iterator
 
 from pia import dates, schema as sch
 from pia.findings import WARNING, Finding
+from pia.registry import Certainty
 from pia.rules import Context, rule
 from pia.rules._util import blank, get
 
@@ -25,7 +26,7 @@ def _date_items(node: sch.Node, value: object, path: tuple) -> Iterator[tuple[tu
             yield from _date_items(node["items"], v, path + (i,))
 
 
-@rule("PIA301", "日付として読めない")
+@rule("PIA301", "日付として読めない", source="pia の記載方法（日付の書式）", certainty=Certainty.PIA)
 def date_format(ctx: Context) -> Iterator[Finding]:
     """日付の項目（実施日、公表日、変更日など）は「令和5年8月1日」（元年も可）又は「2023-08-01」の形で書く。
     pia は和暦と西暦の両方を読み、比較のために西暦の日付に直して扱う。"""
@@ -44,7 +45,7 @@ def _period(ctx: Context) -> tuple[dt.date, dt.date] | None:
     return (ds[0], ds[1]) if len(ds) >= 2 else None
 
 
-@rule("PIA302", "意見聴取の期間が30日に満たない")
+@rule("PIA302", "意見聴取の期間が30日に満たない", source="指針 第5の3（意見聴取の期間）", certainty=Certainty.SUMMARY)
 def comment_period(ctx: Context) -> Iterator[Finding]:
     """全項目評価書の意見聴取の期間は原則として30日以上とし、短縮するときは特段の理由を VI-2 ③に書く（指針 第5の3、
     ppc-rules PR-2）。日数の数え方: 初日と末日を含めて数える（令和5年8月25日〜9月24日は31日）。初日不算入で29日、
@@ -65,7 +66,7 @@ def comment_period(ctx: Context) -> Iterator[Finding]:
         yield ctx.finding("assessment", p, "意見聴取の終了日が開始日より前です。", "日付を確認してください。")
 
 
-@rule("PIA303", "意見聴取の「（N日間）」が日付と合わない", WARNING)
+@rule("PIA303", "意見聴取の「（N日間）」が日付と合わない", WARNING, source="様式（VI-2 ②）", certainty=Certainty.INFERRED)
 def stated_days(ctx: Context) -> Iterator[Finding]:
     """VI-2 ②に「（30日間）」のように日数を書いたときは、開始日と終了日から数えた日数（初日算入又は初日不算入の
     いずれか）と一致すること。"""
@@ -80,7 +81,7 @@ def stated_days(ctx: Context) -> Iterator[Finding]:
                           "日数か日付を直してください。")
 
 
-@rule("PIA304", "評価実施手続の日付の順序が正しくない")
+@rule("PIA304", "評価実施手続の日付の順序が正しくない", source="番号法第28条、指針 第5の3・第5の4（手続の順序）", certainty=Certainty.SUMMARY)
 def procedure_order(ctx: Context) -> Iterator[Finding]:
     """手続は 基礎項目評価 ≤ 意見聴取の開始 ≤ 終了 ≤ 第三者点検（地方公共団体等）≤ 公表日 の順に行う。
     行政機関等は 意見聴取の終了 ≤ 個人情報保護委員会への提出日 ≤ 承認日 ≤ 公表日（番号法第28条、ppc-rules §4）。"""
@@ -104,7 +105,7 @@ def procedure_order(ctx: Context) -> Iterator[Finding]:
                               "手続の順序（基礎項目評価→意見聴取→第三者点検又は承認→公表）に合うよう日付を確認してください。")
 
 
-@rule("PIA305", "評価実施機関の区分と第三者点検・承認の記載が合わない", WARNING)
+@rule("PIA305", "評価実施機関の区分と第三者点検・承認の記載が合わない", WARNING, source="番号法第28条、規則第7条", certainty=Certainty.SUMMARY)
 def regime(ctx: Context) -> Iterator[Finding]:
     """地方公共団体等は公表の前に第三者点検を受け（VI-3）、個人情報保護委員会の承認（表紙の承認日、VI-4）はない。
     行政機関等は委員会の承認を受ける（VI-4）。公表日を書いた評価書について検査する（番号法第28条、規則第7条、ppc-rules L-4, PR-3〜5）。"""
@@ -124,7 +125,7 @@ def regime(ctx: Context) -> Iterator[Finding]:
                 yield ctx.finding("assessment", (VI, "個人情報保護委員会の承認", k), f"公表する評価書では{k}を書きます。", "個人情報保護委員会の承認の内容を書いてください。")
 
 
-@rule("PIA306", "前回の評価から5年が経過しようとしている", WARNING)
+@rule("PIA306", "前回の評価から5年が経過しようとしている", WARNING, source="規則第15条", certainty=Certainty.SUMMARY)
 def five_years(ctx: Context) -> Iterator[Finding]:
     """評価書を公表してから5年を経過する前に、特定個人情報保護評価を再実施するよう努める（規則第15条、ppc-rules CH-4）。
     意見聴取の終了日（公表日があればその日）から4年6か月を過ぎたら知らせる。"""

@@ -1,0 +1,140 @@
+"""Every finding pia can emit, in one explicit table: id, title, severity, stage, document kinds, source, certainty.
+
+The rules' metadata sits beside their code (`pia.rules.rule`); this module lists the rule modules explicitly and
+holds the findings of loading, schema validation and `pia ci` itself. `pia rules` and docs/rules.md read from here.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from enum import Enum
+from functools import cache
+from typing import Any, Callable, Iterator
+
+
+class Severity(str, Enum):
+    """Stable values for machines (JSON, SARIF); `label` for people."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+    @property
+    def label(self) -> str:
+        return _SEVERITY_LABELS[self]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+_SEVERITY_LABELS = {Severity.ERROR: "エラー", Severity.WARNING: "警告"}
+
+
+class Certainty(str, Enum):
+    """How sure pia is of the source of a rule (the tags of the reference notes)."""
+
+    PRIMARY = "P"        # primary text read
+    QUOTED = "P-q"       # primary text quoted by a third party
+    SUMMARY = "S"        # faithful summary
+    INFERRED = "I"       # inferred from the form or from published assessments
+    RECALLED = "R"       # recalled, not read
+    PIA = "pia"          # pia's own requirement (safety, how the YAML is written)
+
+    @property
+    def label(self) -> str:
+        return _CERTAINTY_LABELS[self]
+
+
+_CERTAINTY_LABELS = {
+    Certainty.PRIMARY: "一次資料を確認", Certainty.QUOTED: "一次資料の引用を確認", Certainty.SUMMARY: "要約に基づく",
+    Certainty.INFERRED: "様式・公表例からの推論", Certainty.RECALLED: "記憶に基づく（要確認）", Certainty.PIA: "pia の記載方法・安全上の決まり",
+}
+
+
+class Stage(str, Enum):
+    LOAD = "load"          # reading the YAML
+    SCHEMA = "schema"      # validation against the schemas
+    RULE = "rule"          # rules between items
+    CI = "ci"              # `pia ci` on a change
+    HISTORY = "history"    # reading versions
+
+
+STAGE_LABELS = {Stage.LOAD: "読み込み", Stage.SCHEMA: "スキーマの検査", Stage.RULE: "項目間の検査",
+                Stage.CI: "変更の検査（pia ci）", Stage.HISTORY: "版の読み込み"}
+
+# Document kinds (the form family). Stable ids; their Japanese names come from forms data.
+KINDS = ("basic", "focused", "full")
+
+
+@dataclass(frozen=True)
+class Spec:
+    id: str
+    title: str
+    severity: Severity
+    stage: Stage
+    source: str
+    certainty: Certainty
+    kinds: tuple[str, ...] = KINDS
+    explanation: str = ""
+    func: Callable[..., Iterator[Any]] | None = None  # rules only
+    module: str = ""
+
+
+def _static(id: str, title: str, stage: Stage, source: str = "pia", certainty: Certainty = Certainty.PIA,
+            severity: Severity = Severity.ERROR, explanation: str = "") -> Spec:
+    return Spec(id, title, severity, stage, source, certainty, KINDS, explanation)
+
+
+# Findings that are not rules between items.
+STATIC: tuple[Spec, ...] = (
+    _static("PIA001", "YAML として読めない（構文、タブ、空ファイル、制御文字）", Stage.LOAD),
+    _static("PIA002", "項目名の重複", Stage.LOAD, explanation="同じ項目名が二度あると、後の値が前の値を黙って上書きするため。"),
+    _static("PIA003", "アンカー・エイリアス・マージキー（大量展開の防止）", Stage.LOAD),
+    _static("PIA004", "YAML タグ（オブジェクトの生成の防止）", Stage.LOAD),
+    _static("PIA005", "ファイルが大きすぎる", Stage.LOAD),
+    _static("PIA006", "UTF-8 のテキストでない（文字コード、バイナリ）", Stage.LOAD),
+    _static("PIA007", "入れ子が深すぎる", Stage.LOAD),
+    _static("PIA010", "値の型が違う", Stage.SCHEMA, "様式（スキーマ）", Certainty.INFERRED),
+    _static("PIA011", "選択肢にない値", Stage.SCHEMA, "様式（スキーマ）", Certainty.INFERRED),
+    _static("PIA012", "必要な項目がない（ファイル・項目）", Stage.SCHEMA, "様式（スキーマ）", Certainty.INFERRED),
+    _static("PIA013", "様式にない項目（近い項目名を提案）", Stage.SCHEMA, "様式（スキーマ）", Certainty.INFERRED),
+    _static("PIA014", "その他の値の誤り（ID の書式など）", Stage.SCHEMA),
+    _static("PIA601", "評価書の記載が変わったのに改訂の記録に新しい変更日がない", Stage.CI,
+            explanation="別添3 の行は改訂の変更日ごとにまとめるため、記載を変えた改訂には変更日を一件追加する。"),
+    _static("PIA602", "重要な変更を含むのに再評価の記載がない", Stage.CI, "規則第11条、指針 第6の2", Certainty.SUMMARY,
+            explanation="重要な変更（又はしきい値判断結果が重くなる変更）は、変更の前に特定個人情報保護評価を再実施する。"
+                        "その改訂に「再評価」（状況: 実施済み|予定、日付）を記録する。"),
+)
+
+# The rule modules, in the order of the form. A rule is a function decorated with `pia.rules.rule` in one of them.
+RULE_MODULES = ("basic", "files", "placeholders", "procedure", "history")
+
+
+@cache
+def specs() -> dict[str, Spec]:
+    """Every finding id, static ones first, then the rules in module order."""
+    from pia.rules import RULE_ATTR
+
+    out: dict[str, Spec] = {}
+    for s in STATIC:
+        out[s.id] = s
+    for name in RULE_MODULES:
+        module = importlib.import_module(f"pia.rules.{name}")
+        for obj in vars(module).values():
+            spec = getattr(obj, RULE_ATTR, None)
+            if spec is None or getattr(obj, "__module__", "") != module.__name__:
+                continue
+            if spec.id in out:
+                raise ValueError(f"finding id {spec.id} registered twice")
+            out[spec.id] = spec
+    return out
+
+
+def spec(rule_id: str) -> Spec:
+    try:
+        return specs()[rule_id]
+    except KeyError:
+        raise KeyError(f"finding id {rule_id} is not registered in pia.registry") from None
+
+
+def rules() -> list[Spec]:
+    return [s for s in specs().values() if s.func is not None]
