@@ -16,6 +16,15 @@ from pia.resources import schemas_dir
 
 Node = dict[str, Any]
 
+# pia's own structural key: the chosen option of a selection that carries 具体的な… texts ({選択: …, …}).
+SELECTED = "選択"
+COUNT = "件数"  # the （ ）件 of a selection such as 委託する（ ）件
+ID = "id"  # the stable id of a repeated block (提供先, 委託事項, システム)
+
+
+def selected(value: Any) -> Any:
+    """The chosen option of a selection item, written plain or as {選択: …}."""
+    return value.get(SELECTED) if isinstance(value, dict) else value
 # The document kinds of an assessment folder and the schema each is validated against.
 DOCUMENTS = {"assessment": "assessment", "systems": "systems", "file": "file"}
 
@@ -129,8 +138,8 @@ def options(node: Node) -> list[str]:
     if "enum" in node:
         return [o for o in node["enum"] if o is not None]
     props = node.get("properties", {})
-    if "選択" in props:
-        return options(props["選択"])
+    if SELECTED in props:
+        return options(props[SELECTED])
     items = node.get("items")
     if isinstance(items, dict) and "anyOf" in items:
         return list(items["anyOf"][0]["enum"])
@@ -145,9 +154,16 @@ def text_options(node: Node) -> list[str]:
     return []
 
 
+def count_options(node: Node) -> list[str]:
+    """Options of a multiple-choice item whose parenthesis holds a count: 提供を行っている（ ）件."""
+    anyof = (node.get("items") or {}).get("anyOf", [])
+    props = anyof[1].get("properties", {}) if len(anyof) > 1 else {}
+    return [o for o, spec in props.items() if "integer" in spec.get("type", [])]
+
+
 def details(node: Node) -> list[tuple[str, Node]]:
     """The texts attached to a selection (具体的な…), in form order."""
-    return [(k, v) for k, v in node.get("properties", {}).items() if k not in ("選択", "件数")]
+    return [(k, v) for k, v in node.get("properties", {}).items() if k not in (SELECTED, COUNT)]
 
 
 def properties(node: Node) -> Iterator[tuple[str, Node]]:

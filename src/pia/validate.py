@@ -86,7 +86,7 @@ def _findings(a: Assessment, key: str, name: str, doc: Document, err: Validation
         expected = err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
         want = "・".join(_TYPES.get(t, t) for t in expected if t != "null")
         if sch.kind(node) == "choice" and isinstance(err.instance, str) and "properties" in node:
-            detail = "」「".join(k for k, _ in sch.details(node)) or "件数"
+            detail = "」「".join(k for k, _ in sch.details(node)) or sch.COUNT
             yield make("PIA010", doc.locate(path), path,
                        f"「{title}」は選択した値と「{detail}」を分けて書く項目です。",
                        f"次の形で書いてください:  選択: {err.instance} / {detail}: …")

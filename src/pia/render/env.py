@@ -6,7 +6,6 @@ from functools import cache
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from pia import schema as sch
-from pia.render.formats import count_options
 from pia.resources import templates_dir
 from pia.rules._util import ticked
 
@@ -18,7 +17,7 @@ def environment() -> Environment:
     env.globals.update(
         options=sch.options,
         text_options=sch.text_options,
-        count_options=count_options,
+        count_options=sch.count_options,
         ticked=ticked,
         # the document may not match its schema (render runs even with findings): read shapes defensively
         as_map=lambda v: v if isinstance(v, dict) else {},

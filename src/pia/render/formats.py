@@ -9,12 +9,6 @@ from pia.rules._util import ticked
 TICK, NO_TICK = "[○]", "[　]"
 
 
-def count_options(node: sch.Node) -> list[str]:
-    anyof = (node.get("items") or {}).get("anyOf", [])
-    props = anyof[1].get("properties", {}) if len(anyof) > 1 else {}
-    return [o for o, spec in props.items() if "integer" in spec.get("type", [])]
-
-
 def choice_text(node: sch.Node, value: Any, count: Any = None, has_count: bool = False) -> str:
     opts = " ".join(f"{i}) {o}" for i, o in enumerate(sch.options(node), 1))
     chosen = value if value is not None else "　"
@@ -24,7 +18,7 @@ def choice_text(node: sch.Node, value: Any, count: Any = None, has_count: bool =
 
 def multi_text(node: sch.Node, value: Any) -> str:
     chosen = ticked(value)
-    texts, counts = sch.text_options(node), count_options(node)
+    texts, counts = sch.text_options(node), sch.count_options(node)
     parts = []
     for o in sch.options(node):
         mark = TICK if o in chosen else NO_TICK

@@ -8,15 +8,6 @@ from typing import Any
 DASHES = {"—", "-", "－", "―", "ー", "‐", "–", "−"}
 
 
-def get(d: Any, *keys: Any) -> Any:
-    for k in keys:
-        if isinstance(k, int):
-            d = d[k] if isinstance(d, list) and -len(d) <= k < len(d) else None
-        else:
-            d = d.get(k) if isinstance(d, dict) else None
-    return d
-
-
 def empty(v: Any) -> bool:
     if v is None:
         return True
@@ -36,11 +27,6 @@ def blank(v: Any) -> bool:
     return empty(v) or is_dash(v)
 
 
-def selected(v: Any) -> Any:
-    """The chosen option of a selection item, written plain or as {選択: …}."""
-    return v.get("選択") if isinstance(v, dict) else v
-
-
 def ticked(v: Any) -> dict[str, Any]:
     """Ticked boxes of a multiple-choice item -> their parenthesised text or count (None if none)."""
     out: dict[str, Any] = {}
@@ -51,10 +37,6 @@ def ticked(v: Any) -> dict[str, Any]:
             (k, val), = entry.items()
             out[str(k)] = val
     return out
-
-
-def items(v: Any) -> list[Any]:
-    return v if isinstance(v, list) else []
 
 
 def nfkc(s: str) -> str:

@@ -5,23 +5,27 @@ from typing import Iterator
 
 from pia import dates
 from pia.findings import WARNING, Finding
+from pia.items import each, item
 from pia.registry import Certainty
 from pia.rules import Context, rule
-from pia.rules._util import get, items
+
+LEGACY = item("表紙-変更箇所の記録")
+LEGACY_DATE, LEGACY_TIMING = item("別添3-変更日"), item("別添3-提出時期")
+REVISIONS, REVISION_DATE = item("表紙-改訂"), item("改訂-変更日")
 
 
-@rule("PIA401", "同じ変更日の別添3の行で提出時期が異なる", WARNING, source="規則第11条・第14条、指針（提出時期）", certainty=Certainty.INFERRED)
+@rule("PIA401", "同じ変更日の別添3の行で提出時期が異なる", WARNING,
+      source="規則第11条・第14条、指針（提出時期）", certainty=Certainty.INFERRED)
 def uniform_timing(ctx: Context) -> Iterator[Finding]:
     """一つの改訂（同じ変更日）に重要な変更が一つでも含まれれば、その改訂は変更前に全体として提出する（事前）。
     そのため同じ変更日の行の提出時期はそろう（ppc-rules SUB-2。実務からの推論のため警告）。"""
-    rows = items(get(ctx.a.meta, "変更箇所の記録"))
     first: dict[str, tuple[int, str]] = {}
-    for i, r in enumerate(rows):
-        d, t = get(r, "変更日"), get(r, "提出時期")
-        if not isinstance(d, str) or t not in ("事前", "事後"):
+    for i, r in enumerate(each(LEGACY.get(ctx.a.meta))):
+        d, t = LEGACY_DATE.of(r, LEGACY), LEGACY_TIMING.of(r, LEGACY)
+        if not isinstance(d, str) or LEGACY_TIMING.meaning(t) is None:
             continue
         if d in first and first[d][1] != t:
-            yield ctx.finding("assessment", ("変更箇所の記録", i, "提出時期"),
+            yield ctx.finding("assessment", LEGACY_TIMING.at(i),
                               f"{d}の行の提出時期が「{t}」ですが、同じ変更日の{first[d][0] + 1}件目は「{first[d][1]}」です。",
                               "同じ改訂の行は提出時期をそろえてください。")
         first.setdefault(d, (i, t))
@@ -33,13 +37,13 @@ def revision_dates(ctx: Context) -> Iterator[Finding]:
     pia はこの変更日で、バージョン履歴の変更を別添3の行にまとめる。"""
     prev = None
     seen: set = set()
-    for i, r in enumerate(items(get(ctx.a.meta, "改訂"))):
-        d = dates.parse(get(r, "変更日"))
+    for i, r in enumerate(each(REVISIONS.get(ctx.a.meta))):
+        d = dates.parse(REVISION_DATE.of(r, REVISIONS))
         if d is None:
             continue
         if d in seen:
-            yield ctx.finding("assessment", ("改訂", i, "変更日"), f"変更日{dates.to_era(d)}の改訂が二つあります。", "一つにまとめてください。")
+            yield ctx.finding("assessment", REVISION_DATE.at(i), f"{REVISION_DATE.title}{dates.to_era(d)}の改訂が二つあります。", "一つにまとめてください。")
         elif prev and d < prev:
-            yield ctx.finding("assessment", ("改訂", i, "変更日"), f"変更日{dates.to_era(d)}が前の改訂（{dates.to_era(prev)}）より前です。", "改訂は古い順に並べてください。")
+            yield ctx.finding("assessment", REVISION_DATE.at(i), f"{REVISION_DATE.title}{dates.to_era(d)}が前の改訂（{dates.to_era(prev)}）より前です。", "改訂は古い順に並べてください。")
         seen.add(d)
         prev = max(prev, d) if prev else d

@@ -6,41 +6,36 @@ from typing import Iterator
 
 from pia import dates, schema as sch
 from pia.findings import WARNING, Finding
+from pia.items import item
 from pia.registry import Certainty
 from pia.rules import Context, rule
-from pia.rules._util import blank, get
+from pia.rules._util import blank
+from pia.walk import values
 
-VI = "評価実施手続"
-COMMENT = (VI, "国民・住民等からの意見の聴取")
-
-
-def _date_items(node: sch.Node, value: object, path: tuple) -> Iterator[tuple[tuple, object]]:
-    if sch.kind(node) == "date":
-        yield path, value
-    if isinstance(value, dict):
-        for k, sub in sch.properties(node):
-            if k in value:
-                yield from _date_items(sub, value[k], path + (k,))
-    elif isinstance(value, list) and isinstance(node.get("items"), dict) and "properties" in node["items"]:
-        for i, v in enumerate(value):
-            yield from _date_items(node["items"], v, path + (i,))
+PERIOD = item("VI-2-②")
+SHORTENED = item("VI-2-③")
+BASIC_DONE = item("VI-1-①")
+REVIEW = (item("VI-3-①"), item("VI-3-②"), item("VI-3-③"))
+APPROVAL = (item("VI-4-①"), item("VI-4-②"))
+APPROVED_ON = item("表紙-個人情報保護委員会承認日")
+PUBLISHED_ON = item("表紙-公表日")
+BODY = item("表紙-評価実施機関の区分")
 
 
 @rule("PIA301", "日付として読めない", source="pia の記載方法（日付の書式）", certainty=Certainty.PIA)
 def date_format(ctx: Context) -> Iterator[Finding]:
     """日付の項目（実施日、公表日、変更日など）は「令和5年8月1日」（元年も可）又は「2023-08-01」の形で書く。
     pia は和暦と西暦の両方を読み、比較のために西暦の日付に直して扱う。"""
-    root = sch.load()
     doc = ctx.a.docs.get("assessment")
     if doc is None:
         return
-    for path, v in _date_items(root.document("assessment"), doc.data, ()):
-        if not blank(v) and dates.parse(v) is None:
+    for path, node, v in values(sch.load().document("assessment"), doc.data):
+        if sch.kind(node) == "date" and not blank(v) and dates.parse(v) is None:
             yield ctx.finding("assessment", path, f"「{v}」を日付として読めません。", "「令和5年8月1日」又は「2023-08-01」の形で書いてください。")
 
 
 def _period(ctx: Context) -> tuple[dt.date, dt.date] | None:
-    v = get(ctx.a.meta, *COMMENT, "実施日・期間")
+    v = PERIOD.get(ctx.a.meta)
     ds = dates.find_dates(v) if isinstance(v, str) else []
     return (ds[0], ds[1]) if len(ds) >= 2 else None
 
@@ -54,8 +49,8 @@ def comment_period(ctx: Context) -> Iterator[Finding]:
     if per is None:
         return
     inclusive = (per[1] - per[0]).days + 1
-    reason = get(ctx.a.meta, *COMMENT, "期間を短縮する特段の理由")
-    p = COMMENT + ("実施日・期間",)
+    reason = SHORTENED.get(ctx.a.meta)
+    p = PERIOD.at()
     if inclusive < 30 and blank(reason):
         yield ctx.finding("assessment", p, f"意見聴取の期間が{inclusive}日（初日と末日を含む）で、30日に満たず、期間を短縮する特段の理由も書かれていません。",
                           "期間を30日以上にするか、③期間を短縮する特段の理由を書いてください。")
@@ -71,13 +66,13 @@ def stated_days(ctx: Context) -> Iterator[Finding]:
     """VI-2 ②に「（30日間）」のように日数を書いたときは、開始日と終了日から数えた日数（初日算入又は初日不算入の
     いずれか）と一致すること。"""
     per = _period(ctx)
-    v = get(ctx.a.meta, *COMMENT, "実施日・期間")
+    v = PERIOD.get(ctx.a.meta)
     n = dates.stated_days(v) if isinstance(v, str) else None
     if per is None or n is None:
         return
     excl = (per[1] - per[0]).days
     if n not in (excl, excl + 1):
-        yield ctx.finding("assessment", COMMENT + ("実施日・期間",), f"「{n}日間」としていますが、日付から数えると{excl + 1}日（初日不算入なら{excl}日）です。",
+        yield ctx.finding("assessment", PERIOD.at(), f"「{n}日間」としていますが、日付から数えると{excl + 1}日（初日不算入なら{excl}日）です。",
                           "日数か日付を直してください。")
 
 
@@ -88,16 +83,15 @@ def procedure_order(ctx: Context) -> Iterator[Finding]:
     m = ctx.a.meta
     per = _period(ctx)
     steps: list[tuple[tuple, dt.date | None]] = [
-        ((VI, "基礎項目評価", "実施日"), dates.parse(get(m, VI, "基礎項目評価", "実施日"))),
-        (COMMENT + ("実施日・期間",), per[0] if per else None),
-        (COMMENT + ("実施日・期間",), per[1] if per else None),
+        (BASIC_DONE.at(), dates.parse(BASIC_DONE.get(m))),
+        (PERIOD.at(), per[0] if per else None),
+        (PERIOD.at(), per[1] if per else None),
     ]
-    if get(m, "評価実施機関の区分") == "行政機関等":
-        steps += [((VI, "個人情報保護委員会の承認", "提出日"), dates.parse(get(m, VI, "個人情報保護委員会の承認", "提出日"))),
-                  (("個人情報保護委員会承認日",), dates.parse(get(m, "個人情報保護委員会承認日")))]
+    if BODY.meaning(BODY.get(m)) == "national":
+        steps += [(APPROVAL[0].at(), dates.parse(APPROVAL[0].get(m))), (APPROVED_ON.at(), dates.parse(APPROVED_ON.get(m)))]
     else:
-        steps.append(((VI, "第三者点検", "実施日"), dates.parse(get(m, VI, "第三者点検", "実施日"))))
-    steps.append((("公表日",), dates.parse(get(m, "公表日"))))
+        steps.append((REVIEW[0].at(), dates.parse(REVIEW[0].get(m))))
+    steps.append((PUBLISHED_ON.at(), dates.parse(PUBLISHED_ON.get(m))))
     known = [(p, d) for p, d in steps if d is not None]
     for (p1, d1), (p2, d2) in zip(known, known[1:]):
         if d2 < d1:
@@ -110,31 +104,16 @@ def regime(ctx: Context) -> Iterator[Finding]:
     """地方公共団体等は公表の前に第三者点検を受け（VI-3）、個人情報保護委員会の承認（表紙の承認日、VI-4）はない。
     行政機関等は委員会の承認を受ける（VI-4）。公表日を書いた評価書について検査する（番号法第28条、規則第7条、ppc-rules L-4, PR-3〜5）。"""
     m = ctx.a.meta
-    kind = get(m, "評価実施機関の区分")
-    if kind == "地方公共団体等":
-        if not blank(get(m, "個人情報保護委員会承認日")):
-            yield ctx.finding("assessment", ("個人情報保護委員会承認日",), "地方公共団体等は個人情報保護委員会の承認を受けないため、承認日は空欄です。",
-                              "承認日を空欄にするか、評価実施機関の区分を確認してください。")
-        if not blank(get(m, "公表日")):
-            for k in ("実施日", "方法", "結果"):
-                if blank(get(m, VI, "第三者点検", k)):
-                    yield ctx.finding("assessment", (VI, "第三者点検", k), f"公表する評価書では第三者点検の{k}を書きます。", "第三者点検の内容を書いてください。")
-    elif kind == "行政機関等" and not blank(get(m, "公表日")):
-        for k in ("提出日", "個人情報保護委員会による審査"):
-            if blank(get(m, VI, "個人情報保護委員会の承認", k)):
-                yield ctx.finding("assessment", (VI, "個人情報保護委員会の承認", k), f"公表する評価書では{k}を書きます。", "個人情報保護委員会の承認の内容を書いてください。")
-
-
-@rule("PIA306", "前回の評価から5年が経過しようとしている", WARNING, source="規則第15条", certainty=Certainty.SUMMARY)
-def five_years(ctx: Context) -> Iterator[Finding]:
-    """評価書を公表してから5年を経過する前に、特定個人情報保護評価を再実施するよう努める（規則第15条、ppc-rules CH-4）。
-    意見聴取の終了日（公表日があればその日）から4年6か月を過ぎたら知らせる。"""
-    per = _period(ctx)
-    base = dates.parse(get(ctx.a.meta, "公表日")) or (per[1] if per else None)
-    if base is None:
-        return
-    today = dt.date.today()
-    if (today - base).days > 365 * 4 + 183:
-        yield ctx.finding("assessment", ("公表日",) if dates.parse(get(ctx.a.meta, "公表日")) else COMMENT + ("実施日・期間",),
-                          f"前回の評価（{dates.to_era(base)}）から{(today - base).days // 365}年以上が経過しています。",
-                          "5年を経過する前に全項目評価を再実施してください。")
+    body = BODY.meaning(BODY.get(m))
+    published = not blank(PUBLISHED_ON.get(m))
+    if body == "local":
+        if not blank(APPROVED_ON.get(m)):
+            yield ctx.finding("assessment", APPROVED_ON.at(), f"{BODY.get(m)}は個人情報保護委員会の承認を受けないため、{APPROVED_ON.title}は空欄です。",
+                              f"{APPROVED_ON.title}を空欄にするか、{BODY.title}を確認してください。")
+        for it in REVIEW if published else ():
+            if blank(it.get(m)):
+                yield ctx.finding("assessment", it.at(), f"公表する評価書では第三者点検の{it.title}を書きます。", "第三者点検の内容を書いてください。")
+    elif body == "national" and published:
+        for it in APPROVAL:
+            if blank(it.get(m)):
+                yield ctx.finding("assessment", it.at(), f"公表する評価書では{it.title}を書きます。", "個人情報保護委員会の承認の内容を書いてください。")
