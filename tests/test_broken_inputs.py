@@ -101,4 +101,4 @@ def test_wrong_option_lists_the_official_options(example: Path):
     f.write_text(f.read_text(encoding="utf-8").replace("対象となる本人の数: 10万人以上100万人未満", "対象となる本人の数: たくさん", 1), encoding="utf-8")
     r = run_pia("check", str(example))
     assert "1) 1万人未満 2) 1万人以上10万人未満 3) 10万人以上100万人未満" in r.stdout
-    assert "II 特定個人情報ファイルの概要 (1)住民基本台帳ファイル 2. 基本情報 ②対象となる本人の数" in r.stdout
+    assert "Ⅱ 特定個人情報ファイルの概要 (1)住民基本台帳ファイル 2. 基本情報 ②対象となる本人の数" in r.stdout

@@ -46,8 +46,9 @@ def test_pdf_holds_every_recipient_record_item_system_and_history_row(pdf_text: 
                 if _squash(f"{kind}{i}") not in pdf_text or _squash(rec[kind]) not in pdf_text:
                     missing.append((f.name, kind, i, rec[kind]))
         for g in data["特定個人情報ファイル記録項目"]["記録項目"]:
-            for name in g["項目"]:
-                if _squash(f"・{name}") not in pdf_text:
+            for n, name in enumerate(g["項目"], 1):
+                # the form bullets items under a heading of their group and numbers the others (1. 住民票コード)
+                if _squash(f"・{name}" if g.get("見出し") else f"{n}.{name}") not in pdf_text:
                     missing.append((f.name, "記録項目", name))
     for s in _load("systems.yaml")["システム"]:
         if _squash(s["システムの名称"]) not in pdf_text:
@@ -81,12 +82,12 @@ def test_pdf_is_tagged_a4_with_page_numbers_and_outline(rendered, pdf_text):
             else:
                 titles.append(it.title)
     walk(reader.outline)
-    for t in ("I 基本情報", "(1)住民基本台帳ファイル", "提供先59", "移転先1", "委託事項1", "システム9", "VI 評価実施手続", "(別添3) 変更箇所"):
+    for t in ("Ⅰ 基本情報", "(1)住民基本台帳ファイル", "提供先59", "移転先1", "委託事項1", "システム9", "Ⅵ 評価実施手続", "(別添3) 変更箇所"):
         assert any(_squash(t) == _squash(x) or _squash(t) in _squash(x) for x in titles), (t, titles[:30])
 
 
 def test_selection_and_multiple_choice_layout(pdf_text):
-    assert _squash("[10万人以上100万人未満]<選択肢>1)1万人未満2)1万人以上10万人未満") in pdf_text
+    assert _squash("[10万人以上100万人未満]＜選択肢＞1)1万人未満2)1万人以上10万人未満") in pdf_text
     assert _squash("[○]本人又は本人の代理人") in pdf_text
     assert _squash("[○]提供を行っている（58）件") in pdf_text
     assert _squash("提供先59") in pdf_text
@@ -192,3 +193,46 @@ def test_unwritable_output_is_a_clear_message_and_leaves_nothing(tmp_path: Path)
     r = run_pia("render", str(EXAMPLE), "--out", str(blocker / "out"), "--format", "html")
     assert r.returncode == 2 and "書き込めません" in r.stderr and "Traceback" not in r.stderr
     assert blocker.read_text(encoding="utf-8") == "not a folder"
+
+
+def _raw_text(rendered) -> str:
+    return subprocess.run(["pdftotext", "-raw", str(rendered["pdf"]), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_the_printed_form_keeps_the_forms_own_wording(rendered, pdf_text: str):
+    raw = _raw_text(rendered)
+    # the form's full-width brackets and Roman numerals, not ASCII look-alikes
+    assert "＜選択肢＞" in raw and "<選択肢>" not in raw and "‹選択肢" not in raw
+    for numeral in ("Ⅰ 基本情報", "Ⅱ 特定個人情報ファイルの概要", "Ⅲ 特定個人情報ファイルの取扱いプロセスにおけるリスク対策", "Ⅵ 評価実施手続"):
+        assert numeral in raw, numeral
+    # Ⅲ is headed once per file with the form's note, and starts with 1. 特定個人情報ファイル名
+    assert pdf_text.count(_squash("リスク対策※(7.リスク1⑨を除く。)")) == 3
+    for n, name in enumerate(("住民基本台帳ファイル", "本人確認情報ファイル", "送付先情報ファイル"), 1):
+        assert pdf_text.count(_squash(f"1.特定個人情報ファイル名({n}){name}")) >= 2  # Ⅱ and Ⅲ (別添3 may quote it too)
+    # ④主な記録項目 under the form's group labels
+    for group in ("・識別情報", "・連絡先等情報", "・業務関係情報"):
+        assert _squash(group + "[○]") in pdf_text or _squash(group + "[") in pdf_text, group
+    # 別添2 numbers the items of a file whose groups have no heading
+    assert _squash("1.住民票コード2.漢字氏名") in pdf_text
+    # the count follows the options (II 4.), V ③'s text stays in its cell
+    assert _squash("[委託する]＜選択肢＞1)委託する2)委託しない（1）件") in pdf_text
+    assert _squash("2)無料（手数料額、納付方法：）") in pdf_text
+
+
+def test_pias_additions_are_marked_as_such(rendered):
+    html = rendered["html"].read_text(encoding="utf-8")
+    assert 'class="pia-added"' in html and "pia による注記（様式の記載ではありません）" in html
+    note = html.split('class="pia-added"', 1)[1].split("</aside>", 1)[0]
+    assert "見出しの括弧内に挙げた項目は除きます" in note  # and the heading note it speaks of is printed
+    assert "※(7. リスク1⑨を除く。)" in html
+
+
+def test_every_change_row_carries_its_date(tmp_path: Path):
+    from pia import assessment as asm
+    from pia.history.rows import betten3
+
+    a = asm.load(EXAMPLE)
+    rows = a.meta["変更箇所の記録"]
+    rows[1]["変更日"] = None  # typed under the date of the row above, as staff often do
+    out = betten3(a)
+    assert out[1][0] == rows[0]["変更日"] and all(r[0] for r in out)

@@ -27,17 +27,17 @@ def _texts(ws) -> str:
 
 def test_sheets_hold_every_recipient_record_item_and_history_row(xlsx: Path):
     wb = openpyxl.load_workbook(xlsx)
-    assert wb.sheetnames[:3] == ["表紙", "I", "別添1"] and wb.sheetnames[-1] == "別添3"
+    assert wb.sheetnames[:3] == ["表紙", "Ⅰ", "別添1"] and wb.sheetnames[-1] == "別添3"
     for n, f in enumerate(["juki", "honnin-kakunin", "sofusaki"], 1):
         data = yaml.safe_load((EXAMPLE / "files" / f"{f}.yaml").read_text(encoding="utf-8"))
         name = data["特定個人情報ファイル名"]
-        ii, b2 = _texts(wb[f"II({n}){name}"]), _texts(wb[f"別添2({n}){name}"])
+        ii, b2 = _texts(wb[f"Ⅱ({n}){name}"]), _texts(wb[f"別添2({n}){name}"])
         for i, t in enumerate(data["特定個人情報ファイルの概要"]["特定個人情報の提供・移転"]["提供先"] or [], 1):
             assert f"提供先{i}　{t['提供先']}" in ii
         for g in data["特定個人情報ファイル記録項目"]["記録項目"]:
-            for item in g["項目"]:
-                assert f"・{item}" in b2
-        assert f"III({n}){name}"[:31] in wb.sheetnames
+            for i, item in enumerate(g["項目"], 1):
+                assert (f"・{item}" if g.get("見出し") else f"{i}. {item}") in b2
+        assert f"Ⅲ({n}){name}"[:31] in wb.sheetnames
     rows = yaml.safe_load((EXAMPLE / "assessment.yaml").read_text(encoding="utf-8"))["変更箇所の記録"]
     ws = wb["別添3"]
     got = [[c.value for c in r] for r in ws.iter_rows(min_row=3)]
@@ -45,7 +45,7 @@ def test_sheets_hold_every_recipient_record_item_and_history_row(xlsx: Path):
     for r, g in zip(rows, got):
         assert g[0] == r["変更日"] and g[1] == r["項目"] and g[4] == r["提出時期"]
     assert ws.print_title_rows == "$1:$2"
-    assert wb["I"].page_setup.fitToWidth == 1 and wb["I"].oddFooter.center.text == "&P / &N"
+    assert wb["Ⅰ"].page_setup.fitToWidth == 1 and wb["Ⅰ"].oddFooter.center.text == "&P / &N"
 
 
 def test_formula_and_html_text_stay_plain_strings(example: Path, tmp_path: Path):

@@ -9,6 +9,7 @@ from typing import Any, Iterator
 from pia import schema as sch
 from pia.errors import PiaError
 from pia.findings import ERROR, Finding
+from pia.items import item
 from pia.loader import Document, load_file, load_text
 
 ASSESSMENT = "assessment.yaml"
@@ -30,13 +31,13 @@ class Assessment:
     @property
     def systems(self) -> list[dict[str, Any]]:
         d = self.docs.get("systems")
-        val = d.data.get("システム") if d and isinstance(d.data, dict) else None
+        val = item("I-システム").get(d.data) if d else None
         return [s for s in val if isinstance(s, dict)] if isinstance(val, list) else []
 
     def file_ids(self) -> list[str]:
         """Files in the order I-3 lists them; files it does not list follow in name order."""
         present = [k.split(":", 1)[1] for k in self.docs if k.startswith("file:")]
-        listed = (self.meta.get("基本情報") or {}).get("特定個人情報ファイル名") if isinstance(self.meta.get("基本情報"), dict) else None
+        listed = item("I-3").get(self.meta)
         order = [i for i in listed if isinstance(i, str) and i in present] if isinstance(listed, list) else []
         return order + sorted(i for i in present if i not in order)
 
@@ -50,7 +51,7 @@ class Assessment:
 
     def file_name(self, fid: str) -> str:
         d = self.docs.get("file:" + fid)
-        name = d.data.get("特定個人情報ファイル名") if d and isinstance(d.data, dict) else None
+        name = item("II-1").get(d.data) if d else None
         return str(name) if name else fid
 
     def file_label(self, fid: str) -> str:
@@ -72,9 +73,9 @@ class Assessment:
         root = sch.load()
         parts: list[str] = []
         if schema_name == "systems":
-            parts.append(sch.title(root.document("assessment")["properties"]["基本情報"]))
-        if schema_name == "file" and path[:1] == ("特定個人情報ファイル名",):
-            parts.append(sch.title(root.document("file")["properties"]["特定個人情報ファイルの概要"]))
+            parts.append(item("I").title)
+        if schema_name == "file" and path[:1] == item("II-1").at():
+            parts.append(item("II").title)
         prev: sch.Node | None = None
         for node, part in root.item_trail(schema_name, path):
             if isinstance(part, int):

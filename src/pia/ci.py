@@ -10,7 +10,10 @@ from pia import dates
 from pia.check import CheckResult, check_assessment
 from pia.errors import PiaError
 from pia.findings import ERROR, Finding
-from pia.history.classify import Row, classify, revision, threshold_raised
+from pia.history.classify import REVISIONS, Row, classify, revision, revision_date, threshold_raised
+from pia.items import each, item
+
+REASSESSMENT = item("改訂-再評価")
 from pia.history.diff import RENUMBERED, diff
 from pia.history.versions import at_revision
 
@@ -122,14 +125,14 @@ def run(base: str, head: str | None) -> list[AssessmentReport]:
             changes = diff(old, new)
             rev_new, rev_old = revision(new), revision(old)
             if changes:
-                if rev_new is None or (rev_old is not None and dates.parse(rev_new.get("変更日")) == dates.parse(rev_old.get("変更日"))):
-                    rep.problems.append(_problem(new, ("改訂",), "評価書の記載が変わっていますが、改訂の記録に新しい変更日がありません。",
+                if rev_new is None or (rev_old is not None and revision_date(rev_new) == revision_date(rev_old)):
+                    rep.problems.append(_problem(new, REVISIONS.at(), "評価書の記載が変わっていますが、改訂の記録に新しい変更日がありません。",
                                                  "assessment.yaml の「改訂」に、この改訂の変更日を一件追加してください。", "PIA601"))
                 rep.rows = classify(changes, new)
                 rep.threshold_up = threshold_raised(old, new)
-                if (rep.important or rep.threshold_up) and not (rev_new or {}).get("再評価"):
-                    i = len(new.meta.get("改訂") or []) - 1
-                    rep.problems.append(_problem(new, ("改訂", i) if i >= 0 else ("改訂",),
+                if (rep.important or rep.threshold_up) and not (REASSESSMENT.of(rev_new, REVISIONS) if rev_new else None):
+                    i = len(each(REVISIONS.get(new.meta))) - 1
+                    rep.problems.append(_problem(new, REVISIONS.at() + ((i,) if i >= 0 else ()),
                                                  "重要な変更を含みますが、再評価（意見聴取・第三者点検等）を実施した又は予定している旨の記載がありません。",
                                                  "この改訂に「再評価: {状況: 予定, 日付: …}」を記載するか、重要な変更に当たらない理由を「例外」に記載してください。",
                                                  "PIA602"))

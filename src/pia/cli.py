@@ -20,6 +20,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
+    from pia.render import outputs
+
     p = _Parser(prog="pia", description="特定個人情報保護評価書（全項目評価書）を YAML から検査・出力します。")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -40,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("render", help="評価書を HTML・PDF・Excel に出力する")
     d.add_argument("path", type=Path, help="評価書フォルダ")
-    d.add_argument("--format", default="html,pdf", help="出力形式をカンマ区切りで（html, pdf, xlsx。既定: html,pdf）")
+    d.add_argument("--format", default="html,pdf", help=outputs.help_text("assessment", "html,pdf"))
     d.add_argument("--out", type=Path, default=Path("out"), help="出力フォルダ（既定: out）")
     d.add_argument("--force", action="store_true", help="pia が作ったのではないファイルも上書きする")
     df = sub.add_parser("diff", help="二つの版の変更箇所を、重要な変更かどうかとともに示す")
@@ -62,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     co = sub.add_parser("council", help="審議会資料（外部結合・業務委託）を出力する")
     co.add_argument("path", type=Path, help="審議会資料のフォルダ（council.yaml を含む）")
     co.add_argument("--approved", help="前回審議会で承認を受けた版（git のリビジョン又はフォルダ）。変更箇所を太字・下線にする")
-    co.add_argument("--format", default="html,pdf", help="出力形式（html, pdf。既定: html,pdf）")
+    co.add_argument("--format", default="html,pdf", help=outputs.help_text("council", "html,pdf"))
     co.add_argument("--out", type=Path, default=Path("out"), help="出力フォルダ（既定: out）")
     co.add_argument("--force", action="store_true", help="pia が作ったのではないファイルも上書きする")
     sv = sub.add_parser("serve", help="編集しながら確認できるプレビューを 127.0.0.1 で開く")

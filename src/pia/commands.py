@@ -66,12 +66,9 @@ def new(args: Any) -> int:
 
 def render(args: Any) -> int:
     from pia.render import render_all
+    from pia.render.outputs import parse
 
-    formats = [f.strip() for f in args.format.split(",") if f.strip()]
-    bad = [f for f in formats if f not in ("html", "pdf", "xlsx")]
-    if bad or not formats:
-        raise PiaError(f"出力形式「{','.join(bad) or args.format}」は使えません。html, pdf, xlsx から選んでください。")
-    written, result = render_all(args.path, formats, args.out, force=args.force)
+    written, result = render_all(args.path, parse(args.format, "assessment"), args.out, force=args.force)
     if result.errors:
         emit(f"注意: この評価書には検査エラーが {result.errors} 件あります（pia check で確認してください）。\n", sys.stderr)
     for p in written:
@@ -93,6 +90,7 @@ def diff(args: Any) -> int:
 
     from pia.history.classify import classify
     from pia.history.diff import diff as semantic_diff
+    from pia.history.rows import COLUMNS
     from pia.history.versions import load_version
 
     old, new = load_version(args.old), load_version(args.new)
@@ -105,7 +103,7 @@ def diff(args: Any) -> int:
     else:
         emit(_table([[r.change.kind, r.change.label, r.change.before, r.change.after,
                       "重要な変更" if r.important else "", r.timing, r.reason] for r in rows],
-                    ["種類", "項目", "変更前", "変更後", "重要な変更", "提出時期", "提出時期に係る説明"]))
+                    ["変更の種類", COLUMNS[1], "変更前", "変更後", "重要な変更", COLUMNS[4], COLUMNS[5]]))
     return 0
 
 
@@ -150,6 +148,7 @@ def ci(args: Any) -> int:
 def council(args: Any) -> int:
     from pia import council as cm
     from pia.output import write_outputs
+    from pia.render.outputs import Job, parse, write_all
     from pia.reporters import text as text_report
     from pia.check import CheckResult
 
@@ -159,17 +158,9 @@ def council(args: Any) -> int:
                                       {c.doc.file: c.doc.lines} if c.doc else {})]), sys.stderr)
     if c.doc is None or cm.errors(c):
         return 1
+    formats = parse(args.format, "council")
     approved = cm.load_approved(args.approved, args.path) if args.approved else None
-    html = cm.render(c, approved)
-    formats = [f.strip() for f in args.format.split(",") if f.strip()]
-    files: dict[str, bytes] = {}
-    name = args.path.resolve().name
-    if "html" in formats:
-        files[f"{name}.html"] = html.encode("utf-8")
-    if "pdf" in formats:
-        from pia.render.pdf import html_to_pdf
-
-        files[f"{name}.pdf"] = html_to_pdf(html)
+    files = write_all(formats, Job(lambda: cm.render(c, approved)), args.path.resolve().name)
     for p in write_outputs(args.out, files, force=args.force):
         emit(f"{p} を書き出しました。\n")
     return 0

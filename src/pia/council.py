@@ -17,13 +17,13 @@ from pia import assessment as asm
 from pia import schema as sch
 from pia.errors import PiaError
 from pia.findings import ERROR, Finding
+from pia.items import item
 from pia.loader import Document, load_file, load_text
 from pia.validate import _findings
 
 COUNCIL = "council.yaml"
-LISTS = {"委託事項": ("特定個人情報ファイルの概要", "特定個人情報ファイルの取扱いの委託", "委託事項"),
-         "提供先": ("特定個人情報ファイルの概要", "特定個人情報の提供・移転", "提供先"),
-         "移転先": ("特定個人情報ファイルの概要", "特定個人情報の提供・移転", "移転先")}
+# the lists a reference may name (juki/委託事項/…), by the key the form gives them
+LISTS = {it.key: it.at() for it in (item("II-4-委託事項"), item("II-5-提供先"), item("II-5-移転先"))}
 
 
 @dataclass

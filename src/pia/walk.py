@@ -24,6 +24,7 @@ class Entry:
     hidden: bool = False  # pia's own data, ids and empty optional rows: never printed
     number: int = 0       # blocks: 提供先n
     flags: tuple["Entry", ...] = field(default=(), compare=False)  # groups: the flags printed in the heading
+    owner: dict[str, Any] | None = field(default=None, compare=False)  # the mapping this item's value sits in
 
     @property
     def title(self) -> str:
@@ -48,7 +49,8 @@ def _hidden(node: sch.Node, value: Any) -> bool:
         bool(node.get("x-pia-hide-empty")) and value in (None, "", []))
 
 
-def walk(node: sch.Node, value: Any, path: Path = (), depth: int = 0, hidden: bool = False) -> Iterator[Entry]:
+def walk(node: sch.Node, value: Any, path: Path = (), depth: int = 0, hidden: bool = False,
+         owner: dict[str, Any] | None = None) -> Iterator[Entry]:
     """Entries for node and everything below it. A node without a kind (a document root) yields its children."""
     kind = sch.kind(node)
     hide = hidden or _hidden(node, value)
@@ -66,17 +68,19 @@ def walk(node: sch.Node, value: Any, path: Path = (), depth: int = 0, hidden: bo
         yield from flags
         for k, sub in children:
             if sch.kind(sub) != "flag":
-                yield from walk(sub, v.get(k), path + (k,), inner, hide)
+                yield from walk(sub, v.get(k), path + (k,), inner, hide, v)
     elif kind == "choice" and "properties" in node:
-        yield Entry("choice", node, value, path, depth, hidden=hide)
+        yield Entry("choice", node, value, path, depth, hidden=hide, owner=owner)
         v = _as_map(value)
         for k, sub in sch.details(node):
-            yield from walk(sub, v.get(k), path + (k,), depth + 1, hide)
+            if node.get("x-pia-details-inline"):  # printed inside the choice's own cell (V ③ 手数料額、納付方法)
+                yield Entry(sch.kind(sub) or "text", sub, v.get(k), path + (k,), depth + 1, inline=True, hidden=hide, owner=v)
+            else:
+                yield from walk(sub, v.get(k), path + (k,), depth + 1, hide, v)
     elif kind == "list":
         inner = node.get("items") if isinstance(node.get("items"), dict) else {}
         block = node.get("x-pia-block")
-        if not block:
-            yield Entry("list", node, value, path, depth, inline=True, hidden=hide)
+        yield Entry("list", node, value, path, depth, inline=True, hidden=hide, owner=owner)
         for n, entry in enumerate(value if isinstance(value, list) else [], 1):
             e = _as_map(entry)
             at = path + (n - 1,)
@@ -86,12 +90,12 @@ def walk(node: sch.Node, value: Any, path: Path = (), depth: int = 0, hidden: bo
                     if k == block:
                         yield Entry(sch.kind(sub) or "text", sub, e.get(k), at + (k,), depth + 1, inline=True, hidden=hide)
                     else:
-                        yield from walk(sub, e.get(k), at + (k,), depth + 1, hide)
+                        yield from walk(sub, e.get(k), at + (k,), depth + 1, hide, e)
             else:
                 for k, sub in sch.properties(inner):
-                    yield from walk(sub, e.get(k), at + (k,), depth, hide)
+                    yield from walk(sub, e.get(k), at + (k,), depth, hide, e)
     else:
-        yield Entry(kind or "text", node, value, path, depth, hidden=hide)
+        yield Entry(kind or "text", node, value, path, depth, hidden=hide, owner=owner)
 
 
 def values(node: sch.Node, data: Any) -> Iterator[tuple[Path, sch.Node, Any]]:

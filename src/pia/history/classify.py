@@ -14,11 +14,17 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from pia import dates, schema as sch
+from pia import dates
 from pia.assessment import Assessment
 from pia.history.diff import Change
+from pia.history.rows import COLUMNS
+from pia.items import each, item
 
-TH_PATH = ("評価実施手続", "基礎項目評価", "しきい値判断結果")
+RESULT = item("VI-1-②")
+REVISIONS, REVISION_DATE, EXCEPTIONS = item("表紙-改訂"), item("改訂-変更日"), item("改訂-例外")
+TIMING = item("別添3-提出時期")
+# the keys of one declared exception (項目, 種類, 理由): the schema's order
+EXC_ITEM, EXC_KIND, EXC_REASON = list(EXCEPTIONS.node["items"]["properties"])[:3]
 
 
 @dataclass(frozen=True)
@@ -30,9 +36,10 @@ class Row:
     date: str  # 変更日 as the form writes it
 
     def betten3(self) -> dict[str, Any]:
-        return {"変更日": self.date, "項目": self.change.label, "変更前の記載": self.change.before or None,
-                "変更後の記載": self.change.after or None, "提出時期": self.timing,
-                "提出時期に係る説明": self.reason or None}
+        """The 別添3 row, keyed by the columns of the form."""
+        values = (self.date, self.change.label, self.change.before or None, self.change.after or None, self.timing,
+                  self.reason or None)
+        return dict(zip(COLUMNS, values))
 
 
 def _norm(s: str) -> str:
@@ -41,39 +48,42 @@ def _norm(s: str) -> str:
 
 def revision(a: Assessment, after: Assessment | None = None) -> dict[str, Any] | None:
     """The latest entry of 改訂 (the revision this version records)."""
-    revs = [r for r in (a.meta.get("改訂") or []) if isinstance(r, dict) and dates.parse(r.get("変更日"))]
-    return max(revs, key=lambda r: dates.parse(r["変更日"])) if revs else None
+    revs = [r for r in each(REVISIONS.get(a.meta)) if isinstance(r, dict) and revision_date(r)]
+    return max(revs, key=revision_date) if revs else None
+
+
+def revision_date(rev: dict[str, Any] | None) -> Any:
+    """The 変更日 of one 改訂 entry, as a date (None when missing or unreadable)."""
+    return dates.parse(REVISION_DATE.of(rev, REVISIONS)) if isinstance(rev, dict) else None
 
 
 def _exception(rev: dict[str, Any] | None, change: Change) -> str | None:
-    for exc in (rev or {}).get("例外") or []:
+    for exc in each(EXCEPTIONS.of(rev, REVISIONS)) if rev else []:
         if not isinstance(exc, dict):
             continue
-        item = _norm(str(exc.get("項目", "")))
-        if item and (item in _norm(change.label) or item == _norm(change.code) or _norm(change.label).endswith(item)):
-            return str(exc.get("理由") or "")
+        named = _norm(str(exc.get(EXC_ITEM, "")))
+        if named and (named in _norm(change.label) or named == _norm(change.code) or _norm(change.label).endswith(named)):
+            return str(exc.get(EXC_REASON) or "")
     return None
 
 
 def threshold_raised(old: Assessment, new: Assessment) -> bool:
-    opts = sch.options(sch.load().node_at("assessment", TH_PATH) or {})
+    order = ("none", "basic", "focused", "full")  # what each result requires, lightest first
 
     def level(a: Assessment) -> int | None:
-        v = a.meta
-        for k in TH_PATH:
-            v = v.get(k) if isinstance(v, dict) else None
-        return opts.index(v) if v in opts else None
+        m = RESULT.meaning(RESULT.get(a.meta))
+        return order.index(m) if m in order else None
 
     o, n = level(old), level(new)
-    return o is not None and n is not None and n < o  # options go from the highest level down
+    return o is not None and n is not None and n > o
 
 
 def classify(changes: list[Change], new: Assessment, date: str | None = None) -> list[Row]:
     rev = revision(new)
-    d = date or (dates.to_era(dates.parse(rev["変更日"])) if rev else "")
+    d = date or (dates.to_era(revision_date(rev)) if rev else "")
     marked = []
     for c in changes:
         reason = _exception(rev, c) if c.starred else None
         marked.append((c, c.starred and reason is None, reason or ""))
-    timing = "事前" if any(imp for _, imp, _ in marked) else "事後"
+    timing = TIMING.option("before") if any(imp for _, imp, _ in marked) else TIMING.option("after")
     return [Row(c, imp, timing, reason, d) for c, imp, reason in marked]

@@ -9,8 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from pia import schema as sch
+from pia import layout, schema as sch
 from pia.assessment import Assessment
+from pia.items import item
+from pia.render.formats import fmt
+from pia.render.html import format_ctx
+from pia.walk import Entry, walk
+
+RECORDS, RECORD_ITEMS, FILE_NAME = item("別添2-記録項目"), item("別添2-記録項目-項目"), item("II-1")
 
 ADDED, REMOVED, CHANGED, RENUMBERED = "追加", "削除", "変更", "番号変更"
 
@@ -31,28 +37,20 @@ class Change:
                 "after": self.after, "starred": self.starred, "doc": self.doc}
 
 
-def text_of(node: sch.Node, value: Any, a: Assessment | None = None) -> str:
-    """A value as the form prints it (selection → its option; boxes → ticked options with their text)."""
-    kind = sch.kind(node)
-    if value is None:
-        return ""
-    if kind == "multi":
-        parts = []
-        for entry in value if isinstance(value, list) else [value]:
-            if isinstance(entry, dict):
-                parts += [f"{k}（{'' if v is None else v}）" for k, v in entry.items()]
-            else:
-                parts.append(str(entry))
-        return "、".join(parts)
-    if kind == "flag":
-        return "○" if value else ""
-    if kind == "idlist" and a is not None:
-        return "、".join(a.file_name(str(i)) for i in value) if isinstance(value, list) else str(value)
-    if isinstance(value, list):
-        return "、".join(map(str, value))
-    if isinstance(value, dict):
-        return "、".join(f"{k}: {v}" for k, v in value.items() if v is not None)
-    return str(value).strip()
+def _leaves(node: sch.Node, value: Any, path: tuple[Any, ...]) -> Iterator[Entry]:
+    """Every comparable item under node, in form order. Block lists come whole (compared block by block by id);
+    pia's own data (改訂, 変更箇所の記録 …) and ids are not items of the form."""
+    skip: list[tuple[Any, ...]] = []
+    for e in walk(node, value, path):
+        if any(e.path[:len(s)] == s for s in skip):
+            continue
+        if e.node.get("x-pia-internal") or e.kind in ("id", "internal"):
+            skip.append(e.path)
+        elif e.kind == "list" and e.node.get("x-pia-block"):
+            skip.append(e.path)
+            yield e
+        elif e.kind not in ("group", "note", "block", "list", "strlist"):
+            yield e
 
 
 def _starred(trail: list[tuple[sch.Node, Any]]) -> bool:
@@ -68,23 +66,8 @@ def _starred(trail: list[tuple[sch.Node, Any]]) -> bool:
     return False
 
 
-def _leaves(node: sch.Node, value: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], sch.Node, Any]]:
-    """Every comparable item under node. Block lists yield ('#id', …) path parts instead of positions."""
-    kind = sch.kind(node)
-    if node.get("x-pia-internal") or kind == "id":
-        return
-    if kind in ("group", "") and "properties" in node or (kind == "choice" and "properties" in node):
-        v = value if isinstance(value, dict) else {}
-        for k, sub in sch.properties(node):
-            yield from _leaves(sub, v.get(k), path + (k,))
-    elif kind == "list" and isinstance(node.get("items"), dict) and "properties" in node["items"]:
-        if node.get("x-pia-block"):
-            yield path, node, value  # compared block by block in diff_lists
-        else:
-            for i, v in enumerate(value if isinstance(value, list) else []):
-                yield from _leaves(node["items"], v, path + (i,))
-    else:
-        yield path, node, value
+def _text(e: Entry | None, a: Assessment) -> str:
+    return "" if e is None or e.value is None else fmt(e.kind).brief(e, format_ctx(a))
 
 
 def _name(block: str, bnode: sch.Node, item: dict[str, Any]) -> str:
@@ -116,28 +99,27 @@ class _Differ:
 
     def compare_doc(self, key: str, name: str, old: Any, new: Any) -> None:
         node = self.root.document(name)
-        old_leaves = {p: (n, v) for p, n, v in _leaves(node, old, ())}
-        for path, n, nv in _leaves(node, new, ()):
-            ov = old_leaves.get(path, (n, None))[1]
-            if sch.kind(n) == "list" and n.get("x-pia-block"):
-                self.compare_blocks(key, name, path, n, ov, nv)
-            elif sch.kind(n) == "strlist" or (sch.kind(n) == "list"):
-                continue
+        old_leaves = {e.path: e for e in _leaves(node, old, ())}
+        for e in _leaves(node, new, ()):
+            o = old_leaves.get(e.path)
+            if e.kind == "list":
+                self.compare_blocks(key, name, e.path, e.node, o.value if o else None, e.value)
             else:
-                a, b = text_of(n, ov, self.old), text_of(n, nv, self.new)
+                a, b = _text(o, self.old), _text(e, self.new)
                 if a != b:
-                    self.change(CHANGED if a and b else ADDED if b else REMOVED, key, name, path, a, b, self.new)
+                    self.change(CHANGED if a and b else ADDED if b else REMOVED, key, name, e.path, a, b, self.new)
         self.compare_records(key, name, old, new)
 
     def compare_records(self, key: str, name: str, old: Any, new: Any) -> None:
         """別添2: record items matched by name across their groups."""
         if name != "file":
             return
-        groups_path = ("特定個人情報ファイル記録項目", "記録項目")
+        groups_path = RECORDS.at()
 
         def names(doc: Any) -> list[str]:
-            groups = doc.get(groups_path[0], {}).get(groups_path[1]) if isinstance(doc, dict) and isinstance(doc.get(groups_path[0]), dict) else None
-            return [str(x) for g in groups or [] if isinstance(g, dict) for x in (g.get("項目") or [])]
+            groups = RECORDS.get(doc)
+            return [str(x) for g in groups if isinstance(g, dict) for x in (RECORD_ITEMS.of(g, RECORDS) or [])] \
+                if isinstance(groups, list) else []
 
         before, after = names(old), names(new)
         gone = [x for x in before if x not in after]
@@ -154,11 +136,11 @@ class _Differ:
                 self.change(ADDED, key, name, path + (j,), "", f"{block}{j + 1} {_name(block, bnode, it)}".strip(), self.new)
                 continue
             i, old_it = o[ident]
-            for p, leaf, nv in _leaves(bnode, it, ()):
-                ov = next((v for q, _, v in _leaves(bnode, old_it, ()) if q == p), None)
-                a, b = text_of(leaf, ov, self.old), text_of(leaf, nv, self.new)
+            before = {e.path: e for e in _leaves(bnode, old_it, ())}
+            for e in _leaves(bnode, it, ()):
+                a, b = _text(before.get(e.path), self.old), _text(e, self.new)
                 if a != b:
-                    self.change(CHANGED, key, name, path + (j,) + p, a, b, self.new)
+                    self.change(CHANGED, key, name, path + (j,) + e.path, a, b, self.new)
         for ident, (i, it) in o.items():
             if ident not in n:
                 self.change(REMOVED, key, name, path + (i,), f"{block}{i + 1} {_name(block, bnode, it)}".strip(), "", self.old)
@@ -191,8 +173,10 @@ def diff(old: Assessment, new: Assessment) -> list[Change]:
         if name == "file" and (ov is None) != (nv is None):
             fid = key.split(":", 1)[1]
             side = new if nv is not None else old
-            d.change(ADDED if nv is not None else REMOVED, key, name, ("特定個人情報ファイル名",),
+            d.change(ADDED if nv is not None else REMOVED, key, name, FILE_NAME.at(),
                      "" if nv is not None else side.file_name(fid), side.file_name(fid) if nv is not None else "", side)
             continue
         d.compare_doc(key, name, ov if isinstance(ov, dict) else {}, nv if isinstance(nv, dict) else {})
-    return d.out
+    # the order of the form (layout), not of the files on disk
+    pos = layout.positions(new)
+    return sorted(d.out, key=lambda c: layout.rank(pos, c.doc, c.path))

@@ -8,7 +8,7 @@ from pathlib import Path
 from pia import assessment as asm
 from pia import dates
 from pia.errors import PiaError
-from pia.history.classify import Row, classify, revision
+from pia.history.classify import REVISION_DATE, REVISIONS, Row, classify, revision
 from pia.history.diff import diff
 
 
@@ -82,7 +82,7 @@ class Version:
     @property
     def date(self) -> str | None:
         rev = revision(self.assessment)
-        return str(rev["変更日"]) if rev else None
+        return str(REVISION_DATE.of(rev, REVISIONS)) if rev else None
 
 
 def git_versions(folder: Path) -> list[Version]:

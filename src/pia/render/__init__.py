@@ -1,4 +1,4 @@
-"""Rendering: assessment -> HTML (Jinja2) -> PDF (WeasyPrint); -> XLSX (openpyxl)."""
+"""Rendering: assessment -> HTML (Jinja2) -> PDF (WeasyPrint); -> XLSX (openpyxl). Formats: pia.render.outputs."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,27 +6,16 @@ from pathlib import Path
 from pia import assessment as asm
 from pia.check import CheckResult, check_assessment
 from pia.output import write_outputs
+from pia.render.outputs import Job, OutputFormat, write_all
 
 
-def render_all(folder: Path, formats: list[str], out: Path, force: bool = False) -> tuple[list[Path], CheckResult]:
-    from pia.render.html import render_html
+def render_all(folder: Path, formats: list[OutputFormat], out: Path, force: bool = False) -> tuple[list[Path], CheckResult]:
+    from pia.render.html import betten3_rows, render_html
+    from pia.render.xlsx import render_xlsx
 
     a = asm.load(folder)
     result = check_assessment(a)
-    name = folder.resolve().name
-    from pia.render.html import betten3_rows
-
     rows = betten3_rows(a, folder)
-    html = render_html(a, folder, rows)
-    files: dict[str, bytes] = {}
-    if "html" in formats:
-        files[f"{name}.html"] = html.encode("utf-8")
-    if "pdf" in formats:
-        from pia.render.pdf import html_to_pdf
-
-        files[f"{name}.pdf"] = html_to_pdf(html)
-    if "xlsx" in formats:
-        from pia.render.xlsx import render_xlsx
-
-        files[f"{name}.xlsx"] = render_xlsx(a, rows)
+    job = Job(lambda: render_html(a, folder, rows), lambda: render_xlsx(a, rows, folder=folder))
+    files = write_all(formats, job, folder.resolve().name)
     return write_outputs(out, files, force=force), result

@@ -1,25 +1,25 @@
-"""Assessment -> one standalone HTML document of the whole 全項目評価書, in the order of the form."""
+"""Assessment -> one standalone HTML document, laid out by the layout file (pia.layout)."""
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from pia import dates, schema as sch
+from pia import dates, layout, schema as sch
 from pia.assessment import Assessment
+from pia.items import item
 from pia.render.env import environment
+from pia.render.formats import Ctx
 from pia.resources import templates_dir
 
-# The parts of the form each file contributes, in form order, with their anchor ids.
-FILE_PARTS = [("II", "特定個人情報ファイルの概要"), ("B2", "特定個人情報ファイル記録項目"),
-              ("III", "特定個人情報ファイルの取扱いプロセスにおけるリスク対策")]
+TITLE, AUTHOR, PUBLISHED, ENDED = (item(c) for c in ("表紙-評価書名", "表紙-評価実施機関名", "表紙-公表日", "表紙-事務終了日"))
+DATED = ((item("表紙-改訂"), item("改訂-変更日")), (item("表紙-変更箇所の記録"), item("別添3-変更日")))
 
 
 def _doc_date(meta: dict[str, Any]) -> str | None:
     """The date written into the PDF metadata: 公表日, else the latest recorded change; never the clock."""
-    d = dates.parse(meta.get("公表日"))
+    d = dates.parse(PUBLISHED.get(meta))
     if d is None:
-        found = [dates.parse(r.get("変更日")) for key in ("改訂", "変更箇所の記録")
-                 for r in (meta.get(key) or []) if isinstance(r, dict)]
+        found = [dates.parse(d.of(r, lst)) for lst, d in DATED for r in (lst.get(meta) or []) if isinstance(r, dict)]
         found = [x for x in found if x]
         d = max(found) if found else None
     return d.isoformat() if d else None
@@ -40,37 +40,29 @@ def betten3_rows(a: Assessment, folder: Path | None) -> list[list[Any]]:
     return betten3(a, derived)
 
 
-def context(a: Assessment, folder: Path | None = None, rows: list[list[Any]] | None = None) -> dict[str, Any]:
-    root = sch.load()
-    meta = a.meta
-    adoc = root.document("assessment")
-    fdoc = root.document("file")
-    files = [{"id": fid, "label": a.file_label(fid), "data": data} for fid, data in a.files()]
-    sections = [{"id": "sec-I", "title": adoc["properties"]["基本情報"]["title"], "level": 1},
-                {"id": "sec-B1", "title": adoc["properties"]["別添1"]["title"], "level": 1}]
-    for pid, key in FILE_PARTS:
-        sections.append({"id": f"sec-{pid}", "title": fdoc["properties"][key]["title"], "level": 1})
-        sections += [{"id": f"sec-{pid}-{i}", "title": f["label"], "level": 2} for i, f in enumerate(files, 1)]
-    for key in ("その他のリスク対策", "開示請求、問合せ", "評価実施手続"):
-        node = adoc["properties"][key]
-        sections.append({"id": f"sec-{node['x-pia-code']}", "title": node["title"], "level": 1})
-    b3node = adoc["properties"]["変更箇所の記録"]
-    sections.append({"id": "sec-B3", "title": b3node["x-pia-section-title"], "level": 1})
-    columns = [p["title"] for p in b3node["items"]["properties"].values()]
-    title = str(meta.get("評価書名") or a.folder)
-    end = dates.parse(meta.get("事務終了日"))
-    if end:
-        title += f"【{dates.to_era(end)} 終了】"
+def document_title(a: Assessment) -> str:
+    title = str(TITLE.get(a.meta) or a.folder)
+    end = dates.parse(ENDED.get(a.meta))
+    return title + (f"【{dates.to_era(end)} 終了】" if end else "")
+
+
+def format_ctx(a: Assessment, kind: str = "full", folder: Path | None = None) -> Ctx:
+    return Ctx(layout.texts(kind), a.file_name, folder)
+
+
+def context(a: Assessment, folder: Path | None = None, rows: list[list[Any]] | None = None, kind: str = "full") -> dict[str, Any]:
+    blocks = layout.document(a, kind)
+    form = sch.load().document(layout.load(kind)["form"])
+    changes = next((b for b in blocks if b.role == "changes"), None)
+    columns = [sch.title(p) for p in changes.node["items"]["properties"].values()] if changes else []
     return {
-        "schema": {"assessment": adoc, "systems": root.document("systems"), "file": fdoc},
-        "meta": meta, "systems": a.systems, "files": files, "file_parts": [{"id": i, "key": k} for i, k in FILE_PARTS],
-        "sections": sections, "title": title, "form_title": adoc["title"], "toc_title": adoc["x-pia-toc-title"],
-        "author": str(meta.get("評価実施機関名") or ""), "date": _doc_date(meta),
-        "betten3": {"title": b3node["x-pia-section-title"], "columns": columns, "rows": rows if rows is not None else betten3_rows(a, folder)},
+        "blocks": blocks, "toc": layout.toc(blocks), "c": format_ctx(a, kind, folder),
+        "title": document_title(a), "form_title": sch.title(form), "toc_title": form.get("x-pia-toc-title", ""),
+        "author": str(AUTHOR.get(a.meta) or ""), "date": _doc_date(a.meta),
+        "betten3": {"columns": columns, "rows": rows if rows is not None else betten3_rows(a, folder)},
         "css": (templates_dir() / "style.css").read_text(encoding="utf-8"),
-        "file_name": lambda fid: a.file_name(fid),
     }
 
 
-def render_html(a: Assessment, folder: Path | None = None, rows: list[list[Any]] | None = None) -> str:
-    return environment().get_template("document.html.j2").render(**context(a, folder, rows))
+def render_html(a: Assessment, folder: Path | None = None, rows: list[list[Any]] | None = None, kind: str = "full") -> str:
+    return environment().get_template("document.html.j2").render(**context(a, folder, rows, kind))

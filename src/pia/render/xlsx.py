@@ -20,8 +20,15 @@ from openpyxl.writer.excel import ExcelWriter
 
 from pia import dates, schema as sch
 from pia.assessment import Assessment
-from pia.render.formats import choice_text, flag_text, multi_text
-from pia.render.html import FILE_PARTS
+from pathlib import Path
+
+from pia import layout
+from pia.figures import Figure
+from pia.layout import Block
+from pia.render.formats import Ctx, fmt, heading, label_text
+from pia.render.html import _doc_date, document_title, format_ctx
+
+COVER_SHEET = "表紙"
 
 FONT = "BIZ UDPゴシック"
 WIDTHS = (34, 86)  # characters: label, value
@@ -46,51 +53,27 @@ class Line:
     depth: int
     label: str
     text: str = ""
+    figure: Figure | None = None
 
 
-def _lines(node: sch.Node, value: Any, depth: int, a: Assessment) -> Iterator[Line]:
-    kind = sch.kind(node)
-    title = sch.title(node) + (" ※" if sch.starred(node) else "")
-    if node.get("x-pia-internal") or kind == "id" or (node.get("x-pia-hide-empty") and value is None):
-        return
-    if kind == "group" or (kind == "" and "properties" in node):
-        v = value if isinstance(value, dict) else {}
-        flags = [flag_text(sub, v.get(k)) for k, sub in sch.properties(node) if sch.kind(sub) == "flag"]
-        if kind == "group":
-            yield Line("group", depth, title + ("　" + "　".join(flags) if flags else ""))
-        for note in node.get("x-pia-note", []):
-            yield Line("note", depth + 1, note)
-        for k, sub in sch.properties(node):
-            if sch.kind(sub) != "flag":
-                yield from _lines(sub, v.get(k), depth + 1 if kind == "group" else depth, a)
-    elif kind == "choice" and "properties" in node:
-        v = value if isinstance(value, dict) else {}
-        yield Line("row", depth, title, choice_text(node["properties"]["選択"], v.get("選択"), v.get("件数"), "件数" in node["properties"]))
-        for k, sub in sch.details(node):
-            yield from _lines(sub, v.get(k), depth + 1, a)
-    elif kind == "choice":
-        yield Line("row", depth, title, choice_text(node, value))
-    elif kind == "multi":
-        yield Line("row", depth, title, multi_text(node, value))
-    elif kind == "flag":
-        yield Line("row", depth, title, flag_text(node, value))
-    elif kind == "idlist":
-        yield Line("row", depth, title, "\n".join(f"{i}. {a.file_name(str(x))}" for i, x in enumerate(value or [], 1)))
-    elif kind == "strlist":
-        yield Line("row", depth, title, "\n".join(f"・{x}" for x in value or []))
-    elif kind == "list":
-        block = node.get("x-pia-block")
-        inner = node["items"]
-        for n, item in enumerate(value if isinstance(value, list) else [], 1):
-            item = item if isinstance(item, dict) else {}
-            if block:
-                name = item.get(block)
-                yield Line("block", depth, f"{block}{n}" + (f"　{name}" if name else ""))
-            for k, sub in sch.properties(inner):
-                if k != block:
-                    yield from _lines(sub, item.get(k), depth + (1 if block else 0), a)
-    else:
-        yield Line("row", depth, title, "" if value is None else str(value))
+def _lines(block: Block, c: Ctx) -> Iterator[Line]:
+    for r in block.rows:
+        e = r.entry
+        if e.kind in ("group", "block"):
+            yield Line(e.kind, e.depth + 1, heading(e, c))
+        elif e.kind == "note":
+            yield Line("note", e.depth + 1, e.title)
+        elif e.kind == "figure":
+            fig, why = c.figure(e)
+            yield Line("row", e.depth + 1, label_text(e, c), fmt(e.kind).text(e, c) if fig else why, fig)
+        else:
+            yield Line("row", e.depth + 1, label_text(e, c), fmt(e.kind).text(e, c))
+
+
+def _sheet_name(block: Block, n: int) -> str:
+    """The part's number or annex name (Ⅱ, 別添2), then the file: Ⅱ(1)住民基本台帳ファイル."""
+    head = block.title.split(" ", 1)[0].strip("()（）")
+    return head + (block.file_label if block.file_label else "")
 
 
 def _width(text: str) -> int:
@@ -146,12 +129,49 @@ def _write_lines(ws: Worksheet, heading: str, lines: Iterator[Line]) -> None:
             ws.row_dimensions[r].height = _height(ln.label, sum(WIDTHS))
             r += 1
             continue
+        if ln.figure is not None:
+            _put(ws, r, 1, indent + ln.label, FILL["label"])
+            _put(ws, r, 2, ln.text)
+            ws.row_dimensions[r].height = _place_figure(ws, r, ln.figure)
+            r += 1
+            continue
         chunks = [ln.text[i:i + MAX_CELL] for i in range(0, len(ln.text), MAX_CELL)] or [""]
         for i, chunk in enumerate(chunks):
             _put(ws, r, 1, indent + ln.label + ("（続き）" if i else ""), FILL["label"])
             _put(ws, r, 2, chunk)
             ws.row_dimensions[r].height = max(_height(chunk, WIDTHS[1]), _height(indent + ln.label, WIDTHS[0]))
             r += 1
+
+
+FIGURE_WIDTH_PX = 560  # about the value column's width
+
+
+def _place_figure(ws: Worksheet, row: int, fig: Figure) -> float:
+    """Anchor the figure in the value cell, scaled to the column; returns the row height (points) it needs."""
+    from openpyxl.drawing.image import Image as XlImage
+
+    png = fig.data if fig.mime != "image/svg+xml" else _rasterise_svg(fig)
+    img = XlImage(io.BytesIO(png))
+    scale = min(1.0, FIGURE_WIDTH_PX / max(img.width, 1))
+    img.width, img.height = int(img.width * scale), int(img.height * scale)
+    ws.add_image(img, f"B{row}")
+    return min(409.0, img.height * 0.75 + 18)  # the file name above the picture
+
+
+def _rasterise_svg(fig: Figure) -> bytes:
+    """Excel holds no SVG: draw it once with WeasyPrint into a one-page PDF and turn that into PNG (pdftoppm)."""
+    import subprocess
+    import tempfile
+
+    from pia.render.pdf import html_to_pdf
+
+    html = f'<html><head><style>@page {{ size: 180mm 240mm; margin: 0 }} img {{ max-width: 100%; max-height: 100% }}</style></head><body><img src="{fig.data_uri}"></body></html>'
+    with tempfile.TemporaryDirectory() as tmp:
+        pdf = Path(tmp) / "f.pdf"
+        pdf.write_bytes(html_to_pdf(html))
+        subprocess.run(["pdftoppm", "-png", "-r", "96", "-singlefile", "-cropbox", str(pdf), str(Path(tmp) / "f")],
+                       check=True, capture_output=True, timeout=60)
+        return (Path(tmp) / "f.png").read_bytes()
 
 
 class _FixedZip(zipfile.ZipFile):
@@ -170,69 +190,24 @@ class _FixedZip(zipfile.ZipFile):
             self.writestr(arcname or filename, fh.read())
 
 
-def render_xlsx(a: Assessment, betten3_rows: list[list[Any]] | None = None) -> bytes:
+def render_xlsx(a: Assessment, betten3_rows: list[list[Any]] | None = None, kind: str = "full",
+                folder: Path | None = None) -> bytes:
     from pia.history.rows import betten3
 
-    root = sch.load()
-    adoc, fdoc, sdoc = root.document("assessment"), root.document("file"), root.document("systems")
-    meta = a.meta
-    title = str(meta.get("評価書名") or a.folder)
+    c = format_ctx(a, kind, folder)
+    title = document_title(a)
     wb = Workbook()
     wb.remove(wb.active)
-
-    cover = _sheet(wb, "表紙", title)
-    cover_nodes = {k: n for k, n in sch.properties(adoc) if sch.kind(n) not in ("group", "list") and not n.get("x-pia-internal")}
-    _write_lines(cover, adoc["title"], (ln for k, n in cover_nodes.items() for ln in _lines(n, meta.get(k), 1, a)))
-
-    basic = adoc["properties"]["基本情報"]
-
-    def part_i() -> Iterator[Line]:
-        v = meta.get("基本情報") if isinstance(meta.get("基本情報"), dict) else {}
-        for i, (k, sub) in enumerate(sch.properties(basic)):
-            yield from _lines(sub, v.get(k), 1, a)
-            if i == 0:
-                yield Line("group", 1, sch.title(sdoc["properties"]["システム"]))
-                yield from _lines(sdoc["properties"]["システム"], a.systems, 2, a)
-    _write_lines(_sheet(wb, "I", title), sch.title(basic), part_i())
-    b1 = adoc["properties"]["別添1"]
-    _write_lines(_sheet(wb, "別添1", title), sch.title(b1), _lines(b1["properties"]["事務の内容"], (meta.get("別添1") or {}).get("事務の内容"), 1, a))
-
-    files = a.files()
-    for pid, key in FILE_PARTS:
-        node = fdoc["properties"][key]
-        for n, (fid, data) in enumerate(files, 1):
-            label = a.file_label(fid)
-            sheet_name = f"{'別添2' if pid == 'B2' else pid}{label}"
-            ws = _sheet(wb, sheet_name, title)
-            pre = [Line("row", 1, sch.title(fdoc["properties"]["特定個人情報ファイル名"]), label)] if pid == "II" else []
-            body = _lines({**node, "x-pia-kind": ""}, data.get(key), 1, a)
-            _write_lines(ws, f"{sch.title(node)}{' ※' if sch.starred(node) else ''} {label}", iter([*pre, *body]))
-
-    for key in ("その他のリスク対策", "開示請求、問合せ", "評価実施手続"):
-        node = adoc["properties"][key]
-        _write_lines(_sheet(wb, node["x-pia-code"], title), sch.title(node) + (" ※" if sch.starred(node) else ""),
-                     _lines({**node, "x-pia-kind": ""}, meta.get(key), 1, a))
-
-    b3node = adoc["properties"]["変更箇所の記録"]
-    ws = _sheet(wb, "別添3", title)
-    ws.page_setup.orientation = "landscape"
-    for i, w in enumerate((12, 30, 40, 40, 8, 20), 1):
-        ws.column_dimensions[chr(64 + i)].width = w
-    _put(ws, 1, 1, b3node["x-pia-section-title"], FILL["group"], bold=True)
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=6)
-    for i, p in enumerate(b3node["items"]["properties"].values(), 1):
-        _put(ws, 2, i, sch.title(p), FILL["label"], bold=True)
-    ws.print_title_rows = "1:2"
     rows = betten3_rows if betten3_rows is not None else betten3(a)
-    widths = (12, 30, 40, 40, 8, 20)
-    for r, row in enumerate(rows, 3):
-        texts = ["" if c is None else str(c)[:MAX_CELL] for c in row]
-        for i, t in enumerate(texts, 1):
-            _put(ws, r, i, t)
-        ws.row_dimensions[r].height = max(_height(t, w) for t, w in zip(texts, widths))
-
-    when = dates.parse(meta.get("公表日")) or max(
-        [d for d in (dates.parse(x[0]) for x in rows) if d] or [dt.date(2000, 1, 1)])
+    for n, block in enumerate(layout.document(a, kind)):
+        if block.role == "cover":
+            _write_lines(_sheet(wb, COVER_SHEET, title), sch.title(sch.load().document(layout.load(kind)["form"])), _lines(block, c))
+        elif block.role == "table":
+            head = block.title + (f" {c.texts['star']}{block.star_note}" if block.star else "") + (f" {block.file_label}" if block.file_label else "")
+            _write_lines(_sheet(wb, _sheet_name(block, n), title), head, _lines(block, c))
+        elif block.role == "changes":
+            _changes(wb, block, rows, title)
+    when = _date(a, rows)
     stamp = dt.datetime(when.year, when.month, when.day)
     wb.properties.created = wb.properties.modified = stamp
     wb.properties.creator = wb.properties.lastModifiedBy = "pia"
@@ -241,3 +216,32 @@ def render_xlsx(a: Assessment, betten3_rows: list[list[Any]] | None = None) -> b
     with _FixedZip(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         ExcelWriter(wb, zf).save()
     return buf.getvalue()
+
+
+B3_WIDTHS = (12, 30, 40, 40, 8, 20)
+
+
+def _changes(wb: Workbook, block: Block, rows: list[list[Any]], title: str) -> None:
+    ws = _sheet(wb, block.node["x-pia-section-title"].split(" ", 1)[0].strip("()（）"), title)
+    ws.page_setup.orientation = "landscape"
+    for i, w in enumerate(B3_WIDTHS, 1):
+        ws.column_dimensions[chr(64 + i)].width = w
+    cols = list(block.node["items"]["properties"].values())
+    _put(ws, 1, 1, block.node["x-pia-section-title"], FILL["group"], bold=True)
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(cols))
+    for i, p in enumerate(cols, 1):
+        _put(ws, 2, i, sch.title(p), FILL["label"], bold=True)
+    ws.print_title_rows = "1:2"
+    for r, row in enumerate(rows, 3):
+        texts = ["" if x is None else str(x)[:MAX_CELL] for x in row]
+        for i, t in enumerate(texts, 1):
+            _put(ws, r, i, t)
+        ws.row_dimensions[r].height = max(_height(t, w) for t, w in zip(texts, B3_WIDTHS))
+
+
+def _date(a: Assessment, rows: list[list[Any]]) -> dt.date:
+    """The workbook's fixed time: 公表日, else the latest change; never the clock."""
+    iso = _doc_date(a.meta)
+    if iso:
+        return dt.date.fromisoformat(iso)
+    return max([d for d in (dates.parse(x[0]) for x in rows) if d] or [dt.date(2000, 1, 1)])

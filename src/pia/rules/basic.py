@@ -190,6 +190,33 @@ def other_text(ctx: Context) -> Iterator[Finding]:
                                       f"「- {opt}: 内容」の形で括弧内の内容を書いてください。")
 
 
+FIGURE_LIST, FIGURE = item("別添1-事務の内容"), item("別添1-図")
+
+
+@rule("PIA107", "別添1 の図を掲載できない", source="pia の安全上の決まり（評価書フォルダの外を読まない、画像の形式と大きさ）",
+      certainty=Certainty.PIA)
+def figures(ctx: Context) -> Iterator[Finding]:
+    """別添1 の「図」には、評価書フォルダの中の PNG・JPEG・SVG ファイルを、フォルダからの相対パスで書く。
+    ファイルがない、形式が違う（中身で判定する）、5MB 又は 4,000万画素を超える、フォルダの外（絶対パス、「..」、
+    フォルダの外へのリンク）を指す図は、HTML・PDF・Excel に掲載できない。図を見られない人のため、「図の説明」に
+    代替テキストを書く。"""
+    from pathlib import Path
+
+    from pia.figures import FigureError, read
+
+    folder = Path(ctx.a.folder)
+    if not (folder / "assessment.yaml").is_file():
+        return  # a version read from git: its figures are checked where it is checked out
+    for i, entry in enumerate(each(FIGURE_LIST.get(ctx.a.meta))):
+        rel = FIGURE.of(entry, FIGURE_LIST)
+        if rel in (None, ""):
+            continue
+        try:
+            read(folder, rel)
+        except FigureError as err:
+            yield ctx.finding("assessment", FIGURE.at(i), str(err), "図のファイルと、書いたパスを確認してください。")
+
+
 def _entry_index(value: object, opt: str) -> int:
     for i, e in enumerate(value if isinstance(value, list) else []):
         if e == opt or isinstance(e, dict) and opt in e:

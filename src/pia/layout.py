@@ -1,0 +1,165 @@
+"""The printed document as data: a layout file (schemas/<kind>.layout.json) names the parts of a form in order,
+by item code; `document()` turns it and an assessment into blocks of rows that every renderer consumes.
+
+No renderer knows the order of sections, which part repeats per file or the form's fixed texts: they read it here.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, Iterator
+
+from pia import schema as sch
+from pia.assessment import Assessment
+from pia.items import Item, item
+from pia.resources import schemas_dir
+from pia.validate import anchor
+from pia.walk import Entry, walk
+
+
+@cache
+def load(kind: str = "full") -> dict[str, Any]:
+    path = schemas_dir() / f"{kind}.layout.json"
+    if not path.is_file():
+        raise KeyError(f"no layout for document kind {kind!r}")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def texts(kind: str = "full") -> dict[str, str]:
+    """The form's fixed texts (＜選択肢＞, [○], （ ）件 …)."""
+    return dict(load(kind)["texts"])
+
+
+@dataclass(frozen=True)
+class Row:
+    entry: Entry
+    doc: str          # document key: "assessment", "systems", "file:<id>"
+
+    @property
+    def kind(self) -> str:
+        return self.entry.kind
+
+    @property
+    def anchor(self) -> str:
+        return anchor(self.doc, self.entry.path)
+
+
+@dataclass
+class Block:
+    """One printed part: a heading and its table (a per-file part gives one block per file)."""
+    id: str                 # anchor of the heading, e.g. sec-II-1
+    part: str               # the layout part id (II, B2, …)
+    role: str               # cover, toc, table, changes
+    title: str = ""
+    star: bool = False
+    star_note: str = ""
+    rows: list[Row] = field(default_factory=list)
+    file_label: str = ""    # per-file blocks: (1)住民基本台帳ファイル
+    subheading: bool = False  # the file label is printed as a heading of its own (別添2)
+    first: bool = True      # the first of a heading repeated per file: listed in 項目一覧 and bookmarked
+    node: sch.Node = field(default_factory=dict)
+
+
+def _rows(doc: str, node: sch.Node, value: Any, path: tuple, depth: int = 0) -> Iterator[Row]:
+    for e in walk(node, value, path, depth):
+        if e.row:
+            yield Row(e, doc)
+
+
+def _part_rows(doc: str, it: Item, data: Any, a: Assessment, insert_after: dict[str, str]) -> Iterator[Row]:
+    value = it.get(data)
+    value = value if isinstance(value, dict) else {}
+    for key, sub in sch.properties(it.node):
+        yield from _rows(doc, sub, value.get(key), it.at() + (key,))
+        extra = insert_after.get(sch.code(sub))
+        if extra:
+            ins = item(extra)
+            src = a.docs.get(ins.doc)
+            ins_value = ins.get(src.data) if src else None
+            yield Row(Entry("group", ins.node, ins_value, ins.at(), 0), ins.doc)
+            yield from _rows(ins.doc, ins.node, ins_value, ins.at(), 1)
+
+
+def _block(part: dict[str, Any], doc: str, data: Any, a: Assessment, **extra: Any) -> Block:
+    it = item(part["item"])
+    b = Block(extra.pop("id", f"sec-{part['id']}"), part["id"], "table", sch.title(it.node), sch.starred(it.node),
+              it.node.get("x-pia-star-note", ""), node=it.node, **extra)
+    lead = part.get("lead")
+    if lead:
+        li = item(lead)
+        b.rows.append(Row(Entry("text", li.node, b.file_label, li.at(), 0), doc))
+    b.rows += list(_part_rows(doc, it, data, a, part.get("insert_after", {})))
+    return b
+
+
+def document(a: Assessment, kind: str = "full") -> list[Block]:
+    """The blocks of the whole document in print order."""
+    lay = load(kind)
+    out: list[Block] = []
+    for part in lay["parts"]:
+        role = part.get("role", "table")
+        if role == "cover":
+            b = Block("cover", part["id"], role)
+            for code in part["items"]:
+                it = item(code)
+                src = a.docs.get(it.doc)
+                b.rows += list(_rows(it.doc, it.node, it.get(src.data if src else None), it.at()))
+            out.append(b)
+        elif role in ("toc", "changes"):
+            node = item(part["item"]).node if "item" in part else {}
+            out.append(Block(f"sec-{part['id']}", part["id"], role, node=node))
+        elif "per_file" in part:
+            for n, (fid, data) in enumerate(a.files(), 1):
+                for sub in part["per_file"]:
+                    out.append(_block(sub, "file:" + fid, data, a, id=f"sec-{sub['id']}-{n}", file_label=a.file_label(fid),
+                                      subheading=bool(sub.get("subheading")), first=n == 1))
+        else:
+            it = item(part["item"])
+            src = a.docs.get(it.doc)
+            out.append(_block(part, it.doc, src.data if src else None, a))
+    return out
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    id: str
+    title: str
+    level: int
+
+
+def toc(blocks: list[Block]) -> list[TocEntry]:
+    """項目一覧: each part once, in the order the parts first appear, with its files below it (pia's addition)."""
+    firsts: list[Block] = []
+    files: dict[str, list[Block]] = {}
+    for b in blocks:
+        if b.role in ("cover", "toc"):
+            continue
+        if b.part not in files:
+            firsts.append(b)
+            files[b.part] = []
+        if b.file_label:
+            files[b.part].append(b)
+    out: list[TocEntry] = []
+    for b in firsts:
+        out.append(TocEntry(b.id, b.node.get("x-pia-section-title") or sch.title(b.node), 1))
+        out += [TocEntry(f.id, f.file_label, 2) for f in files[b.part]]
+    return out
+
+
+def positions(a: Assessment, kind: str = "full") -> dict[tuple[str, tuple], int]:
+    """(document key, data path) -> its place in the printed form, for ordering changes as the form reads."""
+    out: dict[tuple[str, tuple], int] = {}
+    for b in document(a, kind):
+        for r in b.rows:
+            out.setdefault((r.doc, r.entry.path), len(out))
+    return out
+
+
+def rank(pos: dict[tuple[str, tuple], int], doc: str, path: tuple) -> int:
+    """The place of an item, or of its nearest printed ancestor."""
+    for n in range(len(path), -1, -1):
+        p = pos.get((doc, tuple(path[:n])))
+        if p is not None:
+            return p
+    return len(pos)
