@@ -7,7 +7,7 @@ from typing import Callable
 
 import pytest
 
-from conftest import run_pia
+from conftest import pia
 
 A, S, J = "assessment.yaml", "systems.yaml", "files/juki.yaml"
 
@@ -78,7 +78,7 @@ def test_broken_variant(example: Path, case):
     else:
         text = mutate(target.read_text(encoding="utf-8"))
         target.write_text(text, encoding="utf-8")
-    r = run_pia("check", str(example), "--format", "json")
+    r = pia("check", example, "--format", "json")
     assert "Traceback" not in r.stdout + r.stderr
     assert r.returncode in (0, 1), r.stderr
     findings = json.loads(r.stdout)["assessments"][0]["findings"]
@@ -92,13 +92,13 @@ def test_broken_variant(example: Path, case):
 def test_did_you_mean_suggests_the_official_label(example: Path):
     f = example / A
     f.write_text(f.read_text(encoding="utf-8").replace("評価実施機関名:", "評価実施期間名:"), encoding="utf-8")
-    r = run_pia("check", str(example))
+    r = pia("check", example)
     assert "「評価実施機関名」の誤りではありませんか" in r.stdout
 
 
 def test_wrong_option_lists_the_official_options(example: Path):
     f = example / J
     f.write_text(f.read_text(encoding="utf-8").replace("対象となる本人の数: 10万人以上100万人未満", "対象となる本人の数: たくさん", 1), encoding="utf-8")
-    r = run_pia("check", str(example))
+    r = pia("check", example)
     assert "1) 1万人未満 2) 1万人以上10万人未満 3) 10万人以上100万人未満" in r.stdout
     assert "Ⅱ 特定個人情報ファイルの概要 (1)住民基本台帳ファイル 2. 基本情報 ②対象となる本人の数" in r.stdout

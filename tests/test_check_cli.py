@@ -4,10 +4,11 @@ import json
 import re
 from pathlib import Path
 
-from conftest import EXAMPLE, run_pia
+from conftest import EXAMPLE, pia, run_pia
 
 
 def test_example_passes_with_its_documented_suppressions():
+    # the real command, in its own process
     r = run_pia("check", str(EXAMPLE))
     assert r.returncode == 0, r.stdout + r.stderr
     assert "エラー 0 件" in r.stdout
@@ -17,7 +18,7 @@ def test_example_passes_with_its_documented_suppressions():
 
 
 def test_json_format_is_stable_and_complete():
-    r = run_pia("check", str(EXAMPLE), "--format", "json")
+    r = pia("check", EXAMPLE, "--format", "json")
     doc = json.loads(r.stdout)
     assert doc["version"] == 1
     findings = doc["assessments"][0]["findings"]
@@ -45,7 +46,7 @@ def test_github_annotations_point_at_the_file_and_line(example: Path):
     text = f.read_text(encoding="utf-8").replace("      - 移転を行っている: 1", "      - 移転を行っている: 3")
     f.write_text(text, encoding="utf-8")
     line = next(i for i, l in enumerate(text.splitlines(), 1) if "移転を行っている: 3" in l)
-    r = run_pia("check", str(example), "--format", "github")
+    r = pia("check", example, "--format", "github")
     assert r.returncode == 1
     cmds = [_parse_github(l) for l in r.stdout.splitlines()]
     hit = [c for c in cmds if "PIA201" in c["title"]]
@@ -55,7 +56,7 @@ def test_github_annotations_point_at_the_file_and_line(example: Path):
 
 def test_gitlab_code_quality(example: Path):
     (example / "systems.yaml").write_text("システム:\n  - id: a\n    システムの名称: x\n    システムの機能: y\n    他のシステムとの接続: [宛名システム]\n", encoding="utf-8")
-    r = run_pia("check", str(example), "--format", "gitlab")
+    r = pia("check", example, "--format", "gitlab")
     issues = json.loads(r.stdout)
     assert issues[0]["location"]["path"].endswith("systems.yaml") and issues[0]["location"]["lines"]["begin"] == 5
     assert issues[0]["severity"] == "major" and len(issues[0]["fingerprint"]) == 64
@@ -67,16 +68,16 @@ def test_missing_folder_is_a_clear_message():
 
 
 def test_rules_doc_is_current():
-    r = run_pia("rules", "--markdown")
+    r = pia("rules", "--markdown")
     assert (Path(__file__).parent.parent / "docs" / "rules.md").read_text(encoding="utf-8") == r.stdout
 
 
 def test_new_creates_a_skeleton_that_checks_as_to_be_filled(tmp_path: Path):
-    r = run_pia("new", "juki-2025", "--dir", str(tmp_path))
+    r = pia("new", "juki-2025", "--dir", tmp_path)
     assert r.returncode == 0, r.stderr
-    r = run_pia("check", str(tmp_path / "juki-2025"), "--format", "json")
+    r = pia("check", tmp_path / "juki-2025", "--format", "json")
     assert r.returncode == 1
     ids = {f["rule_id"] for f in json.loads(r.stdout)["assessments"][0]["findings"]}
     assert ids == {"PIA501"}, ids  # only "to be filled", no schema noise
-    again = run_pia("new", "juki-2025", "--dir", str(tmp_path))
+    again = pia("new", "juki-2025", "--dir", tmp_path)
     assert again.returncode == 2 and "すでにあります" in again.stderr

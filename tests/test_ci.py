@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLE, run_pia
+from conftest import EXAMPLE, pia, run_pia
 from test_check_cli import _parse_github
 
 
@@ -15,9 +15,9 @@ def git(cwd: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    r = tmp_path / "repo"
+@pytest.fixture(scope="module")
+def base_repo(tmp_path_factory) -> Path:
+    r = tmp_path_factory.mktemp("base") / "repo"
     shutil.copytree(EXAMPLE, r / "assessments" / "juki")
     (r / "README.md").write_text("repo\n", encoding="utf-8")
     git(r, "init", "-q", "-b", "main")
@@ -26,6 +26,12 @@ def repo(tmp_path: Path) -> Path:
     git(r, "add", "-A")
     git(r, "commit", "-qm", "base")
     return r
+
+
+@pytest.fixture
+def repo(base_repo: Path, tmp_path: Path) -> Path:
+    """A private copy (work tree and .git) of a repository whose one commit holds the example."""
+    return Path(shutil.copytree(base_repo, tmp_path / "repo", symlinks=True))
 
 
 def edit(repo: Path, rel: str, old: str, new: str) -> None:
@@ -41,10 +47,10 @@ def new_revision(repo: Path, date: str = "令和7年4月1日", extra: str = "") 
          f"  - 変更日: {date}\n    説明: 改訂\n{extra}")
 
 
-def ci(repo: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+def ci(repo: Path, *extra: str, process: bool = False) -> subprocess.CompletedProcess[str]:
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "change", "--allow-empty")
-    return run_pia("ci", "--base", "HEAD~1", "--head", "HEAD", "--summary", str(repo.parent / "summary.md"), *extra, cwd=repo)
+    return (run_pia if process else pia)("ci", "--base", "HEAD~1", "--head", "HEAD", "--summary", str(repo.parent / "summary.md"), *extra, cwd=repo)
 
 
 def summary(repo: Path) -> str:
@@ -93,7 +99,7 @@ def test_change_without_a_new_revision_date_fails(repo: Path):
 def test_rule_breaking_change_is_annotated_at_its_line(repo: Path):
     new_revision(repo)
     edit(repo, "files/juki.yaml", "      - 移転を行っている: 1", "      - 移転を行っている: 4")
-    r = ci(repo, "--format", "github")
+    r = ci(repo, "--format", "github", process=True)  # the real command, as the workflow runs it
     assert r.returncode == 1
     cmds = [_parse_github(l) for l in r.stdout.splitlines() if l.startswith("::")]
     hit = [c for c in cmds if "PIA201" in c["title"]]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_pia
+from conftest import ROOT, pia
 
 SEEDS = ROOT.parent / "shared" / "seeds"
 
@@ -23,7 +23,7 @@ def squash(s: str) -> str:
 def test_rendered_sheets_hold_every_field_value_of_the_seed(tmp_path: Path, name: str, seed: str):
     if not (SEEDS / seed).exists():
         pytest.skip("shared/seeds is not beside the checkout")
-    r = run_pia("council", str(ROOT / "councils" / name), "--out", str(tmp_path))
+    r = pia("council", ROOT / "councils" / name, "--out", tmp_path)
     assert r.returncode == 0, r.stderr
     pdf = subprocess.run(["pdftotext", "-raw", str(tmp_path / f"{name}.pdf"), "-"], capture_output=True, text=True, check=True).stdout
     html = (tmp_path / f"{name}.html").read_text(encoding="utf-8")
@@ -60,7 +60,7 @@ def test_changes_since_the_approved_revision_are_marked(tmp_path: Path):
     text = text.replace("    特記事項:\n", "    特記事項:\n      - (新設) 乙は、作業場所を甲に届け出なければならない。\n", 1)
     f.write_text(text, encoding="utf-8")
     out = tmp_path / "out"
-    r = run_pia("council", str(folder), "--approved", "HEAD", "--out", str(out), cwd=repo)
+    r = pia("council", folder, "--approved", "HEAD", "--out", out, cwd=repo)
     assert r.returncode == 0, r.stderr
     html = (out / "k.html").read_text(encoding="utf-8")
     marks = re.findall(r"<strong><u>(.*?)</u></strong>", html, re.S)
@@ -79,6 +79,6 @@ def test_reference_to_the_assessment_is_resolved(tmp_path: Path):
     text = (ROOT / "councils" / "kosodate-2017" / "council.yaml").read_text(encoding="utf-8")
     text = re.sub(r"(?m)^    委託先: .*$", "    委託先:\n      評価書の項目: juki/委託事項/itaku-01/委託先名", text)
     (folder / "council.yaml").write_text("評価書: ../../assessments/setagaya-juki\n" + text, encoding="utf-8")
-    r = run_pia("council", str(folder), "--out", str(tmp_path / "out"), "--format", "html")
+    r = pia("council", folder, "--out", tmp_path / "out", "--format", "html")
     assert r.returncode == 0, r.stderr
     assert "富士通Japan株式会社" in (tmp_path / "out" / "x.html").read_text(encoding="utf-8")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from conftest import EXAMPLE, run_pia
+from conftest import EXAMPLE, pia
 
 ROWS = yaml.safe_load((EXAMPLE / "assessment.yaml").read_text(encoding="utf-8"))["変更箇所の記録"]
 
@@ -86,7 +86,7 @@ def test_history_reproduces_the_r6_revision_rows_of_seed_002(tmp_path: Path):
         (folder / rel).write_bytes(data)
     git(repo, "commit", "-qam", "令和6年1月4日")
 
-    r = run_pia("history", str(folder), "--format", "json")
+    r = pia("history", folder, "--format", "json")
     assert r.returncode == 0, r.stderr
     rows = json.loads(r.stdout)
     assert rows and all(x["変更日"] == "令和6年1月4日" and x["提出時期"] == "事前" for x in rows)
@@ -114,7 +114,7 @@ def test_history_reproduces_the_r6_revision_rows_of_seed_002(tmp_path: Path):
 
     # the rendered 別添3 holds the recorded rows first, then the derived ones
     out = tmp_path / "out"
-    r = run_pia("render", str(folder), "--out", str(out), "--format", "html")
+    r = pia("render", folder, "--out", out, "--format", "html")
     assert r.returncode == 0, r.stderr
     html = (out / "setagaya-juki.html").read_text(encoding="utf-8")
     b3 = html[html.index('id="sec-B3"'):]
@@ -132,7 +132,7 @@ def test_insertion_in_the_middle_gives_compact_rows(example: Path, tmp_path: Pat
     recips.insert(34, new)
     del recips[10]  # and delete 提供先11
     dump(f, data)  # re-dumped: formatting and key order change too, which must not show
-    r = run_pia("diff", str(old), str(example), "--format", "json")
+    r = pia("diff", old, example, "--format", "json")
     changes = json.loads(r.stdout)
     kinds = sorted((c["kind"], c["label"].split(" ")[-1], c["before"].split(" ")[0], c["after"]) for c in changes)
     # 提供先11 deleted, 提供先12～34 move up one, the new one becomes 提供先34 (inserted at index 34, then 11 removed)
@@ -146,7 +146,7 @@ def test_reformatting_yields_no_change(example: Path, tmp_path: Path):
     for p in example.rglob("*.yaml"):
         data = load(p)
         p.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=True, indent=4, width=40), encoding="utf-8")
-    r = run_pia("diff", str(old), str(example))
+    r = pia("diff", old, example)
     assert r.returncode == 0 and r.stdout.strip() == "変更はありません。"
 
 
@@ -160,12 +160,12 @@ def test_declared_exception_makes_a_starred_change_ex_post(example: Path, tmp_pa
     a.write_text(a.read_text(encoding="utf-8").replace("変更日: 令和6年1月4日", "変更日: 令和7年4月1日"), encoding="utf-8")
     f = example / "files/juki.yaml"
     f.write_text(f.read_text(encoding="utf-8").replace("住民記録・戸籍課、世田谷総合支所区民係", "住民記録課、世田谷総合支所区民係", 1), encoding="utf-8")
-    rows = json.loads(run_pia("diff", str(old), str(example), "--format", "json").stdout)
+    rows = json.loads(pia("diff", old, example, "--format", "json").stdout)
     assert len(rows) == 1 and rows[0]["starred"] and not rows[0]["important"]
     assert rows[0]["timing"] == "事後" and rows[0]["reason"] == "組織の名称変更に伴う形式的な変更"
     # without the declaration the same change is 重要な変更, submitted before the change
     a.write_text(a.read_text(encoding="utf-8").replace("      - 項目: ⑦使用の主体 使用部署\n", "      - 項目: 存在しない項目\n"), encoding="utf-8")
-    rows = json.loads(run_pia("diff", str(old), str(example), "--format", "json").stdout)
+    rows = json.loads(pia("diff", old, example, "--format", "json").stdout)
     assert rows[0]["important"] and rows[0]["timing"] == "事前"
 
 
@@ -174,7 +174,7 @@ def test_non_starred_change_is_ex_post(example: Path, tmp_path: Path):
     shutil.copytree(example, old)
     f = example / "files/juki.yaml"
     f.write_text(f.read_text(encoding="utf-8").replace("    時期・頻度: 随時", "    時期・頻度: 毎月", 1), encoding="utf-8")
-    rows = json.loads(run_pia("diff", str(old), str(example), "--format", "json").stdout)
+    rows = json.loads(pia("diff", old, example, "--format", "json").stdout)
     assert len(rows) == 1 and not rows[0]["starred"] and rows[0]["timing"] == "事後"
     assert rows[0]["label"].endswith("提供先1 ⑦時期・頻度")
 
@@ -187,5 +187,5 @@ def test_history_from_a_folder_of_dated_snapshots(tmp_path: Path):
     a.write_text(a.read_text(encoding="utf-8").replace("  - 変更日: 令和6年1月4日\n", "  - 変更日: 令和6年1月4日\n  - 変更日: 2025-04-01\n"), encoding="utf-8")
     f = snaps / "v2" / "files/juki.yaml"
     f.write_text(f.read_text(encoding="utf-8").replace("    時期・頻度: 随時", "    時期・頻度: 毎月", 1), encoding="utf-8")
-    rows = json.loads(run_pia("history", str(snaps), "--format", "json").stdout)
+    rows = json.loads(pia("history", snaps, "--format", "json").stdout)
     assert [(r["変更日"], r["提出時期"], r["変更後の記載"]) for r in rows] == [("令和7年4月1日", "事後", "毎月")]

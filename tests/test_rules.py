@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLE, run_pia
+from conftest import EXAMPLE, pia
 from pia.registry import rules
 
 RULES = {s.id: s for s in rules()}
@@ -46,7 +46,7 @@ TRIGGERS: dict[str, list[tuple[str, str, str]]] = {
 
 
 def _findings(folder: Path) -> list[dict]:
-    r = run_pia("check", str(folder), "--format", "json")
+    r = pia("check", folder, "--format", "json")
     assert r.returncode in (0, 1), r.stderr
     return [f for f in json.loads(r.stdout)["assessments"][0]["findings"] if not f["suppressed"]]
 
