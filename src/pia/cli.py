@@ -78,7 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return int(getattr(commands, args.command)(args))
     except PiaError as e:
-        print(f"pia: {e}", file=sys.stderr)
+        from pia.loader import visible
+
+        print(visible(f"pia: {e}"), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("pia: 中断しました。", file=sys.stderr)

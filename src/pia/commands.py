@@ -11,7 +11,10 @@ from pia.errors import PiaError
 
 
 def emit(text: str, stream: Any = None) -> None:
-    (stream or sys.stdout).write(text)
+    """All of pia's terminal output: control, bidi and invisible characters from values are shown as <U+XXXX>."""
+    from pia.loader import visible
+
+    (stream or sys.stdout).write(visible(text))
 
 
 def _check_one(folder: Path) -> Any:
