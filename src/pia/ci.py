@@ -1,7 +1,6 @@
 """`pia ci`: what a pull request changes in assessments, which changes are 重要な変更, what the law then requires."""
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -12,7 +11,7 @@ from pia.errors import PiaError
 from pia.findings import ERROR, Finding
 from pia.history.classify import Row, classify, revision, threshold_raised
 from pia.history.diff import RENUMBERED, diff
-from pia.history.versions import at_revision
+from pia.history.versions import Version, at_revision, commit, git
 
 MAX_CELL = 80
 MAX_ROWS = 60
@@ -47,10 +46,7 @@ class AssessmentReport:
 
 
 def _git(*args: str) -> str:
-    r = subprocess.run(["git", *args], capture_output=True, text=True)
-    if r.returncode != 0:
-        raise PiaError(f"git {' '.join(args[:2])} に失敗しました: {r.stderr.strip()[:200]}")
-    return r.stdout
+    return git(Path.cwd(), *args).decode("utf-8", "replace")  # names that are not UTF-8 never match a folder
 
 
 def _folders(rev: str | None) -> set[str]:
@@ -58,13 +54,13 @@ def _folders(rev: str | None) -> set[str]:
     if rev is None:
         names = _git("ls-files", "-z", "--cached", "--others", "--exclude-standard").split("\0")
     else:
-        names = _git("ls-tree", "-r", "-z", "--name-only", rev).split("\0")
+        names = _git("ls-tree", "-r", "-z", "--name-only", "--end-of-options", rev).split("\0")
     return {str(PurePosixPath(n).parent) for n in names if PurePosixPath(n).name == asm.ASSESSMENT}
 
 
 def changed_assessments(base: str, head: str | None) -> list[tuple[str, str | None, str]]:
     """(head folder or old folder, base folder, status) for every assessment the range touches."""
-    args = ["diff", "--name-status", "-z", "-M", base] + ([head] if head else [])
+    args = ["diff", "--name-status", "-z", "-M", "--end-of-options", base] + ([head] if head else []) + ["--"]
     fields = _git(*args).split("\0")
     base_dirs, head_dirs = _folders(base), _folders(head)
     touched: dict[str, tuple[str | None, str]] = {}
@@ -109,6 +105,8 @@ def _problem(a: asm.Assessment, path: tuple, message: str, hint: str, rule: str 
 
 
 def run(base: str, head: str | None) -> list[AssessmentReport]:
+    """base and head are verified as commits first (so neither can be read by git as an option)."""
+    base, head = commit(Path.cwd(), base), (commit(Path.cwd(), head) if head else None)
     reports = []
     for folder, old_folder, status in changed_assessments(base, head):
         rep = AssessmentReport(folder, status, old_folder)
@@ -119,6 +117,11 @@ def run(base: str, head: str | None) -> list[AssessmentReport]:
         rep.check = check_assessment(new)
         if old_folder is not None:
             old = at_revision(base, Path(old_folder))
+            if not Version(base, old).readable or any(f.is_error and f.rule_id.startswith("PIA0") for f in old.load_findings):
+                rep.problems.append(_problem(new, (), f"比較の基準（コミット {base[:10]}）の評価書を読めないため、変更箇所と重要な変更かどうかを判定していません。",
+                                             "基準の版の誤り（YAML の書き方など）を確認してください。", "PIA615"))
+                reports.append(rep)
+                continue
             changes = diff(old, new)
             rev_new, rev_old = revision(new), revision(old)
             if changes:

@@ -173,16 +173,12 @@ def load_approved(spec: str, folder: Path) -> Council:
     p = Path(spec)
     if p.is_dir():
         return load(p)
-    from pia.history.versions import _cat, _git, _toplevel
+    from pia.history.versions import at_revision_files
 
-    top = _toplevel(folder)
-    rel = folder.resolve().relative_to(top).as_posix()
-    rev = spec
-    entries = [e for e in _git(top, "ls-tree", "-r", "-z", rev, "--", f"{rel}/{COUNCIL}").split(b"\0") if e]
-    if not entries:
-        raise PiaError(f"{rev} の時点に {rel}/{COUNCIL} がありません。")
-    oid = entries[0].partition(b"\t")[0].split()[2].decode()
-    return load(folder, {COUNCIL: _cat(top, [oid])[0]})
+    files, _ = at_revision_files(spec, folder, [COUNCIL])
+    if files.get(COUNCIL) is None:
+        raise PiaError(f"{spec} の時点に {folder}/{COUNCIL} がないか、読めません。")
+    return load(folder, {COUNCIL: files[COUNCIL]})
 
 
 def errors(c: Council) -> list[Finding]:

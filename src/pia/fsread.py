@@ -49,14 +49,15 @@ def _kind(mode: int) -> str:
     return "通常のファイルでないもの"
 
 
-def os_reason(e: OSError) -> str:
+def os_reason(e: OSError, writing: bool = False) -> str:
     """The OS error in Japanese (the cause, not the English strerror)."""
-    return {errno.EACCES: "読み取りの権限がありません", errno.EPERM: "操作が許可されていません",
+    return {errno.EACCES: "書き込みの権限がありません" if writing else "読み取りの権限がありません", errno.EPERM: "操作が許可されていません",
             errno.ENOENT: "見つかりません", errno.ELOOP: "シンボリックリンクが循環しています",
             errno.EISDIR: "フォルダです", errno.ENOTDIR: "途中がフォルダではありません",
             errno.ENOSPC: "ディスクの空き容量が足りません", errno.EROFS: "読み取り専用の場所です",
             errno.EIO: "入出力エラーです", errno.ENAMETOOLONG: "名前が長すぎます",
-            errno.EDQUOT: "ディスク容量の割り当てを超えています"}.get(e.errno or 0, f"OS のエラー {errno.errorcode.get(e.errno or 0, e.errno)}")
+            errno.EDQUOT: "ディスク容量の割り当てを超えています", errno.EEXIST: "同じ名前のものがあります",
+            errno.EFBIG: "ファイルが大きすぎます"}.get(e.errno or 0, f"OS のエラー {errno.errorcode.get(e.errno or 0, e.errno)}")
 
 
 class Root:

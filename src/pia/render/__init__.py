@@ -14,9 +14,12 @@ def render_all(folder: Path, formats: list[str], out: Path, force: bool = False)
     a = asm.load(folder)
     result = check_assessment(a)
     name = folder.resolve().name
-    from pia.render.html import betten3_rows
+    from pia.history.rows import betten3
+    from pia.render.html import history_of
 
-    rows = betten3_rows(a, folder)
+    derived, notes = history_of(folder)  # raises when the 別添3 would be incomplete
+    rows = betten3(a, derived)
+    result.findings = sorted(result.findings + notes)
     html = render_html(a, folder, rows)
     files: dict[str, bytes] = {}
     if "html" in formats:
