@@ -1,6 +1,7 @@
 """`pia ci`: what a pull request changes in assessments, which changes are 重要な変更, what the law then requires."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -140,9 +141,20 @@ def run(base: str, head: str | None) -> list[AssessmentReport]:
     return reports
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]~|])")  # values sit mid-line, so line-start marks (#, -, >) do nothing
+
+
+def md(s: object) -> str:
+    """A value as inert Markdown text: HTML characters as entities, Markdown punctuation backslash-escaped, lines
+    joined, so a value cannot add a link, a heading, an image or markup to the job summary."""
+    t = "" if s is None else str(s)
+    t = t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", " ").replace("\n", " ")
+    return _MD_SPECIAL.sub(r"\\\1", t)
+
+
 def _cell(s: str) -> str:
-    t = (s or "").replace("\n", " ").replace("|", "｜").strip()
-    return t if len(t) <= MAX_CELL else t[: MAX_CELL - 1] + "…"
+    t = (s or "").replace("\n", " ").strip()
+    return md(t if len(t) <= MAX_CELL else t[: MAX_CELL - 1] + "…")
 
 
 def _group(rows: list[Row]) -> list[tuple[str, str, str, str, Row]]:
@@ -186,7 +198,7 @@ def summary(reports: list[AssessmentReport], base: str, head: str | None) -> str
     if not reports:
         return "\n".join(out + ["この変更で評価書は変わっていません。", ""])
     for rep in reports:
-        title = rep.path if rep.status != "名称変更" else f"{rep.old_path} → {rep.path}"
+        title = md(rep.path) if rep.status != "名称変更" else f"{md(rep.old_path)} → {md(rep.path)}"
         out += [f"## {title}（{rep.status}）", ""]
         if rep.status == "削除":
             out += ["評価書フォルダが削除されました。事務を終了した場合も、評価書は終了した日から少なくとも3年間公表しておく必要があります"
@@ -197,10 +209,10 @@ def summary(reports: list[AssessmentReport], base: str, head: str | None) -> str
         out.append(f"- 検査: エラー {errors} 件、警告 {warnings} 件")
         if rep.rows:
             n_imp = sum(r.important for r in rep.rows)
-            out.append(f"- 変更: {len(rep.rows)} 件（うち重要な変更 {n_imp} 件）、変更日 {rep.rows[0].date or '（未記録）'}、"
+            out.append(f"- 変更: {len(rep.rows)} 件（うち重要な変更 {n_imp} 件）、変更日 {md(rep.rows[0].date) or '（未記録）'}、"
                        f"提出時期 **{rep.rows[0].timing}**")
         for p in rep.problems:
-            out.append(f"- ❌ {p.message}（{p.file}:{p.line}）")
+            out.append(f"- ❌ {md(p.message)}（{md(p.file)}:{p.line}）")
         out.append("")
         if rep.rows:
             out += ["| 項目 | 変更前 | 変更後 | 重要な変更 | 提出時期 |", "| --- | --- | --- | --- | --- |"]
@@ -212,7 +224,8 @@ def summary(reports: list[AssessmentReport], base: str, head: str | None) -> str
             if len(grouped) > MAX_ROWS:
                 out.append(f"| ほか {len(grouped) - MAX_ROWS} 件 | | | | |")
             old = rep.old_path or rep.path
-            out += ["", f"長い記載は省略しています。全文は `pia diff {base}:{old} {(head + ':') if head else ''}{rep.path}` で確認できます。", ""]
+            cmd = f"pia diff {base}:{old} {(head + ':') if head else ''}{rep.path}".replace("`", "")
+            out += ["", f"長い記載は省略しています。全文は `{cmd}` で確認できます。", ""]
             out += ["### この変更で必要な手続", ""]
             obligations = OBLIGATIONS_IMPORTANT if rep.important else OBLIGATIONS_MINOR
             if rep.threshold_up:
