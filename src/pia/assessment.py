@@ -49,7 +49,11 @@ class Assessment:
                 out.append((fid, d.data))
         return out
 
-    def file_name(self, fid: str) -> str:
+    def file_name(self, fid: object) -> str:
+        """The file's name as its own YAML states it; fid as written when no such file (an empty or numeric entry
+        of I-3's list, say: the check reports it)."""
+        if not isinstance(fid, str):
+            return "" if fid is None else str(fid)
         d = self.docs.get("file:" + fid)
         name = d.data.get("特定個人情報ファイル名") if d and isinstance(d.data, dict) else None
         return str(name) if name else fid
