@@ -140,7 +140,7 @@ def test_control_characters_written_as_escapes_are_errors_with_code_point_and_li
 def test_bidi_and_zero_width_characters():
     doc, found = load_text("a.yaml", "a: 1\nb: 金額\u202e001\u202c\nc: 委託\u200b先\n".encode())
     assert [(f.rule_id, f.line, f.severity) for f in found] == [
-        ("PIA031", 2, "エラー"), ("PIA031", 2, "エラー"), ("PIA032", 3, "警告")]
+        ("PIA031", 2, "error"), ("PIA031", 2, "error"), ("PIA032", 3, "warning")]
     assert "U+202E" in found[0].message and "U+200B" in found[2].message
 
 

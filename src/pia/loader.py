@@ -14,7 +14,7 @@ from typing import Any, Callable
 import yaml
 
 from pia import fsread
-from pia.findings import ERROR, WARNING, Finding
+from pia.findings import Finding
 
 MAX_BYTES = 2 * 1024 * 1024  # one file
 MAX_DEPTH = 40
@@ -87,8 +87,11 @@ class Document:
         return None
 
 
-def _finding(file: str, line: int, col: int, rule: str, msg: str, hint: str = "", severity: str = ERROR) -> Finding:
-    return Finding(file, line, col, rule, severity, "", msg, hint)
+def _finding(file: str, line: int, col: int, rule: str, msg: str, hint: str = "") -> Finding:
+    """A loading finding with the severity the registry gives its id."""
+    from pia.registry import spec
+
+    return Finding(file, line, col, rule, spec(rule).severity, "", msg, hint)
 
 
 @dataclass
@@ -345,7 +348,7 @@ class _Walker:
             else:
                 what = "BOM（U+FEFF）" if ch == "\ufeff" else f"見えない文字（U+{ord(ch):04X}）"
                 f = _finding(self.doc.file, line, col, "PIA032", f"値に{what}が含まれています（{line}行目）。",
-                             "検索や比較で一致しなくなるため、削除してください（前後を打ち直すと確実です）。", WARNING)
+                             "検索や比較で一致しなくなるため、削除してください（前後を打ち直すと確実です）。")
             self.notes.append(f)
         return _UNSAFE.sub("\ufffd", value)
 

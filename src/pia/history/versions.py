@@ -9,7 +9,7 @@ from pathlib import Path
 from pia import assessment as asm
 from pia import dates
 from pia.errors import PiaError
-from pia.findings import ERROR, WARNING, Finding
+from pia.findings import ERROR, Finding
 from pia.history.classify import Row, classify, revision
 from pia.history.diff import diff
 
@@ -94,20 +94,22 @@ def tree_blobs(top: Path, sha: str, rel: str) -> tuple[list[tuple[str, str]], li
             name = raw_name.decode("utf-8")
         except UnicodeDecodeError:
             shown = raw_name.decode("utf-8", "backslashreplace")
-            skipped.append(_note(shown, "PIA613", WARNING, f"コミット {sha[:10]} のファイル名 {shown} が UTF-8 ではないため読み飛ばしました。",
+            skipped.append(_note(shown, "PIA613", f"コミット {sha[:10]} のファイル名 {shown} が UTF-8 ではないため読み飛ばしました。",
                                  "ファイル名を半角英数字に付け直してください。"))
             continue
         if kind != "blob" or mode == "120000":
             what = {"commit": "サブモジュール（gitlink）", "tree": "フォルダ"}.get(kind, "シンボリックリンク" if mode == "120000" else kind)
-            skipped.append(_note(name, "PIA610", WARNING, f"コミット {sha[:10]} の {name} は{what}のため読み飛ばしました。",
+            skipped.append(_note(name, "PIA610", f"コミット {sha[:10]} の {name} は{what}のため読み飛ばしました。",
                                  "評価書フォルダには YAML ファイルだけを置いてください。"))
             continue
         blobs.append((name[len(rel) + 1:] if rel else name, oid))
     return blobs, skipped
 
 
-def _note(file: str, rule: str, severity: str, message: str, hint: str = "") -> Finding:
-    return Finding(file, 1, 1, rule, severity, "", message, hint)
+def _note(file: str, rule: str, message: str, hint: str = "") -> Finding:
+    from pia.registry import spec
+
+    return Finding(file, 1, 1, rule, spec(rule).severity, "", message, hint)
 
 
 def _rel(folder: Path, top: Path) -> str:
@@ -140,7 +142,7 @@ def at_revision(rev: str, folder: Path, repo: Path | None = None) -> asm.Assessm
         raise PiaError(f"{rev} の時点に評価書フォルダ {rel} がありません。")
     a = asm.from_texts(rel, texts)  # shown as the repository path, so annotations point at real files
     a.load_findings += skipped
-    a.load_findings += [_note(f"{rel}/{n}", "PIA611", ERROR, f"コミット {sha[:10]} の {rel}/{n} を git から読めません（オブジェクトがありません）。",
+    a.load_findings += [_note(f"{rel}/{n}", "PIA611", f"コミット {sha[:10]} の {rel}/{n} を git から読めません（オブジェクトがありません）。",
                               "部分クローンや壊れたリポジトリでないか確認してください。" + FETCH_HINT) for n in missing]
     return a
 
@@ -199,7 +201,7 @@ def git_versions(folder: Path) -> History:
     h = History([Version(r, at_revision(r, folder.resolve(), top)) for r in shas])
     if is_shallow(top):
         oldest = shas[0][:10] if shas else "HEAD"
-        h.problems.append(_note(rel, "PIA612", ERROR,
+        h.problems.append(_note(rel, "PIA612",
                                 f"このリポジトリは浅いクローン（shallow clone）のため、コミット {oldest} より前の履歴がありません。"
                                 "バージョン履歴から作る別添3 の行が欠けます。", FETCH_HINT))
     return h
@@ -254,7 +256,7 @@ def history(path: Path) -> History:
         h.problems += [f for f in a.load_findings if f.rule_id.startswith("PIA61")]
         if not v.readable:
             where = f"コミット {v.name[:10]}" if len(v.name) == 40 else f"版「{v.name}」"
-            h.problems.append(_note(a.folder, "PIA614", WARNING,
+            h.problems.append(_note(a.folder, "PIA614",
                                     f"{where} の評価書は読めない（YAML の誤りなど）ため、変更履歴では飛ばしました。",
                                     "前後の版との差分から別添3 の行を作ります。"))
     seen: set[tuple[str, str]] = set()  # a submodule kept for 50 commits is one warning
