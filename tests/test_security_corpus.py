@@ -151,3 +151,48 @@ def test_ci_summary_escapes_markdown_and_html_from_values():
     md = summary([rep], "origin/main", None)
     assert "[承認済み](" not in md and "<img" not in md and "**太字**" not in md and "`code`" not in md
     assert "\\[承認済み\\]" in md and "&lt;img" in md
+
+
+# ---- longer runs: PIA_HYPOTHESIS_EXAMPLES=5000 (the scheduled workflow) -------------------------------------------
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+EXAMPLES = int(os.environ.get("PIA_HYPOTHESIS_EXAMPLES", "40"))
+SEEDS = [(CORPUS / n).read_bytes() for n in sorted(EXPECTED)] + [FILES["systems.yaml"]]
+
+
+@st.composite
+def mangled(draw) -> bytes:
+    raw = draw(st.sampled_from(SEEDS))
+    for _ in range(draw(st.integers(1, 3))):
+        pos = draw(st.integers(0, len(raw)))
+        cut = draw(st.integers(0, 8))
+        raw = raw[:pos] + draw(st.binary(max_size=6) | st.sampled_from(
+            [b"\\e", b"\\x9b", b"\\0", "\u202e".encode(), "\u200b".encode(), b"---\n", b"&a ", b"*a", b"!!str ", b"[", b"{",
+             b"\t", b"\xef\xbb\xbf", b"\xff\xfe", b"- ", b": ", b'"', b"\n  "])) + raw[pos + cut:]
+    return raw
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(mangled())
+def test_mangled_bytes_never_raise_and_stay_bounded(raw: bytes):
+    t = time.perf_counter()
+    doc, found = load_text("x.yaml", raw)
+    assert doc is not None or found
+    for f in found:
+        assert f.line >= 1 and f.message and not any(ord(c) < 32 for c in f.message)
+    if doc is not None:
+        a = asm.from_texts("a", {**FILES, "files/x.yaml": raw})
+        check_assessment(a)
+    assert time.perf_counter() - t < 10
+
+
+def test_scheduled_workflow_runs_the_long_campaign_and_the_bench():
+    import yaml
+
+    wf = yaml.safe_load((ROOT / ".github" / "workflows" / "robustness.yml").read_text(encoding="utf-8"))
+    assert wf[True]["schedule"] if True in wf else wf["on"]["schedule"]  # PyYAML reads the key `on` as True
+    job = wf["jobs"]["robustness"]
+    assert int(job["env"]["PIA_HYPOTHESIS_EXAMPLES"]) >= 1000
+    runs = " ".join(s.get("run", "") for s in job["steps"])
+    assert "tests/test_robustness.py" in runs and "tests/test_security_corpus.py" in runs and "bench/pathological" in runs

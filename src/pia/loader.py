@@ -21,7 +21,7 @@ MAX_DEPTH = 40
 # Per assessment (all its files together): the real Setagaya example has 335 KB, about 6,000 nodes and lists of
 # fewer than 100 items, so these leave a wide margin while bounding time and memory.
 MAX_TOTAL_BYTES = 8 * 1024 * 1024
-MAX_NODES = 200_000
+MAX_NODES = 100_000
 MAX_LIST = 10_000
 MAX_FILES = 1_000
 

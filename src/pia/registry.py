@@ -107,7 +107,7 @@ STATIC: tuple[Spec, ...] = (
             explanation="表示と実際の内容が食い違い、審査する人が見誤るおそれがあるため。"),
     _static("PIA032", "値に見えない文字（ゼロ幅文字、途中の BOM）", Stage.LOAD, severity=Severity.WARNING),
     _static("PIA040", "評価書全体の YAML が大きすぎる（上限 8 MB）", Stage.LOAD),
-    _static("PIA041", "評価書全体の項目と値の数が多すぎる（上限 200,000 個）", Stage.LOAD),
+    _static("PIA041", "評価書全体の項目と値の数が多すぎる（上限 100,000 個）", Stage.LOAD),
     _static("PIA042", "一つの一覧・項目の並びの件数が多すぎる（上限 10,000 件）", Stage.LOAD),
     _static("PIA043", "files/ のファイルが多すぎる（上限 1,000 件）", Stage.LOAD),
     _static("PIA010", "値の型が違う", Stage.SCHEMA, "様式（スキーマ）", Certainty.INFERRED),
