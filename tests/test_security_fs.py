@@ -208,3 +208,29 @@ def test_node_budget_is_per_assessment(example: Path, capsys):
 def test_long_list_is_refused():
     _, found = load_text("a.yaml", ("a:\n" + "- x\n" * (MAX_LIST + 1)).encode())
     assert [f.rule_id for f in found] == ["PIA042"]
+
+
+# ---- messages in Japanese ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("argv,expect", [
+    (["check"], "paths を指定してください"), (["check", "a", "--bogus"], "--bogus は使えない指定です"),
+    (["check", "--format", "x", "a"], "--format に「x」は指定できません"), (["serve", "a", "--port", "x"], "整数を指定してください"),
+    (["check", "--output"], "--output の後に値を指定してください"), (["bogus"], "「bogus」というコマンドはありません")])
+def test_command_line_mistakes_are_said_in_japanese(argv: list[str], expect: str, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert expect in err and "argument" not in err and "required" not in err and "invalid" not in err
+
+
+def test_unlistable_folder_is_a_japanese_message_not_an_internal_error(tmp_path: Path, capsys, monkeypatch):
+    (tmp_path / "many").mkdir()
+    real = Path.iterdir
+
+    def deny(self):
+        if self.name == "many":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+    monkeypatch.setattr(Path, "iterdir", deny)
+    assert main(["check", str(tmp_path / "many")]) == 2
+    err = capsys.readouterr().err
+    assert "読み取りの権限がありません" in err and "Permission denied" not in err and "内部エラー" not in err
