@@ -9,8 +9,9 @@ from typing import Any, Iterator
 from pia import schema as sch
 from pia.errors import PiaError
 from pia.findings import ERROR, Finding
+from pia import fsread
 from pia.items import item
-from pia.loader import Document, load_file, load_text
+from pia.loader import MAX_FILES, Budget, Document, load_file, load_text, refusal_finding
 
 ASSESSMENT = "assessment.yaml"
 SYSTEMS = "systems.yaml"
@@ -49,7 +50,11 @@ class Assessment:
                 out.append((fid, d.data))
         return out
 
-    def file_name(self, fid: str) -> str:
+    def file_name(self, fid: object) -> str:
+        """The file's name as its own YAML states it; fid as written when no such file (an empty or numeric entry
+        of I-3's list, say: the check reports it)."""
+        if not isinstance(fid, str):
+            return "" if fid is None else str(fid)
         d = self.docs.get("file:" + fid)
         name = item("II-1").get(d.data) if d else None
         return str(name) if name else fid
@@ -110,29 +115,51 @@ def _missing(file: str, what: str) -> Finding:
 
 
 def load(folder: Path) -> Assessment:
+    """The folder's documents, read through fsread (nothing outside the folder, no FIFOs or devices, within the
+    budget of one assessment). An entry pia will not read becomes a finding naming it."""
     if not folder.is_dir():
         raise PiaError(f"評価書フォルダ {folder} が見つかりません。")
     a = Assessment(_display(folder))
+    root = fsread.Root(folder)
+    budget = Budget()
     for key, name in (("assessment", ASSESSMENT), ("systems", SYSTEMS)):
         p = folder / name
-        if p.is_file():
-            a.docs[key], found = load_file(p, _display(p))
+        if os.path.lexists(p):
+            a.docs[key], found = load_file(p, _display(p), root, budget)
             a.load_findings += found
         else:
             a.docs[key] = None
             a.load_findings.append(_missing(_display(p), name))
     fdir = folder / FILES
-    if fdir.is_dir():
-        for p in sorted(fdir.iterdir()):
-            if p.suffix in (".yaml", ".yml") and p.is_file():
-                a.docs["file:" + p.stem], found = load_file(p, _display(p))
-                a.load_findings += found
+    if not os.path.lexists(fdir):
+        return a
+    try:
+        entries = root.listdir(FILES)
+    except fsread.Refusal as r:
+        a.load_findings.append(refusal_finding(_display(fdir), r))
+        return a
+    for e in entries:
+        if not e.rel.endswith((".yaml", ".yml")):
+            continue
+        shown = fsread.ascii_name(_display(e.path))
+        if e.refused is not None:
+            a.load_findings.append(refusal_finding(shown, e.refused))
+            continue
+        budget.files -= 1
+        if budget.files < 0:
+            a.load_findings.append(Finding(_display(fdir), 1, 1, "PIA043", ERROR, "",
+                                           f"files/ のファイルが多すぎます（上限 {MAX_FILES:,} 件）。残りは読みません。",
+                                           "誤って大量のファイルを置いていないか確認してください。"))
+            break
+        a.docs["file:" + Path(e.rel).stem], found = load_file(e.path, shown, root, budget)
+        a.load_findings += found
     return a
 
 
 def from_texts(name: str, texts: dict[str, bytes]) -> Assessment:
     """An assessment from file contents keyed by relative path (git revisions, tests)."""
     a = Assessment(name)
+    budget = Budget()
     for rel, raw in sorted(texts.items()):
         shown = f"{name}/{rel}"
         if rel == ASSESSMENT:
@@ -143,7 +170,7 @@ def from_texts(name: str, texts: dict[str, bytes]) -> Assessment:
             key = "file:" + Path(rel).stem
         else:
             continue
-        a.docs[key], found = load_text(shown, raw)
+        a.docs[key], found = load_text(shown, raw, budget)
         a.load_findings += found
     return a
 

@@ -1,7 +1,7 @@
 """`pia ci`: what a pull request changes in assessments, which changes are 重要な変更, what the law then requires."""
 from __future__ import annotations
 
-import subprocess
+import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -15,7 +15,7 @@ from pia.items import each, item
 
 REASSESSMENT = item("改訂-再評価")
 from pia.history.diff import RENUMBERED, diff
-from pia.history.versions import at_revision
+from pia.history.versions import Version, at_revision, commit, git
 
 MAX_CELL = 80
 MAX_ROWS = 60
@@ -50,10 +50,7 @@ class AssessmentReport:
 
 
 def _git(*args: str) -> str:
-    r = subprocess.run(["git", *args], capture_output=True, text=True)
-    if r.returncode != 0:
-        raise PiaError(f"git {' '.join(args[:2])} に失敗しました: {r.stderr.strip()[:200]}")
-    return r.stdout
+    return git(Path.cwd(), *args).decode("utf-8", "replace")  # names that are not UTF-8 never match a folder
 
 
 def _folders(rev: str | None) -> set[str]:
@@ -61,13 +58,13 @@ def _folders(rev: str | None) -> set[str]:
     if rev is None:
         names = _git("ls-files", "-z", "--cached", "--others", "--exclude-standard").split("\0")
     else:
-        names = _git("ls-tree", "-r", "-z", "--name-only", rev).split("\0")
+        names = _git("ls-tree", "-r", "-z", "--name-only", "--end-of-options", rev).split("\0")
     return {str(PurePosixPath(n).parent) for n in names if PurePosixPath(n).name == asm.ASSESSMENT}
 
 
 def changed_assessments(base: str, head: str | None) -> list[tuple[str, str | None, str]]:
     """(head folder or old folder, base folder, status) for every assessment the range touches."""
-    args = ["diff", "--name-status", "-z", "-M", base] + ([head] if head else [])
+    args = ["diff", "--name-status", "-z", "-M", "--end-of-options", base] + ([head] if head else []) + ["--"]
     fields = _git(*args).split("\0")
     base_dirs, head_dirs = _folders(base), _folders(head)
     touched: dict[str, tuple[str | None, str]] = {}
@@ -112,6 +109,8 @@ def _problem(a: asm.Assessment, path: tuple, message: str, hint: str, rule: str 
 
 
 def run(base: str, head: str | None) -> list[AssessmentReport]:
+    """base and head are verified as commits first (so neither can be read by git as an option)."""
+    base, head = commit(Path.cwd(), base), (commit(Path.cwd(), head) if head else None)
     reports = []
     for folder, old_folder, status in changed_assessments(base, head):
         rep = AssessmentReport(folder, status, old_folder)
@@ -122,6 +121,11 @@ def run(base: str, head: str | None) -> list[AssessmentReport]:
         rep.check = check_assessment(new)
         if old_folder is not None:
             old = at_revision(base, Path(old_folder))
+            if not Version(base, old).readable or any(f.is_error and f.rule_id.startswith("PIA0") for f in old.load_findings):
+                rep.problems.append(_problem(new, (), f"比較の基準（コミット {base[:10]}）の評価書を読めないため、変更箇所と重要な変更かどうかを判定していません。",
+                                             "基準の版の誤り（YAML の書き方など）を確認してください。", "PIA615"))
+                reports.append(rep)
+                continue
             changes = diff(old, new)
             rev_new, rev_old = revision(new), revision(old)
             if changes:
@@ -140,9 +144,20 @@ def run(base: str, head: str | None) -> list[AssessmentReport]:
     return reports
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]~|])")  # values sit mid-line, so line-start marks (#, -, >) do nothing
+
+
+def md(s: object) -> str:
+    """A value as inert Markdown text: HTML characters as entities, Markdown punctuation backslash-escaped, lines
+    joined, so a value cannot add a link, a heading, an image or markup to the job summary."""
+    t = "" if s is None else str(s)
+    t = t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", " ").replace("\n", " ")
+    return _MD_SPECIAL.sub(r"\\\1", t)
+
+
 def _cell(s: str) -> str:
-    t = (s or "").replace("\n", " ").replace("|", "｜").strip()
-    return t if len(t) <= MAX_CELL else t[: MAX_CELL - 1] + "…"
+    t = (s or "").replace("\n", " ").strip()
+    return md(t if len(t) <= MAX_CELL else t[: MAX_CELL - 1] + "…")
 
 
 def _group(rows: list[Row]) -> list[tuple[str, str, str, str, Row]]:
@@ -186,7 +201,7 @@ def summary(reports: list[AssessmentReport], base: str, head: str | None) -> str
     if not reports:
         return "\n".join(out + ["この変更で評価書は変わっていません。", ""])
     for rep in reports:
-        title = rep.path if rep.status != "名称変更" else f"{rep.old_path} → {rep.path}"
+        title = md(rep.path) if rep.status != "名称変更" else f"{md(rep.old_path)} → {md(rep.path)}"
         out += [f"## {title}（{rep.status}）", ""]
         if rep.status == "削除":
             out += ["評価書フォルダが削除されました。事務を終了した場合も、評価書は終了した日から少なくとも3年間公表しておく必要があります"
@@ -197,10 +212,10 @@ def summary(reports: list[AssessmentReport], base: str, head: str | None) -> str
         out.append(f"- 検査: エラー {errors} 件、警告 {warnings} 件")
         if rep.rows:
             n_imp = sum(r.important for r in rep.rows)
-            out.append(f"- 変更: {len(rep.rows)} 件（うち重要な変更 {n_imp} 件）、変更日 {rep.rows[0].date or '（未記録）'}、"
+            out.append(f"- 変更: {len(rep.rows)} 件（うち重要な変更 {n_imp} 件）、変更日 {md(rep.rows[0].date) or '（未記録）'}、"
                        f"提出時期 **{rep.rows[0].timing}**")
         for p in rep.problems:
-            out.append(f"- ❌ {p.message}（{p.file}:{p.line}）")
+            out.append(f"- ❌ {md(p.message)}（{md(p.file)}:{p.line}）")
         out.append("")
         if rep.rows:
             out += ["| 項目 | 変更前 | 変更後 | 重要な変更 | 提出時期 |", "| --- | --- | --- | --- | --- |"]
@@ -212,7 +227,8 @@ def summary(reports: list[AssessmentReport], base: str, head: str | None) -> str
             if len(grouped) > MAX_ROWS:
                 out.append(f"| ほか {len(grouped) - MAX_ROWS} 件 | | | | |")
             old = rep.old_path or rep.path
-            out += ["", f"長い記載は省略しています。全文は `pia diff {base}:{old} {(head + ':') if head else ''}{rep.path}` で確認できます。", ""]
+            cmd = f"pia diff {base}:{old} {(head + ':') if head else ''}{rep.path}".replace("`", "")
+            out += ["", f"長い記載は省略しています。全文は `{cmd}` で確認できます。", ""]
             out += ["### この変更で必要な手続", ""]
             obligations = OBLIGATIONS_IMPORTANT if rep.important else OBLIGATIONS_MINOR
             if rep.threshold_up:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import tempfile
 import traceback
@@ -14,9 +15,31 @@ from pia.errors import PiaError
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
+# argparse's English messages, said in Japanese (the argument names stay as typed)
+_ARGPARSE = (
+    (re.compile(r"the following arguments are required: (.+)"), "{0} を指定してください"),
+    (re.compile(r"unrecognized arguments: (.+)"), "{0} は使えない指定です"),
+    (re.compile(r"argument (?:command: )?invalid choice: '([^']*)' \(choose from (.+)\)"), "「{0}」というコマンドはありません（{1} のいずれか）"),
+    (re.compile(r"argument ([^:]+): invalid choice: '([^']*)' \(choose from (.+)\)"), "{0} に「{1}」は指定できません（{2} のいずれか）"),
+    (re.compile(r"argument ([^:]+): invalid int value: '([^']*)'"), "{0} には整数を指定してください（「{1}」は整数ではありません）"),
+    (re.compile(r"argument ([^:]+): expected one argument"), "{0} の後に値を指定してください"),
+    (re.compile(r"argument ([^:]+): ignored explicit argument '([^']*)'"), "{0} は値を取りません（「{1}」）"),
+    (re.compile(r"ambiguous option: (\S+) could match (.+)"), "{0} は {1} のどれを指すか分かりません"),
+)
+
+
+def _japanese(message: str) -> str:
+    for pattern, text in _ARGPARSE:
+        m = pattern.fullmatch(message.strip())
+        if m:
+            return text.format(*(g.replace("'", "") for g in m.groups()))
+    return message
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse would print English usage and exit 2
-        raise PiaError(f"コマンドの指定が正しくありません（{message}）。`pia {self.prog.split()[-1] if ' ' in self.prog else ''} --help` で使い方を確認してください。")
+        sub = self.prog.split()[-1] + " " if " " in self.prog else ""
+        raise PiaError(f"コマンドの指定が正しくありません（{_japanese(message)}）。`pia {sub}--help` で使い方を確認してください。")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -80,13 +103,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return int(getattr(commands, args.command)(args))
     except PiaError as e:
-        print(f"pia: {e}", file=sys.stderr)
+        from pia.loader import visible
+
+        print(visible(f"pia: {e}"), file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        return EXIT_OK
+    except OSError as e:  # the OS refused something no finding covers (a folder that cannot be listed, say)
+        from pia.fsread import os_reason
+        from pia.loader import visible
+
+        where = f"{os.fsdecode(e.filename)} を" if e.filename else ""
+        print(visible(f"pia: {where}扱えません（{os_reason(e)}）。"), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("pia: 中断しました。", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        return EXIT_OK
     except SystemExit as e:  # --help
         return int(e.code or 0)
     except Exception:  # our bug: one line for the user, the traceback in a log

@@ -11,7 +11,10 @@ from pia.errors import PiaError
 
 
 def emit(text: str, stream: Any = None) -> None:
-    (stream or sys.stdout).write(text)
+    """All of pia's terminal output: control, bidi and invisible characters from values are shown as <U+XXXX>."""
+    from pia.loader import visible
+
+    (stream or sys.stdout).write(visible(text))
 
 
 def _check_one(folder: Path) -> Any:
@@ -71,6 +74,9 @@ def render(args: Any) -> int:
     written, result = render_all(args.path, parse(args.format, "assessment"), args.out, force=args.force)
     if result.errors:
         emit(f"注意: この評価書には検査エラーが {result.errors} 件あります（pia check で確認してください）。\n", sys.stderr)
+    for f in result.findings:
+        if f.rule_id.startswith("PIA61"):  # what the version history skipped
+            emit(f"注意: [{f.rule_id}] {f.file}: {f.message}\n", sys.stderr)
     for p in written:
         emit(f"{p} を書き出しました。\n")
     return 0
@@ -88,12 +94,18 @@ def _table(rows: list[list[str]], headers: list[str]) -> str:
 def diff(args: Any) -> int:
     import json
 
+    from pia.findings import ERROR
     from pia.history.classify import classify
     from pia.history.diff import diff as semantic_diff
     from pia.history.rows import COLUMNS
     from pia.history.versions import load_version
 
     old, new = load_version(args.old), load_version(args.new)
+    unread = [f for a in (old, new) for f in a.load_findings if f.severity == ERROR and f.rule_id.startswith(("PIA0", "PIA61"))]
+    if unread:  # a version not read as written would show as "all added" or "all removed"
+        emit("".join(f"{f.file}:{f.line}:{f.column}: {f.severity} [{f.rule_id}] {f.message}\n" for f in unread), sys.stderr)
+        emit("読めない版があるため、差分を作りません。\n", sys.stderr)
+        return 1
     rows = classify(semantic_diff(old, new), new)
     if args.format == "json":
         emit(json.dumps([dict(r.change.to_dict(), important=r.important, timing=r.timing, reason=r.reason)
@@ -111,14 +123,17 @@ def history(args: Any) -> int:
     import json
 
     from pia.history.rows import COLUMNS
-    from pia.history.versions import history_rows, versions_of
+    from pia.history.versions import history as load_history, history_rows
 
-    rows = [r.betten3() for r in history_rows(versions_of(args.path))]
+    h = load_history(args.path)
+    rows = [r.betten3() for r in history_rows(h)]
+    for p in h.problems:
+        emit(f"{p.file}: {p.severity} [{p.rule_id}] {p.message}{'（' + p.hint + '）' if p.hint else ''}\n", sys.stderr)
     if args.format == "json":
         emit(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
     else:
         emit(_table([[r[c] for c in COLUMNS] for r in rows], list(COLUMNS)) if rows else "バージョン履歴から作られる別添3の行はありません。\n")
-    return 0
+    return 0 if h.complete else 1
 
 
 def ci(args: Any) -> int:
@@ -138,8 +153,13 @@ def ci(args: Any) -> int:
     md = ci_mod.summary(reports, args.base, args.head)
     target = args.summary or (Path(os.environ["GITHUB_STEP_SUMMARY"]) if os.environ.get("GITHUB_STEP_SUMMARY") else None)
     if target:
-        with open(target, "a", encoding="utf-8") as fh:  # GitHub appends step summaries
-            fh.write(md)
+        from pia.fsread import os_reason
+
+        try:
+            with open(target, "a", encoding="utf-8") as fh:  # GitHub appends step summaries
+                fh.write(md)
+        except OSError as e:
+            raise PiaError(f"要約を {target} に書き込めません（{os_reason(e, writing=True)}）。") from None
     else:
         emit(md)
     return 1 if any(r.failed() for r in reports) else 0

@@ -7,6 +7,7 @@ Given the version the council approved last, every changed passage is set in bol
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -99,21 +100,47 @@ def resolved(c: Council) -> dict[str, Any]:
     return walk(data)
 
 
+_SENTENCE = re.compile(r"[^。．！？!?\n]*(?:[。．！？!?]+|\n|$)")
+MAX_CHAR_DIFF = 400_000  # characters of old × new diffed character by character; a larger changed passage is marked whole
+
+
+def _sentences(s: str) -> list[str]:
+    return [m.group() for m in _SENTENCE.finditer(s) if m.group()]
+
+
+def _changed_runs(a: str, b: str) -> list[list[Any]]:
+    """[changed, text] runs of b against a: sentences are matched first (near-linear for long texts), characters
+    only inside a changed group of sentences, and only while that stays small."""
+    runs: list[list[Any]] = []
+
+    def add(changed: bool, text: str) -> None:
+        if not text:
+            return
+        if runs and runs[-1][0] == changed:
+            runs[-1][1] += text
+        else:
+            runs.append([changed, text])
+
+    sa, sb = _sentences(a), _sentences(b)
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, sa, sb, autojunk=False).get_opcodes():
+        old, new = "".join(sa[i1:i2]), "".join(sb[j1:j2])
+        if op == "equal":
+            add(False, new)
+        elif op == "insert" or len(old) * len(new) > MAX_CHAR_DIFF:
+            add(True, new)
+        elif op == "replace":
+            for cop, _, _, k1, k2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+                add(cop in ("replace", "insert"), new[k1:k2])
+    return runs
+
+
 def marked(new: Any, old: Any) -> Markup:
     """new text with the passages that differ from old in <strong><u> (bold underline); all text escaped."""
     a = "" if old is None else str(old)
     b = "" if new is None else str(new)
     if old is None and new is not None and b:
         return Markup("<strong><u>") + escape(b) + Markup("</u></strong>")
-    chunks: list[list[Any]] = []  # [changed, text] runs of the new text
-    for op, _, _, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if j1 == j2:
-            continue
-        changed = op in ("replace", "insert")
-        if chunks and chunks[-1][0] == changed:
-            chunks[-1][1] += b[j1:j2]
-        else:
-            chunks.append([changed, b[j1:j2]])
+    chunks = _changed_runs(a, b)  # [changed, text] runs of the new text
     # a few shared characters between two changes (「ン」 in 共同運営センター→ガバメントクラウド) are one passage
     for i in range(1, len(chunks) - 1):
         if not chunks[i][0] and len(chunks[i][1]) <= 3 and chunks[i - 1][0] and chunks[i + 1][0]:
@@ -173,16 +200,12 @@ def load_approved(spec: str, folder: Path) -> Council:
     p = Path(spec)
     if p.is_dir():
         return load(p)
-    from pia.history.versions import _cat, _git, _toplevel
+    from pia.history.versions import at_revision_files
 
-    top = _toplevel(folder)
-    rel = folder.resolve().relative_to(top).as_posix()
-    rev = spec
-    entries = [e for e in _git(top, "ls-tree", "-r", "-z", rev, "--", f"{rel}/{COUNCIL}").split(b"\0") if e]
-    if not entries:
-        raise PiaError(f"{rev} の時点に {rel}/{COUNCIL} がありません。")
-    oid = entries[0].partition(b"\t")[0].split()[2].decode()
-    return load(folder, {COUNCIL: _cat(top, [oid])[0]})
+    files, _ = at_revision_files(spec, folder, [COUNCIL])
+    if files.get(COUNCIL) is None:
+        raise PiaError(f"{spec} の時点に {folder}/{COUNCIL} がないか、読めません。")
+    return load(folder, {COUNCIL: files[COUNCIL]})
 
 
 def errors(c: Council) -> list[Finding]:

@@ -1,12 +1,16 @@
 """Atomic, deterministic writes into an output folder; never into assessments/, never over others' files."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
+from typing import Iterator
 
 from pia.errors import PiaError
+from pia.fsread import os_reason
 
 MANIFEST = ".pia-output.json"  # names of the files pia wrote in this folder, so it may replace them
 
@@ -42,23 +46,52 @@ def _atomic(path: Path, data: bytes) -> None:
         raise
 
 
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """One pia at a time updates a folder's outputs and manifest (an flock on the folder itself, so no lock file is
+    left behind). Rendering happens before, in parallel; only the short write is serialised."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _clean_leftovers(folder: Path, names: set[str]) -> None:
+    """Temporary files of an earlier pia that was killed (`.NAME.xxxx.tmp`). Under the lock no other pia is writing,
+    so those of names pia writes are leftovers; anything else is not ours and stays."""
+    for p in folder.iterdir():
+        m = re.fullmatch(r"\.(.+)\.[^.]+\.tmp", p.name)
+        if m and m.group(1) in names and p.is_file() and not p.is_symlink():
+            with contextlib.suppress(OSError):
+                p.unlink()
+
+
 def write_outputs(folder: Path, files: dict[str, bytes], force: bool = False) -> list[Path]:
     _refuse_assessments(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        ours = _manifest(folder)
-        for name in files:
-            target = folder / name
-            if target.exists() and name not in ours and not force:
-                raise PiaError(f"{target} は pia が作ったファイルではないため上書きしません。上書きするときは --force を付けてください。")
-        written = []
-        for name, data in files.items():
-            _atomic(folder / name, data)
-            written.append(folder / name)
-        _atomic(folder / MANIFEST, (json.dumps(sorted(ours | set(files)), ensure_ascii=False) + "\n").encode())
+        with _locked(folder):
+            ours = _manifest(folder)
+            _clean_leftovers(folder, ours | set(files) | {MANIFEST})
+            for name in files:
+                target = folder / name
+                if (target.exists() or target.is_symlink()) and name not in ours and not force:
+                    raise PiaError(f"{target} は pia が作ったファイルではないため上書きしません。上書きするときは --force を付けてください。")
+            written = []
+            for name, data in files.items():
+                _atomic(folder / name, data)
+                written.append(folder / name)
+            _atomic(folder / MANIFEST, (json.dumps(sorted(ours | set(files)), ensure_ascii=False) + "\n").encode())
         return written
     except OSError as e:
-        raise PiaError(f"{folder} に書き込めません（{e.strerror}）。書き込み権限と空き容量を確認してください。") from None
+        raise PiaError(f"{folder} に書き込めません（{os_reason(e, writing=True)}）。書き込み権限と空き容量を確認してください。") from None
 
 
 def write_text(path: Path, text: str, force: bool = False) -> None:

@@ -1,25 +1,38 @@
 """`pia serve`: a live preview on 127.0.0.1. The page shows the rendered assessment with every finding listed at the
-top and shown at its item, and reloads itself when a YAML file of the assessment is saved. Nothing is written."""
+top and shown at its item, and reloads itself when a YAML file of the assessment is saved. Nothing is written.
+
+Only its user's browser gets it: requests must name the server as `127.0.0.1:PORT` or `localhost:PORT` in Host (so a
+site re-pointing its own name at 127.0.0.1, DNS rebinding, is refused) and, when they carry one, in Origin. Every page
+is sent with a Content-Security-Policy that allows no request to anywhere else. Pages are rendered once per content
+of the YAML files (a hash), without a lock shared by all requests; connections time out.
+"""
 from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from markupsafe import escape
 
 from pia import assessment as asm
+from pia import fsread
 from pia.check import check_assessment
+from pia.errors import PiaError
 from pia.findings import ERROR
+from pia.loader import MAX_BYTES
 from pia.render.html import render_html
 
 POLL_MS = 700
+TIMEOUT_S = 15  # a connection that sends nothing for this long is closed
+CACHE_SIZE = 8
 
 _SCRIPT = """
-<script>
+<script nonce="%(nonce)s">
 (function () {
   const findings = %(findings)s;
   let version = %(version)s;
@@ -66,65 +79,148 @@ tr.pia-error { outline: 3px solid #f5222d; } tr.pia-warning { outline: 3px solid
 
 
 def _version(folder: Path) -> str:
+    """A hash of the assessment's YAML files as pia reads them (through fsread: a FIFO or a link leading out is
+    hashed as its refusal, never opened)."""
     h = hashlib.sha256()
-    for p in sorted([*folder.glob("*.yaml"), *(folder / asm.FILES).glob("*.yaml")]):
+    root = fsread.Root(folder)
+    rels = [asm.ASSESSMENT, asm.SYSTEMS]
+    try:
+        rels += [e.rel for e in root.listdir(asm.FILES) if e.rel.endswith((".yaml", ".yml"))]
+    except fsread.Refusal as r:
+        h.update(r.message.encode())
+    for rel in rels:
         try:
-            h.update(p.name.encode() + p.read_bytes())
-        except OSError:
-            pass
+            data = root.read(rel, MAX_BYTES)
+        except fsread.Refusal as r:
+            data = r.message.encode()
+        h.update(rel.encode("utf-8", "surrogateescape") + b"\0" + hashlib.sha256(data).digest())
     return h.hexdigest()[:16]
 
 
-def page(folder: Path) -> tuple[str, str]:
+def _script_json(value: Any) -> str:
+    """JSON that cannot end or re-open the inline script (`</script>`, `<!--<script>`) nor break a JS string."""
+    text = json.dumps(value, ensure_ascii=False)
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(ch, esc)
+    return text
+
+
+def page(folder: Path, nonce: str = "") -> tuple[str, str]:
+    from pia.history.rows import betten3
+    from pia.render.html import history_of
+
     version = _version(folder)
     a = asm.load(folder)
     result = check_assessment(a)
-    html = render_html(a, folder)
-    shown = [f for f in result.findings if not f.suppressed]
+    try:
+        derived, notes = history_of(folder)
+        history_error = ""
+    except PiaError as e:  # shown in the panel: the preview's 別添3 then lacks the rows history would give
+        derived, notes, history_error = [], [], str(e)
+    html = render_html(a, folder, betten3(a, derived))
+    shown = [f for f in [*result.findings, *notes] if not f.suppressed]
     items = "".join(
         f'<li class="{f.severity.value}"><a href="#{escape(f.anchor)}">'
         f'{escape(f.severity.label)} [{escape(f.rule_id)}] {escape(f.item_path)}: {escape(f.message)}</a>'
         f' <small>{escape(f.file)}:{f.line}</small></li>' for f in shown)
-    panel = (f'<aside id="pia-panel" aria-label="検査結果"><h2>検査結果: エラー {sum(f.severity == ERROR for f in shown)} 件、'
+    if history_error:
+        items += f'<li class="error">{escape(history_error)}</li>'
+    errors = sum(f.severity == ERROR for f in shown) + bool(history_error)
+    panel = (f'<aside id="pia-panel" aria-label="検査結果"><h2>検査結果: エラー {errors} 件、'
              f'警告 {sum(f.severity != ERROR for f in shown)} 件（保存すると自動で更新されます）</h2>'
              f'<ol id="pia-findings">{items}</ol></aside>')
-    data = json.dumps([{"anchor": f.anchor, "severity": f.severity.value, "severity_label": f.severity.label, "rule_id": f.rule_id, "message": f.message,
-                        "hint": f.hint} for f in shown], ensure_ascii=False).replace("</", "<\\/")
-    script = _SCRIPT % {"findings": data, "version": json.dumps(version), "poll": POLL_MS}
+    data = _script_json([{"anchor": f.anchor, "severity": f.severity.value, "severity_label": f.severity.label, "rule_id": f.rule_id,
+                          "message": f.message, "hint": f.hint} for f in shown])
+    script = _SCRIPT % {"findings": data, "version": _script_json(version), "poll": POLL_MS, "nonce": nonce}
     html = html.replace("</head>", _STYLE + "</head>", 1).replace("<body>", "<body>" + panel, 1)
     return html.replace("</body>", script + "</body>", 1), version
 
 
-class _Handler(BaseHTTPRequestHandler):
-    folder: Path
-    lock = threading.Lock()
+class _Cache:
+    """Pages by content hash: a request renders only when the YAML changed; requests for different contents render
+    side by side, requests for the same content wait for the one rendering it."""
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.nonce = secrets.token_urlsafe(16)
+        self.pages: dict[str, str] = {}
+        self.locks: dict[str, threading.Lock] = {}
+        self.guard = threading.Lock()  # held only to look up or store, never while rendering
+        self.renders = 0
+
+    def get(self, version: str) -> str:
+        with self.guard:
+            if version in self.pages:
+                return self.pages[version]
+            lock = self.locks.setdefault(version, threading.Lock())
+        with lock:
+            with self.guard:
+                if version in self.pages:
+                    return self.pages[version]
+            html, actual = page(self.folder, self.nonce)
+            self.renders += 1
+            with self.guard:
+                self.pages[actual] = html
+                while len(self.pages) > CACHE_SIZE:
+                    self.pages.pop(next(iter(self.pages)))
+                self.locks.pop(version, None)
+            return html
+
+
+class _Handler(BaseHTTPRequestHandler):
+    cache: _Cache
+    timeout = TIMEOUT_S  # socket timeout: a silent or slow client cannot hold a thread for ever
+
+    def _allowed(self) -> bool:
+        port = self.server.server_address[1]
+        hosts = {f"127.0.0.1:{port}", f"localhost:{port}"}
+        origin = self.headers.get("Origin")
+        return self.headers.get("Host", "").lower() in hosts and (origin is None or origin.lower() in {f"http://{h}" for h in hosts})
+
+    def _send(self, status: int, body: bytes, ctype: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Content-Security-Policy",
+                         f"default-src 'none'; script-src 'nonce-{self.cache.nonce}'; style-src 'unsafe-inline'; "
+                         "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; "
+                         "form-action 'none'; frame-ancestors 'none'")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Referrer-Policy", "no-referrer")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def do_HEAD(self) -> None:  # noqa: N802 (http.server's name)
+        self.do_GET()
+
+    def do_GET(self) -> None:  # noqa: N802
+        if not self._allowed():
+            self._send(403, "このプレビューは、このパソコンのブラウザで http://127.0.0.1:ポート/ として開いたときだけ表示します。".encode(),
+                       "text/plain; charset=utf-8")
+            return
+        path = urlsplit(self.path).path  # nothing is read by path: only these three answers exist
         try:
-            if self.path.split("?")[0] == "/version":
-                body, ctype = _version(self.folder).encode(), "text/plain; charset=utf-8"
-            elif self.path.split("?")[0] in ("/", "/index.html"):
-                with self.lock:
-                    html, _ = page(self.folder)
-                body, ctype = html.encode("utf-8"), "text/html; charset=utf-8"
+            if path == "/version":
+                body, ctype = _version(self.cache.folder).encode(), "text/plain; charset=utf-8"
+            elif path in ("/", "/index.html"):
+                body, ctype = self.cache.get(_version(self.cache.folder)).encode("utf-8"), "text/html; charset=utf-8"
             else:
-                self.send_error(404)
+                self._send(404, "ありません。".encode(), "text/plain; charset=utf-8")
                 return
         except Exception as e:  # a broken file is shown, not a crash of the server
             body = (f"<!DOCTYPE html><html lang='ja'><meta charset='utf-8'><p>表示できませんでした: {escape(str(e))}</p>"
-                    f"<script>setTimeout(()=>location.reload(),{POLL_MS * 2})</script></html>").encode()
+                    f"<script nonce='{self.cache.nonce}'>setTimeout(()=>location.reload(),{POLL_MS * 2})</script></html>").encode()
             ctype = "text/html; charset=utf-8"
-        self.send_response(200)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self._send(200, body, ctype)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
 def make_server(folder: Path, port: int) -> ThreadingHTTPServer:
-    handler = type("Handler", (_Handler,), {"folder": folder})
-    return ThreadingHTTPServer(("127.0.0.1", port), handler)  # never reachable from other machines
+    handler = type("Handler", (_Handler,), {"cache": _Cache(folder)})
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)  # never reachable from other machines
+    server.daemon_threads = True
+    return server

@@ -1,66 +1,150 @@
 """Versions of an assessment: a folder, a git revision of a folder (`REV:PATH`), or a folder of dated snapshots."""
 from __future__ import annotations
 
+import os
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pia import assessment as asm
 from pia import dates
 from pia.errors import PiaError
+from pia.findings import ERROR, Finding
 from pia.history.classify import REVISION_DATE, REVISIONS, Row, classify, revision
 from pia.history.diff import diff
 
+FETCH_HINT = ("全履歴を取得してください: git fetch --unshallow（GitHub Actions では actions/checkout に fetch-depth: 0、"
+              "GitLab CI では変数 GIT_DEPTH: \"0\"）。")
 
-def _git(cwd: Path, *args: str) -> bytes:
+
+def git(cwd: Path, *args: str, data: bytes | None = None) -> bytes:
+    """git with its output; a PiaError (Japanese) when git is missing or fails. Callers pass revisions only after
+    `--end-of-options` and paths only after `--`, so no value can become an option."""
     try:
-        r = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
+        r = subprocess.run(["git", "-c", "core.quotepath=off", *args], cwd=cwd, input=data, capture_output=True, check=False)
     except FileNotFoundError:
         raise PiaError("git が見つかりません。git をインストールしてください。") from None
     if r.returncode != 0:
-        raise PiaError(f"git {' '.join(args[:2])} に失敗しました: {r.stderr.decode(errors='replace').strip()[:200]}")
+        raise PiaError(f"git {' '.join(a for a in args[:2] if not a.startswith('-'))} に失敗しました: "
+                       f"{r.stderr.decode(errors='replace').strip()[:200]}")
     return r.stdout
 
 
-def _toplevel(path: Path) -> Path:
+def commit(top: Path, rev: str) -> str:
+    """The full id of the commit rev names; a PiaError when rev is no commit (an option, a tree, a typo)."""
+    try:
+        out = git(top, "rev-parse", "--verify", "--quiet", "--end-of-options", rev + "^{commit}")
+    except PiaError:
+        out = b""
+    sha = out.decode(errors="replace").strip()
+    if not sha:
+        hint = f" 浅いクローンのため取得されていない可能性があります。{FETCH_HINT}" if is_shallow(top) else ""
+        raise PiaError(f"「{rev}」は git のコミットではありません（ブランチ名・タグ・コミットIDを指定してください）。{hint}")
+    return sha
+
+
+def is_shallow(top: Path) -> bool:
+    try:
+        return git(top, "rev-parse", "--is-shallow-repository").strip() == b"true"
+    except PiaError:
+        return False
+
+
+def toplevel(path: Path) -> Path:
     start = path if path.is_dir() else path.parent
-    return Path(_git(start if start.exists() else Path.cwd(), "rev-parse", "--show-toplevel").decode().strip())
+    return Path(os.fsdecode(git(start if start.exists() else Path.cwd(), "rev-parse", "--show-toplevel").strip()))
 
 
-def _cat(top: Path, objects: list[str]) -> list[bytes]:
-    """Contents of many git objects through one `git cat-file --batch` process."""
+def in_git(path: Path) -> bool:
+    """Whether path lies in a git work tree (a .git folder or file above it)."""
+    p = path.resolve()
+    return any((d / ".git").exists() for d in (p, *p.parents))
+
+
+def cat(top: Path, objects: list[str]) -> list[bytes | None]:
+    """Contents of many git blobs through one `git cat-file --batch` process; None for an object git cannot read."""
     if not objects:
         return []
-    out = _git_input(top, "\n".join(objects).encode() + b"\n", "cat-file", "--batch")
-    result, pos = [], 0
+    out = git(top, "cat-file", "--batch", data="\n".join(objects).encode() + b"\n")
+    result: list[bytes | None] = []
+    pos = 0
     for _ in objects:
         header_end = out.index(b"\n", pos)
-        size = int(out[pos:header_end].split()[2])
+        header = out[pos:header_end].split()
+        if len(header) != 3 or header[1] != b"blob":  # "<oid> missing", or not a blob
+            result.append(None)
+            pos = header_end + 1
+            continue
+        size = int(header[2])
         result.append(out[header_end + 1: header_end + 1 + size])
         pos = header_end + 1 + size + 1
     return result
 
 
-def _git_input(cwd: Path, data: bytes, *args: str) -> bytes:
-    r = subprocess.run(["git", *args], cwd=cwd, input=data, capture_output=True, check=False)
-    if r.returncode != 0:
-        raise PiaError(f"git {' '.join(args[:2])} に失敗しました: {r.stderr.decode(errors='replace').strip()[:200]}")
-    return r.stdout
+def tree_blobs(top: Path, sha: str, rel: str) -> tuple[list[tuple[str, str]], list[Finding]]:
+    """(path under rel, blob id) of the files under rel at commit sha, and warnings for entries skipped: gitlinks
+    (submodules), symbolic links and names that are not UTF-8."""
+    # ls-tree takes no `--`: its paths follow the verified commit id, written as ./PATH so none reads as an option
+    out = git(top, "ls-tree", "-r", "-z", "--end-of-options", sha, f"./{rel}/" if rel else "./")
+    blobs, skipped = [], []
+    for e in (x for x in out.split(b"\0") if x):
+        meta, _, raw_name = e.partition(b"\t")
+        mode, kind, oid = meta.decode().split()
+        try:
+            name = raw_name.decode("utf-8")
+        except UnicodeDecodeError:
+            shown = raw_name.decode("utf-8", "backslashreplace")
+            skipped.append(_note(shown, "PIA613", f"コミット {sha[:10]} のファイル名 {shown} が UTF-8 ではないため読み飛ばしました。",
+                                 "ファイル名を半角英数字に付け直してください。"))
+            continue
+        if kind != "blob" or mode == "120000":
+            what = {"commit": "サブモジュール（gitlink）", "tree": "フォルダ"}.get(kind, "シンボリックリンク" if mode == "120000" else kind)
+            skipped.append(_note(name, "PIA610", f"コミット {sha[:10]} の {name} は{what}のため読み飛ばしました。",
+                                 "評価書フォルダには YAML ファイルだけを置いてください。"))
+            continue
+        blobs.append((name[len(rel) + 1:] if rel else name, oid))
+    return blobs, skipped
+
+
+def _note(file: str, rule: str, message: str, hint: str = "") -> Finding:
+    from pia.registry import spec
+
+    return Finding(file, 1, 1, rule, spec(rule).severity, "", message, hint)
+
+
+def _rel(folder: Path, top: Path) -> str:
+    if folder.is_absolute() or folder.exists():
+        return folder.resolve().relative_to(top.resolve()).as_posix()
+    return folder.as_posix().strip("/")
+
+
+def at_revision_files(rev: str, folder: Path, names: list[str]) -> tuple[dict[str, bytes | None], str]:
+    """Named files of a folder at a revision (None: absent or unreadable), and the commit's id."""
+    top = toplevel(folder if folder.exists() else Path.cwd())
+    sha = commit(top, rev)
+    rel = _rel(folder, top)
+    blobs = [(n, o) for n, o in tree_blobs(top, sha, rel)[0] if n in names]
+    found = dict(zip((n for n, _ in blobs), cat(top, [o for _, o in blobs])))
+    return {n: found.get(n) for n in names}, sha
 
 
 def at_revision(rev: str, folder: Path, repo: Path | None = None) -> asm.Assessment:
-    """The assessment folder as it was at a git revision (read with `git ls-tree`/`git show`, nothing checked out)."""
-    top = repo or _toplevel(folder if folder.exists() else Path.cwd())
-    rel = (folder.resolve().relative_to(top) if folder.is_absolute() or folder.exists() else folder).as_posix()
-    entries = [e for e in _git(top, "ls-tree", "-r", "-z", rev, "--", rel + "/").split(b"\0") if e]
-    blobs = []  # (path, object id) of the folder's files at that revision
-    for e in entries:
-        meta, _, name = e.partition(b"\t")
-        blobs.append((name.decode(), meta.split()[2].decode()))
-    texts = dict(zip((n[len(rel) + 1:] for n, _ in blobs), _cat(top, [o for _, o in blobs])))
-    if not texts:
+    """The assessment folder as it was at a git revision (read with `git ls-tree`/`git cat-file`, nothing checked
+    out). Entries git cannot give as files are findings of the result, not failures."""
+    top = repo or toplevel(folder if folder.exists() else Path.cwd())
+    sha = commit(top, rev)
+    rel = _rel(folder, top)
+    blobs, skipped = tree_blobs(top, sha, rel)
+    contents = cat(top, [o for _, o in blobs])
+    texts = {n: c for (n, _), c in zip(blobs, contents) if c is not None}
+    missing = [n for (n, _), c in zip(blobs, contents) if c is None]
+    if not texts and not missing:
         raise PiaError(f"{rev} の時点に評価書フォルダ {rel} がありません。")
-    return asm.from_texts(rel, texts)  # shown as the repository path, so annotations point at real files
+    a = asm.from_texts(rel, texts)  # shown as the repository path, so annotations point at real files
+    a.load_findings += skipped
+    a.load_findings += [_note(f"{rel}/{n}", "PIA611", f"コミット {sha[:10]} の {rel}/{n} を git から読めません（オブジェクトがありません）。",
+                              "部分クローンや壊れたリポジトリでないか確認してください。" + FETCH_HINT) for n in missing]
+    return a
 
 
 def load_version(spec: str) -> asm.Assessment:
@@ -84,12 +168,43 @@ class Version:
         rev = revision(self.assessment)
         return str(REVISION_DATE.of(rev, REVISIONS)) if rev else None
 
+    @property
+    def readable(self) -> bool:
+        """Every document loaded: a version that did not is never diffed (it would read as "all added")."""
+        a = self.assessment
+        return bool(a.docs) and all(d is not None for d in a.docs.values()) and \
+            not any(f.severity == ERROR and f.rule_id in LOAD_BLOCKING for f in a.load_findings)
 
-def git_versions(folder: Path) -> list[Version]:
-    top = _toplevel(folder)
-    rel = folder.resolve().relative_to(top).as_posix()
-    revs = _git(top, "log", "--format=%H", "--reverse", "--", rel).decode().split()
-    return [Version(r, at_revision(r, folder.resolve(), top)) for r in revs]
+
+# Findings that mean a version's text was not read as written (so a diff against it would be wrong).
+LOAD_BLOCKING = {"PIA611"}
+
+
+@dataclass
+class History:
+    versions: list[Version]
+    problems: list[Finding] = field(default_factory=list)  # what makes the derived rows incomplete, and what was skipped
+
+    @property
+    def complete(self) -> bool:
+        return not any(p.severity == ERROR for p in self.problems)
+
+
+def git_versions(folder: Path) -> History:
+    top = toplevel(folder)
+    rel = folder.resolve().relative_to(top.resolve()).as_posix()
+    try:
+        commit(top, "HEAD")
+    except PiaError:  # no commit yet
+        return History([])
+    shas = git(top, "log", "--format=%H", "--reverse", "--end-of-options", "HEAD", "--", rel).decode().split()
+    h = History([Version(r, at_revision(r, folder.resolve(), top)) for r in shas])
+    if is_shallow(top):
+        oldest = shas[0][:10] if shas else "HEAD"
+        h.problems.append(_note(rel, "PIA612",
+                                f"このリポジトリは浅いクローン（shallow clone）のため、コミット {oldest} より前の履歴がありません。"
+                                "バージョン履歴から作る別添3 の行が欠けます。", FETCH_HINT))
+    return h
 
 
 def snapshot_versions(folder: Path) -> list[Version]:
@@ -97,9 +212,11 @@ def snapshot_versions(folder: Path) -> list[Version]:
     return [Version(p.name, asm.load(p)) for p in subs]
 
 
-def history_rows(versions: list[Version]) -> list[Row]:
-    """Diff each dated version to the next. A commit that records no new 変更日 folds into the next dated one."""
+def history_rows(versions: list[Version] | History) -> list[Row]:
+    """Diff each dated version to the next. A commit that records no new 変更日 folds into the next dated one;
+    a version that could not be read is skipped (see history())."""
     rows: list[Row] = []
+    versions = [v for v in (versions.versions if isinstance(versions, History) else versions) if v.readable]
     if not versions:
         return rows
     base = versions[0]
@@ -120,17 +237,41 @@ def _data(a: asm.Assessment) -> dict[str, object]:
     return {k: d.data if d else None for k, d in a.docs.items()}
 
 
-def versions_of(path: Path) -> list[Version]:
-    """Git revisions of the folder, then the working tree when it differs from the last commit."""
+def history(path: Path) -> History:
+    """Git revisions of the folder, then the working tree when it differs from the last commit; or a folder of
+    snapshots. problems name every version skipped (with its commit) and a shallow clone's missing history."""
     if not path.is_dir():
         raise PiaError(f"{path} が見つかりません。")
     if (path / asm.ASSESSMENT).is_file():
-        versions = git_versions(path)
+        h = git_versions(path)
         current = Version("作業中", asm.load(path))
-        if not versions or _data(versions[-1].assessment) != _data(current.assessment):
-            versions.append(current)
-        return versions
-    snaps = snapshot_versions(path)
-    if not snaps:
-        raise PiaError(f"{path} は評価書フォルダでも、評価書の版を並べたフォルダでもありません。")
-    return snaps
+        if not h.versions or _data(h.versions[-1].assessment) != _data(current.assessment):
+            h.versions.append(current)
+    else:
+        h = History(snapshot_versions(path))
+        if not h.versions:
+            raise PiaError(f"{path} は評価書フォルダでも、評価書の版を並べたフォルダでもありません。")
+    for v in h.versions:
+        a = v.assessment
+        h.problems += [f for f in a.load_findings if f.rule_id.startswith("PIA61")]
+        if not v.readable:
+            where = f"コミット {v.name[:10]}" if len(v.name) == 40 else f"版「{v.name}」"
+            h.problems.append(_note(a.folder, "PIA614",
+                                    f"{where} の評価書は読めない（YAML の誤りなど）ため、変更履歴では飛ばしました。",
+                                    "前後の版との差分から別添3 の行を作ります。"))
+    seen: set[tuple[str, str]] = set()  # a submodule kept for 50 commits is one warning
+    h.problems = [p for p in h.problems if (p.file, p.rule_id) not in seen and not seen.add((p.file, p.rule_id))]  # type: ignore[func-returns-value]
+    return h
+
+
+def versions_of(path: Path) -> list[Version]:
+    return history(path).versions
+
+
+def derived_rows(folder: Path) -> tuple[list[dict[str, object]], list[Finding]]:
+    """The 別添3 rows the folder's version history gives, and the problems with that history. A folder outside git
+    has none of either."""
+    if not in_git(folder):
+        return [], []
+    h = history(folder)
+    return [r.betten3() for r in history_rows(h)], h.problems

@@ -10,12 +10,16 @@ from pia.render.outputs import Job, OutputFormat, write_all
 
 
 def render_all(folder: Path, formats: list[OutputFormat], out: Path, force: bool = False) -> tuple[list[Path], CheckResult]:
-    from pia.render.html import betten3_rows, render_html
+    from pia.history.rows import betten3
+    from pia.render.html import history_of, render_html
     from pia.render.xlsx import render_xlsx
 
     a = asm.load(folder)
     result = check_assessment(a)
-    rows = betten3_rows(a, folder)
+
+    derived, notes = history_of(folder)  # raises when the 別添3 would be incomplete
+    rows = betten3(a, derived)
+    result.findings = sorted(result.findings + notes)
     job = Job(lambda: render_html(a, folder, rows), lambda: render_xlsx(a, rows, folder=folder))
     files = write_all(formats, job, folder.resolve().name)
     return write_outputs(out, files, force=force), result

@@ -26,18 +26,28 @@ def _doc_date(meta: dict[str, Any]) -> str | None:
 
 
 def betten3_rows(a: Assessment, folder: Path | None) -> list[list[Any]]:
-    """Rows kept from before pia, then the rows derived from the folder's git history (when it has one)."""
-    from pia.errors import PiaError
+    """Rows kept from before pia, then the rows derived from the folder's git history (when it has one). A history
+    that would leave rows out (a shallow clone, say) is a PiaError, never a quietly shorter 別添3."""
     from pia.history.rows import betten3
-    from pia.history.versions import history_rows, versions_of
 
-    derived = []
-    if folder is not None:
-        try:
-            derived = [r.betten3() for r in history_rows(versions_of(folder))]
-        except PiaError:
-            derived = []  # not under git: only the recorded rows
+    derived, _ = history_of(folder)
     return betten3(a, derived)
+
+
+def history_of(folder: Path | None) -> tuple[list[dict[str, Any]], list[Any]]:
+    """(derived 別添3 rows, warnings); a PiaError naming the problems when the rows would be incomplete."""
+    from pia.errors import PiaError
+    from pia.findings import ERROR
+    from pia.history.versions import derived_rows
+
+    if folder is None:
+        return [], []
+    derived, problems = derived_rows(folder)
+    errors = [p for p in problems if p.severity == ERROR]
+    if errors:
+        raise PiaError("別添3 のうちバージョン履歴から作る行が不完全になるため、出力しません。\n" +
+                       "\n".join(f"  [{p.rule_id}] {p.file}: {p.message}{' ' + p.hint if p.hint else ''}" for p in errors))
+    return derived, problems
 
 
 def document_title(a: Assessment) -> str:

@@ -1,0 +1,145 @@
+"""`pia serve` answers only its user's browser: forged Host (DNS rebinding) and Origin are refused, paths read no
+files, pages carry a CSP, finding text cannot break the inline script, rendering is cached by content and not
+serialised, and silent connections time out."""
+from __future__ import annotations
+
+import http.client
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from pia import serve
+
+
+@pytest.fixture
+def srv(example: Path):
+    server = serve.make_server(example, 0)
+    t = threading.Thread(target=server.serve_forever, daemon=True)
+    t.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def get(server, path: str = "/", host: str | None = None, headers: dict | None = None) -> tuple[int, dict, str]:
+    port = server.server_address[1]
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    c.putrequest("GET", path, skip_host=True)
+    c.putheader("Host", host if host is not None else f"127.0.0.1:{port}")
+    for k, v in (headers or {}).items():
+        c.putheader(k, v)
+    c.endheaders()
+    r = c.getresponse()
+    body = r.read().decode("utf-8", "replace")
+    c.close()
+    return r.status, dict(r.getheaders()), body
+
+
+def test_only_loopback_host_names_with_the_port_are_answered(srv):
+    port = srv.server_address[1]
+    assert get(srv, host=f"127.0.0.1:{port}")[0] == 200
+    assert get(srv, "/version", host=f"localhost:{port}")[0] == 200
+    for forged in ("evil.example", f"evil.example:{port}", "127.0.0.1", f"127.0.0.1:{port + 1}", f"localhost.evil.example:{port}", ""):
+        status, _, body = get(srv, host=forged)
+        assert status == 403 and "pia-panel" not in body, forged
+
+
+def test_foreign_origin_is_refused(srv):
+    port = srv.server_address[1]
+    assert get(srv, headers={"Origin": "http://evil.example"})[0] == 403
+    assert get(srv, headers={"Origin": "null"})[0] == 403
+    assert get(srv, headers={"Origin": f"http://127.0.0.1:{port}"})[0] == 200
+
+
+@pytest.mark.parametrize("path", ["/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/..%2f..%2fetc%2fpasswd",
+                                  "/files/juki.yaml", "/assessment.yaml", "//etc/passwd", "/%252e%252e/etc/passwd"])
+def test_traversal_reads_nothing(srv, path: str):
+    status, _, body = get(srv, path)
+    assert status == 404 and "root:" not in body and "評価書名" not in body
+
+
+def test_csp_forbids_outside_requests(srv):
+    status, headers, body = get(srv)
+    csp = headers["Content-Security-Policy"]
+    assert "default-src 'none'" in csp and "connect-src 'self'" in csp and "script-src 'nonce-" in csp
+    assert "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    nonce = csp.split("'nonce-")[1].split("'")[0]
+    assert f'<script nonce="{nonce}">' in body
+    assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_finding_text_cannot_break_the_inline_script(example: Path, srv):
+    (example / "systems.yaml").write_text((example / "systems.yaml").read_text(encoding="utf-8") +
+                                          '"<!--<script>": 1\n"</script><script>alert(1)</script>": 2\n', encoding="utf-8")
+    status, _, body = get(srv)
+    assert status == 200 and "PIA013" in body
+    assert "<!--<script>" not in body and "<script>alert(1)" not in body
+    assert body.count("<script") == body.count("</script>") == 1
+
+
+def test_pages_are_cached_by_content(example: Path, srv):
+    cache = srv.RequestHandlerClass.cache
+    get(srv)
+    get(srv)
+    assert cache.renders == 1
+    f = example / "files" / "juki.yaml"
+    f.write_text(f.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    get(srv)
+    assert cache.renders == 2
+
+
+def test_rendering_is_not_serialised_behind_one_lock(example: Path, srv, monkeypatch):
+    entered: list[float] = []
+    release = threading.Event()
+    real_page = serve.page
+
+    def slow_page(folder, nonce=""):
+        entered.append(time.monotonic())
+        release.wait(20)
+        return real_page(folder, nonce)
+    monkeypatch.setattr(serve, "page", slow_page)
+    t1 = threading.Thread(target=get, args=(srv,))
+    t1.start()
+    for _ in range(100):
+        if entered:
+            break
+        time.sleep(0.05)
+    f = example / "files" / "juki.yaml"
+    f.write_text(f.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    t2 = threading.Thread(target=get, args=(srv,))
+    t2.start()
+    for _ in range(100):
+        if len(entered) == 2:
+            break
+        time.sleep(0.05)
+    both = len(entered)
+    release.set()
+    t1.join(30)
+    t2.join(30)
+    assert both == 2  # the second content rendered while the first was still rendering
+
+
+def test_silent_connection_times_out(srv, monkeypatch):
+    assert srv.RequestHandlerClass.timeout and srv.RequestHandlerClass.timeout <= 60  # on by default
+    monkeypatch.setattr(srv.RequestHandlerClass, "timeout", 1)
+    s = socket.create_connection(srv.server_address, timeout=10)
+    try:
+        s.sendall(b"GET / HTTP/1.1\r\n")  # and then nothing
+        t = time.monotonic()
+        assert s.recv(1000) == b""  # closed by the server
+        assert time.monotonic() - t < 8
+    finally:
+        s.close()
+
+
+def test_fifo_in_the_folder_does_not_hang_the_preview(example: Path, srv):
+    import os
+
+    os.mkfifo(example / "files" / "pipe.yaml")
+    status, _, body = get(srv, "/version")
+    assert status == 200
+    status, _, body = get(srv)
+    assert status == 200 and "PIA021" in body
