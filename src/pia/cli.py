@@ -25,7 +25,7 @@ def _parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("check", help="評価書を検査する")
     c.add_argument("paths", nargs="+", type=Path, help="評価書フォルダ（又はそれを含むフォルダ）")
-    c.add_argument("--format", choices=["text", "json", "github", "gitlab"], default=None,
+    c.add_argument("--format", choices=["text", "json", "github", "gitlab", "sarif"], default=None,
                    help="出力形式（既定: text。GitHub Actions の中では github）")
     c.add_argument("--output", type=Path, help="結果を書き出すファイル（gitlab 形式など）")
     c.add_argument("--strict", action="store_true", help="警告もエラーとして扱う")

@@ -24,7 +24,8 @@ def check(args: Any) -> int:
     from pia.assessment import find_assessments
     from pia.reporters import REPORTERS
 
-    folders = [f for p in args.paths for f in find_assessments(p)]
+    # files (as pre-commit passes them) stand for their assessment folder, each checked once
+    folders = list(dict.fromkeys(f for p in args.paths for f in find_assessments(p)))
     fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
     jobs = args.jobs or os.cpu_count() or 1
     if len(folders) > 1 and jobs > 1:
