@@ -38,6 +38,13 @@ def _parser() -> argparse.ArgumentParser:
     n.add_argument("name", help="作成するフォルダ名（assessments/ の下に作ります）")
     n.add_argument("--dir", type=Path, default=Path("assessments"), help="作成先（既定: assessments）")
 
+    i = sub.add_parser("init", help="評価書のリポジトリを準備する（スキーマ、エディタ・pre-commit・CI の設定）")
+    i.add_argument("dir", nargs="?", type=Path, default=Path("."), help="リポジトリの最上位のフォルダ（既定: 現在のフォルダ）")
+    i.add_argument("--ci", choices=["github", "gitlab", "none"], default="github",
+                   help="作成する CI の設定（既定: github。gitlab なら .gitlab-ci.yml と ci/pia.gitlab-ci.yml）")
+    i.add_argument("--force", action="store_true", help="内容の違う既存のファイルも上書きする")
+    i.add_argument("--upgrade", action="store_true", help="リポジトリのスキーマ（.pia/schemas）をこの pia の版に更新する")
+
     d = sub.add_parser("render", help="評価書を HTML・PDF・Excel に出力する")
     d.add_argument("path", type=Path, help="評価書フォルダ")
     d.add_argument("--format", default="html,pdf", help="出力形式をカンマ区切りで（html, pdf, xlsx。既定: html,pdf）")

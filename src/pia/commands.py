@@ -60,9 +60,27 @@ def rules(args: Any) -> int:
 def new(args: Any) -> int:
     from pia.scaffold import create
 
-    folder = create(args.dir / args.name)
+    folder, inside = create(args.dir / args.name)
     emit(f"{folder} を作成しました。YAML を記入し、`pia check {folder}` で検査してください。\n")
+    if not inside:
+        emit("注意: このリポジトリにスキーマがないため、エディタ用の $schema はこのパソコンの pia を指しています。"
+             "リポジトリの最上位で `pia init` を実行すると、スキーマがリポジトリに入り、他の人の環境でも補完が働きます。\n", sys.stderr)
     return 0
+
+
+def init(args: Any) -> int:
+    from pia import init as init_mod
+
+    outcome = init_mod.upgrade(args.dir) if args.upgrade else init_mod.init(args.dir, args.ci, force=args.force)
+    for rel in outcome.written:
+        emit(f"{args.dir / rel} を書き出しました。\n")
+    if outcome.unchanged and not outcome.written and not outcome.skipped:
+        emit("すべて最新です。\n")
+    for rel in outcome.skipped:
+        emit(f"{args.dir / rel} はすでにあり内容が違うため、上書きしませんでした（上書きするには --force）。\n", sys.stderr)
+    if not args.upgrade and not outcome.skipped:
+        emit("次は `pia new 名前` で評価書を作り、`pre-commit install` でコミット前の検査を有効にしてください。\n")
+    return 1 if outcome.skipped else 0
 
 
 def render(args: Any) -> int:
