@@ -107,12 +107,11 @@ def _action_steps(inputs: dict[str, str]) -> list[tuple[str, dict[str, str]]]:
 def test_action_steps_as_a_script_on_a_pull_request(repo: Path, installed: tuple[Path, Path], tmp_path: Path):
     wheel, bin_ = installed
     origin = tmp_path / "origin.git"
-    sh("git", "clone", "-q", "--bare", repo, origin, cwd=tmp_path)
-    sh("git", "remote", "add", "origin", origin, cwd=repo)
     sh("git", "checkout", "-q", "-b", "change", cwd=repo)
     f = repo / "assessments" / EXAMPLE.name / "systems.yaml"
     f.write_text(f.read_text(encoding="utf-8").replace("システムの名称:", "システム名:", 1), encoding="utf-8")
     sh("git", "commit", "-q", "-am", "change", cwd=repo)
+    sh("git", "clone", "-q", "--bare", repo, origin, cwd=tmp_path)
     work = tmp_path / "checkout"  # as actions/checkout leaves it: a shallow clone of the pull request's head
     sh("git", "clone", "-q", "--depth", "1", "--branch", "change", f"file://{repo}", work, cwd=tmp_path)
     sh("git", "remote", "set-url", "origin", f"file://{origin}", cwd=work)

@@ -19,6 +19,8 @@ def test_shipped_drop_in_files_are_the_generated_ones():
     assert hooks == yaml.safe_load(init_mod.hook())
     local = yaml.safe_load(init_mod.pre_commit_config())["repos"][0]["hooks"][0]
     assert {k: v for k, v in local.items() if k != "additional_dependencies"} == hooks[0]
+    for f in (".github/workflows/pia.yml", "ci/pia.gitlab-ci.yml", "action.yml", ".pre-commit-hooks.yaml"):
+        assert yaml.safe_load((ROOT / f).read_text(encoding="utf-8")), f
     # every template installs pia as a package at this version, never from the repository it runs in
     for text in (init_mod.github_workflow(), init_mod.gitlab_template(), init_mod.pre_commit_config()):
         assert init_mod.package_spec() in text and "-e ." not in text
