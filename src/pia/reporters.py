@@ -6,7 +6,9 @@ import json
 from typing import Callable
 
 from pia.check import CheckResult
+from pia import registry
 from pia.findings import ERROR, WARNING, Finding
+from pia.registry import Severity
 
 JSON_VERSION = 1
 
@@ -87,18 +89,8 @@ def gitlab(results: list[CheckResult]) -> str:
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
-def _catalogue() -> dict[str, tuple[str, str, str]]:
-    """Every finding id pia can report: id -> (title, explanation, severity)."""
-    from pia.docs import LOADER_RULES
-    from pia.rules import RULES
-
-    out = {i: (t, "", ERROR) for i, t in LOADER_RULES}
-    out.update({r.id: (r.title, r.explanation, r.severity) for r in RULES.values()})
-    return out
-
-
-def _level(severity: str) -> str:
-    return "error" if severity == ERROR else "warning"
+def _level(severity: Severity) -> str:
+    return Severity(severity).value  # SARIF's levels "error" / "warning" are the registry's stable values
 
 
 def _uri(file: str) -> str:
@@ -113,16 +105,16 @@ def sarif(results: list[CheckResult]) -> str:
     """SARIF 2.1.0 (GitHub code scanning and other viewers): every known rule, then one result per finding."""
     from pia import __version__
 
-    known = _catalogue()
-    seen = {f.rule_id for r in results for f in r.findings}
-    ids = sorted(set(known) | seen)
+    specs = registry.specs()
+    ids = sorted(specs)
     rules = []
     for i in ids:
-        title, explanation, severity = known.get(i, (i, "", ERROR))
-        rule: dict[str, object] = {"id": i, "shortDescription": {"text": title},
-                                   "defaultConfiguration": {"level": _level(severity)}}
-        if explanation:
-            rule["fullDescription"] = {"text": explanation}
+        s = specs[i]
+        rule: dict[str, object] = {"id": i, "shortDescription": {"text": s.title},
+                                   "defaultConfiguration": {"level": _level(s.severity)},
+                                   "properties": {"source": s.source, "certainty": s.certainty.label}}
+        if s.explanation:
+            rule["fullDescription"] = {"text": s.explanation}
         rules.append(rule)
     out = []
     for r in results:
