@@ -28,11 +28,22 @@ def check(args: Any) -> int:
     folders = list(dict.fromkeys(f for p in args.paths for f in find_assessments(p)))
     fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
     jobs = args.jobs or os.cpu_count() or 1
-    if len(folders) > 1 and jobs > 1:
-        with ProcessPoolExecutor(min(jobs, len(folders))) as ex:
-            results = list(ex.map(_check_one, folders, chunksize=max(1, len(folders) // (jobs * 4))))
-    else:
-        results = [_check_one(f) for f in folders]
+    from pia.progress import Progress
+
+    progress = Progress()
+    results = []
+    try:
+        if len(folders) > 1 and jobs > 1:
+            with ProcessPoolExecutor(min(jobs, len(folders))) as ex:
+                for i, r in enumerate(ex.map(_check_one, folders, chunksize=max(1, len(folders) // (jobs * 4))), 1):
+                    progress(f"検査 {i}/{len(folders)}", str(folders[i - 1]))
+                    results.append(r)
+        else:
+            for i, f in enumerate(folders, 1):
+                progress(f"検査 {i}/{len(folders)}", str(f))
+                results.append(_check_one(f))
+    finally:
+        progress.done()
     out = REPORTERS[fmt](results)
     if args.output:
         from pia.output import write_text
@@ -90,7 +101,13 @@ def render(args: Any) -> int:
     bad = [f for f in formats if f not in ("html", "pdf", "xlsx")]
     if bad or not formats:
         raise PiaError(f"出力形式「{','.join(bad) or args.format}」は使えません。html, pdf, xlsx から選んでください。")
-    written, result = render_all(args.path, formats, args.out, force=args.force)
+    from pia.progress import Progress
+
+    progress = Progress()
+    try:
+        written, result = render_all(args.path, formats, args.out, force=args.force, progress=progress)
+    finally:
+        progress.done()
     if result.errors:
         emit(f"注意: この評価書には検査エラーが {result.errors} 件あります（pia check で確認してください）。\n", sys.stderr)
     for p in written:
@@ -186,9 +203,15 @@ def council(args: Any) -> int:
     if "html" in formats:
         files[f"{name}.html"] = html.encode("utf-8")
     if "pdf" in formats:
+        from pia.progress import Progress
         from pia.render.pdf import html_to_pdf
 
-        files[f"{name}.pdf"] = html_to_pdf(html)
+        progress = Progress()
+        try:
+            progress("PDF", name)
+            files[f"{name}.pdf"] = html_to_pdf(html)
+        finally:
+            progress.done()
     for p in write_outputs(args.out, files, force=args.force):
         emit(f"{p} を書き出しました。\n")
     return 0
