@@ -56,3 +56,35 @@ def test_skeleton_comments_sit_above_keys(tmp_path: Path, capsys):
     text = (tmp_path / "s" / "assessment.yaml").read_text(encoding="utf-8")
     assert "# 選択肢: 1) 地方公共団体等 2) 行政機関等\n評価実施機関の区分:\n" in text
 
+
+
+def _items(node, path=()):
+    """Every item of a schema: each property, each block of a list, each shared definition, with its path."""
+    if isinstance(node, dict):
+        for key in ("properties", "$defs"):
+            for k, v in (node.get(key) or {}).items():
+                if k != "empty":  # the "may be empty" marker is not an item
+                    yield path + (k,), v
+        if isinstance(node.get("items"), dict) and "properties" in node["items"]:
+            yield path + ("[]",), node["items"]
+        for k, v in node.items():
+            yield from _items(v, path + (k,))
+    elif isinstance(node, list):
+        for v in node:
+            yield from _items(v, path)
+
+
+def test_every_item_of_every_schema_has_guidance():
+    import json
+
+    from conftest import ROOT
+
+    total, missing = 0, []
+    for p in sorted((ROOT / "schemas").glob("*.schema.json")):
+        doc = json.loads(p.read_text(encoding="utf-8"))
+        for path, node in [((), doc), *_items(doc)]:
+            if isinstance(node, dict) and "$ref" not in node:
+                total += 1
+                if not str(node.get("description", "")).strip():
+                    missing.append((p.name, "/".join(map(str, path))))
+    assert total > 350 and not missing, (len(missing), missing[:20])
