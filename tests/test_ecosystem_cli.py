@@ -70,3 +70,22 @@ def test_progress_only_at_a_terminal_and_never_in_ci(tmp_path: Path, monkeypatch
     assert _render_progress(tmp_path, monkeypatch, io.StringIO()) == ""  # a pipe or a log file
     monkeypatch.setenv("CI", "true")
     assert _render_progress(tmp_path, monkeypatch, _Terminal()) == ""
+
+
+def test_shell_completion_through_argcomplete(tmp_path: Path):
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "completions"
+
+    def complete(line: str) -> list[str]:
+        env = {**os.environ, "_ARGCOMPLETE": "1", "COMP_LINE": line, "COMP_POINT": str(len(line)),
+               "_ARGCOMPLETE_STDOUT_FILENAME": str(out), "_ARGCOMPLETE_IFS": "\n"}
+        r = subprocess.run([sys.executable, "-c", "import sys; from pia.cli import main; sys.exit(main())"],
+                           env=env, capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        return out.read_text(encoding="utf-8").split("\n")
+
+    assert [c.strip() for c in complete("pia ch")] == ["check"]
+    assert [c.strip() for c in complete("pia check --format ")] == ["text", "json", "github", "gitlab", "sarif"]

@@ -147,7 +147,12 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         with _japanese():
-            args = _parser().parse_args(argv)
+            parser = _parser()
+            if argv is None and "_ARGCOMPLETE" in os.environ:  # the shell asks for completions (argcomplete)
+                import argcomplete
+
+                argcomplete.autocomplete(parser)  # prints them and exits
+            args = parser.parse_args(argv)
         from pia import commands
 
         return int(getattr(commands, args.command)(args))

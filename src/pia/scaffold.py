@@ -13,7 +13,7 @@ def _write(path: Path, name: str, replace: tuple[str, str] | None = None) -> boo
     text = skeleton(name, ref)
     if replace:
         text = text.replace(*replace)
-    path.write_text(text, encoding="utf-8")
+    path.write_text(text, encoding="utf-8", newline="\n")  # the same bytes on Windows
     return inside
 
 
