@@ -45,6 +45,11 @@ class AssessmentReport:
     def important(self) -> bool:
         return any(r.important for r in self.rows)
 
+    def counts(self) -> tuple[int, int]:
+        """(errors, warnings) among everything reported for this assessment: its check and pia ci's own findings."""
+        found = [f for f in [*(self.check.findings if self.check else []), *self.problems] if f.suppressed is None]
+        return sum(f.severity == ERROR for f in found), sum(f.severity != ERROR for f in found)
+
     def failed(self) -> bool:
         return bool(self.check and self.check.errors) or any(p.severity == ERROR for p in self.problems)
 
@@ -207,8 +212,7 @@ def summary(reports: list[AssessmentReport], base: str, head: str | None) -> str
             out += ["評価書フォルダが削除されました。事務を終了した場合も、評価書は終了した日から少なくとも3年間公表しておく必要があります"
                     "（規則第16条、ppc-rules CH-8）。評価書名に【○年○月○日 終了】を付けて公表を続けてください。", ""]
             continue
-        errors = rep.check.errors if rep.check else 0
-        warnings = sum(1 for f in (rep.check.findings if rep.check else []) if f.severity != ERROR and not f.suppressed)
+        errors, warnings = rep.counts()
         out.append(f"- 検査: エラー {errors} 件、警告 {warnings} 件")
         if rep.rows:
             n_imp = sum(r.important for r in rep.rows)

@@ -2,55 +2,98 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
-import re
 import sys
 import tempfile
 import traceback
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Iterator, NoReturn, Sequence
 
+from pia import __version__
 from pia.errors import PiaError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
-# argparse's English messages, said in Japanese (the argument names stay as typed)
-_ARGPARSE = (
-    (re.compile(r"the following arguments are required: (.+)"), "{0} を指定してください"),
-    (re.compile(r"unrecognized arguments: (.+)"), "{0} は使えない指定です"),
-    (re.compile(r"argument (?:command: )?invalid choice: '([^']*)' \(choose from (.+)\)"), "「{0}」というコマンドはありません（{1} のいずれか）"),
-    (re.compile(r"argument ([^:]+): invalid choice: '([^']*)' \(choose from (.+)\)"), "{0} に「{1}」は指定できません（{2} のいずれか）"),
-    (re.compile(r"argument ([^:]+): invalid int value: '([^']*)'"), "{0} には整数を指定してください（「{1}」は整数ではありません）"),
-    (re.compile(r"argument ([^:]+): expected one argument"), "{0} の後に値を指定してください"),
-    (re.compile(r"argument ([^:]+): ignored explicit argument '([^']*)'"), "{0} は値を取りません（「{1}」）"),
-    (re.compile(r"ambiguous option: (\S+) could match (.+)"), "{0} は {1} のどれを指すか分かりません"),
-)
+# argparse's own words (usage, section titles, its errors), in Japanese. argparse looks each up through its module's
+# gettext names when it needs it, so they are swapped only while pia builds and runs its parser (see _japanese).
+_ARGPARSE_JA = {
+    "usage: ": "使い方: ",
+    "positional arguments": "引数",
+    "options": "オプション",
+    "show this help message and exit": "この説明を表示して終了する",
+    "argument %(argument_name)s: %(message)s": "%(argument_name)s: %(message)s",
+    "unrecognized arguments: %s": "知らない引数があります: %s",
+    "the following arguments are required: %s": "次の引数が必要です: %s",
+    "one of the arguments %s is required": "次のどれかが必要です: %s",
+    "not allowed with argument %s": "%s とは同時に指定できません",
+    "expected one argument": "値を一つ指定してください",
+    "expected at most one argument": "値は一つまでです",
+    "expected at least one argument": "値を一つ以上指定してください",
+    "expected %s argument": "値を %s 個指定してください",
+    "expected %s arguments": "値を %s 個指定してください",
+    "ambiguous option: %(option)s could match %(matches)s": "オプション %(option)s は %(matches)s のどれか分かりません",
+    "invalid %(type)s value: %(value)r": "%(value)r は使えない値です（%(type)s）",
+    "invalid choice: %(value)r (choose from %(choices)s)": "%(value)r は選べません（選べるもの: %(choices)s）",
+    "ignored explicit argument %r": "値 %r は使いません",
+    "unexpected option string: %s": "思いがけないオプションです: %s",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: エラー: %(message)s\n",
+    "show program's version number and exit": "pia の版を表示して終了する",
+}
 
 
-def _japanese(message: str) -> str:
-    for pattern, text in _ARGPARSE:
-        m = pattern.fullmatch(message.strip())
-        if m:
-            return text.format(*(g.replace("'", "") for g in m.groups()))
-    return message
+def _ja(msg: str) -> str:
+    return _ARGPARSE_JA.get(msg, msg)
+
+
+def _nja(singular: str, plural: str, n: int) -> str:
+    return _ja(singular if n == 1 else plural)
+
+
+@contextlib.contextmanager
+def _japanese() -> Iterator[None]:
+    saved = argparse._, argparse.ngettext  # type: ignore[attr-defined]
+    argparse._, argparse.ngettext = _ja, _nja  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved  # type: ignore[attr-defined]
+
+
+# metavars shown in help for options that take a value (argparse would show the dest in capitals)
+_METAVARS = {"output": "ファイル", "jobs": "数", "dir": "フォルダ", "format": "形式", "out": "フォルダ",
+             "base": "リビジョン", "head": "リビジョン", "gitlab_report": "ファイル", "summary": "ファイル",
+             "approved": "版", "port": "番号"}
+
+
+class _Formatter(argparse.HelpFormatter):
+    def _get_default_metavar_for_optional(self, action: argparse.Action) -> str:
+        return _METAVARS.get(action.dest, action.dest.upper())
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse would print English usage and exit 2
-        sub = self.prog.split()[-1] + " " if " " in self.prog else ""
-        raise PiaError(f"コマンドの指定が正しくありません（{_japanese(message)}）。`pia {sub}--help` で使い方を確認してください。")
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:  # argparse would print its usage and exit 2
+        cmd = self.prog.split()[-1] if " " in self.prog else ""
+        raise PiaError(f"コマンドの指定が正しくありません（{message}）。`pia {cmd + ' ' if cmd else ''}--help` で使い方を確認してください。")
 
 
 def _parser() -> argparse.ArgumentParser:
     from pia.render import outputs
 
-    p = _Parser(prog="pia", description="特定個人情報保護評価書（全項目評価書）を YAML から検査・出力します。")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    p = _Parser(prog="pia", description="特定個人情報保護評価書（全項目評価書）を YAML から検査・出力します。",
+                epilog="各コマンドの使い方: pia コマンド --help")
+    p.add_argument("--version", action="version", version=f"pia {__version__}", help="pia の版を表示して終了する")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser, title="コマンド", metavar="コマンド",
+                         help="次のどれか一つ")
 
     c = sub.add_parser("check", help="評価書を検査する")
-    c.add_argument("paths", nargs="+", type=Path, help="評価書フォルダ（又はそれを含むフォルダ）")
-    c.add_argument("--format", choices=["text", "json", "github", "gitlab"], default=None,
+    c.add_argument("paths", metavar="フォルダ", nargs="+", type=Path, help="評価書フォルダ（又はそれを含むフォルダ）")
+    c.add_argument("--format", choices=["text", "json", "github", "gitlab", "sarif"], default=None,
                    help="出力形式（既定: text。GitHub Actions の中では github）")
     c.add_argument("--output", type=Path, help="結果を書き出すファイル（gitlab 形式など）")
     c.add_argument("--strict", action="store_true", help="警告もエラーとして扱う")
@@ -60,22 +103,29 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--markdown", action="store_true", help="docs/rules.md の形式で出力する")
 
     n = sub.add_parser("new", help="記載例（全項目の雛形）から評価書フォルダを作る")
-    n.add_argument("name", help="作成するフォルダ名（assessments/ の下に作ります）")
+    n.add_argument("name", metavar="名前", help="作成するフォルダ名（assessments/ の下に作ります）")
     n.add_argument("--dir", type=Path, default=Path("assessments"), help="作成先（既定: assessments）")
 
+    i = sub.add_parser("init", help="評価書のリポジトリを準備する（スキーマ、エディタ・pre-commit・CI の設定）")
+    i.add_argument("dir", metavar="フォルダ", nargs="?", type=Path, default=Path("."), help="リポジトリの最上位のフォルダ（既定: 現在のフォルダ）")
+    i.add_argument("--ci", choices=["github", "gitlab", "none"], default="github",
+                   help="作成する CI の設定（既定: github。gitlab なら .gitlab-ci.yml と ci/pia.gitlab-ci.yml）")
+    i.add_argument("--force", action="store_true", help="内容の違う既存のファイルも上書きする")
+    i.add_argument("--upgrade", action="store_true", help="リポジトリのスキーマ（.pia/schemas）をこの pia の版に更新する")
+
     d = sub.add_parser("render", help="評価書を HTML・PDF・Excel に出力する")
-    d.add_argument("path", type=Path, help="評価書フォルダ")
+    d.add_argument("path", metavar="フォルダ", type=Path, help="評価書フォルダ")
     d.add_argument("--format", default="html,pdf", help=outputs.help_text("assessment", "html,pdf"))
     d.add_argument("--out", type=Path, default=Path("out"), help="出力フォルダ（既定: out）")
     d.add_argument("--force", action="store_true", help="pia が作ったのではないファイルも上書きする")
     df = sub.add_parser("diff", help="二つの版の変更箇所を、重要な変更かどうかとともに示す")
-    df.add_argument("old", help="変更前の版（評価書フォルダ、又は リビジョン:パス）")
-    df.add_argument("new", help="変更後の版（評価書フォルダ、又は リビジョン:パス）")
-    df.add_argument("--format", choices=["text", "json"], default="text")
+    df.add_argument("old", metavar="変更前", help="変更前の版（評価書フォルダ、又は リビジョン:パス）")
+    df.add_argument("new", metavar="変更後", help="変更後の版（評価書フォルダ、又は リビジョン:パス）")
+    df.add_argument("--format", choices=["text", "json"], default="text", help="出力形式（既定: text）")
 
     h = sub.add_parser("history", help="バージョン履歴から別添3（変更箇所）の行を作る")
-    h.add_argument("path", type=Path, help="git で管理された評価書フォルダ、又は版ごとのフォルダを並べたフォルダ")
-    h.add_argument("--format", choices=["text", "json"], default="text")
+    h.add_argument("path", metavar="フォルダ", type=Path, help="git で管理された評価書フォルダ、又は版ごとのフォルダを並べたフォルダ")
+    h.add_argument("--format", choices=["text", "json"], default="text", help="出力形式（既定: text）")
     ci = sub.add_parser("ci", help="プルリクエストなどで変わった評価書を検査し、変更と必要な手続をまとめる")
     ci.add_argument("--base", required=True, help="比較の基準（例: origin/main）")
     ci.add_argument("--head", default=None, help="比較する版（既定: 作業中のファイル）")
@@ -85,20 +135,26 @@ def _parser() -> argparse.ArgumentParser:
                     help="--format gitlab のときの出力先")
     ci.add_argument("--summary", type=Path, help="Markdown の要約の出力先（既定: $GITHUB_STEP_SUMMARY、なければ標準出力）")
     co = sub.add_parser("council", help="審議会資料（外部結合・業務委託）を出力する")
-    co.add_argument("path", type=Path, help="審議会資料のフォルダ（council.yaml を含む）")
+    co.add_argument("path", metavar="フォルダ", type=Path, help="審議会資料のフォルダ（council.yaml を含む）")
     co.add_argument("--approved", help="前回審議会で承認を受けた版（git のリビジョン又はフォルダ）。変更箇所を太字・下線にする")
     co.add_argument("--format", default="html,pdf", help=outputs.help_text("council", "html,pdf"))
     co.add_argument("--out", type=Path, default=Path("out"), help="出力フォルダ（既定: out）")
     co.add_argument("--force", action="store_true", help="pia が作ったのではないファイルも上書きする")
     sv = sub.add_parser("serve", help="編集しながら確認できるプレビューを 127.0.0.1 で開く")
-    sv.add_argument("path", type=Path, help="評価書フォルダ")
+    sv.add_argument("path", metavar="フォルダ", type=Path, help="評価書フォルダ")
     sv.add_argument("--port", type=int, default=8000, help="ポート番号（既定: 8000）")
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        args = _parser().parse_args(argv)
+        with _japanese():
+            parser = _parser()
+            if argv is None and "_ARGCOMPLETE" in os.environ:  # the shell asks for completions (argcomplete)
+                import argcomplete
+
+                argcomplete.autocomplete(parser)  # prints them and exits
+            args = parser.parse_args(argv)
         from pia import commands
 
         return int(getattr(commands, args.command)(args))

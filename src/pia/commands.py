@@ -27,14 +27,26 @@ def check(args: Any) -> int:
     from pia.assessment import find_assessments
     from pia.reporters import REPORTERS
 
-    folders = [f for p in args.paths for f in find_assessments(p)]
+    # files (as pre-commit passes them) stand for their assessment folder, each checked once
+    folders = list(dict.fromkeys(f for p in args.paths for f in find_assessments(p)))
     fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
     jobs = args.jobs or os.cpu_count() or 1
-    if len(folders) > 1 and jobs > 1:
-        with ProcessPoolExecutor(min(jobs, len(folders))) as ex:
-            results = list(ex.map(_check_one, folders, chunksize=max(1, len(folders) // (jobs * 4))))
-    else:
-        results = [_check_one(f) for f in folders]
+    from pia.progress import Progress
+
+    progress = Progress()
+    results = []
+    try:
+        if len(folders) > 1 and jobs > 1:
+            with ProcessPoolExecutor(min(jobs, len(folders))) as ex:
+                for i, r in enumerate(ex.map(_check_one, folders, chunksize=max(1, len(folders) // (jobs * 4))), 1):
+                    progress(f"検査 {i}/{len(folders)}", str(folders[i - 1]))
+                    results.append(r)
+        else:
+            for i, f in enumerate(folders, 1):
+                progress(f"検査 {i}/{len(folders)}", str(f))
+                results.append(_check_one(f))
+    finally:
+        progress.done()
     out = REPORTERS[fmt](results)
     if args.output:
         from pia.output import write_text
@@ -62,16 +74,40 @@ def rules(args: Any) -> int:
 def new(args: Any) -> int:
     from pia.scaffold import create
 
-    folder = create(args.dir / args.name)
+    folder, inside = create(args.dir / args.name)
     emit(f"{folder} を作成しました。YAML を記入し、`pia check {folder}` で検査してください。\n")
+    if not inside:
+        emit("注意: このリポジトリにスキーマがないため、エディタ用の $schema はこのパソコンの pia を指しています。"
+             "リポジトリの最上位で `pia init` を実行すると、スキーマがリポジトリに入り、他の人の環境でも補完が働きます。\n", sys.stderr)
     return 0
+
+
+def init(args: Any) -> int:
+    from pia import init as init_mod
+
+    outcome = init_mod.upgrade(args.dir) if args.upgrade else init_mod.init(args.dir, args.ci, force=args.force)
+    for rel in outcome.written:
+        emit(f"{args.dir / rel} を書き出しました。\n")
+    if outcome.unchanged and not outcome.written and not outcome.skipped:
+        emit("すべて最新です。\n")
+    for rel in outcome.skipped:
+        emit(f"{args.dir / rel} はすでにあり内容が違うため、上書きしませんでした（上書きするには --force）。\n", sys.stderr)
+    if not args.upgrade and not outcome.skipped:
+        emit("次は `pia new 名前` で評価書を作り、`pre-commit install` でコミット前の検査を有効にしてください。\n")
+    return 1 if outcome.skipped else 0
 
 
 def render(args: Any) -> int:
     from pia.render import render_all
     from pia.render.outputs import parse
 
-    written, result = render_all(args.path, parse(args.format, "assessment"), args.out, force=args.force)
+    from pia.progress import Progress
+
+    progress = Progress()
+    try:
+        written, result = render_all(args.path, parse(args.format, "assessment"), args.out, force=args.force, progress=progress)
+    finally:
+        progress.done()
     if result.errors:
         emit(f"注意: この評価書には検査エラーが {result.errors} 件あります（pia check で確認してください）。\n", sys.stderr)
     for f in result.findings:
@@ -180,7 +216,13 @@ def council(args: Any) -> int:
         return 1
     formats = parse(args.format, "council")
     approved = cm.load_approved(args.approved, args.path) if args.approved else None
-    files = write_all(formats, Job(lambda: cm.render(c, approved)), args.path.resolve().name)
+    from pia.progress import Progress
+
+    progress = Progress()
+    try:
+        files = write_all(formats, Job(lambda: cm.render(c, approved)), args.path.resolve().name, progress)
+    finally:
+        progress.done()
     for p in write_outputs(args.out, files, force=args.force):
         emit(f"{p} を書き出しました。\n")
     return 0

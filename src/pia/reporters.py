@@ -1,4 +1,4 @@
-"""Formatters over findings: text (default), json, github (workflow commands), gitlab (Code Quality)."""
+"""Formatters over findings: text (default), json, github (workflow commands), gitlab (Code Quality), sarif."""
 from __future__ import annotations
 
 import hashlib
@@ -6,7 +6,9 @@ import json
 from typing import Callable
 
 from pia.check import CheckResult
+from pia import registry
 from pia.findings import ERROR, WARNING, Finding
+from pia.registry import Severity
 
 JSON_VERSION = 1
 
@@ -84,5 +86,56 @@ def gitlab(results: list[CheckResult]) -> str:
     return json.dumps(issues, ensure_ascii=False, indent=2) + "\n"
 
 
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+def _level(severity: Severity) -> str:
+    return Severity(severity).value  # SARIF's levels "error" / "warning" are the registry's stable values
+
+
+def _uri(file: str) -> str:
+    from pathlib import PurePath, PureWindowsPath
+    from urllib.parse import quote
+
+    p = PureWindowsPath(file) if "\\" in file else PurePath(file)
+    return p.as_uri() if p.is_absolute() else quote(p.as_posix())
+
+
+def sarif(results: list[CheckResult]) -> str:
+    """SARIF 2.1.0 (GitHub code scanning and other viewers): every known rule, then one result per finding."""
+    from pia import __version__
+
+    specs = registry.specs()
+    ids = sorted(specs)
+    rules = []
+    for i in ids:
+        s = specs[i]
+        rule: dict[str, object] = {"id": i, "shortDescription": {"text": s.title},
+                                   "defaultConfiguration": {"level": _level(s.severity)},
+                                   "properties": {"source": s.source, "certainty": s.certainty.label}}
+        if s.explanation:
+            rule["fullDescription"] = {"text": s.explanation}
+        rules.append(rule)
+    out = []
+    for r in results:
+        for f in r.findings:
+            res: dict[str, object] = {
+                "ruleId": f.rule_id, "ruleIndex": ids.index(f.rule_id), "level": _level(f.severity),
+                "message": {"text": (f"{f.item_path}: " if f.item_path else "") + f.message
+                            + (f"\n修正: {f.hint}" if f.hint else "")},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(f.file)},
+                                                    **({"region": {"startLine": f.line, "startColumn": max(f.column, 1)}}
+                                                       if f.line >= 1 else {})}}],
+                "partialFingerprints": {"piaFinding/v1": fingerprint(f)}}
+            if f.suppressed is not None:
+                res["suppressions"] = [{"kind": "inSource", "justification": f.suppressed}]
+            out.append(res)
+    doc = {"$schema": SARIF_SCHEMA, "version": "2.1.0",
+           "runs": [{"tool": {"driver": {"name": "pia", "version": __version__, "semanticVersion": __version__,
+                                         "rules": rules}},
+                     "columnKind": "unicodeCodePoints", "results": out}]}
+    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+
 REPORTERS: dict[str, Callable[[list[CheckResult]], str]] = {
-    "text": text, "json": as_json, "github": github, "gitlab": gitlab}
+    "text": text, "json": as_json, "github": github, "gitlab": gitlab, "sarif": sarif}

@@ -133,10 +133,29 @@ def code(node: Node) -> str:
     return node.get("x-pia-code", "")
 
 
+def may_be_empty(node: Node) -> bool:
+    """Whether the item accepts an empty value: `anyOf: [<what may be written>, {$ref: #/$defs/empty}]`.
+
+    Empty is accepted outside the type and the options so that editors never offer or list `null`."""
+    alts = node.get("anyOf")
+    return isinstance(alts, list) and len(alts) == 2 and bool(alts[1].get("x-pia-empty"))
+
+
+def accepted(node: Node) -> Node:
+    """The part of the item's schema that says what may be written (its type or options)."""
+    return node["anyOf"][0] if may_be_empty(node) else node
+
+
+def types(node: Node) -> list[str]:
+    """The JSON types a non-empty value of the item may have."""
+    t = accepted(node).get("type", [])
+    return [t] if isinstance(t, str) else list(t)
+
+
 def options(node: Node) -> list[str]:
     """Official options, in official order, of a selection or multiple-choice item."""
-    if "enum" in node:
-        return [o for o in node["enum"] if o is not None]
+    if "enum" in accepted(node):
+        return list(accepted(node)["enum"])
     props = node.get("properties", {})
     if SELECTED in props:
         return options(props[SELECTED])
@@ -158,7 +177,7 @@ def count_options(node: Node) -> list[str]:
     """Options of a multiple-choice item whose parenthesis holds a count: 提供を行っている（ ）件."""
     anyof = (node.get("items") or {}).get("anyOf", [])
     props = anyof[1].get("properties", {}) if len(anyof) > 1 else {}
-    return [o for o, spec in props.items() if "integer" in spec.get("type", [])]
+    return [o for o, spec in props.items() if "integer" in types(spec)]
 
 
 def details(node: Node) -> list[tuple[str, Node]]:

@@ -1,4 +1,7 @@
-"""Commented YAML skeletons generated from the schemas (used by `pia new`)."""
+"""Commented YAML skeletons generated from the schemas (used by `pia new`).
+
+Guidance comments sit on their own line above a key, never after the value: an editor completes a value only
+where the line holds nothing else (and the full guidance is the schema's description, shown on hover)."""
 from __future__ import annotations
 
 from typing import Any
@@ -6,43 +9,44 @@ from typing import Any
 from pia import schema as sch
 
 
-def _comment(node: dict[str, Any]) -> str:
-    parts = [node.get("title", "")]
+def _comment(key: str, node: dict[str, Any], pad: str) -> list[str]:
+    if key == "選択" or sch.kind(node) == "id":  # the parent names the item; an id needs no words
+        parts = []
+    else:
+        parts = [] if node.get("title", key) == key else [node["title"]]
     if node.get("x-pia-star"):
         parts.append("※")
     opts = sch.options(node)
-    if opts:
+    if opts and "選択" not in node.get("properties", {}):
         kind = "複数選択" if sch.kind(node) == "multi" else "選択肢"
         parts.append(f"{kind}: " + " ".join(f"{i}) {o}" for i, o in enumerate(opts, 1)))
     if node.get("x-pia-dash"):
         parts.append("該当なしは「—」")
-    return "  # " + " / ".join(p for p in parts if p)
+    return [f"{pad}# " + " / ".join(parts)] if parts else []
 
 
-def _lines(props: dict[str, Any], required: list[str], indent: int, root: sch.Schema) -> list[str]:
+def _lines(props: dict[str, Any], indent: int) -> list[str]:
     out: list[str] = []
     pad = " " * indent
     for key, node in props.items():
         kind = sch.kind(node)
+        out.extend(_comment(key, node, pad))
         if kind in ("group", "choice") and "properties" in node:
-            out.append(f"{pad}{key}:{_comment(node)}")
-            out.extend(_lines(node["properties"], node.get("required", []), indent + 2, root))
-        elif kind == "list":
-            block = node["items"]
-            if "properties" in block:
-                out.append(f"{pad}{key}:{_comment(node)}")
-                inner = _lines(block["properties"], block.get("required", []), indent + 4, root)
-                if inner:
-                    inner[0] = pad + "  - " + inner[0].lstrip()
-                out.extend(inner)
-            else:
-                out.append(f"{pad}{key}: []{_comment(node)}")
-        elif kind in ("multi", "idlist", "strlist", "exceptions"):
-            out.append(f"{pad}{key}: []{_comment(node)}")
+            out.append(f"{pad}{key}:")
+            out.extend(_lines(node["properties"], indent + 2))
+        elif kind == "list" and "properties" in node["items"]:
+            out.append(f"{pad}{key}:")
+            inner = _lines(node["items"]["properties"], indent + 4)
+            first = next(i for i, line in enumerate(inner) if not line.lstrip().startswith("#"))
+            inner[:first] = [pad + "  " + line.lstrip() for line in inner[:first]]  # aligned with the "- "
+            inner[first] = pad + "  - " + inner[first].lstrip()
+            out.extend(inner)
+        elif kind in ("list", "multi", "idlist", "strlist", "exceptions"):
+            out.append(f"{pad}{key}: []")
         elif kind == "id":
-            out.append(f"{pad}{key}: id1{_comment(node)}")
+            out.append(f"{pad}{key}: id1")
         else:
-            out.append(f"{pad}{key}:{_comment(node)}")
+            out.append(f"{pad}{key}:")
     return out
 
 
@@ -51,4 +55,4 @@ def skeleton(schema_name: str, schema_ref: str, root: sch.Schema | None = None) 
     root = root or sch.load()
     doc = root.document(schema_name)
     header = [f"# yaml-language-server: $schema={schema_ref}"]
-    return "\n".join(header + _lines(doc["properties"], doc.get("required", []), 0, root)) + "\n"
+    return "\n".join(header + _lines(doc["properties"], 0)) + "\n"

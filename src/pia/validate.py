@@ -49,6 +49,11 @@ def validate(a: Assessment) -> list[Finding]:
 
 def _findings(a: Assessment, key: str, name: str, doc: Document, err: ValidationError,
               root: sch.Schema) -> Iterator[Finding]:
+    if err.validator == "anyOf" and sch.may_be_empty(err.schema):
+        # not empty, so the value itself is wrong: report why against what may be written
+        inner = [e for e in err.context if e.relative_schema_path[0] == 0]
+        if inner:
+            err = inner[0]
     path = tuple(err.absolute_path)
     node = root.node_at(name, path) or {}
     title = sch.title(node) or (str(path[-1]) if path else "")
@@ -84,7 +89,7 @@ def _findings(a: Assessment, key: str, name: str, doc: Document, err: Validation
                    f"「{shown}」は「{t}」の選択肢にありません。", hint)
     elif v == "type":
         expected = err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
-        want = "・".join(_TYPES.get(t, t) for t in expected if t != "null")
+        want = "・".join(_TYPES.get(t, t) for t in expected)
         if sch.kind(node) == "choice" and isinstance(err.instance, str) and "properties" in node:
             detail = "」「".join(k for k, _ in sch.details(node)) or sch.COUNT
             yield make("PIA010", doc.locate(path), path,

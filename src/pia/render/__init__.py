@@ -2,24 +2,30 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from pia import assessment as asm
 from pia.check import CheckResult, check_assessment
 from pia.output import write_outputs
+from pia.progress import silent
 from pia.render.outputs import Job, OutputFormat, write_all
 
 
-def render_all(folder: Path, formats: list[OutputFormat], out: Path, force: bool = False) -> tuple[list[Path], CheckResult]:
+def render_all(folder: Path, formats: list[OutputFormat], out: Path, force: bool = False,
+               progress: Callable[[str, str], None] = silent) -> tuple[list[Path], CheckResult]:
     from pia.history.rows import betten3
     from pia.render.html import history_of, render_html
     from pia.render.xlsx import render_xlsx
 
+    name = folder.resolve().name
+    progress("読み込みと検査", name)
     a = asm.load(folder)
     result = check_assessment(a)
-
+    progress("変更履歴（別添3）", name)
     derived, notes = history_of(folder)  # raises when the 別添3 would be incomplete
     rows = betten3(a, derived)
     result.findings = sorted(result.findings + notes)
     job = Job(lambda: render_html(a, folder, rows), lambda: render_xlsx(a, rows, folder=folder))
-    files = write_all(formats, job, folder.resolve().name)
+    files = write_all(formats, job, name, progress)
+    progress("書き出し", name)
     return write_outputs(out, files, force=force), result

@@ -44,12 +44,14 @@ class OutputFormat:
     title: str                       # as staff call it
     write: Callable[[Job], bytes]
     documents: frozenset[str] = field(default_factory=frozenset)  # "assessment", "council"
+    progress: str = ""               # what a person at the terminal sees while it is written
 
 
 OUTPUTS: dict[str, OutputFormat] = {f.name: f for f in (
     OutputFormat("html", ".html", "HTML（ウェブページ）", _html, frozenset({"assessment", "council"})),
-    OutputFormat("pdf", ".pdf", "PDF（公表用、しおり・タグ付き）", _pdf, frozenset({"assessment", "council"})),
-    OutputFormat("xlsx", ".xlsx", "Excel（様式の配置）", _xlsx, frozenset({"assessment"})),
+    OutputFormat("pdf", ".pdf", "PDF（公表用、しおり・タグ付き）", _pdf, frozenset({"assessment", "council"}),
+                 "PDF（1分ほどかかります）"),
+    OutputFormat("xlsx", ".xlsx", "Excel（様式の配置）", _xlsx, frozenset({"assessment"}), "Excel"),
 )}
 
 
@@ -67,8 +69,14 @@ def parse(text: str, document: str) -> list[OutputFormat]:
     return [f for f in OUTPUTS.values() if f.name in wanted]
 
 
-def write_all(formats: list[OutputFormat], job: Job, stem: str) -> dict[str, bytes]:
-    return {stem + f.suffix: f.write(job) for f in formats}
+def write_all(formats: list[OutputFormat], job: Job, stem: str,
+              progress: Callable[[str, str], None] | None = None) -> dict[str, bytes]:
+    out = {}
+    for f in formats:
+        if progress:
+            progress(f.progress or f.name.upper(), stem)
+        out[stem + f.suffix] = f.write(job)
+    return out
 
 
 def help_text(document: str, default: str) -> str:
