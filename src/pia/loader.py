@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from pia import prescan
 from pia.findings import ERROR, Finding
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -122,6 +123,10 @@ def load_text(file: str, raw: bytes) -> tuple[Document | None, list[Finding]]:
         col = pos - (text.rfind("\n", 0, pos) + 1) + 1
         return None, [_finding(file, line, col, "PIA001", f"YAML で使えない制御文字（U+{ord(bad.group()):04X}）が含まれています。",
                                "その文字を削除してください（見えない文字のため、前後を打ち直すと確実です）。")]
+    pre = prescan.scan(file, text)
+    if any(f.severity == ERROR for f in pre):  # named where they are; the parser then reports what remains
+        return None, pre + [f for f in load_text(file, prescan.repair(text).encode("utf-8"))[1]
+                            if f.rule_id == "PIA001" and all(p.line != f.line for p in pre)]
     try:
         node = yaml.compose(text, Loader=_Resolver)
     except yaml.MarkedYAMLError as e:
@@ -150,7 +155,7 @@ def load_text(file: str, raw: bytes) -> tuple[Document | None, list[Finding]]:
     if not isinstance(doc.data, dict):
         findings.append(_finding(file, 1, 1, "PIA010", "ファイルの最上位は「項目名: 値」の並び（マッピング）でなければなりません。",
                                  "記載例を参考に、項目名から書き始めてください。"))
-    return (None if findings else doc), findings
+    return (None if findings else doc), findings + pre
 
 
 class _Reject(Exception):
