@@ -98,6 +98,9 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--output", type=Path, help="結果を書き出すファイル（gitlab 形式など）")
     c.add_argument("--strict", action="store_true", help="警告もエラーとして扱う")
     c.add_argument("--jobs", type=int, default=0, help="並列数（既定: CPU 数）")
+    c.add_argument("--select", default="", help="この規則だけを検査する（カンマ区切りの ID 又は接頭辞。例: PIA2,PIA501）")
+    c.add_argument("--ignore", default="", help="この規則を検査しない（カンマ区切りの ID 又は接頭辞）")
+    c.add_argument("--statistics", action="store_true", help="検査結果の代わりに、規則ごとの件数を表示する")
 
     r = sub.add_parser("rules", help="検査規則の一覧を表示する")
     r.add_argument("--markdown", action="store_true", help="docs/rules.md の形式で出力する")
@@ -127,6 +130,9 @@ def _parser() -> argparse.ArgumentParser:
     h.add_argument("path", metavar="フォルダ", type=Path, help="git で管理された評価書フォルダ、又は版ごとのフォルダを並べたフォルダ")
     h.add_argument("--format", choices=["text", "json"], default="text", help="出力形式（既定: text）")
     ci = sub.add_parser("ci", help="プルリクエストなどで変わった評価書を検査し、変更と必要な手続をまとめる")
+    fx = sub.add_parser("fix", help="日付の書き方や全角数字、字下げの全角スペースなどを公式の書き方に直す（既定は差分の表示のみ）")
+    fx.add_argument("path", type=Path, help="評価書フォルダ（又は YAML ファイル）")
+    fx.add_argument("--write", action="store_true", help="差分を表示せず、ファイルを書き換える")
     ci.add_argument("--base", required=True, help="比較の基準（例: origin/main）")
     ci.add_argument("--head", default=None, help="比較する版（既定: 作業中のファイル）")
     ci.add_argument("--format", choices=["text", "github", "gitlab"], default=None,

@@ -17,10 +17,40 @@ def emit(text: str, stream: Any = None) -> None:
     (stream or sys.stdout).write(visible(text))
 
 
-def _check_one(folder: Path) -> Any:
+def _check_one(folder: Path, select: list[str] | None = None, ignore: list[str] | None = None) -> Any:
     from pia.check import check
 
-    return check(folder)
+    return check(folder, select, ignore)
+
+
+def _rule_list(text: str) -> list[str]:
+    import re
+
+    from pia.errors import PiaError
+
+    parts = [p.strip().upper() for p in re.split(r"[,\s]+", text or "") if p.strip()]
+    bad = [p for p in parts if not re.fullmatch(r"PIA\d{0,3}", p)]
+    if bad:
+        raise PiaError(f"規則の指定「{'、'.join(bad)}」が正しくありません。PIA201 や PIA2 のように書いてください。")
+    return parts
+
+
+def statistics(results: list[Any], fmt: str) -> str:
+    """Counts per rule, most frequent first (suppressed findings are counted apart)."""
+    import json
+    from collections import Counter
+
+    from pia.registry import specs
+
+    counts = Counter((f.rule_id, f.suppressed is not None) for r in results for f in r.findings)
+    rules = sorted({rid for rid, _ in counts}, key=lambda rid: (-counts[(rid, False)], rid))
+    names = {i: s.title for i, s in specs().items()}
+    if fmt == "json":
+        return json.dumps({rid: {"count": counts[(rid, False)], "suppressed": counts[(rid, True)], "title": names.get(rid, "")}
+                           for rid in rules}, ensure_ascii=False, indent=2) + "\n"
+    out = [f"{counts[(rid, False)]:>6}  {rid}  {names.get(rid, '')}" + (f"（ほかに抑止 {counts[(rid, True)]} 件）" if counts[(rid, True)] else "")
+           for rid in rules]
+    return "\n".join(out) + ("\n" if out else "検査結果はありません。\n")
 
 
 def check(args: Any) -> int:
@@ -31,6 +61,7 @@ def check(args: Any) -> int:
     folders = list(dict.fromkeys(f for p in args.paths for f in find_assessments(p)))
     fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
     jobs = args.jobs or os.cpu_count() or 1
+    sel, ign = _rule_list(getattr(args, "select", "")), _rule_list(getattr(args, "ignore", ""))
     from pia.progress import Progress
 
     progress = Progress()
@@ -38,16 +69,18 @@ def check(args: Any) -> int:
     try:
         if len(folders) > 1 and jobs > 1:
             with ProcessPoolExecutor(min(jobs, len(folders))) as ex:
-                for i, r in enumerate(ex.map(_check_one, folders, chunksize=max(1, len(folders) // (jobs * 4))), 1):
+                done = ex.map(_check_one, folders, [sel] * len(folders), [ign] * len(folders),
+                              chunksize=max(1, len(folders) // (jobs * 4)))
+                for i, r in enumerate(done, 1):
                     progress(f"検査 {i}/{len(folders)}", str(folders[i - 1]))
                     results.append(r)
         else:
             for i, f in enumerate(folders, 1):
                 progress(f"検査 {i}/{len(folders)}", str(f))
-                results.append(_check_one(f))
+                results.append(_check_one(f, sel, ign))
     finally:
         progress.done()
-    out = REPORTERS[fmt](results)
+    out = statistics(results, fmt) if getattr(args, "statistics", False) else REPORTERS[fmt](results)
     if args.output:
         from pia.output import write_text
 
@@ -69,6 +102,13 @@ def rules(args: Any) -> int:
     for s in specs().values():
         emit(f"{s.id}  {s.severity.label}  {s.title}\n")
     return 0
+
+
+def fix(args: Any) -> int:
+    from pia.fix import fix_path
+
+    changed = fix_path(args.path, write=args.write, out=emit)
+    return 1 if changed and not args.write else 0
 
 
 def new(args: Any) -> int:
@@ -131,7 +171,7 @@ def diff(args: Any) -> int:
     import json
 
     from pia.findings import ERROR
-    from pia.history.classify import classify
+    from pia.history.classify import classify, exceptions, revision
     from pia.history.diff import diff as semantic_diff
     from pia.history.rows import COLUMNS
     from pia.history.versions import load_version
@@ -142,7 +182,10 @@ def diff(args: Any) -> int:
         emit("".join(f"{f.file}:{f.line}:{f.column}: {f.severity} [{f.rule_id}] {f.message}\n" for f in unread), sys.stderr)
         emit("読めない版があるため、差分を作りません。\n", sys.stderr)
         return 1
-    rows = classify(semantic_diff(old, new), new)
+    changes = semantic_diff(old, new)
+    rows = classify(changes, new)
+    for item in exceptions(revision(new), changes)[1]:
+        emit(f"警告: 例外「{item}」に当たる変更はありません（項目の表記を pia diff の「項目」のとおりに書いてください）。\n", sys.stderr)
     if args.format == "json":
         emit(json.dumps([dict(r.change.to_dict(), important=r.important, timing=r.timing, reason=r.reason)
                          for r in rows], ensure_ascii=False, indent=2) + "\n")
@@ -158,18 +201,24 @@ def diff(args: Any) -> int:
 def history(args: Any) -> int:
     import json
 
+    from pia.check import CheckResult
     from pia.history.rows import COLUMNS
-    from pia.history.versions import history as load_history, history_rows
+    from pia.history.versions import history as load_history, revision_findings, revisions
+    from pia.reporters import text as text_report
 
     h = load_history(args.path)
-    rows = [r.betten3() for r in history_rows(h)]
+    revs = revisions(h)
+    rows = [r.betten3() for rev in revs for r in rev.rows]
     for p in h.problems:
         emit(f"{p.file}: {p.severity} [{p.rule_id}] {p.message}{'（' + p.hint + '）' if p.hint else ''}\n", sys.stderr)
     if args.format == "json":
         emit(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
     else:
         emit(_table([[r[c] for c in COLUMNS] for r in rows], list(COLUMNS)) if rows else "バージョン履歴から作られる別添3の行はありません。\n")
-    return 0 if h.complete else 1
+    problems = sorted(revision_findings(revs))
+    if problems:  # on stderr, so that the rows stay machine-readable
+        emit(text_report([CheckResult(str(args.path), problems, False)]), sys.stderr)
+    return 0 if h.complete and not any(f.is_error for f in problems) else 1
 
 
 def ci(args: Any) -> int:

@@ -13,8 +13,8 @@ from typing import Any, Callable
 
 import yaml
 
-from pia import fsread
-from pia.findings import Finding
+from pia import fsread, prescan
+from pia.findings import ERROR, Finding
 
 MAX_BYTES = 2 * 1024 * 1024  # one file
 MAX_DEPTH = 40
@@ -219,6 +219,10 @@ def load_text(file: str, raw: bytes, budget: Budget | None = None) -> tuple[Docu
     notes: list[Finding] = [f for hook in PRE_PARSE for f in hook(file, text)]
     if len(text) // 2 > budget.nodes and _too_many_nodes(file, text, budget.nodes):
         return None, [_nodes_exceeded(file, 1, 1)]
+    pre = prescan.scan(file, text)
+    if any(f.severity == ERROR for f in pre):  # named where they are; the parser then reports what remains
+        return None, pre + [f for f in load_text(file, prescan.repair(text).encode("utf-8"))[1]
+                            if f.rule_id == "PIA001" and all(p.line != f.line for p in pre)]
     try:
         node = yaml.compose(text, Loader=_Resolver)
     except yaml.MarkedYAMLError as e:
@@ -246,7 +250,7 @@ def load_text(file: str, raw: bytes, budget: Budget | None = None) -> tuple[Docu
     if not isinstance(doc.data, dict):
         findings.append(_finding(file, 1, 1, "PIA010", "ファイルの最上位は「項目名: 値」の並び（マッピング）でなければなりません。",
                                  "記載例を参考に、項目名から書き始めてください。"))
-    return (None if findings else doc), (findings or notes + walker.notes)
+    return (None if findings else doc), (findings + pre if findings else notes + walker.notes + pre)
 
 
 def _position(text: str, pos: int) -> Pos:

@@ -124,6 +124,33 @@ STATIC: tuple[Spec, ...] = (
     _static("PIA613", "版の中の UTF-8 でないファイル名を読み飛ばした", Stage.HISTORY, severity=Severity.WARNING),
     _static("PIA614", "読めない版（YAML の誤りなど）を変更履歴で飛ばした", Stage.HISTORY, severity=Severity.WARNING),
     _static("PIA615", "比較の基準の版を読めないため、変更を判定できない", Stage.CI),
+
+    _static("PIA050", "字下げにタブ文字", Stage.LOAD, "YAML 1.2 §6.1（字下げは半角スペースのみ）",
+            explanation="読み込みの前に行ごとに調べ、タブのある行と桁を示す（構文エラーとして次の行のせいにしない）。"
+                        "`pia fix --write` はタブを半角スペース2つにする。"),
+    _static("PIA051", "字下げ（又は空行）に全角スペース", Stage.LOAD, "YAML 1.2 §6.1（全角スペースは空白でなく文字）",
+            explanation="行頭の全角スペースは YAML では字下げにならず文字として読まれる。`pia fix --write` は半角スペース2つにする。"),
+    _static("PIA052", "項目名の後ろのコロンが全角「：」", Stage.LOAD, "YAML 1.2 §7.4（「: 」で項目名と値を分ける）",
+            explanation="「事務の名称：…」のように項目名の後ろが全角コロンの行。行の形から判断する。`pia fix --write` は「: 」にする。"),
+    _static("PIA053", "「|」を付けない継続行", Stage.LOAD, "YAML 1.2 §7.3.3（プレーンスカラーの行の折り畳み）",
+            explanation="値の続きを「|」なしで次の行に書いた行。YAML として読めないときはエラー、読めても改行が空白一つに"
+                        "置き換わるときは警告（この行だけ）。"),
+    _static("PIA055", "件数を全角数字や「3件」で書いている（読み取ったうえで警告）", Stage.SCHEMA, "様式（（ ）件 の欄は数）",
+            Certainty.INFERRED, Severity.WARNING,
+            explanation="「３」「3件」「５８件」は件数として読み、そのうえで半角数字だけの書き方を示す。`pia fix --write` で直せる。"),
+    _static("PIA070", "使われていない、又は値が変わって外れた pia-ignore", Stage.LOAD, severity=Severity.WARNING,
+            explanation="`# pia-ignore: PIA201@指紋 理由` は、その規則の、その値（指紋）の検査結果だけを抑止する。値が変わると"
+                        "検査結果が戻り、この警告が新しい指紋を示す。検査結果のない抑止も報告する。"),
+    _static("PIA071", "値の指紋のない pia-ignore", Stage.LOAD, severity=Severity.WARNING,
+            explanation="指紋のない抑止は、値が変わっても抑止し続けるため警告し、書くべき指紋を示す。"),
+    _static("PIA630", "事前の改訂を公表し直したのに、再評価の日付（意見聴取・第三者点検又は委員会への提出日）が前回のまま又は空欄", Stage.HISTORY,
+            "番号法第28条第1項後段・第2項後段（重要な変更は変更前に評価を再実施）、ppc-rules CH-2", Certainty.PRIMARY,
+            explanation="重要な変更を含む改訂（事前）は、変更の前に意見聴取・第三者点検（地方公共団体等）又は委員会への提出"
+                        "（行政機関等）を経て公表し直す。新しい公表日を書いたのに、これらの日付が前回の改訂のまま又は空欄ならエラー"
+                        "（`pia history`）。"),
+    _static("PIA631", "事前の改訂の再評価の日付・公表日がまだ新しくなっていない（手続中）", Stage.HISTORY,
+            "番号法第28条第1項後段・第2項後段、ppc-rules CH-2", Certainty.PRIMARY, Severity.WARNING,
+            explanation="公表日を新しくする前は手続の途中と考え、残っている手続（意見聴取・第三者点検又は提出・公表日）を警告で示す。"),
     _static("PIA601", "評価書の記載が変わったのに改訂の記録に新しい変更日がない", Stage.CI,
             explanation="別添3 の行は改訂の変更日ごとにまとめるため、記載を変えた改訂には変更日を一件追加する。"),
     _static("PIA602", "重要な変更を含むのに再評価の記載がない", Stage.CI, "規則第11条、指針 第6の2", Certainty.SUMMARY,
@@ -132,7 +159,7 @@ STATIC: tuple[Spec, ...] = (
 )
 
 # The rule modules, in the order of the form. A rule is a function decorated with `pia.rules.rule` in one of them.
-RULE_MODULES = ("basic", "files", "placeholders", "procedure", "history")
+RULE_MODULES = ("basic", "files", "placeholders", "procedure", "history", "writing", "legal", "review")
 
 
 @cache

@@ -10,14 +10,14 @@ from pia import schema as sch
 
 
 def _comment(key: str, node: dict[str, Any], pad: str) -> list[str]:
-    if key == "選択" or sch.kind(node) == "id":  # the parent names the item; an id needs no words
+    if key == sch.SELECTED or sch.kind(node) == "id":  # the parent names the item; an id needs no words
         parts = []
     else:
         parts = [] if node.get("title", key) == key else [node["title"]]
     if node.get("x-pia-star"):
         parts.append("※")
     opts = sch.options(node)
-    if opts and "選択" not in node.get("properties", {}):
+    if opts and sch.SELECTED not in node.get("properties", {}):
         kind = "複数選択" if sch.kind(node) == "multi" else "選択肢"
         parts.append(f"{kind}: " + " ".join(f"{i}) {o}" for i, o in enumerate(opts, 1)))
     if node.get("x-pia-dash"):

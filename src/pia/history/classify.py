@@ -16,6 +16,7 @@ from typing import Any
 
 from pia import dates
 from pia.assessment import Assessment
+from pia.errors import PiaError
 from pia.history.diff import Change
 from pia.history.rows import COLUMNS
 from pia.items import each, item
@@ -57,14 +58,37 @@ def revision_date(rev: dict[str, Any] | None) -> Any:
     return dates.parse(REVISION_DATE.of(rev, REVISIONS)) if isinstance(rev, dict) else None
 
 
-def _exception(rev: dict[str, Any] | None, change: Change) -> str | None:
+def _declared(rev: dict[str, Any] | None) -> list[tuple[str, str]]:
+    out = []
     for exc in each(EXCEPTIONS.of(rev, REVISIONS)) if rev else []:
-        if not isinstance(exc, dict):
-            continue
-        named = _norm(str(exc.get(EXC_ITEM, "")))
-        if named and (named in _norm(change.label) or named == _norm(change.code) or _norm(change.label).endswith(named)):
-            return str(exc.get(EXC_REASON) or "")
-    return None
+        if isinstance(exc, dict) and str(exc.get(EXC_ITEM) or "").strip():
+            out.append((str(exc.get(EXC_ITEM)), str(exc.get(EXC_REASON) or "")))
+    return out
+
+
+def exceptions(rev: dict[str, Any] | None, changes: list[Change]) -> tuple[dict[int, str], list[str]]:
+    """Which changes the revision's 例外 declare exempt (index -> reason), and the declarations that name no
+    changed item. A declaration names one item exactly: the label `pia diff` prints, or the item code when only
+    one changed item has it. A declaration that fits several items, or only the end of a label, is refused
+    (PiaError listing the candidates), so that it can never exempt an item it was not written for."""
+    exempt: dict[int, str] = {}
+    unmatched: list[str] = []
+    for named, reason in _declared(rev):
+        want = _norm(named)
+        hits = [i for i, c in enumerate(changes) if want in (_norm(c.label), _norm(c.code))]
+        labels = sorted({changes[i].label for i in hits})
+        if len(labels) > 1:
+            raise PiaError(f"例外「{named}」は複数の変更に当てはまります。次のいずれかの項目の表記をそのまま書いてください: "
+                           + " / ".join(labels))
+        if not hits:
+            partial = sorted({c.label for c in changes if c.starred and want and want in _norm(c.label)})
+            if partial:
+                raise PiaError(f"例外「{named}」は項目の表記の一部です。項目を一つに特定するため、表記をそのまま書いてください: "
+                               + " / ".join(partial))
+            unmatched.append(named)
+        for i in hits:
+            exempt[i] = reason
+    return exempt, unmatched
 
 
 def threshold_raised(old: Assessment, new: Assessment) -> bool:
@@ -81,9 +105,10 @@ def threshold_raised(old: Assessment, new: Assessment) -> bool:
 def classify(changes: list[Change], new: Assessment, date: str | None = None) -> list[Row]:
     rev = revision(new)
     d = date or (dates.to_era(revision_date(rev)) if rev else "")
+    exempt, _ = exceptions(rev, changes)
     marked = []
-    for c in changes:
-        reason = _exception(rev, c) if c.starred else None
+    for i, c in enumerate(changes):
+        reason = exempt.get(i) if c.starred else None
         marked.append((c, c.starred and reason is None, reason or ""))
     timing = TIMING.option("before") if any(imp for _, imp, _ in marked) else TIMING.option("after")
     return [Row(c, imp, timing, reason, d) for c, imp, reason in marked]

@@ -1,6 +1,7 @@
 """Versions of an assessment: a folder, a git revision of a folder (`REV:PATH`), or a folder of dated snapshots."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 from dataclasses import dataclass, field
@@ -9,9 +10,11 @@ from pathlib import Path
 from pia import assessment as asm
 from pia import dates
 from pia.errors import PiaError
-from pia.findings import ERROR, Finding
+from pia.findings import ERROR, WARNING, Finding
 from pia.history.classify import REVISION_DATE, REVISIONS, Row, classify, revision
 from pia.history.diff import diff
+from pia.items import dig, item
+from pia.validate import anchor
 
 FETCH_HINT = ("全履歴を取得してください: git fetch --unshallow（GitHub Actions では actions/checkout に fetch-depth: 0、"
               "GitLab CI では変数 GIT_DEPTH: \"0\"）。")
@@ -212,25 +215,84 @@ def snapshot_versions(folder: Path) -> list[Version]:
     return [Version(p.name, asm.load(p)) for p in subs]
 
 
+@dataclass
+class Revision:
+    """One revision: every change between the last version of the previous 改訂 entry and the last version
+    that carries this one, whatever order the commits came in."""
+    date: str
+    base: Version
+    end: Version
+    rows: list[Row]
+
+
+def revisions(versions: list[Version] | History) -> list[Revision]:
+    """Versions grouped by the latest 改訂 entry they carry. The first dated revision is the baseline: history
+    before it is the pre-pia 別添3, kept as data. A version that could not be read is skipped (see history())."""
+    last: dict[dt.date, Version] = {}
+    for v in (versions.versions if isinstance(versions, History) else versions):
+        if not v.readable:
+            continue
+        d = dates.parse(v.date) if v.date else None
+        if d is not None:
+            last[d] = v  # a later commit of the same revision extends it (a ※ change committed after its 変更日)
+    out: list[Revision] = []
+    ordered = sorted(last)
+    for prev, d in zip(ordered, ordered[1:]):
+        base, end = last[prev], last[d]
+        out.append(Revision(dates.to_era(d), base, end, classify(diff(base.assessment, end.assessment), end.assessment, dates.to_era(d))))
+    return out
+
+
 def history_rows(versions: list[Version] | History) -> list[Row]:
-    """Diff each dated version to the next. A commit that records no new 変更日 folds into the next dated one;
-    a version that could not be read is skipped (see history())."""
-    rows: list[Row] = []
-    versions = [v for v in (versions.versions if isinstance(versions, History) else versions) if v.readable]
-    if not versions:
-        return rows
-    base = versions[0]
-    for v in versions[1:]:
-        d = v.date
-        if d is None or d == base.date:
+    return [r for rev in revisions(versions) for r in rev.rows]
+
+
+PUBLISHED, CONSULTED, REVIEWED, SUBMITTED = item("表紙-公表日"), item("VI-2-②"), item("VI-3-①"), item("VI-4-①")
+BODY = item("表紙-評価実施機関の区分")
+
+
+def _procedure_dates(a: asm.Assessment) -> list[tuple[str | int, ...]]:
+    """The items a re-assessment must date anew: 公表日 first, the 意見聴取 period, and 第三者点検 (地方公共団体等) or
+    the submission to the PPC (行政機関等)."""
+    national = BODY.meaning(BODY.get(a.meta)) == "national"
+    return [PUBLISHED.at(), CONSULTED.at(), (SUBMITTED if national else REVIEWED).at()]
+
+
+def revision_findings(revs: list[Revision]) -> list[Finding]:
+    """A revision holding a 重要な変更 is re-assessed before the change (ppc-rules CH-2): its procedure dates and
+    公表日 must be new. Published anew (a new 公表日) with a procedure date missing or unchanged: an error
+    (PIA630). Not yet published: what is still to do, as warnings (PIA631); the procedure may be under way."""
+    out: list[Finding] = []
+    for rev in revs:
+        if not any(r.important for r in rev.rows):
             continue
-        if base.date is None:  # history before the first recorded 改訂 is the pre-pia 別添3, kept as data
-            base = v
+        new, old = rev.end.assessment, rev.base.assessment
+        doc = new.docs.get("assessment")
+        if doc is None:
             continue
-        parsed = dates.parse(d)
-        rows += classify(diff(base.assessment, v.assessment), v.assessment, dates.to_era(parsed) if parsed else d)
-        base = v
-    return rows
+        published, *procedure = _procedure_dates(new)
+        pv = dig(new.meta, published)
+        republished = not _blank(pv) and pv != dig(old.meta, published)
+        for path in procedure + ([] if republished else [published]):
+            nv, ov = dig(new.meta, path), dig(old.meta, path)
+            if not (_blank(nv) or nv == ov):
+                continue
+            line, col = doc.locate(path)
+            what = "まだ記載されていません" if _blank(nv) else f"前回の改訂のまま（{nv}）です"
+            if republished:
+                out.append(Finding(doc.file, line, col, "PIA630", ERROR, new.label("assessment", path),
+                                   f"{rev.date}の改訂は重要な変更を含み（事前）、公表日を{pv}としていますが、再評価の日付が{what}。",
+                                   "再評価の手続（意見聴取、第三者点検又は委員会への提出）を終えてから公表し、その日付を記載してください。"
+                                   "重要な変更に当たらない変更なら、改訂の「例外」に理由を記載してください。", anchor=anchor("assessment", path)))
+            else:
+                out.append(Finding(doc.file, line, col, "PIA631", WARNING, new.label("assessment", path),
+                                   f"{rev.date}の改訂は重要な変更を含む（事前）ため再評価が必要です。この日付は{what}。",
+                                   "再評価の手続を行い、その日付を記載してから公表してください。", anchor=anchor("assessment", path)))
+    return out
+
+
+def _blank(v: object) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
 
 
 def _data(a: asm.Assessment) -> dict[str, object]:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any
+from typing import Any, Iterator
 
-DASHES = {"—", "-", "－", "―", "ー", "‐", "–", "−"}
+from pia.validate import _DASHES as DASHES, is_dash  # noqa: F401  (one definition)
 
 
 def empty(v: Any) -> bool:
@@ -16,10 +16,6 @@ def empty(v: Any) -> bool:
     if isinstance(v, (list, dict)):
         return not v
     return False
-
-
-def is_dash(v: Any) -> bool:
-    return isinstance(v, str) and v.strip() in DASHES
 
 
 def blank(v: Any) -> bool:
@@ -46,3 +42,15 @@ def nfkc(s: str) -> str:
 def first_int(s: str) -> int | None:
     m = re.search(r"\d[\d,]*", nfkc(s))
     return int(m.group().replace(",", "")) if m else None
+
+
+def scalars(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    """(path, value) of every scalar under value."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from scalars(v, path + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from scalars(v, path + (i,))
+    else:
+        yield path, value

@@ -9,7 +9,7 @@ from pia.findings import WARNING, Finding
 from pia.items import item
 from pia.registry import Certainty
 from pia.rules import Context, rule
-from pia.rules._util import empty, is_dash
+from pia.rules._util import empty, is_dash, scalars
 from pia.walk import Path, walk
 
 _LEAVES = ("text", "date", "choice", "selected", "multi", "idlist", "strlist", "id", "flag", "count")
@@ -80,14 +80,7 @@ _KANGXI = re.compile(r"[\u2F00-\u2FDF\u2E80-\u2EFF\uF900-\uFAFF]")
 
 
 def _strings(value: Any, path: tuple) -> Iterator[tuple[tuple, str]]:
-    if isinstance(value, str):
-        yield path, value
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            yield from _strings(v, path + (k,))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _strings(v, path + (i,))
+    return ((p, v) for p, v in scalars(value, path) if isinstance(v, str))
 
 
 @rule("PIA503", "表計算ソフトで数式と誤解される書き出し、又は康熙部首などの紛らわしい文字", WARNING,

@@ -102,7 +102,8 @@ def procedure_order(ctx: Context) -> Iterator[Finding]:
 @rule("PIA305", "評価実施機関の区分と第三者点検・承認の記載が合わない", WARNING, source="番号法第28条、規則第7条", certainty=Certainty.SUMMARY)
 def regime(ctx: Context) -> Iterator[Finding]:
     """地方公共団体等は公表の前に第三者点検を受け（VI-3）、個人情報保護委員会の承認（表紙の承認日、VI-4）はない。
-    行政機関等は委員会の承認を受ける（VI-4）。公表日を書いた評価書について検査する（番号法第28条、規則第7条、ppc-rules L-4, PR-3〜5）。"""
+    行政機関等は委員会の承認を受ける（VI-4）。公表日を書いた評価書について検査する（番号法第28条、規則第7条、ppc-rules L-4, PR-3〜5）。
+    地方公共団体等の第三者点検の実施日がないことは、PIA713 がエラーとして示す。"""
     m = ctx.a.meta
     body = BODY.meaning(BODY.get(m))
     published = not blank(PUBLISHED_ON.get(m))
@@ -110,7 +111,7 @@ def regime(ctx: Context) -> Iterator[Finding]:
         if not blank(APPROVED_ON.get(m)):
             yield ctx.finding("assessment", APPROVED_ON.at(), f"{BODY.get(m)}は個人情報保護委員会の承認を受けないため、{APPROVED_ON.title}は空欄です。",
                               f"{APPROVED_ON.title}を空欄にするか、{BODY.title}を確認してください。")
-        for it in REVIEW if published else ():
+        for it in REVIEW[1:] if published else ():  # a missing 実施日 is PIA713 (an error)
             if blank(it.get(m)):
                 yield ctx.finding("assessment", it.at(), f"公表する評価書では第三者点検の{it.title}を書きます。", "第三者点検の内容を書いてください。")
     elif body == "national" and published:

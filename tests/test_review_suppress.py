@@ -1,0 +1,77 @@
+"""Precise suppressions (rule + fingerprint of the value), stale ignores, and --select/--ignore/--statistics."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from pia.cli import main
+
+J = "files/juki.yaml"
+COUNT = "      - 提供を行っている: 58  # pia-ignore: PIA201@"
+
+
+def findings(capsys, *args: str) -> list[dict]:
+    main(["check", *args, "--format", "json"])
+    return [f for a in json.loads(capsys.readouterr().out)["assessments"] for f in a["findings"]]
+
+
+def rewrite(folder: Path, old: str, new: str) -> None:
+    p = folder / J
+    text = p.read_text(encoding="utf-8")
+    assert old in text
+    p.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_the_ignore_binds_to_the_value_it_was_written_for(example: Path, capsys):
+    found = findings(capsys, str(example))
+    silenced = [f for f in found if f["rule_id"] == "PIA201" and f["file"].endswith(J)]
+    assert len(silenced) == 1 and silenced[0]["suppressed"]
+    # 58-vs-59 was silenced; 59-vs-60 is a different value: the finding returns and the ignore is reported stale
+    rewrite(example, "      - 提供を行っている: 58  #", "      - 提供を行っている: 60  #")
+    found = findings(capsys, str(example))
+    back = [f for f in found if f["rule_id"] == "PIA201" and f["file"].endswith(J)]
+    assert len(back) == 1 and back[0]["suppressed"] is None and "（60）件" in back[0]["message"]
+    stale = [f for f in found if f["rule_id"] == "PIA070"]
+    assert len(stale) == 1 and stale[0]["line"] == back[0]["line"]
+    m = re.search(r"pia-ignore: PIA201@([0-9a-f]{6})", stale[0]["hint"])
+    assert m
+    # re-binding the ignore to the new value, as the warning says, silences it again
+    text = (example / J).read_text(encoding="utf-8")
+    (example / J).write_text(re.sub(r"PIA201@[0-9a-f]{6}", f"PIA201@{m.group(1)}", text, count=1), encoding="utf-8")
+    found = findings(capsys, str(example))
+    assert not [f for f in found if not f["suppressed"]]
+
+
+def test_an_ignore_that_silences_nothing_is_reported(example: Path, capsys):
+    # the count is corrected: the finding is gone, its ignore is now stale
+    rewrite(example, "      - 提供を行っている: 58  #", "      - 提供を行っている: 59  #")
+    found = findings(capsys, str(example))
+    assert [(f["rule_id"], f["severity"]) for f in found if not f["suppressed"]] == [("PIA070", "warning")]
+    assert "削除" in next(f for f in found if f["rule_id"] == "PIA070")["hint"]
+
+
+def test_an_ignore_without_fingerprint_works_but_says_how_to_bind_it(example: Path, capsys):
+    text = (example / J).read_text(encoding="utf-8")
+    (example / J).write_text(re.sub(r"PIA201@[0-9a-f]{6}", "PIA201", text, count=1), encoding="utf-8")
+    found = findings(capsys, str(example))
+    unbound = [f for f in found if f["rule_id"] == "PIA071"]
+    assert len(unbound) == 1 and re.search(r"PIA201@[0-9a-f]{6} 原本の記載のまま", unbound[0]["hint"])
+    assert not [f for f in found if f["rule_id"] == "PIA201" and not f["suppressed"]]
+
+
+def test_select_ignore_and_statistics(example: Path, capsys):
+    rewrite(example, "        法令上の根拠: 番号法第19条第8号 別表第2の1", "        法令上の根拠:")
+    rewrite(example, "      - 提供を行っている: 58  #", "      - 提供を行っている: ５８  #")
+    ids = {f["rule_id"] for f in findings(capsys, str(example)) if not f["suppressed"]}
+    assert {"PIA501", "PIA055"} <= ids
+    assert {f["rule_id"] for f in findings(capsys, str(example), "--select", "PIA5") if not f["suppressed"]} == {"PIA501"}
+    assert "PIA501" not in {f["rule_id"] for f in findings(capsys, str(example), "--ignore", "PIA501,PIA2")}
+    assert main(["check", str(example), "--select", "PIA055"]) == 0  # only a warning left
+    capsys.readouterr()
+    assert main(["check", str(example), "--statistics"]) == 1
+    out = capsys.readouterr().out
+    assert re.search(r"^\s+1  PIA501  記載が必要な項目が空欄（ほかに抑止 3 件）$", out, re.M)
+    assert re.search(r"^\s+1  PIA055  件数を全角数字", out, re.M)
+    assert re.search(r"^\s+0  PIA011  選択肢にない値（ほかに抑止 5 件）$", out, re.M)
+    assert main(["check", str(example), "--select", "XYZ"]) == 2
