@@ -10,7 +10,7 @@ import pytest
 from conftest import EXAMPLE
 from pia import __version__
 from pia.cli import main
-from test_ci import ci, edit, repo, summary  # noqa: F401  (repo is a fixture)
+from test_ci import base_repo, ci, edit, repo, summary  # noqa: F401  (base_repo, repo are fixtures)
 
 
 def test_ci_summary_counts_what_it_reports(repo: Path):  # noqa: F811

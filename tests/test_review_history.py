@@ -13,7 +13,7 @@ from pia.cli import main
 
 A, J, H = "assessment.yaml", "files/juki.yaml", "files/honnin-kakunin.yaml"
 USE_J = "    使用部署: 住民記録・戸籍課、世田谷総合支所区民係"
-LABEL_J = "II 特定個人情報ファイルの概要 (1)住民基本台帳ファイル 3. 特定個人情報の入手・使用 ⑦使用の主体 使用部署 ※"
+LABEL_J = "Ⅱ 特定個人情報ファイルの概要 (1)住民基本台帳ファイル 3. 特定個人情報の入手・使用 ⑦使用の主体 使用部署 ※"
 R6 = "  - 変更日: 令和6年1月4日\n    説明: 標準準拠システムへの移行及びガバメントクラウドの利用\n"
 
 
@@ -147,15 +147,15 @@ def test_a_prior_revision_without_new_procedure_dates_is_flagged(tmp_path: Path,
     repo, folder, rc, rows, err = revised(tmp_path, capsys, "住民記録・戸籍課、世田谷総合支所区民係", "住民記録課、世田谷総合支所区民係")
     # drafting: what remains to do, as warnings
     assert rc == 0 and {r["提出時期"] for r in rows} == {"事前"}
-    for label in ("公表日", "VI 評価実施手続 2. 国民・住民等からの意見の聴取 ②実施日・期間", "VI 評価実施手続 3. 第三者点検 ①実施日"):
+    for label in ("公表日", "Ⅵ 評価実施手続 2. 国民・住民等からの意見の聴取 ②実施日・期間", "Ⅵ 評価実施手続 3. 第三者点検 ①実施日"):
         assert f"[PIA631] {label}" in err
     # published anew without the re-assessment: errors at the dates left as they were
     sub(folder, A, "公表日:", "公表日: 令和7年3月25日")
     git(repo, "commit", "-qam", "published")
     rc, rows, err = history(capsys, folder)
     assert rc == 1 and "PIA631" not in err
-    assert "[PIA630] VI 評価実施手続 2. 国民・住民等からの意見の聴取 ②実施日・期間" in err and "前回の改訂のまま" in err
-    assert "[PIA630] VI 評価実施手続 3. 第三者点検 ①実施日" in err and "まだ記載されていません" in err
+    assert "[PIA630] Ⅵ 評価実施手続 2. 国民・住民等からの意見の聴取 ②実施日・期間" in err and "前回の改訂のまま" in err
+    assert "[PIA630] Ⅵ 評価実施手続 3. 第三者点検 ①実施日" in err and "まだ記載されていません" in err
     # the re-assessment done and dated: nothing left to say
     sub(folder, A, "令和5年8月25日(金)～令和5年9月24日(日)(30日間)", "令和7年1月6日(月)～令和7年2月5日(水)(31日間)")
     sub(folder, A, "  第三者点検:\n    実施日:", "  第三者点検:\n    実施日: 令和7年3月3日")

@@ -213,9 +213,9 @@ def test_long_list_is_refused():
 # ---- messages in Japanese ----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("argv,expect", [
-    (["check"], "paths を指定してください"), (["check", "a", "--bogus"], "--bogus は使えない指定です"),
-    (["check", "--format", "x", "a"], "--format に「x」は指定できません"), (["serve", "a", "--port", "x"], "整数を指定してください"),
-    (["check", "--output"], "--output の後に値を指定してください"), (["bogus"], "「bogus」というコマンドはありません")])
+    (["check"], "次の引数が必要です: フォルダ"), (["check", "a", "--bogus"], "知らない引数があります: --bogus"),
+    (["check", "--format", "x", "a"], "--format: 'x' は選べません"), (["serve", "a", "--port", "x"], "整数を指定してください"),
+    (["check", "--output"], "--output: 値を一つ指定してください"), (["bogus"], "コマンド: 'bogus' は選べません")])
 def test_command_line_mistakes_are_said_in_japanese(argv: list[str], expect: str, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import run_pia
 from pia.cli import main
-from test_ci import edit, git, new_revision, repo  # noqa: F401 (fixture)
+from test_ci import base_repo, edit, git, new_revision, repo  # noqa: F401 (fixtures)
 
 
 def commit(r: Path, msg: str = "c") -> None:

@@ -58,8 +58,8 @@ def test_formula_and_html_text_stay_plain_strings(example: Path, tmp_path: Path)
     assert formula and all(c.data_type == "s" and c.quotePrefix for c in formula)
     html = [c for c in cells if "<b>住民記録</b>" in c.value]
     assert html and html[0].data_type == "s"
-    # the bell character is kept as an escape, the user's literal _x0041_ stays literal
-    assert "_x0007_" in html[0].value and "_x005F_x0041_" in html[0].value
+    # the bell character (a PIA030 finding) never reaches the workbook, the user's literal _x0041_ stays literal
+    assert "\x07" not in html[0].value and "\ufffd課" in html[0].value and "_x005F_x0041_" in html[0].value
 
 
 def test_two_renders_are_byte_identical(xlsx: Path, tmp_path: Path):

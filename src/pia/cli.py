@@ -34,7 +34,7 @@ _ARGPARSE_JA = {
     "expected %s argument": "値を %s 個指定してください",
     "expected %s arguments": "値を %s 個指定してください",
     "ambiguous option: %(option)s could match %(matches)s": "オプション %(option)s は %(matches)s のどれか分かりません",
-    "invalid %(type)s value: %(value)r": "%(value)r は使えない値です（%(type)s）",
+    "invalid %(type)s value: %(value)r": "%(value)r は数として読めません。整数を指定してください",
     "invalid choice: %(value)r (choose from %(choices)s)": "%(value)r は選べません（選べるもの: %(choices)s）",
     "ignored explicit argument %r": "値 %r は使いません",
     "unexpected option string: %s": "思いがけないオプションです: %s",

@@ -92,9 +92,7 @@ def _is_count(root: sch.Schema, name: str, path: tuple[Any, ...]) -> bool:
     parent = root.node_at(name, path[:-2]) if len(path) >= 2 and isinstance(path[-2], int) else None
     if parent is None or sch.kind(parent) != "multi":
         return False
-    any_of = parent["items"]["anyOf"]
-    props = any_of[1]["properties"] if len(any_of) > 1 else {}
-    return "integer" in props.get(path[-1], {}).get("type", [])
+    return path[-1] in sch.count_options(parent)
 
 
 def value_edits(text: str, schema_name: str) -> list[Edit]:

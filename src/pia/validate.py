@@ -98,11 +98,10 @@ def _accept(a: Assessment, key: str, doc: Document, node: sch.Node, value: Any, 
         if t in _MARKS_YES or sch.normalise(t) == sch.normalise(sch.title(node)):
             return True
         return False if t in _MARKS_NO else value
-    if kind == "count" or (sch.kind(node) == "" and node.get("type") in ("integer", ["integer", "null"])):
+    if kind == "count" or (sch.kind(node) == "" and sch.types(node) == ["integer"]):
         return _count_value(a, key, doc, path, value, out)
     if kind == "multi" and isinstance(value, list):
-        counted = {k for k, sub in ((node["items"]["anyOf"][1]["properties"] if len(node["items"]["anyOf"]) > 1 else {})).items()
-                   if "integer" in sub.get("type", [])}
+        counted = set(sch.count_options(node))
         for i, entry in enumerate(value):
             if isinstance(entry, dict) and len(entry) == 1:
                 (k, v), = entry.items()
