@@ -15,7 +15,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from markupsafe import escape
 
@@ -126,14 +126,35 @@ def page(folder: Path, nonce: str = "") -> tuple[str, str]:
     if history_error:
         items += f'<li class="error">{escape(history_error)}</li>'
     errors = sum(f.severity == ERROR for f in shown) + bool(history_error)
+    downloads = "".join(f' <a href="/download/{f.name}" download>{escape(f.title)}</a>' for f in _downloads())
     panel = (f'<aside id="pia-panel" aria-label="検査結果"><h2>検査結果: エラー {errors} 件、'
              f'警告 {sum(f.severity != ERROR for f in shown)} 件（保存すると自動で更新されます）</h2>'
+             f'<p class="pia-downloads">この内容で出力する:{downloads}</p>'
              f'<ol id="pia-findings">{items}</ol></aside>')
     data = _script_json([{"anchor": f.anchor, "severity": f.severity.value, "severity_label": f.severity.label, "rule_id": f.rule_id,
                           "message": f.message, "hint": f.hint} for f in shown])
     script = _SCRIPT % {"findings": data, "version": _script_json(version), "poll": POLL_MS, "nonce": nonce}
     html = html.replace("</head>", _STYLE + "</head>", 1).replace("<body>", "<body>" + panel, 1)
     return html.replace("</body>", script + "</body>", 1), version
+
+
+def _downloads() -> list[Any]:
+    from pia.render.outputs import OUTPUTS
+
+    return [f for f in OUTPUTS.values() if "assessment" in f.documents]
+
+
+def output(folder: Path, name: str) -> bytes:
+    """One output format of the assessment as it is now on disk (the same bytes `pia render` writes)."""
+    from pia.history.rows import betten3
+    from pia.render.html import history_of
+    from pia.render.outputs import OUTPUTS, Job
+    from pia.render.xlsx import render_xlsx
+
+    a = asm.load(folder)
+    derived, _ = history_of(folder)
+    rows = betten3(a, derived)
+    return OUTPUTS[name].write(Job(lambda: render_html(a, folder, rows), lambda: render_xlsx(a, rows, folder=folder)))
 
 
 class _Cache:
@@ -177,9 +198,11 @@ class _Handler(BaseHTTPRequestHandler):
         origin = self.headers.get("Origin")
         return self.headers.get("Host", "").lower() in hosts and (origin is None or origin.lower() in {f"http://{h}" for h in hosts})
 
-    def _send(self, status: int, body: bytes, ctype: str) -> None:
+    def _send(self, status: int, body: bytes, ctype: str, filename: str = "") -> None:
         self.send_response(status)
         self.send_header("Content-Type", ctype)
+        if filename:
+            self.send_header("Content-Disposition", f"attachment; filename*=UTF-8''{quote(filename)}")
         self.send_header("Cache-Control", "no-store")
         self.send_header("Content-Security-Policy",
                          f"default-src 'none'; script-src 'nonce-{self.cache.nonce}'; style-src 'unsafe-inline'; "
@@ -200,12 +223,16 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(403, "このプレビューは、このパソコンのブラウザで http://127.0.0.1:ポート/ として開いたときだけ表示します。".encode(),
                        "text/plain; charset=utf-8")
             return
-        path = urlsplit(self.path).path  # nothing is read by path: only these three answers exist
+        path = urlsplit(self.path).path  # nothing is read by path: the page, its version and the format table's outputs
         try:
             if path == "/version":
                 body, ctype = _version(self.cache.folder).encode(), "text/plain; charset=utf-8"
             elif path in ("/", "/index.html"):
                 body, ctype = self.cache.get(_version(self.cache.folder)).encode("utf-8"), "text/html; charset=utf-8"
+            elif path.startswith("/download/") and path.removeprefix("/download/") in {f.name for f in _downloads()}:
+                fmt = next(f for f in _downloads() if f.name == path.removeprefix("/download/"))
+                self._send(200, output(self.cache.folder, fmt.name), fmt.mime, self.cache.folder.resolve().name + fmt.suffix)
+                return
             else:
                 self._send(404, "ありません。".encode(), "text/plain; charset=utf-8")
                 return

@@ -45,13 +45,16 @@ class OutputFormat:
     write: Callable[[Job], bytes]
     documents: frozenset[str] = field(default_factory=frozenset)  # "assessment", "council"
     progress: str = ""               # what a person at the terminal sees while it is written
+    mime: str = "application/octet-stream"
 
 
 OUTPUTS: dict[str, OutputFormat] = {f.name: f for f in (
-    OutputFormat("html", ".html", "HTML（ウェブページ）", _html, frozenset({"assessment", "council"})),
+    OutputFormat("html", ".html", "HTML（ウェブページ）", _html, frozenset({"assessment", "council"}), "HTML",
+                 "text/html; charset=utf-8"),
     OutputFormat("pdf", ".pdf", "PDF（公表用、しおり・タグ付き）", _pdf, frozenset({"assessment", "council"}),
-                 "PDF（1分ほどかかります）"),
-    OutputFormat("xlsx", ".xlsx", "Excel（様式の配置）", _xlsx, frozenset({"assessment"}), "Excel"),
+                 "PDF（1分ほどかかります）", "application/pdf"),
+    OutputFormat("xlsx", ".xlsx", "Excel（様式の配置）", _xlsx, frozenset({"assessment"}), "Excel",
+                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
 )}
 
 
