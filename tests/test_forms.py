@@ -273,14 +273,6 @@ def test_a_folder_from_git_texts_knows_every_document():
     assert check(JUTEN).errors == 0
 
 
-def test_render_refuses_what_it_cannot_print_yet(tmp_path: Path, capsys):
-    """Until the 基礎/重点 layouts are in the renderer, pia says so instead of printing an empty 全項目評価書."""
-    for folder in (KISO, JUTEN):
-        assert main(["render", str(folder), "--out", str(tmp_path / folder.name), "--format", "html"]) == 2
-        assert "まだ対応していません" in capsys.readouterr().err
-        assert not (tmp_path / folder.name).exists()
-
-
 def test_diff_names_the_documents_that_print_each_change(tmp_path: Path):
     """A fact written once changes every document that prints it; a 基礎-only item changes the 基礎 alone."""
     new = tmp_path / "new"

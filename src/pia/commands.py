@@ -205,12 +205,6 @@ def render(args: Any) -> int:
 
     from pia.progress import Progress
 
-    from pia.assessment import ASSESSMENT
-
-    if args.path.is_dir() and not (args.path / ASSESSMENT).is_file():
-        # the layouts of the 基礎/重点 forms are not in the renderer yet: say so rather than print an empty 全項目評価書
-        raise PiaError(f"{args.path} には全項目評価書（{ASSESSMENT}）がありません。基礎項目評価書・重点項目評価書の出力には"
-                       "まだ対応していません（pia check で検査はできます）。")
     progress = Progress()
     try:
         written, result = render_all(args.path, parse(args.format, "assessment"), args.out, force=args.force, progress=progress)

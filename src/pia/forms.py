@@ -58,6 +58,11 @@ def kinds() -> dict[str, Kind]:
 ORDER = ("基礎", "重点", "全項目")  # from least to most detailed
 
 
+def by_id(kind_id: str) -> Kind | None:
+    """The kind with that registry id (basic / focused / full)."""
+    return next((k for k in kinds().values() if k.id == kind_id), None)
+
+
 def by_key(key: str) -> Kind | None:
     base = key.split(":", 1)[0]
     return next((k for k in kinds().values() if k.key == base), None)
@@ -460,3 +465,35 @@ def change_documents(a: Assessment, key: str, path: tuple[Any, ...]) -> list[Kin
         sources = [tuple(f[main.name]) for f in table()["kiso_facts"]["items"] if isinstance(f[main.name], list)]
         prints = any(tuple(path[:len(s)]) == s for s in sources)
     return out + [kiso] if prints else out
+
+
+# ---- what the renderers print for each document -------------------------------------------------------
+
+def render_view(a: Assessment, kind: Kind) -> Assessment:
+    """The folder as the renderer reads it for one document: for the 基礎, kiso.yaml completed with the facts the
+    main document holds (kiso_view); the other documents are printed from their own files."""
+    from dataclasses import replace
+
+    doc = a.docs.get(kind.key)
+    if kind.name != "基礎" or doc is None:
+        return a
+    return replace(a, docs={**a.docs, kind.key: replace(doc, data=kiso_view(a))})
+
+
+def recorded_changes(a: Assessment, kind: Kind) -> list[list[Any]]:
+    """The rows of a document's 変更箇所 as written in its YAML (the 全項目's 別添3 also derives rows from history)."""
+    from pia import layout
+
+    code = next((p["item"] for p in layout.load(kind.id)["parts"] if p.get("role") == "changes"), None)
+    if code is None:
+        return []
+    it = item(code)
+    cols = [k for k, _ in sch.properties(it.node.get("items", {}))]
+    rows = it.get(data(a, kind)) or []
+    return [[r.get(k) for k in cols] for r in rows if isinstance(r, dict)]
+
+
+def output_stem(stem: str, kind: Kind, main: Kind | None) -> str:
+    """The file name of a document's outputs: the folder's name for the main document, with 「-kiso」 (「-juten」)
+    for the 基礎 (重点) beside a more detailed one."""
+    return stem if kind is main else stem + table()["kinds"][kind.name]["output_suffix"]
