@@ -328,3 +328,19 @@ def test_new_asks_for_the_kind_at_a_terminal(tmp_path: Path, monkeypatch):
     monkeypatch.setattr("builtins.input", lambda prompt: "重点")
     code, out = _cli("new", "t", "--dir", str(tmp_path))
     assert code == 0 and (tmp_path / "t" / "juten.yaml").is_file() and "（重点）" in out
+
+
+def test_ci_checks_a_juten_folder_and_names_its_documents(tmp_path: Path):
+    from test_ci import ci, git, summary
+
+    r = tmp_path / "repo"
+    shutil.copytree(JUTEN, r / "assessments" / "kokuho")
+    git(r, "init", "-q", "-b", "main")
+    git(r, "config", "user.email", "t@example.jp")
+    git(r, "config", "user.name", "t")
+    git(r, "add", "-A")
+    git(r, "commit", "-qm", "base")
+    _edit(r / "assessments" / "kokuho", "juten.yaml", "    部署: 市民部保険年金課", "    部署: 市民部国保年金課")
+    assert ci(r).returncode == 0
+    text = summary(r)
+    assert "assessments/kokuho（変更）" in text and "- 変わる評価書: 重点項目評価書、基礎項目評価書" in text

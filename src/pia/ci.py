@@ -7,7 +7,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pia import assessment as asm
-from pia import dates
+from pia import dates, forms
 from pia.check import CheckResult, check_assessment
 from pia.errors import PiaError
 from pia.findings import ERROR, Finding
@@ -61,12 +61,12 @@ def _git(*args: str) -> str:
 
 
 def _folders(rev: str | None) -> set[str]:
-    """Assessment folders (those holding assessment.yaml) at a revision, or in the working tree."""
+    """Assessment folders (those holding assessment.yaml, juten.yaml or kiso.yaml) at a revision, or in the working tree."""
     if rev is None:
         names = _git("ls-files", "-z", "--cached", "--others", "--exclude-standard").split("\0")
     else:
         names = _git("ls-tree", "-r", "-z", "--name-only", "--end-of-options", rev).split("\0")
-    return {str(PurePosixPath(n).parent) for n in names if PurePosixPath(n).name == asm.ASSESSMENT}
+    return {str(PurePosixPath(n).parent) for n in names if PurePosixPath(n).name in asm.MAIN_FILES}
 
 
 def changed_assessments(base: str, head: str | None) -> list[tuple[str, str | None, str]]:
@@ -135,14 +135,16 @@ def run(base: str, head: str | None) -> list[AssessmentReport]:
                 continue
             changes = diff(old, new)
             rev_new, rev_old = revision(new), revision(old)
+            # the 改訂 record (変更日, 再評価) is the 全項目評価書's; 重点・基礎 folders have no 改訂 to check yet
+            records = forms.main_kind(new) is forms.kinds()["全項目"]
             if changes:
-                if rev_new is None or (rev_old is not None and revision_date(rev_new) == revision_date(rev_old)):
+                if records and rev_new is None or (rev_old is not None and revision_date(rev_new) == revision_date(rev_old)):
                     rep.problems.append(_problem(new, REVISIONS.at(), "評価書の記載が変わっていますが、改訂の記録に新しい変更日がありません。",
                                                  "assessment.yaml の「改訂」に、この改訂の変更日を一件追加してください。", "PIA601"))
                 rep.rows = classify(changes, new)
                 rep.documents = _documents(new, old, changes)
                 rep.threshold_up = threshold_raised(old, new)
-                if (rep.important or rep.threshold_up) and not (REASSESSMENT.of(rev_new, REVISIONS) if rev_new else None):
+                if records and (rep.important or rep.threshold_up) and not (REASSESSMENT.of(rev_new, REVISIONS) if rev_new else None):
                     i = len(each(REVISIONS.get(new.meta))) - 1
                     rep.problems.append(_problem(new, REVISIONS.at() + ((i,) if i >= 0 else ()),
                                                  "重要な変更を含みますが、再評価（意見聴取・第三者点検等）を実施した又は予定している旨の記載がありません。",
