@@ -130,7 +130,9 @@ def test_templates_contain_no_official_label_or_option():
     allowed_keys = {"基本情報", "別添1", "事務の内容", "システム", "その他のリスク対策", "開示請求、問合せ", "評価実施手続",
                     "特定個人情報ファイル名",
                     # council.html.j2 navigates the council YAML by its keys
-                    "担当部課", "条例の根拠", "事業の概要", "業務委託", "外部結合", "承認済の審議会", "件名", "内容", "区分", "条項"}
+                    "担当部課", "条例の根拠", "事業の概要", "業務委託", "外部結合", "承認済の審議会", "件名", "内容", "区分", "条項",
+                    # council.html.j2 prose (「…承認済の内容からの変更箇所」); also the 基礎項目評価書's section title
+                    "変更箇所"}
     found = []
     for t in (ROOT / "templates").glob("*.j2"):
         text = t.read_text(encoding="utf-8")

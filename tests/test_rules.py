@@ -66,7 +66,9 @@ def _findings(folder: Path) -> list[dict]:
 
 
 def test_every_rule_has_a_trigger():
-    assert set(TRIGGERS) == set(RULES)
+    from test_forms import FORM_TRIGGERS  # the form-family rules trigger on the 基礎/重点 examples too
+
+    assert set(TRIGGERS) | set(FORM_TRIGGERS) == set(RULES)
 
 
 def test_the_example_triggers_no_rule():

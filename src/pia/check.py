@@ -148,9 +148,11 @@ def matcher(select: Iterable[str] | None = None, ignore: Iterable[str] | None = 
 
 
 def check_assessment(a: asm.Assessment, select: Iterable[str] | None = None,
-                     ignore: Iterable[str] | None = None) -> CheckResult:
-    from pia import rules
+                     ignore: Iterable[str] | None = None, final: bool = False) -> CheckResult:
+    """final: the check before publication, which demands what a draft may leave blank (評価書番号, 公表日 …)."""
+    from pia import forms, rules
 
+    a.final = final
     selected = matcher(select, ignore)
     lines = {d.file: d.lines for _, _, d in a.documents()}
     ignores: dict[tuple[str, int], list[Ignore]] = {}
@@ -163,7 +165,9 @@ def check_assessment(a: asm.Assessment, select: Iterable[str] | None = None,
     # Rules read the documents as a whole: they run once every document loaded and matches its schema
     # (findings silenced beside the value do not block them; rules left out by --select/--ignore do not count).
     if not any(f.is_error for f in found):
-        found += _suppress(a, [f for f in rules.run(a) if selected(f.rule_id)], ignores, lines)
+        # every rule that applies to a kind of document the folder holds runs once
+        kinds = {k.id for k in forms.present(a)} or {"full"}
+        found += _suppress(a, [f for f in rules.run(a, kinds) if selected(f.rule_id)], ignores, lines)
         result.rules_ran = True
     found += [f for f in _ignore_findings((i for v in ignores.values() for i in v), result.rules_ran, selected)
               if selected(f.rule_id)]
@@ -177,5 +181,6 @@ def check_assessment(a: asm.Assessment, select: Iterable[str] | None = None,
     return result
 
 
-def check(folder: Path, select: Iterable[str] | None = None, ignore: Iterable[str] | None = None) -> CheckResult:
-    return check_assessment(asm.load(folder), select, ignore)
+def check(folder: Path, select: Iterable[str] | None = None, ignore: Iterable[str] | None = None,
+          final: bool = False) -> CheckResult:
+    return check_assessment(asm.load(folder), select, ignore, final)

@@ -4,9 +4,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from pia import assessment as asm
-from pia import dates
+from pia import dates, forms
 from pia.check import CheckResult, check_assessment
 from pia.errors import PiaError
 from pia.findings import ERROR, Finding
@@ -40,6 +41,7 @@ class AssessmentReport:
     rows: list[Row] = field(default_factory=list)
     problems: list[Finding] = field(default_factory=list)  # history consistency and missing declarations
     threshold_up: bool = False
+    documents: list[str] = field(default_factory=list)  # the documents of the 事務 the changes concern
 
     @property
     def important(self) -> bool:
@@ -59,12 +61,12 @@ def _git(*args: str) -> str:
 
 
 def _folders(rev: str | None) -> set[str]:
-    """Assessment folders (those holding assessment.yaml) at a revision, or in the working tree."""
+    """Assessment folders (those holding assessment.yaml, juten.yaml or kiso.yaml) at a revision, or in the working tree."""
     if rev is None:
         names = _git("ls-files", "-z", "--cached", "--others", "--exclude-standard").split("\0")
     else:
         names = _git("ls-tree", "-r", "-z", "--name-only", "--end-of-options", rev).split("\0")
-    return {str(PurePosixPath(n).parent) for n in names if PurePosixPath(n).name == asm.ASSESSMENT}
+    return {str(PurePosixPath(n).parent) for n in names if PurePosixPath(n).name in asm.MAIN_FILES}
 
 
 def changed_assessments(base: str, head: str | None) -> list[tuple[str, str | None, str]]:
@@ -133,13 +135,16 @@ def run(base: str, head: str | None) -> list[AssessmentReport]:
                 continue
             changes = diff(old, new)
             rev_new, rev_old = revision(new), revision(old)
+            # the 改訂 record (変更日, 再評価) is the 全項目評価書's; 重点・基礎 folders have no 改訂 to check yet
+            records = forms.main_kind(new) is forms.kinds()["全項目"]
             if changes:
-                if rev_new is None or (rev_old is not None and revision_date(rev_new) == revision_date(rev_old)):
+                if records and rev_new is None or (rev_old is not None and revision_date(rev_new) == revision_date(rev_old)):
                     rep.problems.append(_problem(new, REVISIONS.at(), "評価書の記載が変わっていますが、改訂の記録に新しい変更日がありません。",
                                                  "assessment.yaml の「改訂」に、この改訂の変更日を一件追加してください。", "PIA601"))
                 rep.rows = classify(changes, new)
+                rep.documents = _documents(new, old, changes)
                 rep.threshold_up = threshold_raised(old, new)
-                if (rep.important or rep.threshold_up) and not (REASSESSMENT.of(rev_new, REVISIONS) if rev_new else None):
+                if records and (rep.important or rep.threshold_up) and not (REASSESSMENT.of(rev_new, REVISIONS) if rev_new else None):
                     i = len(each(REVISIONS.get(new.meta))) - 1
                     rep.problems.append(_problem(new, REVISIONS.at() + ((i,) if i >= 0 else ()),
                                                  "重要な変更を含みますが、再評価（意見聴取・第三者点検等）を実施した又は予定している旨の記載がありません。",
@@ -158,6 +163,14 @@ def md(s: object) -> str:
     t = "" if s is None else str(s)
     t = t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", " ").replace("\n", " ")
     return _MD_SPECIAL.sub(r"\\\1", t)
+
+
+def _documents(new: asm.Assessment, old: asm.Assessment, changes: list[Any]) -> list[str]:
+    """The documents whose 変更箇所 the changes concern (a fact written once concerns each document printing it)."""
+    from pia import forms
+
+    kinds = {k.name for c in changes for k in forms.change_documents(old if c.kind == "削除" else new, c.doc, c.path)}
+    return [forms.short_title(forms.kinds()[n]) for n in reversed(forms.ORDER) if n in kinds]  # main document first
 
 
 def _cell(s: str) -> str:
@@ -218,6 +231,8 @@ def summary(reports: list[AssessmentReport], base: str, head: str | None) -> str
             n_imp = sum(r.important for r in rep.rows)
             out.append(f"- 変更: {len(rep.rows)} 件（うち重要な変更 {n_imp} 件）、変更日 {md(rep.rows[0].date) or '（未記録）'}、"
                        f"提出時期 **{rep.rows[0].timing}**")
+            if rep.documents:
+                out.append("- 変わる評価書: " + "、".join(rep.documents))
         for p in rep.problems:
             out.append(f"- ❌ {md(p.message)}（{md(p.file)}:{p.line}）")
         out.append("")

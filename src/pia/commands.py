@@ -17,10 +17,11 @@ def emit(text: str, stream: Any = None) -> None:
     (stream or sys.stdout).write(visible(text))
 
 
-def _check_one(folder: Path, select: list[str] | None = None, ignore: list[str] | None = None) -> Any:
+def _check_one(folder: Path, select: list[str] | None = None, ignore: list[str] | None = None,
+               final: bool = False) -> Any:
     from pia.check import check
 
-    return check(folder, select, ignore)
+    return check(folder, select, ignore, final)
 
 
 def _rule_list(text: str) -> list[str]:
@@ -62,6 +63,7 @@ def check(args: Any) -> int:
     fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
     jobs = args.jobs or os.cpu_count() or 1
     sel, ign = _rule_list(getattr(args, "select", "")), _rule_list(getattr(args, "ignore", ""))
+    final = bool(getattr(args, "final", False))
     from pia.progress import Progress
 
     progress = Progress()
@@ -69,7 +71,7 @@ def check(args: Any) -> int:
     try:
         if len(folders) > 1 and jobs > 1:
             with ProcessPoolExecutor(min(jobs, len(folders))) as ex:
-                done = ex.map(_check_one, folders, [sel] * len(folders), [ign] * len(folders),
+                done = ex.map(_check_one, folders, [sel] * len(folders), [ign] * len(folders), [final] * len(folders),
                               chunksize=max(1, len(folders) // (jobs * 4)))
                 for i, r in enumerate(done, 1):
                     progress(f"検査 {i}/{len(folders)}", str(folders[i - 1]))
@@ -77,7 +79,7 @@ def check(args: Any) -> int:
         else:
             for i, f in enumerate(folders, 1):
                 progress(f"検査 {i}/{len(folders)}", str(f))
-                results.append(_check_one(f, sel, ign))
+                results.append(_check_one(f, sel, ign, final))
     finally:
         progress.done()
     out = statistics(results, fmt) if getattr(args, "statistics", False) else REPORTERS[fmt](results)
@@ -114,12 +116,72 @@ def fix(args: Any) -> int:
 def new(args: Any) -> int:
     from pia.scaffold import create
 
-    folder, inside = create(args.dir / args.name)
-    emit(f"{folder} を作成しました。YAML を記入し、`pia check {folder}` で検査してください。\n")
+    kind = args.kind or derive_kind(args) or (_ask_kind() if sys.stdin.isatty() else "全項目")
+    folder, inside = create(args.dir / args.name, kind)
+    emit(f"{folder} を作成しました（{kind}）。YAML を記入し、`pia check {folder}` で検査してください。\n")
     if not inside:
         emit("注意: このリポジトリにスキーマがないため、エディタ用の $schema はこのパソコンの pia を指しています。"
              "リポジトリの最上位で `pia init` を実行すると、スキーマがリポジトリに入り、他の人の環境でも補完が働きます。\n", sys.stderr)
     return 0
+
+
+def migrate(args: Any) -> int:
+    """Write the folder, moved to the current form version, into --out (a new folder) and print what changed."""
+    import shutil
+
+    from pia import forms
+    from pia.assessment import find_assessments
+
+    [src] = find_assessments(args.path)[:1] or [args.path]
+    if args.out.exists():
+        raise PiaError(f"{args.out} はすでにあります。上書きしないため、新しいフォルダを指定してください。")
+    texts = {}
+    for k in forms.kinds().values():
+        p = src / k.file
+        if p.is_file():
+            texts[k.file] = p.read_text(encoding="utf-8")
+    result = forms.migrate(texts)
+    shutil.copytree(src, args.out)
+    for rel, text in sorted(result.texts.items()):
+        (args.out / rel).write_text(text, encoding="utf-8")
+    emit("".join(line + "\n" for line in result.report))
+    emit(f"{args.out} に書き出しました。記入・見直しが必要な項目を直し、pia check で検査してください。\n")
+    return 0
+
+
+def _ask_kind() -> str:
+    """At a terminal, `pia new NAME` asks which documents the 事務 needs (Enter: 全項目)."""
+    from pia import forms
+
+    names = list(reversed(forms.ORDER))
+    answer = input(f"最も詳しい評価書の種類（{' / '.join(names)}。分からなければ --persons などで決められます）[{names[0]}]: ").strip()
+    return answer or names[0]
+
+
+def derive_kind(args: Any) -> str | None:
+    """The most detailed document the threshold requires, from --persons/--handlers/--accident (None if not given)."""
+    from pia import forms
+    from pia.items import item
+
+    if args.persons is None:
+        return None
+    persons = item("I-1-③")
+    if args.persons not in persons.options:
+        raise PiaError(f"対象人数「{args.persons}」は選択肢にありません。選択肢: " + "、".join(persons.options))
+    handlers, accident_item = item("表紙-しきい値判断の入力-取扱者数"), item("表紙-しきい値判断の入力-特定個人情報に関する重大事故")
+    for it, given in ((handlers, args.handlers), (accident_item, args.accident)):
+        if given is not None and given not in it.options:
+            raise PiaError(f"「{given}」は「{it.title}」の選択肢にありません。選択肢: " + "、".join(it.options))
+    bounds = handlers.bounds(args.handlers)
+    many = None if bounds is None else bounds[0] >= forms.table()["threshold"]["many_handlers"]
+    accident = {"yes": True, "no": False}.get(accident_item.meaning(args.accident) or "")
+    outcomes = forms.required_documents((persons.bounds(args.persons) or (0, None))[0], many, accident)
+    if len(outcomes) != 1:
+        raise PiaError("取扱者数（--handlers）と重大事故（--accident）も指定してください。この対象人数ではそれらで結果が変わります。")
+    req = next(iter(outcomes))
+    if not req:
+        raise PiaError("この対象人数では特定個人情報保護評価の実施は義務付けられません（任意に実施するときは --kind を指定してください）。")
+    return next(k for k in reversed(forms.ORDER) if k in req)
 
 
 def init(args: Any) -> int:
@@ -170,6 +232,7 @@ def _table(rows: list[list[str]], headers: list[str]) -> str:
 def diff(args: Any) -> int:
     import json
 
+    from pia import forms
     from pia.findings import ERROR
     from pia.history.classify import classify, exceptions, revision
     from pia.history.diff import diff as semantic_diff
@@ -186,15 +249,18 @@ def diff(args: Any) -> int:
     rows = classify(changes, new)
     for item in exceptions(revision(new), changes)[1]:
         emit(f"警告: 例外「{item}」に当たる変更はありません（項目の表記を pia diff の「項目」のとおりに書いてください）。\n", sys.stderr)
+    # the documents of the 事務 that print each changed item (its 変更箇所 lists the change)
+    docs = [[forms.short_title(k) for k in forms.change_documents(new if r.change.kind != "削除" else old, r.change.doc, r.change.path)]
+            for r in rows]
     if args.format == "json":
-        emit(json.dumps([dict(r.change.to_dict(), important=r.important, timing=r.timing, reason=r.reason)
-                         for r in rows], ensure_ascii=False, indent=2) + "\n")
+        emit(json.dumps([dict(r.change.to_dict(), important=r.important, timing=r.timing, reason=r.reason, documents=d)
+                         for r, d in zip(rows, docs)], ensure_ascii=False, indent=2) + "\n")
     elif not rows:
         emit("変更はありません。\n")
     else:
         emit(_table([[r.change.kind, r.change.label, r.change.before, r.change.after,
-                      "重要な変更" if r.important else "", r.timing, r.reason] for r in rows],
-                    ["変更の種類", COLUMNS[1], "変更前", "変更後", "重要な変更", COLUMNS[4], COLUMNS[5]]))
+                      "重要な変更" if r.important else "", r.timing, r.reason, "・".join(d)] for r, d in zip(rows, docs)],
+                    ["変更の種類", COLUMNS[1], "変更前", "変更後", "重要な変更", COLUMNS[4], COLUMNS[5], "評価書"]))
     return 0
 
 

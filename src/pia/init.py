@@ -18,9 +18,11 @@ from pia.resources import schemas_dir
 VENDORED = Path(".pia") / "schemas"
 ASSESSMENTS = "assessments"
 # The files a pre-commit hook is given: those of an assessment folder (pia check maps each to its folder).
-HOOK_FILES = r"^assessments/[^/]+/(assessment|systems|files/[^/]+)\.ya?ml$"
+HOOK_FILES = r"^assessments/[^/]+/(assessment|systems|kiso|juten|(files|juten)/[^/]+)\.ya?ml$"
 EDITOR_SCHEMAS = {"assessment": [f"{ASSESSMENTS}/*/assessment.yaml"], "systems": [f"{ASSESSMENTS}/*/systems.yaml"],
-                  "file": [f"{ASSESSMENTS}/*/files/*.yaml"], "council": ["councils/*/council.yaml"]}
+                  "file": [f"{ASSESSMENTS}/*/files/*.yaml"], "kiso": [f"{ASSESSMENTS}/*/kiso.yaml"],
+                  "juten": [f"{ASSESSMENTS}/*/juten.yaml"], "juten-file": [f"{ASSESSMENTS}/*/juten/*.yaml"],
+                  "council": ["councils/*/council.yaml"]}
 
 
 def package_spec() -> str:

@@ -16,7 +16,7 @@ from pia import schema as sch
 ANY = None  # a list index in an item path: the item repeats per list entry
 Path = tuple[str | int | None, ...]
 # The documents of an assessment folder whose items have codes, and the schema that describes each.
-DOCUMENTS = ("assessment", "systems", "file")
+DOCUMENTS = ("assessment", "systems", "file", "kiso", "juten", "juten-file")  # the form family: codes of 基礎・重点 carry 基礎-・重点-
 
 
 class UnknownItem(KeyError):

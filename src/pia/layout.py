@@ -110,15 +110,23 @@ def document(a: Assessment, kind: str = "full") -> list[Block]:
             node = item(part["item"]).node if "item" in part else {}
             out.append(Block(f"sec-{part['id']}", part["id"], role, node=node))
         elif "per_file" in part:
-            for n, (fid, data) in enumerate(a.files(), 1):
+            schema = lay.get("files", "file")  # the per-file documents of this form (files/, juten/)
+            files = [(f, getattr(a.docs.get(f"{schema}:{f}"), "data", None)) for f in a.file_ids(schema)]
+            for n, (fid, data) in enumerate([(f, d) for f, d in files if isinstance(d, dict)], 1):
                 for sub in part["per_file"]:
-                    out.append(_block(sub, "file:" + fid, data, a, id=f"sec-{sub['id']}-{n}", file_label=a.file_label(fid),
-                                      subheading=bool(sub.get("subheading")), first=n == 1))
+                    out.append(_block(sub, f"{schema}:{fid}", data, a, id=f"sec-{sub['id']}-{n}",
+                                      file_label=a.file_label(fid, schema), subheading=bool(sub.get("subheading")), first=n == 1))
         else:
             it = item(part["item"])
             src = a.docs.get(it.doc)
             out.append(_block(part, it.doc, src.data if src else None, a))
     return out
+
+
+def meta_item(kind: str, what: str) -> Item:
+    """A cover item the renderers name the document by: title, author or published (the layout's "meta")."""
+    defaults = {"title": "表紙-評価書名", "author": "表紙-評価実施機関名", "published": "表紙-公表日"}
+    return item(load(kind).get("meta", {}).get(what, defaults[what]))
 
 
 @dataclass(frozen=True)

@@ -159,7 +159,7 @@ STATIC: tuple[Spec, ...] = (
 )
 
 # The rule modules, in the order of the form. A rule is a function decorated with `pia.rules.rule` in one of them.
-RULE_MODULES = ("basic", "files", "placeholders", "procedure", "history", "writing", "legal", "review")
+RULE_MODULES = ("basic", "files", "placeholders", "procedure", "history", "writing", "legal", "review", "family")
 
 
 @cache

@@ -1,33 +1,57 @@
-"""`pia new`: an assessment folder from commented skeletons generated from the schemas."""
+"""`pia new`: an assessment folder from commented skeletons generated from the schemas, for each kind of document."""
 from __future__ import annotations
 
 from pathlib import Path
 
+from pia import forms
 from pia.errors import PiaError
 from pia.init import schema_ref
 from pia.skeleton import skeleton
 
 
-def _write(path: Path, name: str, replace: tuple[str, str] | None = None) -> bool:
+def _write(path: Path, name: str, replace: tuple[str, str] | None = None,
+           omit: frozenset[tuple[str, ...]] = frozenset(), version: str | None = None) -> bool:
     ref, inside = schema_ref(path, name)
-    text = skeleton(name, ref)
+    text = skeleton(name, ref, omit=omit)
     if replace:
         text = text.replace(*replace)
+    if version:
+        text = text.replace(f"\n{forms.version_key()}:", f"\n{forms.version_key()}: {version}", 1)
     path.write_text(text, encoding="utf-8", newline="\n")  # the same bytes on Windows
     return inside
 
 
-def create(folder: Path) -> tuple[Path, bool]:
-    """The folder, and whether its `$schema` references resolve inside the repository it lies in."""
+def kind_for(name: str) -> forms.Kind:
+    """A kind by its name (基礎 / 重点 / 全項目), its id (basic / focused / full) or its file's stem (kiso / juten)."""
+    for k in forms.kinds().values():
+        if name in (k.name, k.id, k.schema, k.number, k.file.removesuffix(".yaml")):
+            return k
+    raise PiaError(f"評価書の種類「{name}」は使えません。{'、'.join(forms.kinds())} から選んでください。")
+
+
+def create(folder: Path, kind: str = "全項目") -> tuple[Path, bool]:
+    """The documents of one 事務 whose most detailed assessment is `kind`: that document (with systems.yaml and one
+    per-file document for 重点/全項目) and, unless it is the 基礎 itself, the companion kiso.yaml. Returns the folder
+    and whether its `$schema` references resolve inside the repository it lies in."""
+    main = kind_for(kind)
     if folder.exists():
         raise PiaError(f"{folder} はすでにあります。上書きしないため、別の名前を指定してください。")
     if not folder.name or not all(c.isalnum() or c in "-_" for c in folder.name):
         raise PiaError("フォルダ名には英数字・ハイフン・下線だけを使ってください（例: juki-2025）。")
+    current = forms.current_version()
     try:
-        (folder / "files").mkdir(parents=True)
-        inside = _write(folder / "assessment.yaml", "assessment", ("特定個人情報ファイル名: []", "特定個人情報ファイル名: [file1]"))
-        _write(folder / "systems.yaml", "systems")
-        _write(folder / "files" / "file1.yaml", "file")
+        folder.mkdir(parents=True)
+        inside = True
+        if main.files_dir and main.file_schema:
+            (folder / main.files_dir).mkdir()
+            listed = forms.list_key(main)
+            inside = _write(folder / main.file, main.schema, (f"{listed}: []", f"{listed}: [file1]"),
+                            version=f"{current} {main.number}")
+            _write(folder / "systems.yaml", "systems")
+            _write(folder / main.files_dir / "file1.yaml", main.file_schema)
+        kiso = forms.kinds()["基礎"]
+        omit = frozenset() if main is kiso else frozenset(forms.shared_fact_paths())
+        inside = _write(folder / kiso.file, kiso.schema, omit=omit, version=f"{current} {kiso.number}") and inside
     except OSError as e:
         raise PiaError(f"{folder} を作成できません（{e.strerror}）。") from None
     return folder, inside

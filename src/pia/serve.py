@@ -21,6 +21,7 @@ from markupsafe import escape
 
 from pia import assessment as asm
 from pia import fsread
+from pia import forms
 from pia.check import check_assessment
 from pia.errors import PiaError
 from pia.findings import ERROR
@@ -83,11 +84,12 @@ def _version(folder: Path) -> str:
     hashed as its refusal, never opened)."""
     h = hashlib.sha256()
     root = fsread.Root(folder)
-    rels = [asm.ASSESSMENT, asm.SYSTEMS]
-    try:
-        rels += [e.rel for e in root.listdir(asm.FILES) if e.rel.endswith((".yaml", ".yml"))]
-    except fsread.Refusal as r:
-        h.update(r.message.encode())
+    rels = [asm.ASSESSMENT, asm.SYSTEMS, *(name for _, name in asm.EXTRA)]
+    for dirname in (asm.FILES, *(d for _, d in asm.EXTRA_DIRS)):
+        try:
+            rels += [e.rel for e in root.listdir(dirname) if e.rel.endswith((".yaml", ".yml"))]
+        except fsread.Refusal as r:
+            h.update(r.message.encode())
     for rel in rels:
         try:
             data = root.read(rel, MAX_BYTES)
@@ -117,7 +119,12 @@ def page(folder: Path, nonce: str = "") -> tuple[str, str]:
         history_error = ""
     except PiaError as e:  # shown in the panel: the preview's 別添3 then lacks the rows history would give
         derived, notes, history_error = [], [], str(e)
-    html = render_html(a, folder, betten3(a, derived))
+    main = forms.main_kind(a)
+    if main is None or main.id == "full":
+        html = render_html(a, folder, betten3(a, derived))
+    else:  # a 重点 or 基礎-only folder: the preview shows its main document
+        view = forms.render_view(a, main)
+        html = render_html(view, folder, forms.recorded_changes(view, main), main.id)
     shown = [f for f in [*result.findings, *notes] if not f.suppressed]
     items = "".join(
         f'<li class="{f.severity.value}"><a href="#{escape(f.anchor)}">'

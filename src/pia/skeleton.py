@@ -25,16 +25,24 @@ def _comment(key: str, node: dict[str, Any], pad: str) -> list[str]:
     return [f"{pad}# " + " / ".join(parts)] if parts else []
 
 
-def _lines(props: dict[str, Any], indent: int) -> list[str]:
+def _lines(props: dict[str, Any], indent: int, omit: frozenset[tuple[str, ...]] = frozenset(),
+           path: tuple[str, ...] = ()) -> list[str]:
     out: list[str] = []
     pad = " " * indent
     for key, node in props.items():
         kind = sch.kind(node)
-        out.extend(_comment(key, node, pad))
+        if path + (key,) in omit:
+            continue
         if kind in ("group", "choice") and "properties" in node:
+            inner = _lines(node["properties"], indent + 2, omit, path + (key,))
+            if not any(not line.lstrip().startswith("#") for line in inner):
+                continue  # every item of the group is written in another document
+            out.extend(_comment(key, node, pad))
             out.append(f"{pad}{key}:")
-            out.extend(_lines(node["properties"], indent + 2))
-        elif kind == "list" and "properties" in node["items"]:
+            out.extend(inner)
+            continue
+        out.extend(_comment(key, node, pad))
+        if kind == "list" and "properties" in node["items"]:
             out.append(f"{pad}{key}:")
             inner = _lines(node["items"]["properties"], indent + 4)
             first = next(i for i, line in enumerate(inner) if not line.lstrip().startswith("#"))
@@ -50,9 +58,11 @@ def _lines(props: dict[str, Any], indent: int) -> list[str]:
     return out
 
 
-def skeleton(schema_name: str, schema_ref: str, root: sch.Schema | None = None) -> str:
-    """schema_ref: the schema file as the editor should find it from the YAML file (a relative path)."""
+def skeleton(schema_name: str, schema_ref: str, root: sch.Schema | None = None,
+             omit: frozenset[tuple[str, ...]] = frozenset()) -> str:
+    """schema_ref: the schema file as the editor should find it from the YAML file (a relative path).
+    omit: data paths left out (the facts a 基礎項目評価書 takes from the folder's other documents)."""
     root = root or sch.load()
     doc = root.document(schema_name)
     header = [f"# yaml-language-server: $schema={schema_ref}"]
-    return "\n".join(header + _lines(doc["properties"], 0)) + "\n"
+    return "\n".join(header + _lines(doc["properties"], 0, omit)) + "\n"

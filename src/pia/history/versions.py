@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pia import assessment as asm
-from pia import dates
+from pia import dates, forms
 from pia.errors import PiaError
 from pia.findings import ERROR, WARNING, Finding
 from pia.history.classify import REVISION_DATE, REVISIONS, Row, classify, revision
@@ -239,7 +239,10 @@ def revisions(versions: list[Version] | History) -> list[Revision]:
     ordered = sorted(last)
     for prev, d in zip(ordered, ordered[1:]):
         base, end = last[prev], last[d]
-        out.append(Revision(dates.to_era(d), base, end, classify(diff(base.assessment, end.assessment), end.assessment, dates.to_era(d))))
+        # the main document's 変更箇所 lists what it prints, not what only the 基礎項目評価書 holds (kiso.yaml)
+        changes = [c for c in diff(base.assessment, end.assessment)
+                   if forms.main_kind(end.assessment) in forms.change_documents(end.assessment, c.doc, c.path)]
+        out.append(Revision(dates.to_era(d), base, end, classify(changes, end.assessment, dates.to_era(d))))
     return out
 
 

@@ -17,15 +17,26 @@ def render_all(folder: Path, formats: list[OutputFormat], out: Path, force: bool
     from pia.render.html import history_of, render_html
     from pia.render.xlsx import render_xlsx
 
+    from functools import partial
+
+    from pia import forms
+
     name = folder.resolve().name
     progress("読み込みと検査", name)
     a = asm.load(folder)
     result = check_assessment(a)
-    progress("変更履歴（別添3）", name)
-    derived, notes = history_of(folder)  # raises when the 別添3 would be incomplete
-    rows = betten3(a, derived)
-    result.findings = sorted(result.findings + notes)
-    job = Job(lambda: render_html(a, folder, rows), lambda: render_xlsx(a, rows, folder=folder))
-    files = write_all(formats, job, name, progress)
+    files: dict[str, bytes] = {}
+    # every document of the 事務, the most detailed first (its name is the folder's; the 基礎 adds -kiso, …)
+    for kind in reversed(forms.present(a)):
+        view = forms.render_view(a, kind)
+        if kind.id == "full":
+            progress("変更履歴（別添3）", name)
+            derived, notes = history_of(folder)  # raises when the 別添3 would be incomplete
+            rows = betten3(a, derived)
+            result.findings = sorted(result.findings + notes)
+        else:
+            rows = forms.recorded_changes(view, kind)
+        job = Job(partial(render_html, view, folder, rows, kind.id), partial(render_xlsx, view, rows, kind.id, folder))
+        files.update(write_all(formats, job, forms.output_stem(name, kind, forms.main_kind(a)), progress))
     progress("書き出し", name)
     return write_outputs(out, files, force=force), result

@@ -4,7 +4,7 @@ The form's fixed texts (＜選択肢＞, [○], （ ）件) come from the layout
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from markupsafe import Markup, escape
@@ -22,6 +22,11 @@ class Ctx:
     texts: dict[str, str]
     file_name: Callable[[str], str] = str
     folder: Path | None = None  # where 別添1's figures are read from (none for versions read from git)
+    labels: dict[str, str] = field(default_factory=dict)  # item code -> title in the document's form version
+
+    def title(self, node: sch.Node) -> str:
+        """The item's title as the document's form version prints it (schemas/forms.json, versions)."""
+        return self.labels.get(sch.code(node), sch.title(node))
 
     def figure(self, e: Entry) -> tuple[Figure | None, str]:
         """(the figure, or None with the reason it cannot be shown) for a figure entry."""
@@ -213,7 +218,7 @@ def heading(e: Entry, c: Ctx) -> str:
         label = e.node["x-pia-block"]
         name = e.value.get(label) if isinstance(e.value, dict) else None
         return f"{label}{e.number}" + (f"　{name}" if name else "")
-    title = sch.title(e.node) + (f" {c.texts['star']}" if e.starred else "")
+    title = c.title(e.node) + (f" {c.texts['star']}" if e.starred else "")
     if e.flags:
         title += "　" + "　".join(_flag_text(f, c) for f in e.flags)
     return title
@@ -227,7 +232,7 @@ def star_html(node: sch.Node, c: Ctx) -> Markup:
 
 
 def label_text(e: Entry, c: Ctx) -> str:
-    return sch.title(e.node) + (f" {c.texts['star']}" if e.starred else "")
+    return c.title(e.node) + (f" {c.texts['star']}" if e.starred else "")
 
 
 __all__ = ["Ctx", "FORMATS", "Format", "fmt", "heading", "label_text", "star_html", "escape"]

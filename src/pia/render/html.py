@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pia import dates, layout, schema as sch
+from pia import dates, forms, layout, schema as sch
 from pia.assessment import Assessment
 from pia.items import item
 from pia.render.env import environment
@@ -15,10 +15,10 @@ TITLE, AUTHOR, PUBLISHED, ENDED = (item(c) for c in ("表紙-評価書名", "表
 DATED = ((item("表紙-改訂"), item("改訂-変更日")), (item("表紙-変更箇所の記録"), item("別添3-変更日")))
 
 
-def _doc_date(meta: dict[str, Any]) -> str | None:
+def _doc_date(meta: dict[str, Any], published: Any = PUBLISHED) -> str | None:
     """The date written into the PDF metadata: 公表日, else the latest recorded change; never the clock."""
-    d = dates.parse(PUBLISHED.get(meta))
-    if d is None:
+    d = dates.parse(published.get(meta))
+    if d is None and published is PUBLISHED:
         found = [dates.parse(d.of(r, lst)) for lst, d in DATED for r in (lst.get(meta) or []) if isinstance(r, dict)]
         found = [x for x in found if x]
         d = max(found) if found else None
@@ -50,14 +50,28 @@ def history_of(folder: Path | None) -> tuple[list[dict[str, Any]], list[Any]]:
     return derived, problems
 
 
-def document_title(a: Assessment) -> str:
-    title = str(TITLE.get(a.meta) or a.folder)
-    end = dates.parse(ENDED.get(a.meta))
+def doc_data(a: Assessment, kind: str = "full") -> dict[str, Any]:
+    """The data of the document whose cover names it (assessment.yaml, juten.yaml or the 基礎's view)."""
+    d = a.docs.get(layout.meta_item(kind, "title").doc)
+    return d.data if d is not None and isinstance(d.data, dict) else {}
+
+
+def doc_date(a: Assessment, kind: str = "full") -> str | None:
+    return _doc_date(doc_data(a, kind), layout.meta_item(kind, "published"))
+
+
+def document_title(a: Assessment, kind: str = "full") -> str:
+    data = doc_data(a, kind)
+    title = str(layout.meta_item(kind, "title").get(data) or a.folder)
+    end = dates.parse(ENDED.get(data)) if layout.meta_item(kind, "title").doc == ENDED.doc else None
     return title + (f"【{dates.to_era(end)} 終了】" if end else "")
 
 
 def format_ctx(a: Assessment, kind: str = "full", folder: Path | None = None) -> Ctx:
-    return Ctx(layout.texts(kind), a.file_name, folder)
+    """The form's fixed texts, and the item titles as the document's own form version prints them."""
+    form = forms.by_id(kind)
+    labels = forms.version_entry(forms.version_of(a, form)).get("labels", {}) if form else {}
+    return Ctx(layout.texts(kind), a.file_name, folder, labels)
 
 
 def context(a: Assessment, folder: Path | None = None, rows: list[list[Any]] | None = None, kind: str = "full") -> dict[str, Any]:
@@ -67,8 +81,9 @@ def context(a: Assessment, folder: Path | None = None, rows: list[list[Any]] | N
     columns = [sch.title(p) for p in changes.node["items"]["properties"].values()] if changes else []
     return {
         "blocks": blocks, "toc": layout.toc(blocks), "c": format_ctx(a, kind, folder),
-        "title": document_title(a), "form_title": sch.title(form), "toc_title": form.get("x-pia-toc-title", ""),
-        "author": str(AUTHOR.get(a.meta) or ""), "date": _doc_date(a.meta),
+        "title": document_title(a, kind), "form_title": sch.title(form), "toc_title": form.get("x-pia-toc-title", ""),
+        "author": str(layout.meta_item(kind, "author").get(doc_data(a, kind)) or ""), "date": doc_date(a, kind),
+        "version_tag": forms.cover_tag(a, forms.by_id(kind)) if forms.by_id(kind) else "",
         "betten3": {"columns": columns, "rows": rows if rows is not None else betten3_rows(a, folder)},
         "css": (templates_dir() / "style.css").read_text(encoding="utf-8"),
     }

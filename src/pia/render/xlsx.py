@@ -22,11 +22,11 @@ from pia import dates, schema as sch
 from pia.assessment import Assessment
 from pathlib import Path
 
-from pia import layout
+from pia import forms, layout
 from pia.figures import Figure
 from pia.layout import Block
 from pia.render.formats import Ctx, fmt, heading, label_text
-from pia.render.html import _doc_date, document_title, format_ctx
+from pia.render.html import doc_date, document_title, format_ctx
 
 COVER_SHEET = "表紙"
 
@@ -195,19 +195,21 @@ def render_xlsx(a: Assessment, betten3_rows: list[list[Any]] | None = None, kind
     from pia.history.rows import betten3
 
     c = format_ctx(a, kind, folder)
-    title = document_title(a)
+    title = document_title(a, kind)
     wb = Workbook()
     wb.remove(wb.active)
     rows = betten3_rows if betten3_rows is not None else betten3(a)
     for n, block in enumerate(layout.document(a, kind)):
         if block.role == "cover":
-            _write_lines(_sheet(wb, COVER_SHEET, title), sch.title(sch.load().document(layout.load(kind)["form"])), _lines(block, c))
+            form_title = sch.title(sch.load().document(layout.load(kind)["form"]))
+            tag = forms.cover_tag(a, forms.by_id(kind)) if forms.by_id(kind) else ""
+            _write_lines(_sheet(wb, COVER_SHEET, title), f"{form_title}　{tag}".strip(), _lines(block, c))
         elif block.role == "table":
             head = block.title + (f" {c.texts['star']}{block.star_note}" if block.star else "") + (f" {block.file_label}" if block.file_label else "")
             _write_lines(_sheet(wb, _sheet_name(block, n), title), head, _lines(block, c))
         elif block.role == "changes":
             _changes(wb, block, rows, title)
-    when = _date(a, rows)
+    when = _date(a, rows, kind)
     stamp = dt.datetime(when.year, when.month, when.day)
     wb.properties.created = wb.properties.modified = stamp
     wb.properties.creator = wb.properties.lastModifiedBy = "pia"
@@ -239,9 +241,9 @@ def _changes(wb: Workbook, block: Block, rows: list[list[Any]], title: str) -> N
         ws.row_dimensions[r].height = max(_height(t, w) for t, w in zip(texts, B3_WIDTHS))
 
 
-def _date(a: Assessment, rows: list[list[Any]]) -> dt.date:
+def _date(a: Assessment, rows: list[list[Any]], kind: str = "full") -> dt.date:
     """The workbook's fixed time: 公表日, else the latest change; never the clock."""
-    iso = _doc_date(a.meta)
+    iso = doc_date(a, kind)
     if iso:
         return dt.date.fromisoformat(iso)
     return max([d for d in (dates.parse(x[0]) for x in rows) if d] or [dt.date(2000, 1, 1)])

@@ -54,12 +54,14 @@ class Context:
                        self.a.label(key, path), message, hint, anchor=anchor(key, path))
 
 
-def run(a: Assessment, kind: str = "full") -> list[Finding]:
+def run(a: Assessment, kinds: str | set[str] = "full") -> list[Finding]:
+    """The rules that apply to any of the document kinds (a folder holds one to three kinds), each run once."""
     from pia.registry import rules
 
+    wanted = {kinds} if isinstance(kinds, str) else kinds
     out: list[Finding] = []
     for spec in rules():
-        if kind in spec.kinds and spec.func is not None:
+        if wanted & set(spec.kinds) and spec.func is not None:
             out.extend(spec.func(Context(a, spec)))
     return out
 

@@ -3,110 +3,75 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from pia import schema as sch
+from pia import forms, schema as sch
 from pia.findings import ERROR, WARNING, Finding
 from pia.items import each, item
-from pia.registry import Certainty
+from pia.registry import KINDS, Certainty
 from pia.rules import Context, rule
 from pia.rules._util import ticked
 
-RESULT = item("VI-1-②")
 PERSONS = item("I-1-③")
 FILE_PERSONS = item("II-2-②")
 HANDLERS_INPUT = item("表紙-しきい値判断の入力-取扱者数")
 ACCIDENT_INPUT = item("表紙-しきい値判断の入力-特定個人情報に関する重大事故")
 ACCIDENT_3Y = item("III-7-リスク1-⑨")
-USERS = item("II-3-⑦-使用者数")
-OUTSOURCING = item("II-4-委託事項")
-CONTRACTOR_HANDLERS = item("II-4-委託事項-③")
 FILES = item("I-3")
 NETWORK = item("I-6-①")
 NO_NETWORK_IN, NO_NETWORK_OUT = item("III-6-接続しない（入手）"), item("III-6-接続しない（提供）")
-MANY_HANDLERS = 500  # 指針 第5の2: 取扱者数 500人以上
-
-
-def _handlers_bounds(ctx: Context) -> tuple[int, int | None]:
-    """Sum of lower and upper bounds of 使用者数 and 委託先における取扱者数 over all files (TH-3)."""
-    lo, hi = 0, 0
-    values = []
-    for _, f in ctx.a.files():
-        values.append(USERS.bounds(USERS.get(f)))
-        values += [CONTRACTOR_HANDLERS.bounds(CONTRACTOR_HANDLERS.of(it, OUTSOURCING)) for it in each(OUTSOURCING.get(f))]
-    for b in values:
-        if b is None:
-            return 0, None
-        lo += b[0]
-        hi = None if hi is None or b[1] is None else hi + b[1]
-    return lo, hi
-
-
-def required_document(persons_low: int, escalate: bool | None) -> set[str]:
-    """The highest document the threshold table requires (指針 第5の2): "none", "basic", "focused" or "full".
-    escalate: 取扱者数 500人以上 or a 重大事故 within a year; None when unknown (both answers possible)."""
-    if persons_low < 1000:
-        return {"none"}
-    if persons_low < 10_000:
-        return {"basic"}
-    if persons_low < 100_000:
-        return {"basic"} if escalate is False else {"focused"} if escalate else {"basic", "focused"}
-    if persons_low < 300_000:
-        return {"focused"} if escalate is False else {"full"} if escalate else {"focused", "full"}
-    return {"full"}
 
 
 @rule("PIA101", "しきい値判断結果が対象人数・取扱者数・重大事故から導かれる結果と一致しない",
-      source="指針 第5の2（しきい値判断）", certainty=Certainty.SUMMARY)
+      source="指針 第5の2（しきい値判断）", certainty=Certainty.SUMMARY, kinds=KINDS)
 def threshold(ctx: Context) -> Iterator[Finding]:
-    """VI-1-②しきい値判断結果は、I-1-③対象人数、取扱者数（500人以上か）及び過去1年以内の特定個人情報に関する
-    重大事故の有無から、特定個人情報保護評価指針 第5の2 の表のとおりに決まる（ppc-rules §2.2）。
-    取扱者数と重大事故は評価書の項目ではないため、assessment.yaml の「しきい値判断の入力」に記録する。
-    記録がないときは、使用者数と委託先における取扱者数の上下限（合計）、III-7 リスク1⑨（過去3年以内に重大事故
-    発生なし ⇒ 過去1年以内もなし）から判断できる範囲で検査する。対象人数「1万人以上10万人未満」の区分の判断は
-    出典が記憶に基づく（[R]）ため、その区分での不一致は警告とする。"""
-    m = ctx.a.meta
-    persons = PERSONS.bounds(PERSONS.get(m))
-    result = RESULT.meaning(RESULT.get(m))
-    if persons is None or result is None:
+    """しきい値判断結果（全項目評価書 VI-1-②、重点項目評価書 V-1-②、基礎項目評価のみの事務では基礎項目評価書 III）は、
+    対象人数、取扱者数（500人以上か）及び過去1年以内の特定個人情報に関する重大事故の有無から、特定個人情報保護評価指針
+    第5の2 の表のとおりに決まる（ppc-rules §2.2、forms.md §2。表は schemas/forms.json）。結果は、義務付けられる評価書の組
+    として比べる（全項目評価書の「(任意に全項目評価を実施)」の選択肢は、義務でない評価を任意に実施したことを示す）。
+    取扱者数と重大事故は全項目評価書・重点項目評価書の項目ではないため「しきい値判断の入力」に記録する。記録がないときは、
+    使用者数と委託先における取扱者数から数えられる範囲（同じ職員は一度だけ数える。下限は職員・委託先それぞれの最大、
+    上限は合計）と、III-7 リスク1⑨（過去3年以内に重大事故発生なし ⇒ 過去1年以内もなし）から判断できる範囲で検査する。
+    対象人数「1万人以上10万人未満」の区分の判断は出典が記憶に基づく（[R]）ため、その区分での不一致は警告とする。"""
+    inp = forms.inputs(ctx.a)
+    if inp.kind is None or inp.persons is None:
         return
-    handlers = HANDLERS_INPUT.bounds(HANDLERS_INPUT.get(m))
-    many: bool | None = None if handlers is None else handlers[0] >= MANY_HANDLERS
-    if many is None:
-        lo, hi = _handlers_bounds(ctx)
-        many = True if lo >= MANY_HANDLERS else False if hi is not None and hi < MANY_HANDLERS else None
-    accident = {"yes": True, "no": False}.get(ACCIDENT_INPUT.meaning(ACCIDENT_INPUT.get(m)) or "")
-    if accident is None:
-        nines = [ACCIDENT_3Y.meaning(ACCIDENT_3Y.get(f)) for _, f in ctx.a.files()]
-        if nines and all(n == "no" for n in nines):
-            accident = False
-    escalate = None if many is None or accident is None else (many or accident)
-    expected = required_document(persons[0], escalate)
-    if result not in expected:
-        want = "」又は「".join(sorted((RESULT.option(e) for e in expected), key=RESULT.options.index))
-        yield ctx.finding("assessment", RESULT.at(),
-                          f"しきい値判断結果「{RESULT.get(m)}」は、対象人数「{PERSONS.get(m)}」から導かれる結果「{want}」と一致しません。",
+    declared, text = forms.declared_result(ctx.a, inp.kind)
+    if declared is None:
+        return
+    expected = forms.required_documents(inp.persons, inp.many, inp.accident)
+    if declared not in expected:
+        want = "」又は「".join(forms.describe(r) for r in sorted(expected, key=sorted))
+        yield ctx.finding(inp.kind.key, inp.kind.result,
+                          f"しきい値判断結果「{text}」は、義務付けられる評価書を「{forms.describe(declared)}」としていますが、"
+                          f"対象人数・取扱者数・重大事故から導かれるのは「{want}」です。",
                           "対象人数、取扱者数、過去1年以内の重大事故の有無を確認し、しきい値判断結果を直してください。",
-                          severity=WARNING if 10_000 <= persons[0] < 100_000 else ERROR)
+                          severity=WARNING if forms.row_certainty(inp.persons) == "R" else ERROR)
 
 
 @rule("PIA102", "しきい値判断の入力が評価書の記載と矛盾する", WARNING,
-      source="指針 第5の2、様式（使用者数・委託先における取扱者数・III-7 リスク1⑨）", certainty=Certainty.INFERRED)
+      source="指針 第5の2、様式（使用者数・委託先における取扱者数・III-7 リスク1⑨）", certainty=Certainty.INFERRED,
+      kinds=("focused", "full"))
 def threshold_inputs(ctx: Context) -> Iterator[Finding]:
-    """「しきい値判断の入力」の取扱者数は、使用者数と委託先における取扱者数の合計の範囲と矛盾してはならない。
-    また、過去1年以内に特定個人情報に関する重大事故が「発生あり」なら、III-7 リスク1⑨（過去3年以内の個人情報に
+    """「しきい値判断の入力」の取扱者数は、事務の取扱者を一度ずつ数えた数である（同じ職員が複数のファイルを扱っても1人）。
+    各ファイルの使用者数と委託先における取扱者数から、その範囲が分かる: 同じ職員が全ファイルを扱うこともあるので少なくとも
+    「使用者数の下限の最大＋委託先における取扱者数の下限の最大」、全員が別人でも多くとも「上限の合計」。この範囲と矛盾しては
+    ならない。また、過去1年以内に特定個人情報に関する重大事故が「発生あり」なら、III-7 リスク1⑨（過去3年以内の個人情報に
     関する重大事故）も「発生あり」のはずである（ppc-rules TH-2, TH-3。推論に基づくため警告）。"""
-    m = ctx.a.meta
+    main = forms.main_kind(ctx.a)
+    if main is None or main.name == "基礎":
+        return
+    m = forms.data(ctx.a, main)
     handlers = HANDLERS_INPUT.bounds(HANDLERS_INPUT.get(m))
     if handlers is not None:
-        lo, hi = _handlers_bounds(ctx)
+        lo, hi = forms.staff_bounds(ctx.a)
         if handlers[1] is not None and lo > handlers[1]:
-            yield ctx.finding("assessment", HANDLERS_INPUT.at(),
-                              f"取扱者数が「{HANDLERS_INPUT.get(m)}」とされていますが、使用者数と委託先における取扱者数の合計は少なくとも{lo}人です。",
+            yield ctx.finding(main.key, HANDLERS_INPUT.at(),
+                              f"取扱者数が「{HANDLERS_INPUT.get(m)}」とされていますが、使用者数と委託先における取扱者数から、同じ人を一度だけ数えても少なくとも{lo}人です。",
                               "取扱者数か、各ファイルの使用者数・委託先における取扱者数を確認してください。")
         if hi is not None and hi < handlers[0]:
-            yield ctx.finding("assessment", HANDLERS_INPUT.at(),
+            yield ctx.finding(main.key, HANDLERS_INPUT.at(),
                               f"取扱者数が「{HANDLERS_INPUT.get(m)}」とされていますが、使用者数と委託先における取扱者数の合計は多くとも{hi}人です。",
                               "取扱者数か、各ファイルの使用者数・委託先における取扱者数を確認してください。")
-    if ACCIDENT_INPUT.meaning(ACCIDENT_INPUT.get(m)) == "yes":
+    if main.name == "全項目" and ACCIDENT_INPUT.meaning(ACCIDENT_INPUT.get(m)) == "yes":
         for fid, f in ctx.a.files():
             if ACCIDENT_3Y.meaning(ACCIDENT_3Y.get(f)) == "no":
                 yield ctx.finding("file:" + fid, ACCIDENT_3Y.at(),

@@ -6,6 +6,7 @@ from typing import Any, Iterator
 
 from pia import schema as sch
 from pia.findings import WARNING, Finding
+from pia.forms import is_draft
 from pia.items import item
 from pia.registry import Certainty
 from pia.rules import Context, rule
@@ -33,7 +34,9 @@ def _required(data: Any, name: str) -> Iterator[tuple[Path, sch.Node, Any]]:
         node = e.node
         if e.kind == "note":
             continue
-        if node.get("x-pia-optional") or node.get("x-pia-hide-empty") or node.get("x-pia-checked-by"):
+        # a draft (評価書名 with (案)) may leave 評価書番号 etc. blank; PIA811 demands them at pia check --final
+        draft_blank = node.get("x-pia-draft-blank") and is_draft(data)
+        if node.get("x-pia-optional") or node.get("x-pia-hide-empty") or node.get("x-pia-checked-by") or draft_blank:
             skip.append(e.path)
             continue
         if _off(data, node):
