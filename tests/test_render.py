@@ -184,7 +184,8 @@ def test_two_renders_at_once_leave_complete_files(tmp_path: Path):
     import openpyxl
 
     openpyxl.load_workbook(tmp_path / "setagaya-juki.xlsx")  # a complete zip
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".pia-output.json", "setagaya-juki.html", "setagaya-juki.xlsx"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".pia-output.json", "setagaya-juki-kiso.html", "setagaya-juki-kiso.xlsx",
+                                                             "setagaya-juki.html", "setagaya-juki.xlsx"]
 
 
 def test_unwritable_output_is_a_clear_message_and_leaves_nothing(tmp_path: Path):
