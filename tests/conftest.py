@@ -6,8 +6,10 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -86,10 +88,39 @@ def small_example(dst: Path) -> Path:
     return dst
 
 
+_BACKGROUND: dict[str, Any] = {}
+
+
+def _start_render() -> None:
+    if "proc" not in _BACKGROUND:
+        out = Path(tempfile.mkdtemp(prefix="pia-rendered-"))
+        _BACKGROUND.update(out=out, proc=subprocess.Popen(
+            [sys.executable, "-m", "pia", "render", str(EXAMPLE), "--out", str(out), "--format", "html,pdf,xlsx"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+
+
+@pytest.hookimpl(trylast=True)  # after -k/-m have deselected
+def pytest_collection_modifyitems(session, config, items) -> None:
+    """When a test that will run reads the rendered example, start rendering it now, in its own process (the real
+    command), so that the 90-page PDF is laid out on the other core while the tests before it run."""
+    if not config.option.collectonly and any("rendered" in getattr(item, "fixturenames", ()) for item in items):
+        _start_render()
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    proc = _BACKGROUND.pop("proc", None)
+    if proc is not None and proc.poll() is None:  # the tests that needed it did not run (-x, -k, Ctrl-C)
+        proc.kill()
+        proc.communicate()
+    if "out" in _BACKGROUND:
+        shutil.rmtree(_BACKGROUND.pop("out"), ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
-def rendered(tmp_path_factory) -> dict[str, Path]:
-    """The example rendered once (HTML, PDF, Excel) for every test that only reads the output."""
-    out = tmp_path_factory.mktemp("rendered")
-    r = pia("render", EXAMPLE, "--out", out, "--format", "html,pdf,xlsx")
-    assert r.returncode == 0, r.stderr
+def rendered() -> dict[str, Path]:
+    """The example rendered once (HTML, PDF, Excel) by `pia render`, for every test that only reads the output."""
+    _start_render()  # already started after collection, unless the hook did not run
+    proc, out = _BACKGROUND["proc"], _BACKGROUND["out"]
+    stdout, stderr = proc.communicate(timeout=900)
+    assert proc.returncode == 0, stdout + stderr
     return {"dir": out, **{ext: out / f"setagaya-juki.{ext}" for ext in ("pdf", "html", "xlsx")}}

@@ -12,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from PIL import Image
 
+from conftest import small_example
 from pia import assessment as asm
 from pia.check import check_assessment
 from pia.render.html import render_html
@@ -37,15 +38,19 @@ def _set_figures(folder: Path, figures: list[tuple[str, str]]) -> None:
     a.write_text(text, encoding="utf-8")
 
 
+def _add_figures(folder: Path) -> Path:
+    (folder / "figures").mkdir()
+    (folder / "figures" / "flow.png").write_bytes(_png())
+    (folder / "figures" / "photo.jpg").write_bytes(_png("JPEG"))
+    (folder / "figures" / "chart.svg").write_bytes(SVG)
+    _set_figures(folder, [("figures/flow.png", "届出から住民記録システムへの流れ"), ("figures/photo.jpg", "窓口の配置"),
+                          ("figures/chart.svg", "住基ネットとの接続")])
+    return folder
+
+
 @pytest.fixture
 def with_figures(example: Path) -> Path:
-    (example / "figures").mkdir()
-    (example / "figures" / "flow.png").write_bytes(_png())
-    (example / "figures" / "photo.jpg").write_bytes(_png("JPEG"))
-    (example / "figures" / "chart.svg").write_bytes(SVG)
-    _set_figures(example, [("figures/flow.png", "届出から住民記録システムへの流れ"), ("figures/photo.jpg", "窓口の配置"),
-                           ("figures/chart.svg", "住基ネットとの接続")])
-    return example
+    return _add_figures(example)
 
 
 def test_figures_embed_in_html_pdf_and_excel(with_figures: Path, tmp_path: Path) -> None:
@@ -56,8 +61,10 @@ def test_figures_embed_in_html_pdf_and_excel(with_figures: Path, tmp_path: Path)
         assert re.search(rf'<img class="figure" src="data:{re.escape(mime)};base64,[A-Za-z0-9+/=]+" alt="{alt}">', html), mime
     from pia.render.pdf import html_to_pdf
 
+    # the PDF of a small assessment with the same 別添1 figures: embedding does not depend on the rest of the document
+    small = _add_figures(small_example(tmp_path / "small"))
     pdf = tmp_path / "f.pdf"
-    pdf.write_bytes(html_to_pdf(html))
+    pdf.write_bytes(html_to_pdf(render_html(asm.load(small), small, [])))
     listed = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert len([ln for ln in listed.splitlines()[2:] if ln.strip()]) >= 2  # PNG and JPEG (SVG is drawn as vectors)
     wb = load_workbook(io.BytesIO(render_xlsx(a, [], folder=with_figures)))
