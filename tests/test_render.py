@@ -96,7 +96,10 @@ def test_two_renders_are_byte_identical(tmp_path):
     assert r.returncode == 0, r.stderr
     stdout, stderr = other.communicate(timeout=600)
     assert other.returncode == 0, stdout + stderr
-    for name in ("small.pdf", "small.html", "small.xlsx"):
+    names = sorted(p.name for p in (tmp_path / "a").iterdir() if not p.name.startswith("."))
+    assert {"small.pdf", "small.html", "small.xlsx"} <= set(names)  # and the folder's other documents (基礎)
+    assert names == sorted(p.name for p in (tmp_path / "b").iterdir() if not p.name.startswith("."))
+    for name in names:
         a, b = (tmp_path / "a" / name).read_bytes(), (tmp_path / "b" / name).read_bytes()
         assert len(a) > 10_000 and hashlib.sha256(a).digest() == hashlib.sha256(b).digest(), name
 
@@ -184,8 +187,11 @@ def test_two_renders_at_once_leave_complete_files(tmp_path: Path):
     import openpyxl
 
     openpyxl.load_workbook(tmp_path / "setagaya-juki.xlsx")  # a complete zip
+    # the example's folder also holds its 基礎項目評価書 (kiso.yaml), rendered beside it
     assert sorted(p.name for p in tmp_path.iterdir()) == [".pia-output.json", "setagaya-juki-kiso.html", "setagaya-juki-kiso.xlsx",
-                                                             "setagaya-juki.html", "setagaya-juki.xlsx"]
+                                                          "setagaya-juki.html", "setagaya-juki.xlsx"]
+    assert (tmp_path / "setagaya-juki-kiso.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
+    openpyxl.load_workbook(tmp_path / "setagaya-juki-kiso.xlsx")
 
 
 def test_unwritable_output_is_a_clear_message_and_leaves_nothing(tmp_path: Path):
