@@ -96,6 +96,8 @@ def walk(node: sch.Node, value: Any, path: Path = (), depth: int = 0, hidden: bo
                     yield from walk(sub, e.get(k), at + (k,), depth, hide, e)
     else:
         yield Entry(kind or "text", node, value, path, depth, hidden=hide, owner=owner)
+        for note in node.get("x-pia-note", []):  # a fixed note the form prints under an item (基礎 Ⅳ 1)
+            yield Entry("note", {"title": note}, None, path, depth, hidden=hide)
 
 
 def values(node: sch.Node, data: Any) -> Iterator[tuple[Path, sch.Node, Any]]:
