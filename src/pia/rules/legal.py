@@ -12,7 +12,7 @@ import unicodedata
 from typing import Any, Iterator
 
 from pia import dates
-from pia.findings import ERROR, WARNING, Finding
+from pia.findings import WARNING, Finding
 from pia.items import Item, each, item
 from pia.registry import Certainty
 from pia.rules import Context, rule
@@ -177,13 +177,13 @@ def transfer_basis(ctx: Context) -> Iterator[Finding]:
                               "「番号法第9条第1項 別表の○の項」又は「番号法第9条第2項（○○条例）」のように書いてください。")
 
 
-@rule("PIA705", "I-6 情報連携の記載が、情報提供ネットワークシステムを使う提供先・入手と合わない", ERROR,
+@rule("PIA705", "I-6 情報連携の記載が、情報提供ネットワークシステムを使う提供先・入手と合わない", WARNING,
       source="様式 I-6（情報提供ネットワークシステムによる情報連携）と II-5 ⑥・II-3 ②、番号法第19条第8号",
       certainty=Certainty.INFERRED)
 def linkage_agrees(ctx: Context) -> Iterator[Finding]:
     """提供先の⑥提供方法又は II-3 ②入手方法に情報提供ネットワークシステムがあるのに、I-6 ①実施の有無が
-    「実施する」でなければエラー（様式の構成から明らか）。「実施する」の I-6 ②法令上の根拠に番号法第19条第8号
-    （又は第9号）がなければ警告。"""
+    「実施する」でない、又は「実施する」の I-6 ②法令上の根拠に番号法第19条第8号（又は第9号）がないときに警告する
+    （様式の構成からの推論のため警告。PIA105 が III-6 との矛盾を見る）。"""
     users = [fid for fid, f in ctx.a.files()
              if any(_uses_network(t) for t in each(RECIPIENTS.get(f)) if isinstance(t, dict))
              or OBTAIN_METHOD.option("network") in ticked(OBTAIN_METHOD.get(f))]
@@ -196,5 +196,4 @@ def linkage_agrees(ctx: Context) -> Iterator[Finding]:
                           f"「{LINKAGE.option('yes')}」とし、{LINKAGE_BASIS.title}を書いてください。")
     elif not blank(LINKAGE_BASIS.get(ctx.a.meta)) and not article19(LINKAGE_BASIS.get(ctx.a.meta)) & {8, 9}:
         yield ctx.finding("assessment", LINKAGE_BASIS.at(), "情報連携の根拠に番号法第19条第8号（又は第9号）がありません。",
-                          "情報提供ネットワークシステムによる情報連携の根拠として、番号法第19条第8号と主務省令の該当条項を書いてください。",
-                          severity=WARNING)
+                          "情報提供ネットワークシステムによる情報連携の根拠として、番号法第19条第8号と主務省令の該当条項を書いてください。")
