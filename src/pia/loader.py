@@ -52,6 +52,7 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200d\u2060-\u2064\ufeff]")
 _UNSAFE = re.compile(f"{_CONTROL.pattern}|{_BIDI.pattern}")
+_REPORTED = re.compile(f"{_UNSAFE.pattern}|{_INVISIBLE.pattern}")
 
 
 @dataclass
@@ -334,10 +335,10 @@ class _Walker:
 
     def text_value(self, node: yaml.ScalarNode) -> str:
         value: str = node.value
-        if not (_UNSAFE.search(value) or _INVISIBLE.search(value)):
+        if not _REPORTED.search(value):
             return value
         reported: set[str] = set()
-        for m in re.finditer(f"{_UNSAFE.pattern}|{_INVISIBLE.pattern}", value):
+        for m in _REPORTED.finditer(value):
             ch = m.group()
             if ch in reported:
                 continue
