@@ -234,3 +234,18 @@ def test_unlistable_folder_is_a_japanese_message_not_an_internal_error(tmp_path:
     assert main(["check", str(tmp_path / "many")]) == 2
     err = capsys.readouterr().err
     assert "読み取りの権限がありません" in err and "Permission denied" not in err and "内部エラー" not in err
+
+
+def test_figures_are_read_through_fsread(tmp_path: Path, monkeypatch):
+    from pia import figures
+
+    os.mkfifo(tmp_path / "pipe.png")
+    with pytest.raises(figures.FigureError, match="通常のファイルではありません"):
+        figures.read(tmp_path, "pipe.png")  # returns at once: never opened for a blocking read
+    (tmp_path / "ok.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    seen = []
+    real = fsread.Root.read
+    monkeypatch.setattr(fsread.Root, "read", lambda self, rel, limit: seen.append(rel) or real(self, rel, limit))
+    with pytest.raises(figures.FigureError):
+        figures.read(tmp_path, "ok.png")  # a PNG signature alone is not a readable image
+    assert seen == ["ok.png"]

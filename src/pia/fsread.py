@@ -77,8 +77,10 @@ class Root:
         except OSError as e:
             if e.errno == errno.ELOOP:
                 raise Refusal(BROKEN_LINK, f"{rel} はシンボリックリンクが循環しています。", "リンクを削除してください。") from None
-            if os.path.islink(p) or e.errno == errno.ENOENT:
+            if os.path.islink(p):
                 raise Refusal(BROKEN_LINK, f"{rel} はリンク先のないシンボリックリンクです。", "リンクを削除するか、ファイルを置いてください。") from None
+            if e.errno == errno.ENOENT:
+                raise Refusal(BROKEN_LINK, f"{rel} が見つかりません。", "ファイル名と保存場所を確認してください。") from None
             raise Refusal(UNREADABLE, f"{rel} を読めません（{os_reason(e)}）。", "ファイルの権限を確認してください。") from None
         if real != self.real and self.real not in real.parents:
             raise Refusal(OUTSIDE, f"{rel} は評価書フォルダの外を指すシンボリックリンクです。pia は読みません。",
