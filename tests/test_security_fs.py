@@ -275,3 +275,12 @@ def test_fix_replaces_the_real_file_keeping_its_mode(example: Path, capsys):
     assert main(["fix", str(f), "--write"]) == 0
     assert "特定個人情報ファイル名: " in f.read_text(encoding="utf-8") and (f.stat().st_mode & 0o777) == 0o640
     assert [p.name for p in f.parent.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_quoting_a_refused_file_keeps_only_the_lines_it_needs(example: Path):
+    from pia.check import check
+
+    (example / "files" / "big.yaml").write_bytes(b"a:\n" + b"- x\n" * (MAX_LIST + 1))
+    r = check(example)
+    big = next(f for f in r.findings if f.file.endswith("big.yaml"))
+    assert big.rule_id == "PIA042" and len(r.lines[big.file]) == big.line

@@ -172,17 +172,21 @@ def check_assessment(a: asm.Assessment, select: Iterable[str] | None = None,
         result.rules_ran = True
     found += [f for f in _ignore_findings((i for v in ignores.values() for i in v), result.rules_ran, selected)
               if selected(f.rule_id)]
-    for f in found:  # quote the lines of files that did not load (syntax errors) too, read as the loader reads them
+    needed: dict[str, int] = {}  # quote the lines of files that did not load (syntax errors) too
+    for f in found:
         if f.file not in lines:
-            quoted = _source_lines(a.folder, f.file)
-            if quoted is not None:
-                lines[f.file] = quoted
+            needed[f.file] = max(needed.get(f.file, 0), f.line)
+    for file, upto in needed.items():
+        quoted = _source_lines(a.folder, file, upto)
+        if quoted is not None:
+            lines[file] = quoted
     result.findings = sorted(set(found))
     return result
 
 
-def _source_lines(folder: str, file: str) -> list[str] | None:
-    """The lines of a file of the assessment through fsread (never a link leading out, a FIFO or a device)."""
+def _source_lines(folder: str, file: str, upto: int) -> list[str] | None:
+    """The first upto lines of a file of the assessment, read as the loader reads it (fsread: never a link leading
+    out, a FIFO or a device); only those lines are kept, so a 2 MB file refused at line 1 costs one line."""
     from pia import fsread
     from pia.loader import MAX_BYTES
 
@@ -190,9 +194,10 @@ def _source_lines(folder: str, file: str) -> list[str] | None:
     if rel.startswith(".."):
         return None
     try:
-        return fsread.Root(Path(folder)).read(rel, MAX_BYTES).decode("utf-8").splitlines()
+        text = fsread.Root(Path(folder)).read(rel, MAX_BYTES).decode("utf-8")
     except (fsread.Refusal, UnicodeDecodeError, ValueError):
         return None
+    return [ln.rstrip("\r") for ln in text.split("\n", upto)[:upto]]
 
 
 def check(folder: Path, select: Iterable[str] | None = None, ignore: Iterable[str] | None = None,
