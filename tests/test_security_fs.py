@@ -234,3 +234,53 @@ def test_unlistable_folder_is_a_japanese_message_not_an_internal_error(tmp_path:
     assert main(["check", str(tmp_path / "many")]) == 2
     err = capsys.readouterr().err
     assert "読み取りの権限がありません" in err and "Permission denied" not in err and "内部エラー" not in err
+
+
+def test_figures_are_read_through_fsread(tmp_path: Path, monkeypatch):
+    from pia import figures
+
+    os.mkfifo(tmp_path / "pipe.png")
+    with pytest.raises(figures.FigureError, match="通常のファイルではありません"):
+        figures.read(tmp_path, "pipe.png")  # returns at once: never opened for a blocking read
+    (tmp_path / "ok.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    seen = []
+    real = fsread.Root.read
+    monkeypatch.setattr(fsread.Root, "read", lambda self, rel, limit: seen.append(rel) or real(self, rel, limit))
+    with pytest.raises(figures.FigureError):
+        figures.read(tmp_path, "ok.png")  # a PNG signature alone is not a readable image
+    assert seen == ["ok.png"]
+
+
+def test_text_report_never_quotes_a_file_outside_the_folder(example: Path, secret: Path, capsys):
+    (example / "files" / "leak.yaml").symlink_to(secret)
+    assert main(["check", str(example)]) == 1
+    out = capsys.readouterr().out
+    assert "PIA020" in out and SECRET not in out
+
+
+def test_fix_neither_shows_nor_writes_a_file_outside_the_folder(example: Path, secret: Path, capsys):
+    secret.write_text("特定個人情報ファイル名：秘密の内容ＸＹＺ\n", encoding="utf-8")  # 「：」 is a mistake pia fix repairs
+    before = secret.read_bytes()
+    (example / "files" / "leak.yaml").symlink_to(secret)
+    main(["fix", str(example), "--write"])
+    out = capsys.readouterr().out
+    assert "外を指す" in out and SECRET not in out
+    assert secret.read_bytes() == before
+
+
+def test_fix_replaces_the_real_file_keeping_its_mode(example: Path, capsys):
+    f = example / "files" / "juki.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace("特定個人情報ファイル名: ", "特定個人情報ファイル名：", 1), encoding="utf-8")
+    f.chmod(0o640)
+    assert main(["fix", str(f), "--write"]) == 0
+    assert "特定個人情報ファイル名: " in f.read_text(encoding="utf-8") and (f.stat().st_mode & 0o777) == 0o640
+    assert [p.name for p in f.parent.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_quoting_a_refused_file_keeps_only_the_lines_it_needs(example: Path):
+    from pia.check import check
+
+    (example / "files" / "big.yaml").write_bytes(b"a:\n" + b"- x\n" * (MAX_LIST + 1))
+    r = check(example)
+    big = next(f for f in r.findings if f.file.endswith("big.yaml"))
+    assert big.rule_id == "PIA042" and len(r.lines[big.file]) == big.line

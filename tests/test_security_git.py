@@ -155,3 +155,15 @@ def test_council_approved_revision_is_verified(tmp_path: Path, capsys):
         os.chdir(cwd)
     assert rc == 2 and "コミットではありません" in capsys.readouterr().err
     assert victim.read_text(encoding="utf-8") == "keep\n"
+
+
+def test_diff_refuses_an_unreadable_version_but_not_a_reported_character(repo: Path):  # noqa: F811
+    sysf = repo / "assessments/juki/systems.yaml"
+    good = sysf.read_text(encoding="utf-8")
+    sysf.write_text(good + "  : [broken\n", encoding="utf-8")
+    r = run_pia("diff", "HEAD:assessments/juki", "assessments/juki", cwd=repo)
+    assert r.returncode == 1 and "読めない版" in r.stderr and "systems.yaml" in r.stderr and not r.stdout
+    sysf.write_text(good.replace("システムの名称: 住民記録システム(既存住民基本台帳システム)",
+                                 'システムの名称: "\\e[2K住民記録システム"', 1), encoding="utf-8")
+    r = run_pia("diff", "HEAD:assessments/juki", "assessments/juki", cwd=repo)
+    assert r.returncode == 0 and "システム1 ①システムの名称" in r.stdout and "\x1b" not in r.stdout, r.stderr

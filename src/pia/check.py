@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -171,14 +172,32 @@ def check_assessment(a: asm.Assessment, select: Iterable[str] | None = None,
         result.rules_ran = True
     found += [f for f in _ignore_findings((i for v in ignores.values() for i in v), result.rules_ran, selected)
               if selected(f.rule_id)]
-    for f in found:  # quote the lines of files that did not load (syntax errors) too
-        if f.file not in lines and Path(f.file).is_file():
-            try:
-                lines[f.file] = Path(f.file).read_text(encoding="utf-8").splitlines()
-            except (OSError, UnicodeDecodeError):
-                pass
+    needed: dict[str, int] = {}  # quote the lines of files that did not load (syntax errors) too
+    for f in found:
+        if f.file not in lines:
+            needed[f.file] = max(needed.get(f.file, 0), f.line)
+    for file, upto in needed.items():
+        quoted = _source_lines(a.folder, file, upto)
+        if quoted is not None:
+            lines[file] = quoted
     result.findings = sorted(set(found))
     return result
+
+
+def _source_lines(folder: str, file: str, upto: int) -> list[str] | None:
+    """The first upto lines of a file of the assessment, read as the loader reads it (fsread: never a link leading
+    out, a FIFO or a device); only those lines are kept, so a 2 MB file refused at line 1 costs one line."""
+    from pia import fsread
+    from pia.loader import MAX_BYTES
+
+    rel = os.path.relpath(file, folder)
+    if rel.startswith(".."):
+        return None
+    try:
+        text = fsread.Root(Path(folder)).read(rel, MAX_BYTES).decode("utf-8")
+    except (fsread.Refusal, UnicodeDecodeError, ValueError):
+        return None
+    return [ln.rstrip("\r") for ln in text.split("\n", upto)[:upto]]
 
 
 def check(folder: Path, select: Iterable[str] | None = None, ignore: Iterable[str] | None = None,

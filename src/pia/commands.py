@@ -237,10 +237,10 @@ def diff(args: Any) -> int:
     from pia.history.classify import classify, exceptions, revision
     from pia.history.diff import diff as semantic_diff
     from pia.history.rows import COLUMNS
-    from pia.history.versions import load_version
+    from pia.history.versions import Version, load_version
 
     old, new = load_version(args.old), load_version(args.new)
-    unread = [f for a in (old, new) for f in a.load_findings if f.severity == ERROR and f.rule_id.startswith(("PIA0", "PIA61"))]
+    unread = [f for a in (old, new) if not Version("", a).readable for f in a.load_findings if f.severity == ERROR]
     if unread:  # a version not read as written would show as "all added" or "all removed"
         emit("".join(f"{f.file}:{f.line}:{f.column}: {f.severity} [{f.rule_id}] {f.message}\n" for f in unread), sys.stderr)
         emit("読めない版があるため、差分を作りません。\n", sys.stderr)

@@ -6,16 +6,25 @@ Only PNG, JPEG and SVG, recognised by their bytes (not their names); never a pat
 from __future__ import annotations
 
 import base64
-import os
 import re
-import stat
 from dataclasses import dataclass
 from pathlib import Path
+
+from pia import fsread
 
 MAX_BYTES = 5_000_000
 MAX_PIXELS = 40_000_000  # about 8,000 × 5,000: far more than an A4 page needs
 TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/svg+xml": "SVG"}
 _SVG = re.compile(rb"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*|<!DOCTYPE[^>]*>\s*)*<svg[\s>]", re.S)
+
+
+_MESSAGES = {
+    fsread.BROKEN_LINK: "図のファイル「{rel}」が見つかりません。ファイル名と保存場所を確認してください。",
+    fsread.OUTSIDE: "図「{rel}」は評価書フォルダの外のファイル（リンク先）を指しています。ファイルそのものを評価書フォルダに置いてください。",
+    fsread.SPECIAL: "図「{rel}」は通常のファイルではありません。",
+    fsread.NOT_A_FILE: "図「{rel}」は通常のファイルではありません。",
+    fsread.TOO_LARGE: "図「{rel}」が大きすぎます（上限 " + f"{MAX_BYTES:,}" + " バイト）。解像度を下げて保存し直してください。",
+}
 
 
 class FigureError(Exception):
@@ -45,32 +54,22 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
-def _inside(folder: Path, rel: str) -> Path:
+def _outside(rel: str) -> bool:
     p = Path(rel)
-    if p.is_absolute() or ".." in p.parts or rel.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", rel):
-        raise FigureError(f"図「{rel}」は評価書フォルダの外を指しています。評価書フォルダの中のファイルを、フォルダからの相対パスで指定してください。")
-    target = folder / p
-    root = folder.resolve()
-    try:
-        real = target.resolve(strict=True)
-    except (OSError, RuntimeError):
-        raise FigureError(f"図のファイル「{rel}」が見つかりません。ファイル名と保存場所を確認してください。") from None
-    if root not in real.parents:
-        raise FigureError(f"図「{rel}」は評価書フォルダの外のファイル（リンク先）を指しています。ファイルそのものを評価書フォルダに置いてください。")
-    return real
+    return p.is_absolute() or ".." in p.parts or rel.startswith(("/", "\\")) or bool(re.match(r"^[A-Za-z]:", rel))
 
 
 def read(folder: Path, rel: object) -> Figure:
+    """The figure's bytes, read through fsread (inside the folder, a regular file, never blocking, at most MAX_BYTES)."""
     if not isinstance(rel, str) or not rel.strip():
         raise FigureError("図のファイル名が書かれていません。")
-    path = _inside(folder, rel.strip())
-    st = os.stat(path)
-    if not stat.S_ISREG(st.st_mode):
-        raise FigureError(f"図「{rel}」は通常のファイルではありません。")
-    if st.st_size > MAX_BYTES:
-        raise FigureError(f"図「{rel}」が大きすぎます（{st.st_size:,} バイト、上限 {MAX_BYTES:,} バイト）。解像度を下げて保存し直してください。")
-    with open(path, "rb") as fh:
-        data = fh.read(MAX_BYTES + 1)
+    rel = rel.strip()
+    if _outside(rel):
+        raise FigureError(f"図「{rel}」は評価書フォルダの外を指しています。評価書フォルダの中のファイルを、フォルダからの相対パスで指定してください。")
+    try:
+        data = fsread.Root(folder).read(rel, MAX_BYTES)
+    except fsread.Refusal as r:
+        raise FigureError(_MESSAGES.get(r.rule_id, "図「{rel}」を読めません（{why}）。").format(rel=rel, why=r.message)) from None
     mime = sniff(data)
     if mime is None:
         raise FigureError(f"図「{rel}」は PNG・JPEG・SVG のいずれでもありません。これらの形式で保存し直してください。")

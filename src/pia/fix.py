@@ -19,11 +19,11 @@ from typing import Any, Callable, Iterator
 
 import yaml
 
-from pia import dates, prescan, schema as sch
+from pia import dates, fsread, prescan, schema as sch
 from pia.assessment import ASSESSMENT, FILES, SYSTEMS
 from pia.errors import PiaError
 from pia.items import item
-from pia.loader import _Resolver
+from pia.loader import MAX_BYTES, _Resolver
 
 _D = "[0-9０-９]"
 _DATE = re.compile(
@@ -129,13 +129,14 @@ def fixed_text(text: str, schema_name: str) -> str:
     return apply(repaired, value_edits(repaired, schema_name))
 
 
-def _targets(path: Path) -> list[tuple[Path, str]]:
+def _targets(path: Path) -> tuple[Path, list[tuple[Path, str]]]:
+    """The assessment folder and its YAML files (path, schema name) to fix."""
     if path.is_file():
         folder = path.parent.parent if path.parent.name == FILES else path.parent
         name = "file" if path.parent.name == FILES else {ASSESSMENT: "assessment", SYSTEMS: "systems"}.get(path.name)
         if name is None or not (folder / ASSESSMENT).is_file():
             raise PiaError(f"{path} は評価書の YAML ではありません（assessment.yaml、systems.yaml、files/*.yaml を指定してください）。")
-        return [(path, name)]
+        return folder, [(path, name)]
     if not (path / ASSESSMENT).is_file():
         raise PiaError(f"{path} は評価書フォルダではありません（{ASSESSMENT} がありません）。")
     out = [(path / ASSESSMENT, "assessment")]
@@ -143,14 +144,22 @@ def _targets(path: Path) -> list[tuple[Path, str]]:
         out.append((path / SYSTEMS, "systems"))
     if (path / FILES).is_dir():
         out += [(p, "file") for p in sorted((path / FILES).iterdir()) if p.suffix in (".yaml", ".yml") and p.is_file()]
-    return out
+    return path, out
 
 
 def fix_path(path: Path, write: bool, out: Callable[[str], None]) -> bool:
-    """Show (or, with write, apply) the fixes of every YAML file under path. True when something changes."""
+    """Show (or, with write, apply) the fixes of every YAML file under path. True when something changes.
+    Files are read and replaced through fsread: a link leading out of the folder is neither shown nor written."""
     changed = False
-    for p, name in _targets(path):
-        raw = p.read_bytes()
+    folder, targets = _targets(path)
+    root = fsread.Root(folder)
+    for p, name in targets:
+        rel = p.relative_to(folder).as_posix()
+        try:
+            raw = root.read(rel, MAX_BYTES)
+        except fsread.Refusal as r:
+            out(f"{p}: {r.message}直しません。\n")
+            continue
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -162,7 +171,7 @@ def fix_path(path: Path, write: bool, out: Callable[[str], None]) -> bool:
             continue
         changed = True
         if write:
-            p.write_bytes(new.encode("utf-8"))
+            root.replace(rel, new.encode("utf-8"))
             out(f"{p} を直しました。\n")
         else:
             out("".join(difflib.unified_diff(text.splitlines(keepends=True), new.splitlines(keepends=True),

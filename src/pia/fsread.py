@@ -13,9 +13,11 @@ never waited on and a file swapped for a link in between is not followed.
 """
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,8 +79,10 @@ class Root:
         except OSError as e:
             if e.errno == errno.ELOOP:
                 raise Refusal(BROKEN_LINK, f"{rel} はシンボリックリンクが循環しています。", "リンクを削除してください。") from None
-            if os.path.islink(p) or e.errno == errno.ENOENT:
+            if os.path.islink(p):
                 raise Refusal(BROKEN_LINK, f"{rel} はリンク先のないシンボリックリンクです。", "リンクを削除するか、ファイルを置いてください。") from None
+            if e.errno == errno.ENOENT:
+                raise Refusal(BROKEN_LINK, f"{rel} が見つかりません。", "ファイル名と保存場所を確認してください。") from None
             raise Refusal(UNREADABLE, f"{rel} を読めません（{os_reason(e)}）。", "ファイルの権限を確認してください。") from None
         if real != self.real and self.real not in real.parents:
             raise Refusal(OUTSIDE, f"{rel} は評価書フォルダの外を指すシンボリックリンクです。pia は読みません。",
@@ -130,6 +134,12 @@ class Root:
         finally:
             os.close(fd)
 
+    def replace(self, rel: str, data: bytes) -> None:
+        """Replace a regular file inside the root with data, atomically, keeping its permissions (pia fix). The real
+        file is replaced, never a link's target outside the root."""
+        real = self.check_file(rel)
+        atomic_write(real, data, stat.S_IMODE(os.stat(real).st_mode))
+
     def listdir(self, rel: str = "") -> list[Entry]:
         """Entries of a folder inside the root, in name order, each refused or not. A folder that is itself
         refused (a symlinked `files/` leading out, say) raises its Refusal."""
@@ -153,6 +163,22 @@ class Root:
             except Refusal as r:
                 out.append(Entry(sub, p, r.rule_id == NOT_A_FILE, r))
         return out
+
+
+def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """path holds data or is unchanged: written to a temporary file beside it (`.NAME.xxxx.tmp`), synced, renamed."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def _utf8(name: str) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
@@ -52,6 +52,7 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200d\u2060-\u2064\ufeff]")
 _UNSAFE = re.compile(f"{_CONTROL.pattern}|{_BIDI.pattern}")
+_REPORTED = re.compile(f"{_UNSAFE.pattern}|{_INVISIBLE.pattern}")
 
 
 @dataclass
@@ -101,11 +102,6 @@ class Budget:
     bytes: int = MAX_TOTAL_BYTES
     nodes: int = MAX_NODES
     files: int = MAX_FILES
-
-
-# Checks of the decoded text before it is parsed: (file, text) -> findings that do not stop loading.
-# Other modules append theirs here (e.g. a scan for typing mistakes).
-PRE_PARSE: list[Callable[[str, str], list[Finding]]] = []
 
 
 def _decode(file: str, raw: bytes) -> tuple[str | None, Finding | None]:
@@ -216,7 +212,6 @@ def load_text(file: str, raw: bytes, budget: Budget | None = None) -> tuple[Docu
         line, col = _position(text, bad.start())
         return None, [_finding(file, line, col, "PIA001", f"YAML で使えない制御文字（U+{ord(bad.group()):04X}）が含まれています。",
                                "その文字を削除してください（見えない文字のため、前後を打ち直すと確実です）。")]
-    notes: list[Finding] = [f for hook in PRE_PARSE for f in hook(file, text)]
     if len(text) // 2 > budget.nodes and _too_many_nodes(file, text, budget.nodes):
         return None, [_nodes_exceeded(file, 1, 1)]
     pre = prescan.scan(file, text)
@@ -250,7 +245,7 @@ def load_text(file: str, raw: bytes, budget: Budget | None = None) -> tuple[Docu
     if not isinstance(doc.data, dict):
         findings.append(_finding(file, 1, 1, "PIA010", "ファイルの最上位は「項目名: 値」の並び（マッピング）でなければなりません。",
                                  "記載例を参考に、項目名から書き始めてください。"))
-    return (None if findings else doc), (findings + pre if findings else notes + walker.notes + pre)
+    return (None if findings else doc), (findings + pre if findings else walker.notes + pre)
 
 
 def _position(text: str, pos: int) -> Pos:
@@ -334,10 +329,10 @@ class _Walker:
 
     def text_value(self, node: yaml.ScalarNode) -> str:
         value: str = node.value
-        if not (_UNSAFE.search(value) or _INVISIBLE.search(value)):
+        if not _REPORTED.search(value):
             return value
         reported: set[str] = set()
-        for m in re.finditer(f"{_UNSAFE.pattern}|{_INVISIBLE.pattern}", value):
+        for m in _REPORTED.finditer(value):
             ch = m.group()
             if ch in reported:
                 continue

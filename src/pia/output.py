@@ -5,12 +5,11 @@ import contextlib
 import json
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Iterator
 
 from pia.errors import PiaError
-from pia.fsread import os_reason
+from pia.fsread import atomic_write, os_reason
 
 MANIFEST = ".pia-output.json"  # names of the files pia wrote in this folder, so it may replace them
 
@@ -27,23 +26,6 @@ def _refuse_assessments(folder: Path) -> None:
     for parent in (resolved, *resolved.parents):
         if (parent / "assessment.yaml").is_file() or parent.name == "assessments":
             raise PiaError(f"{folder} は評価書フォルダの中です。pia は評価書フォルダに書き込みません。--out で別のフォルダを指定してください。")
-
-
-def _atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 @contextlib.contextmanager
@@ -86,9 +68,9 @@ def write_outputs(folder: Path, files: dict[str, bytes], force: bool = False) ->
                     raise PiaError(f"{target} は pia が作ったファイルではないため上書きしません。上書きするときは --force を付けてください。")
             written = []
             for name, data in files.items():
-                _atomic(folder / name, data)
+                atomic_write(folder / name, data)
                 written.append(folder / name)
-            _atomic(folder / MANIFEST, (json.dumps(sorted(ours | set(files)), ensure_ascii=False) + "\n").encode())
+            atomic_write(folder / MANIFEST, (json.dumps(sorted(ours | set(files)), ensure_ascii=False) + "\n").encode())
         return written
     except OSError as e:
         raise PiaError(f"{folder} に書き込めません（{os_reason(e, writing=True)}）。書き込み権限と空き容量を確認してください。") from None
