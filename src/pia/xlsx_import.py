@@ -155,6 +155,8 @@ def _rel(folder: Path, doc_key: str) -> str:
 
 def read(workbook: Path, folder: Path) -> Result:
     """What the edited workbook changes in the assessment folder (nothing is written here)."""
+    from pia.history.rows import betten3
+    from pia.render.html import history_of
     from pia.render.xlsx import render_xlsx
 
     if not workbook.is_file():
@@ -167,7 +169,9 @@ def read(workbook: Path, folder: Path) -> Result:
     result = Result(folder, old=a)
     if any(f.is_error for f in a.load_findings) or a.docs.get("assessment") is None:
         raise PiaError(f"{folder} の YAML を読めないため、Excel の内容を戻せません。先に `pia check {folder}` で直してください。")
-    base = load_workbook(io.BytesIO(render_xlsx(a)))
+    # the workbook `pia render` writes for this folder now (with its 別添3 history and figures), to compare with
+    derived, _ = history_of(folder)
+    base = load_workbook(io.BytesIO(render_xlsx(a, betten3(a, derived), folder=folder)))
     shown = str(workbook)
     ours, theirs = _bindings(base), _bindings(edited)
     if [(b.sheet, b.cell, b.doc, b.path, b.kind) for b in ours] != [(b.sheet, b.cell, b.doc, b.path, b.kind) for b in theirs]:
