@@ -24,7 +24,8 @@ def _texts(ws) -> str:
 
 def test_sheets_hold_every_recipient_record_item_and_history_row(xlsx: Path):
     wb = openpyxl.load_workbook(xlsx)
-    assert wb.sheetnames[:3] == ["表紙", "Ⅰ", "別添1"] and wb.sheetnames[-1] == "別添3"
+    shown = [n for n in wb.sheetnames if wb[n].sheet_state == "visible"]  # the hidden sheet maps cells to items
+    assert shown[:3] == ["表紙", "Ⅰ", "別添1"] and shown[-1] == "別添3"
     for n, f in enumerate(["juki", "honnin-kakunin", "sofusaki"], 1):
         data = yaml.safe_load((EXAMPLE / "files" / f"{f}.yaml").read_text(encoding="utf-8"))
         name = data["特定個人情報ファイル名"]

@@ -126,6 +126,11 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--format", default="html,pdf", help=outputs.help_text("assessment", "html,pdf"))
     d.add_argument("--out", type=Path, default=Path("out"), help="出力フォルダ（既定: out）")
     d.add_argument("--force", action="store_true", help="pia が作ったのではないファイルも上書きする")
+    im = sub.add_parser("import", help="Excel で編集した評価書（pia render --format xlsx の出力）を YAML に戻す")
+    im.add_argument("workbook", metavar="EXCEL", type=Path, help="編集した Excel ファイル")
+    im.add_argument("path", metavar="フォルダ", type=Path, help="書き出し元の評価書フォルダ")
+    im.add_argument("--write", action="store_true", help="評価書フォルダの YAML を書き換える（既定: 変更を表示するだけ）")
+    im.add_argument("--out", type=Path, help="書き換えた評価書を新しいフォルダに書き出す（評価書フォルダは変えない）")
     df = sub.add_parser("diff", help="二つの版の変更箇所を、重要な変更かどうかとともに示す")
     df.add_argument("old", metavar="変更前", help="変更前の版（評価書フォルダ、又は リビジョン:パス）")
     df.add_argument("new", metavar="変更後", help="変更後の版（評価書フォルダ、又は リビジョン:パス）")
@@ -171,7 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = parser.parse_args(argv)
         from pia import commands
 
-        return int(getattr(commands, args.command)(args))
+        return int(getattr(commands, {"import": "import_"}.get(args.command, args.command))(args))
     except PiaError as e:
         from pia.loader import visible
 

@@ -230,13 +230,7 @@ def _table(rows: list[list[str]], headers: list[str]) -> str:
 
 
 def diff(args: Any) -> int:
-    import json
-
-    from pia import forms
     from pia.findings import ERROR
-    from pia.history.classify import classify, exceptions, revision
-    from pia.history.diff import diff as semantic_diff
-    from pia.history.rows import COLUMNS
     from pia.history.versions import Version, load_version
 
     old, new = load_version(args.old), load_version(args.new)
@@ -245,6 +239,19 @@ def diff(args: Any) -> int:
         emit("".join(f"{f.file}:{f.line}:{f.column}: {f.severity} [{f.rule_id}] {f.message}\n" for f in unread), sys.stderr)
         emit("読めない版があるため、差分を作りません。\n", sys.stderr)
         return 1
+    _emit_diff(old, new, args.format)
+    return 0
+
+
+def _emit_diff(old: Any, new: Any, fmt: str = "text") -> int:
+    """`pia diff` of two loaded versions (warning of declared exceptions no change matches); the number of changes."""
+    import json
+
+    from pia import forms
+    from pia.history.classify import classify, exceptions, revision
+    from pia.history.diff import diff as semantic_diff
+    from pia.history.rows import COLUMNS
+
     changes = semantic_diff(old, new)
     rows = classify(changes, new)
     for item in exceptions(revision(new), changes)[1]:
@@ -252,7 +259,7 @@ def diff(args: Any) -> int:
     # the documents of the 事務 that print each changed item (its 変更箇所 lists the change)
     docs = [[forms.short_title(k) for k in forms.change_documents(new if r.change.kind != "削除" else old, r.change.doc, r.change.path)]
             for r in rows]
-    if args.format == "json":
+    if fmt == "json":
         emit(json.dumps([dict(r.change.to_dict(), important=r.important, timing=r.timing, reason=r.reason, documents=d)
                          for r, d in zip(rows, docs)], ensure_ascii=False, indent=2) + "\n")
     elif not rows:
@@ -261,6 +268,38 @@ def diff(args: Any) -> int:
         emit(_table([[r.change.kind, r.change.label, r.change.before, r.change.after,
                       "重要な変更" if r.important else "", r.timing, r.reason, "・".join(d)] for r, d in zip(rows, docs)],
                     ["変更の種類", COLUMNS[1], "変更前", "変更後", "重要な変更", COLUMNS[4], COLUMNS[5], "評価書"]))
+    return len(rows)
+
+
+def import_(args: Any) -> int:
+    import shutil
+
+    from pia import xlsx_import
+    from pia.check import CheckResult
+    from pia.reporters import text as text_report
+
+    if args.write and args.out:
+        raise PiaError("--write と --out は同時に指定できません。")
+    if args.out and args.out.exists():
+        raise PiaError(f"{args.out} はすでにあります。上書きしないため、新しいフォルダ名を指定してください。")
+    result = xlsx_import.read(args.workbook, args.path)
+    if result.findings:
+        emit(text_report([CheckResult(str(args.workbook), sorted(result.findings), False, {})]), sys.stderr)
+        emit("Excel の内容を評価書に戻せませんでした（何も書き換えていません）。\n", sys.stderr)
+        return 1
+    if not result.texts or result.new is None:
+        emit("Excel の内容は評価書と同じです（変更はありません）。\n")
+        return 0
+    _emit_diff(result.old, result.new)
+    target = args.path if args.write else args.out
+    if target is None:
+        emit("上の変更を評価書に書き込むには --write（又は新しいフォルダへ --out フォルダ）を付けて実行してください。\n")
+        return 0
+    if args.out:
+        shutil.copytree(args.path, args.out)
+    for rel, text in result.texts.items():
+        (target / rel).write_text(text, encoding="utf-8", newline="")
+        emit(f"{target / rel} を書き換えました。\n")
     return 0
 
 

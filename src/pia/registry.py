@@ -56,10 +56,11 @@ class Stage(str, Enum):
     RULE = "rule"          # rules between items
     CI = "ci"              # `pia ci` on a change
     HISTORY = "history"    # reading versions
+    IMPORT = "import"      # reading back an edited workbook (`pia import`)
 
 
 STAGE_LABELS = {Stage.LOAD: "読み込み", Stage.SCHEMA: "スキーマの検査", Stage.RULE: "項目間の検査",
-                Stage.CI: "変更の検査（pia ci）", Stage.HISTORY: "版の読み込み"}
+                Stage.CI: "変更の検査（pia ci）", Stage.HISTORY: "版の読み込み", Stage.IMPORT: "Excel の読み戻し（pia import）"}
 
 # Document kinds (the form family). Stable ids; their Japanese names come from forms data.
 KINDS = ("basic", "focused", "full")
@@ -156,6 +157,12 @@ STATIC: tuple[Spec, ...] = (
     _static("PIA602", "重要な変更を含むのに再評価の記載がない", Stage.CI, "規則第11条、指針 第6の2", Certainty.SUMMARY,
             explanation="重要な変更（又はしきい値判断結果が重くなる変更）は、変更の前に特定個人情報保護評価を再実施する。"
                         "その改訂に「再評価」（状況: 実施済み|予定、日付）を記録する。"),
+    _static("PIA950", "Excel の項目の値ではないセル（項目名・見出し・追加した行）が変わっている", Stage.IMPORT,
+            explanation="pia import は項目の値のセルだけを評価書に戻す。それ以外の変更は戻し先がないため、何も書き換えずに報告する。"),
+    _static("PIA951", "Excel が評価書の今の版から書き出されていない（項目の並び、又は同じ項目が両方で変わった）", Stage.IMPORT,
+            explanation="書き出した後に YAML の側でも変わった項目は、どちらを採るか決められないため戻さない。"),
+    _static("PIA952", "Excel のセルの値が項目に書けない（選択肢にない、件数が数でない、○の欄に○以外）", Stage.IMPORT,
+            explanation="ドロップダウンを使わずに入力した値などを、様式の選択肢・型と照らして戻す前に確かめる。"),
 )
 
 # The rule modules, in the order of the form. A rule is a function decorated with `pia.rules.rule` in one of them.

@@ -27,6 +27,8 @@ from pia.figures import Figure
 from pia.layout import Block
 from pia.render.formats import Ctx, fmt, heading, label_text
 from pia.render.html import doc_date, document_title, format_ctx
+from pia.rules._util import ticked
+from pia.xlsx_import import TICK, Binder
 
 COVER_SHEET = "表紙"
 
@@ -54,6 +56,11 @@ class Line:
     label: str
     text: str = ""
     figure: Figure | None = None
+    bind: tuple[str, tuple[Any, ...], str, list[str]] | None = None  # (document, item path, cell kind, options)
+
+
+def _plain(v: Any) -> str:
+    return "" if v is None else str(v)
 
 
 def _lines(block: Block, c: Ctx) -> Iterator[Line]:
@@ -66,8 +73,48 @@ def _lines(block: Block, c: Ctx) -> Iterator[Line]:
         elif e.kind == "figure":
             fig, why = c.figure(e)
             yield Line("row", e.depth + 1, label_text(e, c), fmt(e.kind).text(e, c) if fig else why, fig)
+        elif e.kind == "choice":
+            yield from _choice_lines(e, r.doc, c)
+        elif e.kind == "multi":
+            yield from _multi_lines(e, r.doc, c)
+        elif e.kind in ("text", "date", "count"):
+            yield Line("row", e.depth + 1, label_text(e, c), fmt(e.kind).text(e, c),
+                       bind=(r.doc, e.path, "count" if e.kind == "count" else "text", []))
         else:
             yield Line("row", e.depth + 1, label_text(e, c), fmt(e.kind).text(e, c))
+
+
+# Editable rows: a selection's value cell holds the chosen option alone (a dropdown of the official options, which
+# the label lists as the form does); a multiple choice is one ○ cell per option, with its （ ） text or count.
+
+def _choice_lines(e: Any, doc: str, c: Ctx) -> Iterator[Line]:
+    opts = sch.options(e.node)
+    listed = c.texts["options"] + " " + " ".join(f"{i}) {o}" for i, o in enumerate(opts, 1))
+    v = e.value if isinstance(e.value, dict) else {}
+    at = e.path + (sch.SELECTED,) if isinstance(e.value, dict) else e.path
+    yield Line("row", e.depth + 1, f"{label_text(e, c)}\n{listed}", _plain(sch.selected(e.value)), bind=(doc, at, "choice", opts))
+    props = e.node.get("properties", {})
+    if sch.COUNT in props:
+        yield Line("row", e.depth + 2, sch.title(props[sch.COUNT]) or sch.COUNT, _plain(v.get(sch.COUNT)),
+                   bind=(doc, e.path + (sch.COUNT,), "count", []))
+    if e.node.get("x-pia-details-inline"):
+        for k, sub in sch.details(e.node):
+            yield Line("row", e.depth + 2, sch.title(sub) or k, _plain(v.get(k)), bind=(doc, e.path + (k,), "text", []))
+
+
+def _multi_lines(e: Any, doc: str, c: Ctx) -> Iterator[Line]:
+    chosen = ticked(e.value)
+    texts, counts = sch.text_options(e.node), sch.count_options(e.node)
+    groups = e.node.get("x-pia-option-groups") or [{"title": None, "options": sch.options(e.node)}]
+    yield Line("row", e.depth + 1, label_text(e, c), "")
+    for g in groups:
+        if g["title"]:
+            yield Line("row", e.depth + 2, c.texts["bullet"] + g["title"], "")
+        for o in g["options"]:
+            yield Line("row", e.depth + 2, o, TICK if o in chosen else "", bind=(doc, e.path + (o,), "tick", []))
+            if o in texts:
+                what = sch.COUNT if o in counts else "内容"
+                yield Line("row", e.depth + 3, f"{o}（{what}）", _plain(chosen.get(o)), bind=(doc, e.path + (o,), "tick-text", []))
 
 
 def _sheet_name(block: Block, n: int) -> str:
@@ -115,7 +162,7 @@ def _sheet(wb: Workbook, title: str, doc_title: str) -> Worksheet:
     return ws
 
 
-def _write_lines(ws: Worksheet, heading: str, lines: Iterator[Line]) -> None:
+def _write_lines(ws: Worksheet, heading: str, lines: Iterator[Line], binder: Binder | None = None) -> None:
     _put(ws, 1, 1, heading, FILL["group"], bold=True)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=2)
     ws.print_title_rows = "1:1"
@@ -139,6 +186,9 @@ def _write_lines(ws: Worksheet, heading: str, lines: Iterator[Line]) -> None:
         for i, chunk in enumerate(chunks):
             _put(ws, r, 1, indent + ln.label + ("（続き）" if i else ""), FILL["label"])
             _put(ws, r, 2, chunk)
+            if binder and ln.bind:  # every part of a long text: read back joined
+                doc, path, kind, opts = ln.bind
+                binder.bind(ws.cell(row=r, column=2), doc, path, kind, opts)
             ws.row_dimensions[r].height = max(_height(chunk, WIDTHS[1]), _height(indent + ln.label, WIDTHS[0]))
             r += 1
 
@@ -198,17 +248,19 @@ def render_xlsx(a: Assessment, betten3_rows: list[list[Any]] | None = None, kind
     title = document_title(a, kind)
     wb = Workbook()
     wb.remove(wb.active)
+    binder = Binder(wb)
     rows = betten3_rows if betten3_rows is not None else betten3(a)
     for n, block in enumerate(layout.document(a, kind)):
         if block.role == "cover":
             form_title = sch.title(sch.load().document(layout.load(kind)["form"]))
             tag = forms.cover_tag(a, forms.by_id(kind)) if forms.by_id(kind) else ""
-            _write_lines(_sheet(wb, COVER_SHEET, title), f"{form_title}　{tag}".strip(), _lines(block, c))
+            _write_lines(_sheet(wb, COVER_SHEET, title), f"{form_title}　{tag}".strip(), _lines(block, c), binder)
         elif block.role == "table":
             head = block.title + (f" {c.texts['star']}{block.star_note}" if block.star else "") + (f" {block.file_label}" if block.file_label else "")
-            _write_lines(_sheet(wb, _sheet_name(block, n), title), head, _lines(block, c))
+            _write_lines(_sheet(wb, _sheet_name(block, n), title), head, _lines(block, c), binder)
         elif block.role == "changes":
             _changes(wb, block, rows, title)
+    binder.finish()
     when = _date(a, rows, kind)
     stamp = dt.datetime(when.year, when.month, when.day)
     wb.properties.created = wb.properties.modified = stamp

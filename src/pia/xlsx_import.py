@@ -1,0 +1,344 @@
+"""Excel both ways: the workbook `pia render --format xlsx` writes can be edited in Excel or LibreOffice and read back.
+
+The writer binds every value cell to its item (`Binder.bind`): the cell is unlocked (labels stay protected), a
+selection gets a dropdown of the official options, and a hidden sheet records (sheet, cell, document, item path,
+kind, the value as written). Reading back compares each bound cell with the value written there, so only what a
+person changed is taken, and applies those values to the YAML with a round-trip YAML library (comments, order and
+ids are kept). Anything else that changed, and any value that is not one the item accepts, is refused as a finding.
+"""
+from __future__ import annotations
+
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Protection
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from pia import assessment as asm
+from pia import schema as sch
+from pia.errors import PiaError
+from pia.findings import ERROR, Finding
+
+MAP_SHEET = "pia"
+MAP_COLUMNS = ("sheet", "cell", "document", "path", "kind", "written")  # a sheet for pia, not for people
+TICK = "○"
+# kinds of bound cells: the value of a text/date item, a selection, a count, one box of a multiple choice
+# (TICK or empty), the text in that box's parenthesis, a flag (TICK or empty)
+KINDS = ("text", "choice", "count", "tick", "tick-text", "flag")
+_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def cell_text(value: Any) -> str:
+    """A cell's content as pia wrote it: OOXML escapes decoded (the inverse of the writer's safe_text)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), str(value))
+
+
+@dataclass(frozen=True)
+class Binding:
+    sheet: str
+    cell: str
+    doc: str  # document key: assessment, systems, file:<id>
+    path: tuple[str | int, ...]
+    kind: str
+    written: str  # the cell's text as pia wrote it
+
+
+class Binder:
+    """Used by the workbook writer: unlock and bind value cells, then `finish` the workbook."""
+
+    def __init__(self, wb: Workbook):
+        self.wb = wb
+        self.bindings: list[Binding] = []
+        self._lists: dict[tuple[str, ...], str] = {}  # options -> defined name of their range
+        self._validations: dict[tuple[str, str], DataValidation] = {}
+
+    def bind(self, cell: Cell, doc: str, path: Iterable[str | int], kind: str, options: Iterable[str] = ()) -> None:
+        assert kind in KINDS, kind
+        cell.protection = Protection(locked=False)
+        if kind in ("text", "tick-text"):
+            cell.number_format = "@"  # what a person types stays text (no dates, no numbers)
+        opts = tuple(options) or ((TICK,) if kind in ("tick", "flag") else ())
+        if opts:
+            self._validation(cell, opts).add(cell)
+        self.bindings.append(Binding(cell.parent.title, cell.coordinate, doc, tuple(path), kind, cell_text(cell.value)))
+
+    def _validation(self, cell: Cell, opts: tuple[str, ...]) -> DataValidation:
+        if opts not in self._lists:
+            self._lists[opts] = f"pia_options_{len(self._lists) + 1}"
+        key = (cell.parent.title, self._lists[opts])
+        if key not in self._validations:
+            dv = DataValidation(type="list", formula1=self._lists[opts], allow_blank=True, showDropDown=False,
+                                showErrorMessage=True, errorTitle="様式の選択肢",
+                                error="様式の選択肢から選んでください（空欄にもできます）。")
+            cell.parent.add_data_validation(dv)
+            self._validations[key] = dv
+        return self._validations[key]
+
+    def finish(self) -> None:
+        from pia.render.xlsx import safe_text  # the writer's escaping (it imports this module)
+
+        ws = self.wb.create_sheet(MAP_SHEET)
+        ws.sheet_state = "hidden"
+        ws.append(list(MAP_COLUMNS))
+        for b in self.bindings:
+            for col, v in enumerate([b.sheet, b.cell, b.doc, json.dumps(list(b.path), ensure_ascii=False), b.kind, b.written], 1):
+                c = ws.cell(row=ws.max_row + (1 if col == 1 else 0), column=col, value=safe_text(v))
+                c.data_type = "s"
+                c.quotePrefix = v[:1] in ("=", "+", "-", "@", "\t", "\r")  # stays text when opened and saved
+        for n, (opts, name) in enumerate(self._lists.items()):
+            col = len(MAP_COLUMNS) + 2 + n
+            letter = ws.cell(row=1, column=col).column_letter
+            for r, o in enumerate(opts, 1):
+                c = ws.cell(row=r, column=col, value=safe_text(o))
+                c.data_type = "s"
+            self.wb.defined_names[name] = DefinedName(name, attr_text=f"'{MAP_SHEET}'!${letter}$1:${letter}${len(opts)}")
+        ws.protection.sheet = True
+        for sheet in self.wb.worksheets:
+            sheet.protection.sheet = True  # labels are locked; bound cells were unlocked above
+
+
+# ---- reading back --------------------------------------------------------------------------------------------
+
+@dataclass
+class Result:
+    folder: Path
+    texts: dict[str, str] = field(default_factory=dict)  # relative file -> new YAML text (changed files only)
+    findings: list[Finding] = field(default_factory=list)
+    old: asm.Assessment | None = None
+    new: asm.Assessment | None = None
+
+
+def _bindings(wb: Any) -> list[Binding]:
+    if MAP_SHEET not in wb.sheetnames:
+        raise PiaError("この Excel には pia の対応表がありません。`pia render --format xlsx` で書き出した Excel を指定してください。")
+    rows = list(wb[MAP_SHEET].iter_rows(min_row=2, max_col=len(MAP_COLUMNS), values_only=True))
+    out = []
+    for sheet, cell, doc, path, kind, written in rows:
+        if not sheet:
+            continue
+        try:
+            p = tuple(json.loads(str(path)))
+        except ValueError:
+            raise PiaError("この Excel の pia の対応表が壊れています。もう一度 `pia render --format xlsx` で書き出してください。") from None
+        out.append(Binding(str(sheet), str(cell), str(doc), p, str(kind), cell_text(written)))
+    return out
+
+
+def _finding(workbook: str, ws: str, coord: str, rule: str, label: str, message: str, hint: str = "") -> Finding:
+    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+
+    col, row = coordinate_from_string(coord)
+    return Finding(workbook, row, column_index_from_string(col), rule, ERROR, f"{ws}!{coord} {label}".strip(), message, hint)
+
+
+def _rel(folder: Path, doc_key: str) -> str:
+    """The document's file, relative to its assessment folder."""
+    if doc_key == "assessment":
+        return asm.ASSESSMENT
+    if doc_key == "systems":
+        return asm.SYSTEMS
+    fid = doc_key.split(":", 1)[1]
+    yml = f"{asm.FILES}/{fid}.yml"
+    return yml if (folder / yml).is_file() and not (folder / f"{asm.FILES}/{fid}.yaml").is_file() else f"{asm.FILES}/{fid}.yaml"
+
+
+def read(workbook: Path, folder: Path) -> Result:
+    """What the edited workbook changes in the assessment folder (nothing is written here)."""
+    from pia.history.rows import betten3
+    from pia.render.html import history_of
+    from pia.render.xlsx import render_xlsx
+
+    if not workbook.is_file():
+        raise PiaError(f"{workbook} が見つかりません。")
+    try:
+        edited = load_workbook(workbook)
+    except Exception as e:  # openpyxl raises many kinds (zip, XML, key errors) for a file that is not a workbook
+        raise PiaError(f"{workbook} を Excel として読めません（{type(e).__name__}）。") from None
+    a = asm.load(folder)
+    result = Result(folder, old=a)
+    if any(f.is_error for f in a.load_findings) or a.docs.get("assessment") is None:
+        raise PiaError(f"{folder} の YAML を読めないため、Excel の内容を戻せません。先に `pia check {folder}` で直してください。")
+    # the workbook `pia render` writes for this folder now (with its 別添3 history and figures), to compare with
+    derived, _ = history_of(folder)
+    base = load_workbook(io.BytesIO(render_xlsx(a, betten3(a, derived), folder=folder)))
+    shown = str(workbook)
+    ours, theirs = _bindings(base), _bindings(edited)
+    if [(b.sheet, b.cell, b.doc, b.path, b.kind) for b in ours] != [(b.sheet, b.cell, b.doc, b.path, b.kind) for b in theirs]:
+        result.findings.append(_finding(shown, MAP_SHEET, "A1", "PIA951", "",
+                                        "この Excel は評価書の今の版から書き出したものではありません（項目の並びが違います）。",
+                                        "今の評価書から `pia render --format xlsx` で書き出した Excel に記入し直してください。"))
+        return result
+    bound = {(b.sheet, b.cell) for b in ours}
+    for ws in base.worksheets:
+        if ws.title == MAP_SHEET:
+            continue
+        if ws.title not in edited.sheetnames:
+            result.findings.append(_finding(shown, ws.title, "A1", "PIA950", "", f"シート「{ws.title}」がありません。",
+                                            "シートの名前を変えたり削除したりしないでください。"))
+            continue
+        other = edited[ws.title]
+        rows = max(ws.max_row, other.max_row)
+        cols = max(ws.max_column, other.max_column)
+        for r in range(1, rows + 1):
+            for c in range(1, cols + 1):
+                coord = ws.cell(row=r, column=c).coordinate
+                if (ws.title, coord) in bound:
+                    continue
+                if cell_text(ws.cell(row=r, column=c).value) != cell_text(other.cell(row=r, column=c).value):
+                    result.findings.append(_finding(shown, ws.title, coord, "PIA950", "",
+                                                    "項目の値ではないセル（項目名・見出し・追加された行など）が変わっています。この変更は評価書に戻せません。",
+                                                    "項目の値のセル（白いセル）だけを変更してください。行や提供先などを増やすときは YAML で書きます。"))
+    current = {(b.sheet, b.cell): b.written for b in ours}
+    changes: dict[tuple[str, tuple[str | int, ...]], list[tuple[Binding, str]]] = {}
+    for b in theirs:
+        now = cell_text(edited[b.sheet][b.cell].value) if b.sheet in edited.sheetnames else b.written
+        if now == b.written:
+            continue  # not edited
+        if current[(b.sheet, b.cell)] != b.written:
+            result.findings.append(_finding(shown, b.sheet, b.cell, "PIA951", _label(a, b),
+                                            "この項目は Excel を書き出した後に YAML でも変わっているため、どちらを採るか決められません。",
+                                            "今の評価書から書き出し直した Excel に記入し直してください。"))
+            continue
+        changes.setdefault((b.doc, b.path if b.kind not in ("tick", "tick-text") else b.path[:-1]), []).append((b, now))
+    if result.findings:
+        return result
+    _apply(a, changes, result, shown, edited)
+    return result
+
+
+def _label(a: asm.Assessment, b: Binding) -> str:
+    try:
+        return a.label(b.doc, b.path)
+    except Exception:  # a label is only for the message
+        return ""
+
+
+def _node(a: asm.Assessment, doc: str, path: tuple[str | int, ...]) -> sch.Node:
+    node = sch.load().node_at(doc.split(":", 1)[0], path)
+    if node is None:
+        raise PiaError(f"対応表の項目 {doc} {list(path)} が様式にありません。もう一度書き出してください。")
+    return node
+
+
+def _value(a: asm.Assessment, doc: str, path: tuple[str | int, ...]) -> Any:
+    d = a.docs.get(doc)
+    v: Any = d.data if d else None
+    for p in path:
+        if isinstance(v, dict) and isinstance(p, str):
+            v = v.get(p)
+        elif isinstance(v, list) and isinstance(p, int) and p < len(v):
+            v = v[p]
+        else:
+            return None
+    return v
+
+
+def _convert(a: asm.Assessment, b: Binding, text: str, shown: str) -> tuple[Any, Finding | None]:
+    """The YAML value of an edited cell, or a finding saying why it cannot be one."""
+    label = _label(a, b)
+    if b.kind in ("tick", "flag"):
+        if text not in ("", TICK):
+            return None, _finding(shown, b.sheet, b.cell, "PIA952", label, f"「{text}」は○の欄に書けません。", "○ を選ぶか、空欄にしてください。")
+        return text == TICK, None
+    if text.strip() == "":
+        return None, None
+    if b.kind == "choice":
+        opts = sch.options(_node(a, b.doc, b.path))
+        if text not in opts:
+            close = sch.closest_option(text, opts)
+            if close:
+                return close, None
+            return None, _finding(shown, b.sheet, b.cell, "PIA952", label, f"「{text}」は様式の選択肢にありません。",
+                                  "選択肢: " + " ".join(f"{i}) {o}" for i, o in enumerate(opts, 1)))
+        return text, None
+    if b.kind == "count" or (b.kind == "tick-text" and "integer" in sch.types(_tick_text_node(a, b)) and "string" not in sch.types(_tick_text_node(a, b))):
+        t = text.strip().replace(",", "")
+        if not t.isdigit():
+            return None, _finding(shown, b.sheet, b.cell, "PIA952", label, f"「{text}」は件数として読めません。", "0 以上の整数を書いてください。")
+        return int(t), None
+    old = _value(a, b.doc, b.path)
+    if isinstance(old, int) and not isinstance(old, bool) and text.strip().isdigit():
+        return int(text.strip()), None
+    return text, None
+
+
+def _tick_text_node(a: asm.Assessment, b: Binding) -> sch.Node:
+    multi = _node(a, b.doc, b.path[:-1])
+    items = multi.get("items") or {}
+    alts = items.get("anyOf") or [{}, {}]
+    return (alts[1].get("properties") or {}).get(str(b.path[-1]), {}) if len(alts) > 1 else {}
+
+
+def _multi(a: asm.Assessment, doc: str, path: tuple[str | int, ...], edits: list[tuple[Binding, Any]]) -> list[Any]:
+    """The new list of a multiple-choice item: the ticked options in official order, texts kept or replaced."""
+    node = _node(a, doc, path)
+    current = _value(a, doc, path)
+    entries: dict[str, Any] = {}
+    for e in current if isinstance(current, list) else []:
+        if isinstance(e, str):
+            entries[e] = e
+        elif isinstance(e, dict) and len(e) == 1:
+            entries[next(iter(e))] = e
+    for b, v in edits:
+        opt = str(b.path[-1])
+        if b.kind == "tick":
+            if v and opt not in entries:
+                entries[opt] = {opt: None} if opt in sch.text_options(node) else opt
+            elif not v:
+                entries.pop(opt, None)
+    for b, v in edits:
+        opt = str(b.path[-1])
+        if b.kind == "tick-text":
+            if v is None and opt in entries:
+                entries[opt] = {opt: None}
+            elif v is not None:
+                entries[opt] = {opt: v}
+    order = sch.options(node)
+    return [entries[o] for o in sorted(entries, key=lambda o: order.index(o) if o in order else len(order))]
+
+
+def _apply(a: asm.Assessment, changes: dict[tuple[str, tuple[str | int, ...]], list[tuple[Binding, str]]],
+           result: Result, shown: str, edited: Any) -> None:
+    from pia import yaml_edit
+
+    new_values: dict[str, list[tuple[tuple[str | int, ...], Any]]] = {}
+    for (doc, path), edits in changes.items():
+        converted = []
+        for b, text in edits:
+            v, f = _convert(a, b, text, shown)
+            if f:
+                result.findings.append(f)
+            converted.append((b, v))
+        if any(b.kind in ("tick", "tick-text") for b, _ in converted):
+            value: Any = _multi(a, doc, path, converted)
+        elif len(converted) > 1:  # one long text over several rows
+            value = "".join(str(v or "") for _, v in converted) or None
+        else:
+            value = converted[0][1]
+            b = converted[0][0]
+            if b.kind == "flag" and value is False and _value(a, doc, path) is None:
+                value = None
+        new_values.setdefault(doc, []).append((path, value))
+    if result.findings:
+        return
+    folder = result.folder
+    texts = {_rel(folder, key): (folder / _rel(folder, key)).read_bytes() for key, d in a.docs.items() if d is not None}
+    for doc, values in new_values.items():
+        rel = _rel(folder, doc)
+        text = texts[rel].decode("utf-8-sig")
+        new_text = yaml_edit.set_values(text, values, sch.load().document(doc.split(":", 1)[0]))
+        if new_text != text:
+            result.texts[rel] = new_text
+            texts[rel] = new_text.encode("utf-8")
+    result.new = asm.from_texts(Path(a.folder).name, texts)
