@@ -157,6 +157,13 @@ def _parser() -> argparse.ArgumentParser:
     sv = sub.add_parser("serve", help="編集しながら確認できるプレビューを 127.0.0.1 で開く")
     sv.add_argument("path", metavar="フォルダ", type=Path, help="評価書フォルダ")
     sv.add_argument("--port", type=int, default=8000, help="ポート番号（既定: 8000）")
+    st = sub.add_parser("status", help="すべての評価書の期限・手続の状況を一覧にする（年1回の見直し、5年以内の再評価など）")
+    st.add_argument("paths", nargs="*", type=Path, default=[Path("assessments")], help="評価書フォルダ（又はそれを含むフォルダ。既定: assessments）")
+    st.add_argument("--as-of", dest="as_of", help="基準日（令和7年4月1日 又は 2025-04-01。既定: 今日）")
+    st.add_argument("--within", type=int, default=60, help="この日数以内の期限を「期限間近」とする（既定: 60）")
+    st.add_argument("--format", choices=["text", "json", "html"], default="text")
+    st.add_argument("--output", type=Path, help="結果を書き出すファイル")
+    st.add_argument("--strict", action="store_true", help="期限超過があれば終了コード 1 にする（定期実行の CI 向け）")
     return p
 
 

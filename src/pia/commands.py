@@ -360,3 +360,27 @@ def serve(args: Any) -> int:
     finally:
         server.server_close()
     return 0
+
+
+def status(args: Any) -> int:
+    import datetime as dt
+
+    from pia import dates
+    from pia import status as sm
+    from pia.assessment import find_assessments
+
+    as_of = dates.parse(args.as_of) if args.as_of else dt.date.today()  # the only clock read: here, at the edge
+    if as_of is None:
+        raise PiaError(f"基準日「{args.as_of}」を日付として読めません。「令和7年4月1日」又は「2025-04-01」の形で指定してください。")
+    if args.within < 0:
+        raise PiaError("--within には 0 以上の日数を指定してください。")
+    folders = [f for p in args.paths for f in find_assessments(p)]
+    items = sm.statuses(folders, as_of, args.within)
+    out = sm.FORMATS[args.format](items, as_of, args.within)
+    if args.output:
+        from pia.output import write_text
+
+        write_text(args.output, out, force=True)
+    else:
+        emit(out)
+    return 1 if args.strict and any(st.overdue for st in items) else 0

@@ -1,0 +1,154 @@
+"""The body's assessments as a portfolio: what each 事務 folder holds, read through one accessor.
+
+Until an assessment folder can declare its documents (基礎項目評価書 / 重点項目評価書 / 全項目評価書, form version,
+draft state — issue 15), every folder is read as one 全項目評価書: the kinds it *requires* come from its
+しきい値判断結果, its form version is unknown, and it is a draft when its 評価書名 carries (案)/(素案).
+Everything else in pia that needs "the documents of an assessment" asks `documents_of`; when the folder format
+grows, only this module changes.
+
+Items are addressed by their x-pia-code (looked up in the schema), never by their Japanese label.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import asdict, dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pia import dates, schema as sch
+from pia.assessment import Assessment
+
+# The three forms of the family (forms.md §1) and their 様式 numbers.
+KISO, JUTEN, ZENKOMOKU = "基礎項目評価書", "重点項目評価書", "全項目評価書"
+FORM_NO = {KISO: "様式2", JUTEN: "様式3", ZENKOMOKU: "様式4"}
+# しきい値判断結果 options in schema order (ppc-rules §2.3) -> documents the 事務 must have.
+_REQUIRED_BY_RESULT = ((KISO, ZENKOMOKU), (KISO, JUTEN), (KISO,), ())
+_DRAFT = re.compile(r"[(（]\s*素?案\s*[)）]")
+
+
+@cache
+def _paths() -> dict[tuple[str, str], tuple[str, ...]]:
+    """(schema name, x-pia-code) -> key path, for every coded item of the assessment and file schemas."""
+    out: dict[tuple[str, str], tuple[str, ...]] = {}
+
+    def walk(name: str, node: sch.Node, path: tuple[str, ...]) -> None:
+        for k, sub in sch.properties(node):
+            c = sch.code(sub)
+            if c and (name, c) not in out:
+                out[(name, c)] = path + (k,)
+            if sch.kind(sub) in ("group", "choice"):
+                walk(name, sub, path + (k,))
+
+    root = sch.load()
+    for name in ("assessment", "file"):
+        walk(name, root.document(name), ())
+    for name, node in root.document("assessment").get("$defs", {}).items():  # revision, legacy-row
+        walk(name, node, ())
+    return out
+
+
+def path_of(code: str, schema: str = "assessment") -> tuple[str, ...]:
+    """The key path of an item by its code; a missing code is a bug in pia, so it raises."""
+    try:
+        return _paths()[(schema, code)]
+    except KeyError:
+        raise KeyError(f"no item with code {code!r} in the {schema} schema") from None
+
+
+def node_of(code: str, schema: str = "assessment") -> sch.Node:
+    if schema not in sch.DOCUMENTS:  # a $defs entry of the assessment schema
+        node = sch.load().document("assessment")["$defs"][schema]
+        for k in path_of(code, schema):
+            node = node["properties"][k]
+        return node
+    node = sch.load().node_at(schema, path_of(code, schema))
+    assert node is not None
+    return node
+
+
+def title_of(code: str, schema: str = "assessment") -> str:
+    return sch.title(node_of(code, schema))
+
+
+def value(data: Any, code: str, schema: str = "assessment") -> Any:
+    for k in path_of(code, schema):
+        data = data.get(k) if isinstance(data, dict) else None
+    return data
+
+
+def option_index(data: Any, code: str, schema: str = "assessment") -> int | None:
+    """Position of the chosen option among the item's official options (None when not one of them)."""
+    v = value(data, code, schema)
+    if isinstance(v, dict):  # {選択: …}
+        v = next(iter(v.values()), None)
+    opts = sch.options(node_of(code, schema))
+    if not isinstance(v, str):
+        return None
+    norm = sch.closest_option(v, opts)
+    return opts.index(norm) if norm in opts else None
+
+
+def date_of(data: Any, code: str, schema: str = "assessment") -> dt.date | None:
+    return dates.parse(value(data, code, schema))
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    kind: str  # 基礎項目評価書 / 重点項目評価書 / 全項目評価書
+    form: str  # 様式2 / 様式3 / 様式4
+    version: str | None  # form version, e.g. 平成30年5月 (None: not declared)
+    draft: bool
+    title: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def documents_of(a: Assessment) -> list[DocumentInfo]:
+    """The documents an assessment folder holds (today: one 全項目評価書)."""
+    title = str(value(a.meta, "表紙-評価書名") or "")
+    return [DocumentInfo(ZENKOMOKU, FORM_NO[ZENKOMOKU], None, bool(_DRAFT.search(unicodedata.normalize("NFKC", title))), title)]
+
+
+def required_documents(a: Assessment) -> tuple[str, ...] | None:
+    """The documents the しきい値判断結果 makes mandatory (None when the result is not stated)."""
+    i = option_index(a.meta, "VI-1-②")
+    return _REQUIRED_BY_RESULT[i] if i is not None and i < len(_REQUIRED_BY_RESULT) else None
+
+
+def jimu_name(a: Assessment) -> str:
+    v = value(a.meta, "I-1-①")
+    return str(v) if v else Path(a.folder).name
+
+
+def revision_dates(a: Assessment) -> list[dt.date]:
+    """Dates of the recorded revisions (改訂 and the pre-pia 別添3 rows), oldest first, without repeats."""
+    found: set[dt.date] = set()
+    for code, row, date_code in (("表紙-改訂", "revision", "改訂-変更日"), ("表紙-変更箇所の記録", "legacy-row", "別添3-変更日")):
+        for r in value(a.meta, code) or []:
+            d = dates.find_dates(str(value(r, date_code, row) or ""))
+            if d:
+                found.add(d[0])
+    return sorted(found)
+
+
+def reassessment(rev: dict[str, Any]) -> tuple[bool | None, dt.date | None]:
+    """A revision's 再評価: (done? — None when not recorded, its date). The sub-items carry no code; they are
+    read by their place in the schema (状況 with its options 実施済み/予定, then 日付)."""
+    v = value(rev, "改訂-再評価", "revision")
+    if not isinstance(v, dict):
+        return None, None
+    props = list(sch.properties(node_of("改訂-再評価", "revision")))
+    (state_key, state_node), (date_key, _) = props[0], props[1]
+    opts = sch.options(state_node)
+    state = v.get(state_key)
+    return (state == opts[0] if state in opts else None), dates.parse(v.get(date_key))
+
+
+def revisions(a: Assessment) -> list[dict[str, Any]]:
+    """The 改訂 entries (pia's revision records) that carry a readable 変更日, oldest first."""
+    out = [r for r in value(a.meta, "表紙-改訂") or [] if isinstance(r, dict) and date_of(r, "改訂-変更日", "revision")]
+    return sorted(out, key=lambda r: date_of(r, "改訂-変更日", "revision"))
