@@ -164,6 +164,14 @@ def _parser() -> argparse.ArgumentParser:
     st.add_argument("--format", choices=["text", "json", "html"], default="text")
     st.add_argument("--output", type=Path, help="結果を書き出すファイル")
     st.add_argument("--strict", action="store_true", help="期限超過があれば終了コード 1 にする（定期実行の CI 向け）")
+    for name, help_, default in (("plan", "計画管理書（様式1）を全評価書から作る", "html,pdf,xlsx"),
+                                 ("report", "定期的な報告（リスク対策の実施状況）の下書きを作る", "html,xlsx")):
+        rp = sub.add_parser(name, help=help_)
+        rp.add_argument("paths", nargs="*", type=Path, default=[Path("assessments")], help="評価書フォルダ（又はそれを含むフォルダ。既定: assessments）")
+        rp.add_argument("--as-of", dest="as_of", help="基準日（既定: 今日）")
+        rp.add_argument("--format", default=default, help=f"出力形式をカンマ区切りで（html, pdf, xlsx。既定: {default}）")
+        rp.add_argument("--out", type=Path, default=Path("out"), help="出力フォルダ（既定: out）")
+        rp.add_argument("--force", action="store_true", help="pia が作ったのではないファイルも上書きする")
     return p
 
 

@@ -362,16 +362,55 @@ def serve(args: Any) -> int:
     return 0
 
 
-def status(args: Any) -> int:
+def _as_of(args: Any) -> Any:
     import datetime as dt
 
     from pia import dates
-    from pia import status as sm
-    from pia.assessment import find_assessments
 
     as_of = dates.parse(args.as_of) if args.as_of else dt.date.today()  # the only clock read: here, at the edge
     if as_of is None:
         raise PiaError(f"基準日「{args.as_of}」を日付として読めません。「令和7年4月1日」又は「2025-04-01」の形で指定してください。")
+    return as_of
+
+
+def _formats(spec: str, allowed: tuple[str, ...]) -> list[str]:
+    formats = [f.strip() for f in spec.split(",") if f.strip()]
+    bad = [f for f in formats if f not in allowed]
+    if bad or not formats:
+        raise PiaError(f"出力形式「{','.join(bad) or spec}」は使えません。{', '.join(allowed)} から選んでください。")
+    return formats
+
+
+def _body_report(args: Any, module: str, stem: str) -> int:
+    import importlib
+
+    from pia import assessment as asm
+    from pia.output import write_outputs
+    from pia.reports import WRITERS
+
+    formats = _formats(args.format, tuple(WRITERS))
+    as_of = _as_of(args)
+    items = [asm.load(f) for p in args.paths for f in asm.find_assessments(p)]
+    report = importlib.import_module(f"pia.reports.{module}").build(items, as_of)
+    files = {f"{stem}.{fmt}": WRITERS[fmt](report) for fmt in formats}
+    for p in write_outputs(args.out, files, force=args.force):
+        emit(f"{p} を書き出しました。\n")
+    return 0
+
+
+def plan(args: Any) -> int:
+    return _body_report(args, "plan", "keikaku-kanrisho")
+
+
+def report(args: Any) -> int:
+    return _body_report(args, "yearly", "teiki-hokoku")
+
+
+def status(args: Any) -> int:
+    from pia import status as sm
+    from pia.assessment import find_assessments
+
+    as_of = _as_of(args)
     if args.within < 0:
         raise PiaError("--within には 0 以上の日数を指定してください。")
     folders = [f for p in args.paths for f in find_assessments(p)]

@@ -294,7 +294,7 @@ def statuses(folders: list[Path], as_of: dt.date, within: int = 60) -> list[Stat
 
 # ---- output ------------------------------------------------------------------------------------------
 
-HEADERS = ("ID", "義務", "状態", "期限", "判定", "根拠", "確度", "備考")
+HEADERS = ("記号", "義務", "状態", "期限", "判定", "根拠", "確度", "補足")
 
 
 def rows(st: Status) -> Iterator[list[str]]:
@@ -305,8 +305,8 @@ def rows(st: Status) -> Iterator[list[str]]:
 
 def summary(st: Status) -> list[tuple[str, str]]:
     docs = "、".join(f"{d.kind}（{'案' if d.draft else '確定'}）" for d in st.documents) or "—"
-    return [("事務", st.jimu), ("フォルダ", st.folder), ("評価書", docs), ("公表日", _era(st.published)),
-            ("最終改訂", _era(st.last_revision)), ("事務終了日", _era(st.ended))]
+    return [("事務", st.jimu), ("フォルダ", st.folder), ("評価書の種類", docs), (pf.title_of("表紙-公表日"), _era(st.published)),
+            ("最終改訂", _era(st.last_revision)), (pf.title_of("表紙-事務終了日"), _era(st.ended))]
 
 
 def counts(items: list[Status]) -> dict[str, int]:
