@@ -164,6 +164,12 @@ def _parser() -> argparse.ArgumentParser:
     st.add_argument("--format", choices=["text", "json", "html"], default="text")
     st.add_argument("--output", type=Path, help="結果を書き出すファイル")
     st.add_argument("--strict", action="store_true", help="期限超過があれば終了コード 1 にする（定期実行の CI 向け）")
+    si = sub.add_parser("site", help="住民向けの公開サイト（評価書の一覧・ダウンロード・変更の説明）を作る")
+    si.add_argument("path", type=Path, help="評価書フォルダを含むフォルダ（例: assessments）")
+    si.add_argument("--out", type=Path, default=Path("site"), help="出力フォルダ（既定: site）")
+    si.add_argument("--format", default="html,pdf,xlsx", help="ダウンロードに載せる形式（既定: html,pdf,xlsx）")
+    si.add_argument("--jobs", type=int, default=0, help="並列数（既定: CPU 数）")
+    si.add_argument("--title", help="サイトの題名（既定: 評価実施機関名から作る）")
     for name, help_, default in (("plan", "計画管理書（様式1）を全評価書から作る", "html,pdf,xlsx"),
                                  ("report", "定期的な報告（リスク対策の実施状況）の下書きを作る", "html,xlsx")):
         rp = sub.add_parser(name, help=help_)

@@ -423,3 +423,16 @@ def status(args: Any) -> int:
     else:
         emit(out)
     return 1 if args.strict and any(st.overdue for st in items) else 0
+
+
+def site(args: Any) -> int:
+    from pia.assessment import find_assessments
+    from pia.site.site import FORMATS, build_site
+
+    formats = _formats(args.format, FORMATS)
+    folders = find_assessments(args.path)
+    if len({f.name for f in folders}) < len(folders):
+        raise PiaError("同じ名前の評価書フォルダが複数あります。フォルダ名を変えてください（サイトのページ名に使います）。")
+    written, rebuilt = build_site(folders, args.out, tuple(formats), args.jobs, args.title)
+    emit(f"評価書 {len(folders)} 件のうち {len(rebuilt)} 件を出力し、ページを {len(written)} 件書き出しました: {args.out / 'index.html'}\n")
+    return 0
