@@ -15,9 +15,8 @@ import yaml
 from pia import portfolio as pf
 from pia.cli import main
 
-from conftest import EXAMPLE, ROOT
+from conftest import CHROMEDRIVER, CHROMIUM, EXAMPLE, ROOT
 
-CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 AXE = Path(os.environ.get("PIA_AXE") or ROOT / "node_modules" / "axe-core" / "axe.min.js")
 
 
@@ -153,18 +152,12 @@ def test_site_refuses_to_write_into_assessments(repo: Path, capsys):
     assert main(["site", str(repo / "assessments"), "--out", str(repo / "assessments" / "juki" / "site")]) == 2
 
 
-@pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="Debian chromium and chromium-driver are not installed")
+@pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER), reason="Debian chromium and chromium-driver are not installed")
 @pytest.mark.skipif(not AXE.is_file(), reason="axe-core is not installed (npm install axe-core; .ci/run does)")
 def test_axe_core_finds_no_serious_or_critical_violation(site: Path):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
+    from conftest import chrome
 
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-              "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1280,1000"):
-        opts.add_argument(a)
-    driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
+    driver = chrome()
     driver.set_script_timeout(60)
     axe = AXE.read_text(encoding="utf-8")
     pages = [site / "index.html", site / "juki" / "index.html", site / "old-jimu" / "index.html",

@@ -265,3 +265,23 @@ def test_check_output_does_not_depend_on_the_system_date(tmp_path: Path):
         assert real.returncode == faked.returncode and real.stdout == faked.stdout
     # while `pia status` without --as-of does read the (faked) clock: 令和22年 = 2040
     assert "基準日: 令和22年1月1日" in _pia(["status", "assessments"], tmp_path).stdout.decode()
+
+
+def test_scheduled_ci_jobs_run_real_status_commands(tmp_path: Path, capsys, monkeypatch):
+    """The scheduled jobs in the CI templates call `pia status` with options that exist, and --strict fails them."""
+    import shlex
+
+    gh = yaml.safe_load((ROOT / ".github" / "workflows" / "pia-status.yml").read_text(encoding="utf-8"))
+    gl = yaml.safe_load((ROOT / "ci" / "pia.gitlab-ci.yml").read_text(encoding="utf-8"))
+    assert gh[True]["schedule"][0]["cron"]  # YAML reads the key `on` as True
+    assert gl["pia-status"]["rules"][0]["if"] == '$CI_PIPELINE_SOURCE == "schedule"'
+    commands = [s["run"] for s in gh["jobs"]["status"]["steps"] if "run" in s] + gl["pia-status"]["script"]
+    status = [shlex.split(c.split(">>")[0])[1:] for c in commands if c.startswith("pia status")]
+    assert len(status) == 4 and any("--strict" in c for c in status)
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(EXAMPLE, tmp_path / "assessments" / "juki")
+    for args in status:
+        strict = "--strict" in args
+        # the example's yearly review is overdue by 2030: a strict job fails, the others succeed
+        assert main([*args, "--as-of", "2030-01-01"]) == (1 if strict else 0)
+    assert (tmp_path / "status" / "index.html").is_file() and (tmp_path / "pia-status.html").is_file()

@@ -13,7 +13,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from pia import dates, portfolio as pf
+from pia import dates
 
 FORMATS = ("html", "pdf", "xlsx")
 LABELS = {"pdf": "PDF", "html": "HTML（ウェブページ）", "xlsx": "Excel"}
@@ -33,6 +33,7 @@ def _size(n: int) -> str:
 
 def _revisions(a: Any, folder: Path) -> list[dict[str, Any]]:
     """Every revision: the pre-pia 別添3 rows grouped by 変更日, then those derived from the git history."""
+    from pia import portfolio as pf
     from pia.errors import PiaError
     from pia.history.versions import history_rows, versions_of
 
@@ -71,6 +72,7 @@ def _revisions(a: Any, folder: Path) -> list[dict[str, Any]]:
 def build_one(folder: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> dict[str, Any]:
     """Render one assessment into out/<name>/ and return the facts its pages need (JSON data)."""
     from pia import assessment as asm
+    from pia import portfolio as pf
     from pia.render import render_all
 
     name = folder.name
@@ -96,6 +98,7 @@ def build_one(folder: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> di
 
 def pages(facts: list[dict[str, Any]], site_title: str) -> dict[str, bytes]:
     """Every page of the site, keyed by its path relative to the site root."""
+    from pia import portfolio as pf
     from pia.site.pages import css, environment
 
     env = environment()
@@ -125,9 +128,16 @@ def build_site(folders: list[Path], out: Path, formats: tuple[str, ...] = FORMAT
     def present(folder: Path, facts: Any) -> bool:
         return isinstance(facts, dict) and all((out / folder.name / d["href"]).is_file() for d in facts.get("downloads", []))
 
-    by_name, rebuilt = build.build(folders, out, "site:" + ",".join(formats), partial(build_one, formats=tuple(formats)),
-                                  jobs, present)
+    from pia.output import _refuse_assessments
+
+    _refuse_assessments(out)  # before any rendering, not after minutes of it
+    names_before = set(build.read_manifest(out))
+    by_name, rebuilt = build.build(folders, out, f"site:{','.join(formats)}:{title or ''}",
+                                   partial(build_one, formats=tuple(formats)), jobs, present)
     facts = [by_name[f.name] for f in folders]
+    expected = [out / "index.html"] + [out / f["name"] / p for f in facts for p in ["index.html", *(r["page"] for r in f["revisions"])]]
+    if not rebuilt and names_before == set(by_name) and all(p.is_file() for p in expected):
+        return [], []  # nothing changed: the pages are those of the last build
     org = next((f["org"] for f in facts if f["org"]), "")
     site_title = title or (f"{org} 特定個人情報保護評価書" if org else "特定個人情報保護評価書")
     written: list[Path] = []
