@@ -181,3 +181,15 @@ def test_axe_core_finds_no_serious_or_critical_violation(site: Path):
     finally:
         driver.quit()
     assert ran == len(pages) and not bad, bad
+
+
+def test_render_of_a_folder_of_assessments_is_incremental(repo: Path, tmp_path: Path, capsys):
+    args = ["render", str(repo / "assessments"), "--out", str(tmp_path / "out"), "--format", "html"]
+    assert main(args) == 0
+    assert "2 件のうち 2 件を出力" in capsys.readouterr().out
+    html = (tmp_path / "out" / "juki" / "juki.html").read_text(encoding="utf-8")
+    assert "地域行政部住民記録課" in html and (tmp_path / "out" / "old-jimu" / "old-jimu.html").is_file()
+    assert main(args) == 0
+    assert "2 件のうち 0 件を出力" in capsys.readouterr().out
+    assert main([*args[:-1], "html,xlsx"]) == 0  # other formats are other outputs
+    assert "2 件のうち 2 件を出力" in capsys.readouterr().out and (tmp_path / "out" / "juki" / "juki.xlsx").is_file()

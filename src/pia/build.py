@@ -89,3 +89,24 @@ def build(folders: list[Path], out: Path, options: str, worker: Callable[[Path, 
     if todo or set(read_manifest(out)) != names:
         write_manifest(out, manifest)
     return {f.name: manifest[f.name]["facts"] for f in folders}, todo
+
+
+def render_one(folder: Path, out: Path, formats: tuple[str, ...] = ("html", "pdf")) -> dict[str, Any]:
+    """`pia render` of one assessment of many: into out/<folder name>/."""
+    from pia.render import render_all
+
+    written, result = render_all(folder, list(formats), out / folder.name, force=True)
+    return {"files": [p.name for p in written], "errors": result.errors}
+
+
+def render_many(folders: list[Path], out: Path, formats: tuple[str, ...], jobs: int = 0) -> tuple[dict[str, Any], list[Path]]:
+    from functools import partial
+
+    from pia.output import _refuse_assessments
+
+    _refuse_assessments(out)
+
+    def present(folder: Path, facts: Any) -> bool:
+        return isinstance(facts, dict) and all((out / folder.name / n).is_file() for n in facts.get("files", []))
+
+    return build(folders, out, "render:" + ",".join(formats), partial(render_one, formats=formats), jobs, present)

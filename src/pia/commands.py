@@ -203,11 +203,15 @@ def render(args: Any) -> int:
     from pia.render import render_all
     from pia.render.outputs import parse
 
+    from pia.assessment import ASSESSMENT
     from pia.progress import Progress
 
+    formats = parse(args.format, "assessment")
+    if args.path.is_dir() and not (args.path / ASSESSMENT).is_file():
+        return _render_many(args, [f.name for f in formats])
     progress = Progress()
     try:
-        written, result = render_all(args.path, parse(args.format, "assessment"), args.out, force=args.force, progress=progress)
+        written, result = render_all(args.path, formats, args.out, force=args.force, progress=progress)
     finally:
         progress.done()
     if result.errors:
@@ -217,6 +221,20 @@ def render(args: Any) -> int:
             emit(f"注意: [{f.rule_id}] {f.file}: {f.message}\n", sys.stderr)
     for p in written:
         emit(f"{p} を書き出しました。\n")
+    return 0
+
+
+def _render_many(args: Any, formats: list[str]) -> int:
+    """A folder of assessments: each into out/<name>/, only those whose inputs changed, in parallel."""
+    from pia.assessment import find_assessments
+    from pia.build import render_many
+
+    folders = find_assessments(args.path)
+    facts, rebuilt = render_many(folders, args.out, tuple(formats))
+    for f in rebuilt:
+        if facts[f.name]["errors"]:
+            emit(f"注意: {f} には検査エラーが {facts[f.name]['errors']} 件あります（pia check で確認してください）。\n", sys.stderr)
+    emit(f"評価書 {len(folders)} 件のうち {len(rebuilt)} 件を出力しました（ほかは入力が変わっていません）: {args.out}\n")
     return 0
 
 
