@@ -6,7 +6,6 @@ import json
 import shutil
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -220,51 +219,19 @@ def test_status_is_deterministic(portfolio: Path, capsys):
     assert capsys.readouterr().out == first
 
 
-# ---- the clock is out of `pia check` -----------------------------------------------------------------
-
-FAKE_CLOCK = textwrap.dedent('''
-    import datetime as _dt, time as _time
-    _FAKE = _dt.datetime(2040, 1, 1, 9, 0, 0)
-    _OFFSET = _FAKE.timestamp() - _time.time()
-    class _Date(_dt.date):
-        @classmethod
-        def today(cls):
-            return cls(_FAKE.year, _FAKE.month, _FAKE.day)
-    class _DateTime(_dt.datetime):
-        @classmethod
-        def now(cls, tz=None):
-            return cls.fromtimestamp(_time.time(), tz)
-        @classmethod
-        def today(cls):
-            return cls.fromtimestamp(_time.time())
-    _real_time, _real_gm, _real_local = _time.time, _time.gmtime, _time.localtime
-    _time.time = lambda: _real_time() + _OFFSET
-    _time.gmtime = lambda s=None: _real_gm(_time.time() if s is None else s)
-    _time.localtime = lambda s=None: _real_local(_time.time() if s is None else s)
-    _dt.date, _dt.datetime = _Date, _DateTime
-''')
+# ---- the clock: `pia check` never reads it (tests/test_pure_check.py); `pia status` reads it only as --as-of's default
 
 
-def _pia(args: list[str], fake: Path | None) -> subprocess.CompletedProcess[bytes]:
+def test_status_without_as_of_reads_the_system_date(tmp_path: Path):
     import os
 
-    env = dict(os.environ)
-    if fake:
-        env["PYTHONPATH"] = os.pathsep.join([str(fake), env.get("PYTHONPATH", "")])
-    return subprocess.run([sys.executable, "-m", "pia", *args], capture_output=True, env=env, cwd=ROOT)
+    from test_pure_check import FAKE_CLOCK
 
-
-def test_check_output_does_not_depend_on_the_system_date(tmp_path: Path):
-    (tmp_path / "sitecustomize.py").write_text(FAKE_CLOCK, encoding="utf-8")
-    probe = subprocess.run([sys.executable, "-c", "import datetime, time; print(datetime.date.today(), time.gmtime().tm_year)"],
-                           capture_output=True, text=True, env={"PYTHONPATH": str(tmp_path), "PATH": ""})
-    assert probe.stdout.split() == ["2040-01-01", "2040"]  # the fake clock works
-    for fmt in ("text", "json"):
-        real = _pia(["check", "assessments/setagaya-juki", "--format", fmt], None)
-        faked = _pia(["check", "assessments/setagaya-juki", "--format", fmt], tmp_path)
-        assert real.returncode == faked.returncode and real.stdout == faked.stdout
-    # while `pia status` without --as-of does read the (faked) clock: 令和22年 = 2040
-    assert "基準日: 令和22年1月1日" in _pia(["status", "assessments"], tmp_path).stdout.decode()
+    (tmp_path / "sitecustomize.py").write_text(FAKE_CLOCK.format(year=2040), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    r = subprocess.run([sys.executable, "-m", "pia", "status", str(EXAMPLE), "--strict"], capture_output=True, env=env, cwd=ROOT)
+    assert "基準日: 令和22年1月15日" in r.stdout.decode() and r.returncode == 1  # 2040: the yearly review is overdue
+    assert main(["status", str(EXAMPLE), "--as-of", "2024-06-01", "--strict"]) == 0
 
 
 def test_scheduled_ci_jobs_run_real_status_commands(tmp_path: Path, capsys, monkeypatch):

@@ -14,81 +14,53 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import asdict, dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from pia import dates, schema as sch
+from pia import dates, items, schema as sch
 from pia.assessment import Assessment
 
 # The three forms of the family (forms.md §1) and their 様式 numbers.
 KISO, JUTEN, ZENKOMOKU = "基礎項目評価書", "重点項目評価書", "全項目評価書"
 FORM_NO = {KISO: "様式2", JUTEN: "様式3", ZENKOMOKU: "様式4"}
-# しきい値判断結果 options in schema order (ppc-rules §2.3) -> documents the 事務 must have.
-_REQUIRED_BY_RESULT = ((KISO, ZENKOMOKU), (KISO, JUTEN), (KISO,), ())
+# What a しきい値判断結果 means (ppc-rules §2.3) -> documents the 事務 must have.
+_REQUIRED_BY_RESULT = {"full": (KISO, ZENKOMOKU), "focused": (KISO, JUTEN), "basic": (KISO,), "none": ()}
 _DRAFT = re.compile(r"[(（]\s*素?案\s*[)）]")
 
 
-@cache
-def _paths() -> dict[tuple[str, str], tuple[str, ...]]:
-    """(schema name, x-pia-code) -> key path, for every coded item of the assessment and file schemas."""
-    out: dict[tuple[str, str], tuple[str, ...]] = {}
-
-    def walk(name: str, node: sch.Node, path: tuple[str, ...]) -> None:
-        for k, sub in sch.properties(node):
-            c = sch.code(sub)
-            if c and (name, c) not in out:
-                out[(name, c)] = path + (k,)
-            if sch.kind(sub) in ("group", "choice"):
-                walk(name, sub, path + (k,))
-
-    root = sch.load()
-    for name in ("assessment", "file"):
-        walk(name, root.document(name), ())
-    for name, node in root.document("assessment").get("$defs", {}).items():  # revision, legacy-row
-        walk(name, node, ())
-    return out
+# Items inside one entry of a list, addressed relative to that entry: (schema name) -> the list's code.
+_ENTRY_OF = {"revision": "表紙-改訂", "legacy-row": "表紙-変更箇所の記録"}
 
 
 def path_of(code: str, schema: str = "assessment") -> tuple[str, ...]:
-    """The key path of an item by its code; a missing code is a bug in pia, so it raises."""
-    try:
-        return _paths()[(schema, code)]
-    except KeyError:
-        raise KeyError(f"no item with code {code!r} in the {schema} schema") from None
+    """The key path of an item by its code (inside one list entry for "revision" / "legacy-row");
+    an unknown code is a bug in pia, so it raises (pia.items.UnknownItem)."""
+    it = items.item(code)
+    if schema in _ENTRY_OF:
+        return it.within(items.item(_ENTRY_OF[schema]))
+    if it.doc != schema:
+        raise items.UnknownItem(f"{code} is an item of {it.doc}, not of {schema}")
+    return tuple(str(p) for p in it.at())
 
 
 def node_of(code: str, schema: str = "assessment") -> sch.Node:
-    if schema not in sch.DOCUMENTS:  # a $defs entry of the assessment schema
-        node = sch.load().document("assessment")["$defs"][schema]
-        for k in path_of(code, schema):
-            node = node["properties"][k]
-        return node
-    node = sch.load().node_at(schema, path_of(code, schema))
-    assert node is not None
-    return node
+    return items.item(code).node
 
 
 def title_of(code: str, schema: str = "assessment") -> str:
-    return sch.title(node_of(code, schema))
+    return items.item(code).title
 
 
 def value(data: Any, code: str, schema: str = "assessment") -> Any:
-    for k in path_of(code, schema):
-        data = data.get(k) if isinstance(data, dict) else None
-    return data
+    return items.dig(data, path_of(code, schema))
 
 
-def option_index(data: Any, code: str, schema: str = "assessment") -> int | None:
-    """Position of the chosen option among the item's official options (None when not one of them)."""
+def meaning(data: Any, code: str, schema: str = "assessment") -> str | None:
+    """What the chosen option means (x-pia-meaning), e.g. "national" for 行政機関等."""
     v = value(data, code, schema)
-    if isinstance(v, dict):  # {選択: …}
-        v = next(iter(v.values()), None)
-    opts = sch.options(node_of(code, schema))
-    if not isinstance(v, str):
-        return None
-    norm = sch.closest_option(v, opts)
-    return opts.index(norm) if norm in opts else None
+    if isinstance(v, str):
+        v = sch.closest_option(v, items.item(code).options) or v
+    return items.item(code).meaning(v)
 
 
 def date_of(data: Any, code: str, schema: str = "assessment") -> dt.date | None:
@@ -115,8 +87,7 @@ def documents_of(a: Assessment) -> list[DocumentInfo]:
 
 def required_documents(a: Assessment) -> tuple[str, ...] | None:
     """The documents the しきい値判断結果 makes mandatory (None when the result is not stated)."""
-    i = option_index(a.meta, "VI-1-②")
-    return _REQUIRED_BY_RESULT[i] if i is not None and i < len(_REQUIRED_BY_RESULT) else None
+    return _REQUIRED_BY_RESULT.get(meaning(a.meta, "VI-1-②") or "")
 
 
 def jimu_name(a: Assessment) -> str:
@@ -141,7 +112,7 @@ def reassessment(rev: dict[str, Any]) -> tuple[bool | None, dt.date | None]:
     v = value(rev, "改訂-再評価", "revision")
     if not isinstance(v, dict):
         return None, None
-    props = list(sch.properties(node_of("改訂-再評価", "revision")))
+    props = list(sch.properties(node_of("改訂-再評価")))
     (state_key, state_node), (date_key, _) = props[0], props[1]
     opts = sch.options(state_node)
     state = v.get(state_key)

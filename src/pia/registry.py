@@ -56,10 +56,12 @@ class Stage(str, Enum):
     RULE = "rule"          # rules between items
     CI = "ci"              # `pia ci` on a change
     HISTORY = "history"    # reading versions
+    STATUS = "status"      # `pia status`: the data its deadlines need
 
 
 STAGE_LABELS = {Stage.LOAD: "読み込み", Stage.SCHEMA: "スキーマの検査", Stage.RULE: "項目間の検査",
-                Stage.CI: "変更の検査（pia ci）", Stage.HISTORY: "版の読み込み"}
+                Stage.CI: "変更の検査（pia ci）", Stage.HISTORY: "版の読み込み",
+                Stage.STATUS: "期限と手続の状況（pia status）"}
 
 # Document kinds (the form family). Stable ids; their Japanese names come from forms data.
 KINDS = ("basic", "focused", "full")
@@ -156,6 +158,16 @@ STATIC: tuple[Spec, ...] = (
     _static("PIA602", "重要な変更を含むのに再評価の記載がない", Stage.CI, "規則第11条、指針 第6の2", Certainty.SUMMARY,
             explanation="重要な変更（又はしきい値判断結果が重くなる変更）は、変更の前に特定個人情報保護評価を再実施する。"
                         "その改訂に「再評価」（状況: 実施済み|予定、日付）を記録する。"),
+)
+
+# `pia status` (PIA900–PIA949): problems in the data its deadlines are computed from.
+STATIC += (
+    _static("PIA900", "状況の判定に使う日付が読めない", Stage.STATUS, severity=Severity.WARNING,
+            explanation="公表日・事務の実施をやめた日・実施日などが日付として読めないとき、その日付を期限の計算から外して知らせる。"),
+    _static("PIA901", "しきい値判断結果がなく必要な評価書を判断できない", Stage.STATUS, "指針 第5の2", Certainty.SUMMARY,
+            Severity.WARNING, "しきい値判断結果がないと、事務に義務付けられる評価書（基礎・重点・全項目）を示せない。"),
+    _static("PIA902", "評価書を読み込めない", Stage.STATUS,
+            explanation="assessment.yaml を読み込めないとき。ほかの義務の状態は判定しない（pia check で原因を確認する）。"),
 )
 
 # The rule modules, in the order of the form. A rule is a function decorated with `pia.rules.rule` in one of them.

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from pia import dates, portfolio as pf
 from pia.assessment import Assessment
-from pia.findings import ERROR, WARNING, Finding
+from pia.findings import Finding
 
 OVERDUE, SOON, ATTENTION, NOTHING = "期限超過", "期限間近", "要確認", ""
 
@@ -55,12 +55,6 @@ SPECS: dict[str, Spec] = {s.id: s for s in (
          "事務の実施をやめた日から少なくとも3年間は評価書を公表しておく。"),
 )}
 
-# Findings of `pia status` (range PIA900–PIA949): problems in the data a status needs.
-FINDINGS = {
-    "PIA900": ("状況の判定に使う日付が読めない", WARNING),
-    "PIA901": ("しきい値判断結果がなく必要な評価書を判断できない", WARNING),
-    "PIA902": ("評価書を読み込めない", ERROR),
-}
 
 
 @dataclass
@@ -104,7 +98,7 @@ class Status:
                 "required": list(self.required) if self.required is not None else None,
                 "published": iso(self.published), "last_revision": iso(self.last_revision), "ended": iso(self.ended),
                 "obligations": [o.to_dict() for o in self.obligations],
-                "findings": [{k: v for k, v in asdict(f).items() if k not in ("anchor",)} for f in self.findings]}
+                "findings": [{k: v for k, v in f.to_dict().items() if k != "anchor"} for f in self.findings]}
 
 
 def add_years(d: dt.date, years: int) -> dt.date:
@@ -146,11 +140,10 @@ class _Reader:
         return (ds[0], ds[1]) if len(ds) >= 2 else None
 
     def finding(self, rule_id: str, path: tuple[Any, ...], message: str, hint: str) -> None:
-        from pia.rules import Context, Rule
+        from pia.registry import spec
+        from pia.rules import Context
 
-        title, severity = FINDINGS[rule_id]
-        r = Rule(rule_id, title, severity, "", lambda ctx: iter(()), "status")
-        self.findings.append(Context(self.a, r).finding("assessment", path, message, hint))
+        self.findings.append(Context(self.a, spec(rule_id)).finding("assessment", path, message, hint))
 
 
 def _documents(a: Assessment, r: _Reader, docs: list[pf.DocumentInfo]) -> Obligation:
@@ -181,7 +174,7 @@ def assess(a: Assessment, as_of: dt.date, within: int = 60) -> Status:
     tenken = r.date("VI-3-①")
     approved = r.date("表紙-個人情報保護委員会承認日")
     submitted = r.date("VI-4-①")
-    national = pf.option_index(meta, "表紙-評価実施機関の区分") == 1  # options: 地方公共団体等, 行政機関等
+    national = pf.meaning(meta, "表紙-評価実施機関の区分") == "national"
     st = Status(a.folder, pf.jimu_name(a), docs, pf.required_documents(a), published, revs[-1] if revs else None, ended)
     obs = st.obligations
     obs.append(_documents(a, r, docs))
@@ -278,11 +271,12 @@ def assess(a: Assessment, as_of: dt.date, within: int = 60) -> Status:
 
 def status_of(folder: Path, as_of: dt.date, within: int = 60) -> Status:
     from pia.assessment import load
+    from pia.registry import spec
 
     a = load(folder)
     if a.docs.get("assessment") is None or not isinstance(a.docs["assessment"].data, dict):
         st = Status(a.folder, folder.name, [], None, None, None, None, findings=sorted(a.load_findings))
-        st.findings.append(Finding(a.folder, 1, 1, "PIA902", ERROR, "", "assessment.yaml を読み込めないため、状況を判定できません。",
+        st.findings.append(Finding(a.folder, 1, 1, "PIA902", spec("PIA902").severity, "", "assessment.yaml を読み込めないため、状況を判定できません。",
                                    "pia check で読み込みの問題を直してください。"))
         return st
     return assess(a, as_of, within)

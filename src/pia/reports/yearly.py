@@ -12,7 +12,7 @@ from pia import dates, portfolio as pf, schema as sch
 from pia.assessment import Assessment
 from pia.render.formats import flag_text, multi_text
 from pia.reports import Report, Table
-from pia.rules._util import blank, selected
+from pia.rules._util import blank
 
 HEADERS = ["事務", "ファイル", "分類", "リスク", "記載項目", "評価書の記載", "実施状況", "課題・今後の対応"]
 FILL = (6, 7)  # 実施状況 and 課題: the body fills these in
@@ -21,7 +21,7 @@ FILL = (6, 7)  # 実施状況 and 課題: the body fills these in
 def _text(node: sch.Node, value: Any) -> str:
     k = sch.kind(node)
     if k == "choice":
-        parts = [str(selected(value) or "")]
+        parts = [str(sch.selected(value) or "")]
         details = value if isinstance(value, dict) else {}
         parts += [f"{sch.title(n)}: {details.get(key)}" for key, n in sch.details(node) if not blank(details.get(key))]
         return "\n".join(p for p in parts if p)
