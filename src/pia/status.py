@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterator
 from pia import dates, portfolio as pf
 from pia.assessment import Assessment
 from pia.findings import Finding
+from pia.registry import Certainty
 
 OVERDUE, SOON, ATTENTION, NOTHING = "期限超過", "期限間近", "要確認", ""
 
@@ -24,34 +25,39 @@ class Spec:
     id: str
     title: str
     source: str
-    certainty: str
+    certainty: Certainty
     explanation: str
+
+    @property
+    def tag(self) -> str:
+        """The reference notes' tag, e.g. [P-q]."""
+        return f"[{self.certainty.value}]"
 
 
 SPECS: dict[str, Spec] = {s.id: s for s in (
-    Spec("S01", "必要な評価書", "規則第4条〜第6条、指針 第5の2（しきい値判断）", "[S]",
+    Spec("S01", "必要な評価書", "規則第4条〜第6条、指針 第5の2（しきい値判断）", Certainty.SUMMARY,
          "しきい値判断結果から、その事務に義務付けられる評価書（基礎項目評価書と重点項目評価書又は全項目評価書）を示し、"
          "pia で管理している評価書（種類、様式の版、案か確定か）と比べる。"),
-    Spec("S02", "公表", "番号法第28条第4項、規則第7条", "[P]",
+    Spec("S02", "公表", "番号法第28条第4項、規則第7条", Certainty.PRIMARY,
          "全項目評価書は意見聴取・第三者点検（又は承認）の後に公表する。公表日と案かどうかから状態を示す。"),
-    Spec("S03", "年1回の見直し", "規則第14条（少なくとも1年に1回の見直し、努力義務）", "[S]",
+    Spec("S03", "年1回の見直し", "規則第14条（少なくとも1年に1回の見直し、努力義務）", Certainty.SUMMARY,
          "直近の見直し（公表日、改訂の変更日、基礎項目評価の実施日のうち最も新しい日）から1年以内に評価書を見直す。"),
-    Spec("S04", "5年経過前の再実施", "規則第15条（努力義務）", "[P]",
+    Spec("S04", "5年経過前の再実施", "規則第15条（努力義務）", Certainty.PRIMARY,
          "直近の評価（意見聴取の終了日、第三者点検の実施日、承認日、実施済みの再評価の日のうち最も新しい日。"
          "どれもなければ公表日）から5年を経過する前に評価を再実施する。"),
-    Spec("S05", "重要な変更の事前の再評価", "番号法第28条第1項後段・第2項後段、指針 第6", "[P]",
+    Spec("S05", "重要な変更の事前の再評価", "番号法第28条第1項後段・第2項後段、指針 第6", Certainty.PRIMARY,
          "重要な変更を含む改訂は、変更日より前に再評価（意見聴取、第三者点検又は承認、提出・公表）を終える。"
          "改訂の「再評価」が「予定」のものを示し、変更日を過ぎても予定のままなら期限超過とする。"),
-    Spec("S06", "修正の提出・公表", "規則第14条（評価書の修正）", "[R]",
+    Spec("S06", "修正の提出・公表", "規則第14条（評価書の修正）", Certainty.RECALLED,
          "重要な変更に当たらない変更（修正）は、変更の後速やかに評価書を修正して提出・公表する。"
          "公表日より後の変更日の改訂で再評価の記録がないものを、変更日を過ぎたら要確認とする。"),
-    Spec("S07", "意見聴取", "番号法第28条第1項、規則第7条、指針 第5の3（原則30日以上）", "[P]",
+    Spec("S07", "意見聴取", "番号法第28条第1項、規則第7条、指針 第5の3（原則30日以上）", Certainty.PRIMARY,
          "全項目評価書は公示して広く意見を求める。実施日・期間から、実施済み・実施中・予定を示す。"),
-    Spec("S08", "第三者点検", "規則第7条（地方公共団体等）", "[P-q]",
+    Spec("S08", "第三者点検", "規則第7条（地方公共団体等）", Certainty.QUOTED,
          "地方公共団体等は意見聴取の後、公表の前に第三者点検を受ける。"),
-    Spec("S09", "個人情報保護委員会の承認", "番号法第28条第2項（行政機関等）", "[P]",
+    Spec("S09", "個人情報保護委員会の承認", "番号法第28条第2項（行政機関等）", Certainty.PRIMARY,
          "行政機関等は意見聴取の後、評価書を個人情報保護委員会に提出して承認を受ける。"),
-    Spec("S10", "事務終了後の公表の継続", "規則第16条、指針（少なくとも3年間の公表）", "[P-q]",
+    Spec("S10", "事務終了後の公表の継続", "規則第16条、指針（少なくとも3年間の公表）", Certainty.QUOTED,
          "事務の実施をやめた日から少なくとも3年間は評価書を公表しておく。"),
 )}
 
@@ -71,7 +77,8 @@ class Obligation:
 
     def to_dict(self) -> dict[str, Any]:
         s = self.spec
-        return {"id": self.id, "title": s.title, "source": s.source, "certainty": s.certainty, "state": self.state,
+        return {"id": self.id, "title": s.title, "source": s.source, "certainty": s.tag, "certainty_label": s.certainty.label,
+                "state": self.state,
                 "due": self.due.isoformat() if self.due else None, "due_ja": dates.to_era(self.due) if self.due else None,
                 "mark": self.mark, "note": self.note}
 
@@ -294,7 +301,7 @@ HEADERS = ("記号", "義務", "状態", "期限", "判定", "根拠", "確度",
 def rows(st: Status) -> Iterator[list[str]]:
     for o in st.obligations:
         s = o.spec
-        yield [o.id, s.title, o.state, _era(o.due) if o.due else "", o.mark, s.source, s.certainty, o.note]
+        yield [o.id, s.title, o.state, _era(o.due) if o.due else "", o.mark, s.source, s.tag, o.note]
 
 
 def summary(st: Status) -> list[tuple[str, str]]:
@@ -325,7 +332,8 @@ def text(items: list[Status], as_of: dt.date, within: int) -> str:
 
 def to_json(items: list[Status], as_of: dt.date, within: int) -> dict[str, Any]:
     return {"as_of": as_of.isoformat(), "within_days": within, "counts": counts(items),
-            "obligations": {k: {"title": s.title, "source": s.source, "certainty": s.certainty, "explanation": s.explanation}
+            "obligations": {k: {"title": s.title, "source": s.source, "certainty": s.tag, "certainty_label": s.certainty.label,
+                                "explanation": s.explanation}
                             for k, s in SPECS.items()},
             "assessments": [st.to_dict() for st in items]}
 
