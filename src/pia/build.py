@@ -94,8 +94,9 @@ def build(folders: list[Path], out: Path, options: str, worker: Callable[[Path, 
 def render_one(folder: Path, out: Path, formats: tuple[str, ...] = ("html", "pdf")) -> dict[str, Any]:
     """`pia render` of one assessment of many: into out/<folder name>/."""
     from pia.render import render_all
+    from pia.render.outputs import parse
 
-    written, result = render_all(folder, list(formats), out / folder.name, force=True)
+    written, result = render_all(folder, parse(",".join(formats), "assessment"), out / folder.name, force=True)
     return {"files": [p.name for p in written], "errors": result.errors}
 
 

@@ -10,36 +10,26 @@ from typing import Any, Iterator
 
 from pia import dates, portfolio as pf, schema as sch
 from pia.assessment import Assessment
-from pia.render.formats import flag_text, multi_text
+from pia import layout
+from pia.render.formats import Ctx, fmt, heading, label_text
 from pia.reports import Report, Table
-from pia.rules._util import blank
+from pia.walk import walk
 
 HEADERS = ["事務", "ファイル", "分類", "リスク", "記載項目", "評価書の記載", "実施状況", "課題・今後の対応"]
 FILL = (6, 7)  # 実施状況 and 課題: the body fills these in
 
 
-def _text(node: sch.Node, value: Any) -> str:
-    k = sch.kind(node)
-    if k == "choice":
-        parts = [str(sch.selected(value) or "")]
-        details = value if isinstance(value, dict) else {}
-        parts += [f"{sch.title(n)}: {details.get(key)}" for key, n in sch.details(node) if not blank(details.get(key))]
-        return "\n".join(p for p in parts if p)
-    if k == "multi":
-        return multi_text(node, value)
-    if k == "flag":
-        return flag_text(node, value) if value else ""
-    return "" if value is None else str(value)
-
-
-def measures(node: sch.Node, value: Any, trail: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str, str]]:
-    """(section/risk titles, item title, text) for every item under node, in form order."""
-    for key, sub in sch.properties(node):
-        v = value.get(key) if isinstance(value, dict) else None
-        if sch.kind(sub) == "group":
-            yield from measures(sub, v, trail + (sch.title(sub),))
-        else:
-            yield trail, sch.title(sub), _text(sub, v)
+def measures(node: sch.Node, value: Any, ctx: Ctx) -> Iterator[tuple[tuple[str, ...], str, str]]:
+    """(section/risk titles, item title, text as 別添3 prints it) for every printed item under node, in form order
+    (the one walker and the one formatter table)."""
+    trail: list[tuple[int, str]] = []
+    for e in walk(node, value):
+        if e.hidden or e.inline:
+            continue
+        if e.kind in ("group", "block"):
+            trail = [t for t in trail if t[0] < e.depth] + [(e.depth, heading(e, ctx))]
+        elif e.kind not in ("note", "list"):
+            yield tuple(t for d, t in trail if d < e.depth), label_text(e, ctx), fmt(e.kind).brief(e, ctx)
 
 
 def _rows(a: Assessment) -> Iterator[list[str]]:
@@ -47,11 +37,12 @@ def _rows(a: Assessment) -> Iterator[list[str]]:
     iii = sch.load().node_at("file", pf.path_of("III", "file"))
     iv = sch.load().node_at("assessment", pf.path_of("IV"))
     assert iii is not None and iv is not None
+    ctx = Ctx(layout.texts("full"), a.file_name)
     for fid, data in a.files():
-        for trail, item, text in measures(iii, pf.value(data, "III", "file")):
-            yield [jimu, a.file_label(fid), trail[0] if trail else "", " ".join(trail[1:]), item, text, "", ""]
-    for trail, item, text in measures(iv, pf.value(a.meta, "IV")):
-        yield [jimu, "", sch.title(iv), " ".join(trail), item, text, "", ""]
+        for trail, item, text in measures(iii, pf.value(data, "III", "file"), ctx):
+            yield [jimu, a.file_label(fid), trail[1] if len(trail) > 1 else "", " ".join(trail[2:]), item, text, "", ""]
+    for trail, item, text in measures(iv, pf.value(a.meta, "IV"), ctx):
+        yield [jimu, "", trail[0] if trail else sch.title(iv), " ".join(trail[1:]), item, text, "", ""]
 
 
 def build(items: list[Assessment], as_of: dt.date) -> Report:

@@ -74,9 +74,10 @@ def build_one(folder: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> di
     from pia import assessment as asm
     from pia import portfolio as pf
     from pia.render import render_all
+    from pia.render.outputs import parse
 
     name = folder.name
-    written, result = render_all(folder, list(formats), out / name, force=True)
+    written, result = render_all(folder, parse(",".join(formats), "assessment"), out / name, force=True)
     a = asm.load(folder)
     docs = pf.documents_of(a)
     published = pf.date_of(a.meta, "表紙-公表日")
