@@ -238,7 +238,11 @@ def test_scheduled_ci_jobs_run_real_status_commands(tmp_path: Path, capsys, monk
     """The scheduled jobs in the CI templates call `pia status` with options that exist, and --strict fails them."""
     import shlex
 
-    gh = yaml.safe_load((ROOT / ".github" / "workflows" / "pia-status.yml").read_text(encoding="utf-8"))
+    from pia import init as init_mod
+
+    shipped = (ROOT / ".github" / "workflows" / "pia-status.yml").read_text(encoding="utf-8")
+    assert shipped == init_mod.github_status_workflow()  # what `pia init --ci github` writes
+    gh = yaml.safe_load(shipped)
     gl = yaml.safe_load((ROOT / "ci" / "pia.gitlab-ci.yml").read_text(encoding="utf-8"))
     assert gh[True]["schedule"][0]["cron"]  # YAML reads the key `on` as True
     assert gl["pia-status"]["rules"][0]["if"] == '$CI_PIPELINE_SOURCE == "schedule"'

@@ -104,6 +104,62 @@ pia:
     paths: [pia-summary.md]
     reports:
       codequality: gl-code-quality-report.json
+
+# 定期実行（CI/CD → Schedules で週1回などを設定）: 全評価書の期限を確認し、期限超過があれば失敗します。
+pia-status:
+  image: python:3.12-slim
+  rules:
+    - if: $CI_PIPELINE_SOURCE == "schedule"
+  variables:
+    GIT_DEPTH: "0"
+    PIA_PACKAGE: "{package_spec()}"
+  before_script:
+    - apt-get update -qq && apt-get install -y -qq git >/dev/null
+    - pip install -q "$PIA_PACKAGE"
+  script:
+    - pia status assessments --format html --output pia-status.html
+    - pia status assessments --within 60 --strict
+  artifacts:
+    when: always
+    expose_as: "pia の期限一覧"
+    paths: [pia-status.html]
+"""
+
+
+def github_status_workflow() -> str:
+    return f"""# 毎週月曜の朝（日本時間 9時）に全評価書の期限を確認します（pia status）。期限を過ぎたものがあればジョブが失敗し、通知されます。
+# 状況の一覧（HTML）と住民向けの公開サイト（pia site）は成果物として保存します。
+name: pia status
+on:
+  schedule:
+    - cron: "0 0 * * 1"
+  workflow_dispatch:
+jobs:
+  status:
+    runs-on: ubuntu-latest
+    timeout-minutes: 60
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          fetch-depth: 0   # 公開サイトの変更履歴（別添3）に全履歴が必要
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.12"
+      - name: pia を入れる
+        run: python -m pip install "${{{{ vars.PIA_PACKAGE || '{package_spec()}' }}}}" && sudo apt-get install -y -qq fonts-noto-cjk >/dev/null
+      - name: 期限の一覧
+        run: pia status assessments --format html --output status/index.html
+      - name: 公開サイト
+        run: pia site assessments --out site
+      - uses: actions/upload-artifact@v4
+        if: always()
+        with:
+          name: pia-status
+          path: |
+            status/
+            site/
+      - name: 期限超過があれば失敗にする
+        run: pia status assessments --within 60 --strict >> "$GITHUB_STEP_SUMMARY"
 """
 
 
@@ -138,6 +194,7 @@ def plan(ci: str) -> dict[Path, str]:
     files.update({VENDORED / name: text for name, text in _schemas().items()})
     if ci == "github":
         files[Path(".github") / "workflows" / "pia.yml"] = github_workflow()
+        files[Path(".github") / "workflows" / "pia-status.yml"] = github_status_workflow()
     elif ci == "gitlab":
         files[Path("ci") / "pia.gitlab-ci.yml"] = gitlab_template()
         files[Path(".gitlab-ci.yml")] = GITLAB_INCLUDE

@@ -17,9 +17,10 @@ from pia import dates
 
 FORMATS = ("html", "pdf", "xlsx")
 LABELS = {"pdf": "PDF", "html": "HTML（ウェブページ）", "xlsx": "Excel"}
+# What a 提出時期 means (x-pia-meaning of 別添3's 提出時期) -> the sentence residents read.
 TIMING_EXPLAINED = {
-    "事前": "重要な変更を含むため、変更を行う前に評価をやり直し、意見を聴いたうえで公表しました。",
-    "事後": "重要な変更に当たらない修正のため、変更を行った後に評価書を直して公表しました。",
+    "before": "重要な変更を含むため、変更を行う前に評価をやり直し、意見を聴いたうえで公表しました。",
+    "after": "重要な変更に当たらない修正のため、変更を行った後に評価書を直して公表しました。",
 }
 
 
@@ -33,7 +34,7 @@ def _size(n: int) -> str:
 
 def _revisions(a: Any, folder: Path) -> list[dict[str, Any]]:
     """Every revision: the pre-pia 別添3 rows grouped by 変更日, then those derived from the git history."""
-    from pia import portfolio as pf
+    from pia import items, portfolio as pf
     from pia.errors import PiaError
     from pia.history.versions import history_rows, versions_of
 
@@ -61,8 +62,10 @@ def _revisions(a: Any, folder: Path) -> list[dict[str, Any]]:
         found = dates.find_dates(text)
         d = found[0] if found else None
         timings = sorted({r["timing"] for r in g["rows"] if r["timing"]})
+        timing_item = items.item("別添3-提出時期")
+        meanings = sorted({m for t in timings if (m := timing_item.meaning(t))}, key=list(TIMING_EXPLAINED).index)
         out.append({"date": _iso(d), "date_ja": dates.to_era(d) if d else (text or "日付不明"), "timing": "・".join(timings),
-                    "rows": g["rows"]})
+                    "explained": [TIMING_EXPLAINED[m] for m in meanings], "rows": g["rows"]})
     out.sort(key=lambda r: r["date"] or "", reverse=True)
     for i, r in enumerate(out):
         r["page"] = f"changes-{r['date'] or f'n{len(out) - i}'}.html"
@@ -107,7 +110,7 @@ def pages(facts: list[dict[str, Any]], site_title: str) -> dict[str, bytes]:
               "after": pf.title_of("別添3-変更後の記載", "legacy-row"), "timing": pf.title_of("別添3-提出時期", "legacy-row"),
               "reason": pf.title_of("別添3-提出時期に係る説明", "legacy-row"), "published": pf.title_of("表紙-公表日"),
               "ended": pf.title_of("表紙-事務終了日"), "org": pf.title_of("表紙-評価実施機関名")}
-    common = {"css": css(), "site_title": site_title, "labels": labels, "explained": TIMING_EXPLAINED}
+    common = {"css": css(), "site_title": site_title, "labels": labels}
     out = {"index.html": env.get_template("site/index.html.j2").render(page_title=site_title, items=facts, root="", **common)}
     for f in facts:
         out[f"{f['name']}/index.html"] = env.get_template("site/assessment.html.j2").render(
