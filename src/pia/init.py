@@ -55,6 +55,19 @@ def pre_commit_config() -> str:
             "repos:\n  - repo: local\n    hooks:\n" + "".join(f"      {line}\n" for line in body.splitlines()))
 
 
+def _github_setup(why_history: str) -> str:
+    """The steps every pia workflow starts with: the whole history, Python, pia."""
+    return f"""    steps:
+      - uses: actions/checkout@v4
+        with:
+          fetch-depth: 0   # {why_history}
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.12"
+      - name: pia を入れる
+        run: python -m pip install "${{{{ vars.PIA_PACKAGE || '{package_spec()}' }}}}\""""
+
+
 def github_workflow() -> str:
     return f"""# 評価書（assessments/）を変更するプルリクエストで pia ci を実行し、検査結果を注釈に、変更の要約をジョブの要約に出します。
 # pia は pip で {package_spec()} を入れます。社内の索引・wheel・git から入れるときは、リポジトリの変数 PIA_PACKAGE を設定してください。
@@ -66,15 +79,7 @@ jobs:
   pia:
     runs-on: ubuntu-latest
     timeout-minutes: 15
-    steps:
-      - uses: actions/checkout@v4
-        with:
-          fetch-depth: 0   # base との差分と変更履歴（別添3）に全履歴が必要
-      - uses: actions/setup-python@v5
-        with:
-          python-version: "3.12"
-      - name: pia を入れる
-        run: python -m pip install "${{{{ vars.PIA_PACKAGE || '{package_spec()}' }}}}"
+{_github_setup("base との差分と変更履歴（別添3）に全履歴が必要")}
       - name: pia ci
         run: pia ci --base "origin/${{{{ github.base_ref }}}}" --format github
 """
@@ -138,15 +143,9 @@ jobs:
   status:
     runs-on: ubuntu-latest
     timeout-minutes: 60
-    steps:
-      - uses: actions/checkout@v4
-        with:
-          fetch-depth: 0   # 公開サイトの変更履歴（別添3）に全履歴が必要
-      - uses: actions/setup-python@v5
-        with:
-          python-version: "3.12"
-      - name: pia を入れる
-        run: python -m pip install "${{{{ vars.PIA_PACKAGE || '{package_spec()}' }}}}" && sudo apt-get install -y -qq fonts-noto-cjk >/dev/null
+{_github_setup("公開サイトの変更履歴（別添3）に全履歴が必要")}
+      - name: フォント（公開サイトの PDF）
+        run: sudo apt-get install -y -qq fonts-noto-cjk >/dev/null
       - name: 期限の一覧
         run: pia status assessments --format html --output status/index.html
       - name: 公開サイト
