@@ -59,6 +59,7 @@ PORTFOLIO = {
                        "VI-3-①": "2025-07-15"},
     "juten": {"VI-1-②": "基礎項目評価及び重点項目評価の実施が義務付けられる(任意に全項目評価を実施)"},
     "no-threshold": {"VI-1-②": None},
+    "no-kiso": {},  # the folder's kiso.yaml is removed below
     "bad-date": {"表紙-公表日": "令和7年13月1日"},
 }
 
@@ -73,6 +74,7 @@ def portfolio(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for code, v in {**BASE, **edits}.items():
             _set(data, code, v)
         (dst / "assessment.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (root / "no-kiso" / "kiso.yaml").unlink()
     return root
 
 
@@ -170,7 +172,10 @@ def test_procedure_states(portfolio: Path, capsys):
     assert d["state"].startswith("予定") and d["due"] == "2025-07-01" and d["mark"] == "期限間近"
     assert _one(r, "draft", "S02")["state"].startswith("案")
     (draft,) = [a for a in r["assessments"] if a["folder"].endswith("/draft")]
-    assert draft["documents"][0]["draft"] is True and draft["documents"][0]["version"] is None
+    from pia import forms
+
+    (full,) = [d for d in draft["documents"] if d["kind"] == "全項目評価書"]
+    assert full["draft"] is True and full["version"] == forms.current_version() and full["form"] == "様式4"
     t = _one(r, "tenken-planned", "S08")
     assert t["state"].startswith("予定") and t["due"] == "2025-07-15" and t["mark"] == "期限間近"
     _, r = _status(capsys, str(portfolio), "--as-of", "2025-07-16")
@@ -183,9 +188,12 @@ def test_required_documents_from_the_threshold(portfolio: Path, capsys):
     _, r = _status(capsys, str(portfolio), "--as-of", "2025-06-01")
     (juten,) = [a for a in r["assessments"] if a["folder"].endswith("/juten")]
     assert juten["required"] == ["基礎項目評価書", "重点項目評価書"]
-    s01 = _one(r, "juten", "S01")
-    # the voluntary 全項目評価書 covers 重点; the 基礎項目評価書 is not managed by pia
-    assert s01["mark"] == "要確認" and "基礎項目評価書" in s01["note"] and "重点" not in s01["note"]
+    # the voluntary 全項目評価書 covers 重点, and the folder holds its 基礎項目評価書
+    assert _one(r, "juten", "S01")["mark"] == ""
+    (kinds,) = [[d["kind"] for d in a["documents"]] for a in r["assessments"] if a["folder"].endswith("/juten")]
+    assert kinds == ["基礎項目評価書", "全項目評価書"]
+    s01 = _one(r, "no-kiso", "S01")
+    assert s01["mark"] == "要確認" and "基礎項目評価書" in s01["note"] and "全項目" not in s01["note"]
     (none,) = [a for a in r["assessments"] if a["folder"].endswith("/no-threshold")]
     assert none["required"] is None and [f["rule_id"] for f in none["findings"]] == ["PIA901"]
     (bad,) = [a for a in r["assessments"] if a["folder"].endswith("/bad-date")]

@@ -1,18 +1,14 @@
 """The body's assessments as a portfolio: what each 事務 folder holds, read through one accessor.
 
-Until an assessment folder can declare its documents (基礎項目評価書 / 重点項目評価書 / 全項目評価書, form version,
-draft state — issue 15), every folder is read as one 全項目評価書: the kinds it *requires* come from its
-しきい値判断結果, its form version is unknown, and it is a draft when its 評価書名 carries (案)/(素案).
-Everything else in pia that needs "the documents of an assessment" asks `documents_of`; when the folder format
-grows, only this module changes.
+A folder holds one or more documents of the form family (基礎項目評価書 / 重点項目評価書 / 全項目評価書), each with
+its form version and draft state (pia.forms). Everything in status/plan/report/site that needs "the documents of an
+assessment" asks `documents_of` and `required_documents` here, never pia.forms directly.
 
 Items are addressed by their x-pia-code (looked up in the schema), never by their Japanese label.
 """
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -22,10 +18,6 @@ from pia.assessment import Assessment
 
 # The three forms of the family (forms.md §1) and their 様式 numbers.
 KISO, JUTEN, ZENKOMOKU = "基礎項目評価書", "重点項目評価書", "全項目評価書"
-FORM_NO = {KISO: "様式2", JUTEN: "様式3", ZENKOMOKU: "様式4"}
-# What a しきい値判断結果 means (ppc-rules §2.3) -> documents the 事務 must have.
-_REQUIRED_BY_RESULT = {"full": (KISO, ZENKOMOKU), "focused": (KISO, JUTEN), "basic": (KISO,), "none": ()}
-_DRAFT = re.compile(r"[(（]\s*素?案\s*[)）]")
 
 
 # Items inside one entry of a list, addressed relative to that entry: (schema name) -> the list's code.
@@ -80,14 +72,26 @@ class DocumentInfo:
 
 
 def documents_of(a: Assessment) -> list[DocumentInfo]:
-    """The documents an assessment folder holds (today: one 全項目評価書)."""
-    title = str(value(a.meta, "表紙-評価書名") or "")
-    return [DocumentInfo(ZENKOMOKU, FORM_NO[ZENKOMOKU], None, bool(_DRAFT.search(unicodedata.normalize("NFKC", title))), title)]
+    """The documents an assessment folder holds (基礎 / 重点 / 全項目, pia.forms), least detailed first."""
+    from pia import forms
+
+    out = []
+    for kind in forms.present(a):
+        d = forms.data(a, kind)
+        out.append(DocumentInfo(forms.short_title(kind), kind.number, forms.version_of(a, kind), forms.is_draft(d),
+                                str(d.get(forms.title_key()) or "")))
+    return out
 
 
 def required_documents(a: Assessment) -> tuple[str, ...] | None:
-    """The documents the しきい値判断結果 makes mandatory (None when the result is not stated)."""
-    return _REQUIRED_BY_RESULT.get(meaning(a.meta, "VI-1-②") or "")
+    """The documents the stated しきい値判断結果 makes mandatory (None when the result is not stated)."""
+    from pia import forms
+
+    main = forms.main_kind(a)
+    req = forms.declared_result(a, main)[0] if main else None
+    if req is None:
+        return None
+    return tuple(forms.short_title(forms.kinds()[n]) for n in forms.ORDER if n in req)
 
 
 def jimu_name(a: Assessment) -> str:

@@ -281,7 +281,7 @@ def status_of(folder: Path, as_of: dt.date, within: int = 60) -> Status:
     from pia.registry import spec
 
     a = load(folder)
-    if a.docs.get("assessment") is None or not isinstance(a.docs["assessment"].data, dict):
+    if not any(d is not None and isinstance(d.data, dict) for d in a.docs.values()):
         st = Status(a.folder, folder.name, [], None, None, None, None, findings=sorted(a.load_findings))
         st.findings.append(Finding(a.folder, 1, 1, "PIA902", spec("PIA902").severity, "", "assessment.yaml を読み込めないため、状況を判定できません。",
                                    "pia check で読み込みの問題を直してください。"))

@@ -72,6 +72,14 @@ def _revisions(a: Any, folder: Path) -> list[dict[str, Any]]:
     return out
 
 
+def _document_of(p: Path, name: str, docs: list[Any]) -> str:
+    """Which document a rendered file is: pia render names the most detailed one after the folder and the
+    基礎項目評価書 beside it with -kiso."""
+    if p.stem == name or not docs:
+        return docs[-1].kind if docs else ""
+    return docs[0].kind
+
+
 def build_one(folder: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> dict[str, Any]:
     """Render one assessment into out/<name>/ and return the facts its pages need (JSON data)."""
     from pia import assessment as asm
@@ -93,8 +101,9 @@ def build_one(folder: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> di
         "published": _iso(published), "published_ja": dates.to_era(published) if published else "",
         "ended_ja": dates.to_era(ended) if ended else "",
         "last_revision_ja": dates.to_era(revs[-1]) if revs else "",
-        "downloads": [{"format": p.suffix[1:], "label": LABELS[p.suffix[1:]], "href": p.name, "size": _size(p.stat().st_size)}
-                      for p in sorted(written, key=lambda p: FORMATS.index(p.suffix[1:]) if p.suffix[1:] in FORMATS else 9)],
+        "downloads": [{"format": p.suffix[1:], "label": f"{_document_of(p, name, docs)} {LABELS[p.suffix[1:]]}", "href": p.name,
+                       "size": _size(p.stat().st_size)}
+                      for p in sorted(written, key=lambda p: (p.stem != name, FORMATS.index(p.suffix[1:]) if p.suffix[1:] in FORMATS else 9))],
         "errors": result.errors,
         "revisions": _revisions(a, folder),
     }
