@@ -124,3 +124,19 @@ def rendered() -> dict[str, Path]:
     stdout, stderr = proc.communicate(timeout=900)
     assert proc.returncode == 0, stdout + stderr
     return {"dir": out, **{ext: out / f"setagaya-juki.{ext}" for ext in ("pdf", "html", "xlsx")}}
+
+
+CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+
+
+def chrome():
+    """Debian's headless Chromium driven by Selenium (tests skip when chromium/chromium-driver are missing)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+              "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1280,1000"):
+        opts.add_argument(a)
+    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)

@@ -38,17 +38,12 @@ def test_serve_binds_to_loopback_only_and_never_writes(example: Path, server: st
 
 @pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="Debian chromium and chromium-driver are not installed")
 def test_browser_sees_the_page_update_and_the_finding(example: Path, server: str):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-              "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1280,1000"):
-        opts.add_argument(a)
-    driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
+    from conftest import chrome
+
+    driver = chrome()
     try:
         driver.get(server)
         assert "住民基本台帳に関する事務" in driver.title

@@ -162,6 +162,27 @@ def _parser() -> argparse.ArgumentParser:
     sv = sub.add_parser("serve", help="編集しながら確認できるプレビューを 127.0.0.1 で開く")
     sv.add_argument("path", metavar="フォルダ", type=Path, help="評価書フォルダ")
     sv.add_argument("--port", type=int, default=8000, help="ポート番号（既定: 8000）")
+    st = sub.add_parser("status", help="すべての評価書の期限・手続の状況を一覧にする（年1回の見直し、5年以内の再評価など）")
+    st.add_argument("paths", nargs="*", type=Path, default=[Path("assessments")], help="評価書フォルダ（又はそれを含むフォルダ。既定: assessments）")
+    st.add_argument("--as-of", dest="as_of", help="基準日（令和7年4月1日 又は 2025-04-01。既定: 今日）")
+    st.add_argument("--within", type=int, default=60, help="この日数以内の期限を「期限間近」とする（既定: 60）")
+    st.add_argument("--format", choices=["text", "json", "html"], default="text")
+    st.add_argument("--output", type=Path, help="結果を書き出すファイル")
+    st.add_argument("--strict", action="store_true", help="期限超過があれば終了コード 1 にする（定期実行の CI 向け）")
+    si = sub.add_parser("site", help="住民向けの公開サイト（評価書の一覧・ダウンロード・変更の説明）を作る")
+    si.add_argument("path", type=Path, help="評価書フォルダを含むフォルダ（例: assessments）")
+    si.add_argument("--out", type=Path, default=Path("site"), help="出力フォルダ（既定: site）")
+    si.add_argument("--format", default="html,pdf,xlsx", help="ダウンロードに載せる形式（既定: html,pdf,xlsx）")
+    si.add_argument("--jobs", type=int, default=0, help="並列数（既定: CPU 数）")
+    si.add_argument("--title", help="サイトの題名（既定: 評価実施機関名から作る）")
+    for name, help_, default in (("plan", "計画管理書（様式1）を全評価書から作る", "html,pdf,xlsx"),
+                                 ("report", "定期的な報告（リスク対策の実施状況）の下書きを作る", "html,xlsx")):
+        rp = sub.add_parser(name, help=help_)
+        rp.add_argument("paths", nargs="*", type=Path, default=[Path("assessments")], help="評価書フォルダ（又はそれを含むフォルダ。既定: assessments）")
+        rp.add_argument("--as-of", dest="as_of", help="基準日（既定: 今日）")
+        rp.add_argument("--format", default=default, help=f"出力形式をカンマ区切りで（html, pdf, xlsx。既定: {default}）")
+        rp.add_argument("--out", type=Path, default=Path("out"), help="出力フォルダ（既定: out）")
+        rp.add_argument("--force", action="store_true", help="pia が作ったのではないファイルも上書きする")
     return p
 
 

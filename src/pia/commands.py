@@ -203,11 +203,15 @@ def render(args: Any) -> int:
     from pia.render import render_all
     from pia.render.outputs import parse
 
+    from pia.assessment import ASSESSMENT
     from pia.progress import Progress
 
+    formats = parse(args.format, "assessment")
+    if args.path.is_dir() and not (args.path / ASSESSMENT).is_file():
+        return _render_many(args, [f.name for f in formats])
     progress = Progress()
     try:
-        written, result = render_all(args.path, parse(args.format, "assessment"), args.out, force=args.force, progress=progress)
+        written, result = render_all(args.path, formats, args.out, force=args.force, progress=progress)
     finally:
         progress.done()
     if result.errors:
@@ -217,6 +221,20 @@ def render(args: Any) -> int:
             emit(f"注意: [{f.rule_id}] {f.file}: {f.message}\n", sys.stderr)
     for p in written:
         emit(f"{p} を書き出しました。\n")
+    return 0
+
+
+def _render_many(args: Any, formats: list[str]) -> int:
+    """A folder of assessments: each into out/<name>/, only those whose inputs changed, in parallel."""
+    from pia.assessment import find_assessments
+    from pia.build import render_many
+
+    folders = find_assessments(args.path)
+    facts, rebuilt = render_many(folders, args.out, tuple(formats))
+    for f in rebuilt:
+        if facts[f.name]["errors"]:
+            emit(f"注意: {f} には検査エラーが {facts[f.name]['errors']} 件あります（pia check で確認してください）。\n", sys.stderr)
+    emit(f"評価書 {len(folders)} 件のうち {len(rebuilt)} 件を出力しました（ほかは入力が変わっていません）: {args.out}\n")
     return 0
 
 
@@ -398,4 +416,80 @@ def serve(args: Any) -> int:
         server.serve_forever()
     finally:
         server.server_close()
+    return 0
+
+
+def _as_of(args: Any) -> Any:
+    import datetime as dt
+
+    from pia import dates
+
+    as_of = dates.parse(args.as_of) if args.as_of else dt.date.today()  # the only clock read: here, at the edge
+    if as_of is None:
+        raise PiaError(f"基準日「{args.as_of}」を日付として読めません。「令和7年4月1日」又は「2025-04-01」の形で指定してください。")
+    return as_of
+
+
+def _formats(spec: str, allowed: tuple[str, ...]) -> list[str]:
+    formats = [f.strip() for f in spec.split(",") if f.strip()]
+    bad = [f for f in formats if f not in allowed]
+    if bad or not formats:
+        raise PiaError(f"出力形式「{','.join(bad) or spec}」は使えません。{', '.join(allowed)} から選んでください。")
+    return formats
+
+
+def _body_report(args: Any, module: str, stem: str) -> int:
+    import importlib
+
+    from pia import assessment as asm
+    from pia.output import write_outputs
+    from pia.reports import WRITERS
+
+    formats = _formats(args.format, tuple(WRITERS))
+    as_of = _as_of(args)
+    items = [asm.load(f) for p in args.paths for f in asm.find_assessments(p)]
+    report = importlib.import_module(f"pia.reports.{module}").build(items, as_of)
+    files = {f"{stem}.{fmt}": WRITERS[fmt](report) for fmt in formats}
+    for p in write_outputs(args.out, files, force=args.force):
+        emit(f"{p} を書き出しました。\n")
+    return 0
+
+
+def plan(args: Any) -> int:
+    return _body_report(args, "plan", "keikaku-kanrisho")
+
+
+def report(args: Any) -> int:
+    return _body_report(args, "yearly", "teiki-hokoku")
+
+
+def status(args: Any) -> int:
+    from pia import status as sm
+    from pia.assessment import find_assessments
+
+    as_of = _as_of(args)
+    if args.within < 0:
+        raise PiaError("--within には 0 以上の日数を指定してください。")
+    folders = [f for p in args.paths for f in find_assessments(p)]
+    items = sm.statuses(folders, as_of, args.within)
+    out = sm.FORMATS[args.format](items, as_of, args.within)
+    if args.output:
+        from pia.output import write_text
+
+        write_text(args.output, out, force=True)
+    else:
+        emit(out)
+    return 1 if args.strict and any(st.overdue for st in items) else 0
+
+
+def site(args: Any) -> int:
+    from pia.assessment import find_assessments
+    from pia.site.site import FORMATS, build_site
+
+    formats = _formats(args.format, FORMATS)
+    folders = find_assessments(args.path)
+    if len({f.name for f in folders}) < len(folders):
+        raise PiaError("同じ名前の評価書フォルダが複数あります。フォルダ名を変えてください（サイトのページ名に使います）。")
+    written, rebuilt = build_site(folders, args.out, tuple(formats), args.jobs, args.title)
+    emit(f"評価書 {len(folders)} 件のうち {len(rebuilt)} 件を出力し、ページを {len(written)} 件書き出しました: {args.out / 'index.html'}\n")
     return 0

@@ -55,6 +55,19 @@ def pre_commit_config() -> str:
             "repos:\n  - repo: local\n    hooks:\n" + "".join(f"      {line}\n" for line in body.splitlines()))
 
 
+def _github_setup(why_history: str) -> str:
+    """The steps every pia workflow starts with: the whole history, Python, pia."""
+    return f"""    steps:
+      - uses: actions/checkout@v4
+        with:
+          fetch-depth: 0   # {why_history}
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.12"
+      - name: pia を入れる
+        run: python -m pip install "${{{{ vars.PIA_PACKAGE || '{package_spec()}' }}}}\""""
+
+
 def github_workflow() -> str:
     return f"""# 評価書（assessments/）を変更するプルリクエストで pia ci を実行し、検査結果を注釈に、変更の要約をジョブの要約に出します。
 # pia は pip で {package_spec()} を入れます。社内の索引・wheel・git から入れるときは、リポジトリの変数 PIA_PACKAGE を設定してください。
@@ -66,15 +79,7 @@ jobs:
   pia:
     runs-on: ubuntu-latest
     timeout-minutes: 15
-    steps:
-      - uses: actions/checkout@v4
-        with:
-          fetch-depth: 0   # base との差分と変更履歴（別添3）に全履歴が必要
-      - uses: actions/setup-python@v5
-        with:
-          python-version: "3.12"
-      - name: pia を入れる
-        run: python -m pip install "${{{{ vars.PIA_PACKAGE || '{package_spec()}' }}}}"
+{_github_setup("base との差分と変更履歴（別添3）に全履歴が必要")}
       - name: pia ci
         run: pia ci --base "origin/${{{{ github.base_ref }}}}" --format github
 """
@@ -104,6 +109,56 @@ pia:
     paths: [pia-summary.md]
     reports:
       codequality: gl-code-quality-report.json
+
+# 定期実行（CI/CD → Schedules で週1回などを設定）: 全評価書の期限を確認し、期限超過があれば失敗します。
+pia-status:
+  image: python:3.12-slim
+  rules:
+    - if: $CI_PIPELINE_SOURCE == "schedule"
+  variables:
+    GIT_DEPTH: "0"
+    PIA_PACKAGE: "{package_spec()}"
+  before_script:
+    - apt-get update -qq && apt-get install -y -qq git >/dev/null
+    - pip install -q "$PIA_PACKAGE"
+  script:
+    - pia status assessments --format html --output pia-status.html
+    - pia status assessments --within 60 --strict
+  artifacts:
+    when: always
+    expose_as: "pia の期限一覧"
+    paths: [pia-status.html]
+"""
+
+
+def github_status_workflow() -> str:
+    return f"""# 毎週月曜の朝（日本時間 9時）に全評価書の期限を確認します（pia status）。期限を過ぎたものがあればジョブが失敗し、通知されます。
+# 状況の一覧（HTML）と住民向けの公開サイト（pia site）は成果物として保存します。
+name: pia status
+on:
+  schedule:
+    - cron: "0 0 * * 1"
+  workflow_dispatch:
+jobs:
+  status:
+    runs-on: ubuntu-latest
+    timeout-minutes: 60
+{_github_setup("公開サイトの変更履歴（別添3）に全履歴が必要")}
+      - name: フォント（公開サイトの PDF）
+        run: sudo apt-get install -y -qq fonts-noto-cjk >/dev/null
+      - name: 期限の一覧
+        run: pia status assessments --format html --output status/index.html
+      - name: 公開サイト
+        run: pia site assessments --out site
+      - uses: actions/upload-artifact@v4
+        if: always()
+        with:
+          name: pia-status
+          path: |
+            status/
+            site/
+      - name: 期限超過があれば失敗にする
+        run: pia status assessments --within 60 --strict >> "$GITHUB_STEP_SUMMARY"
 """
 
 
@@ -138,6 +193,7 @@ def plan(ci: str) -> dict[Path, str]:
     files.update({VENDORED / name: text for name, text in _schemas().items()})
     if ci == "github":
         files[Path(".github") / "workflows" / "pia.yml"] = github_workflow()
+        files[Path(".github") / "workflows" / "pia-status.yml"] = github_status_workflow()
     elif ci == "gitlab":
         files[Path("ci") / "pia.gitlab-ci.yml"] = gitlab_template()
         files[Path(".gitlab-ci.yml")] = GITLAB_INCLUDE

@@ -57,10 +57,12 @@ class Stage(str, Enum):
     CI = "ci"              # `pia ci` on a change
     HISTORY = "history"    # reading versions
     IMPORT = "import"      # reading back an edited workbook (`pia import`)
+    STATUS = "status"      # `pia status`: the data its deadlines need
 
 
 STAGE_LABELS = {Stage.LOAD: "読み込み", Stage.SCHEMA: "スキーマの検査", Stage.RULE: "項目間の検査",
-                Stage.CI: "変更の検査（pia ci）", Stage.HISTORY: "版の読み込み", Stage.IMPORT: "Excel の読み戻し（pia import）"}
+                Stage.CI: "変更の検査（pia ci）", Stage.HISTORY: "版の読み込み", Stage.IMPORT: "Excel の読み戻し（pia import）",
+                Stage.STATUS: "期限と手続の状況（pia status）"}
 
 # Document kinds (the form family). Stable ids; their Japanese names come from forms data.
 KINDS = ("basic", "focused", "full")
@@ -163,6 +165,16 @@ STATIC: tuple[Spec, ...] = (
             explanation="書き出した後に YAML の側でも変わった項目は、どちらを採るか決められないため戻さない。"),
     _static("PIA952", "Excel のセルの値が項目に書けない（選択肢にない、件数が数でない、○の欄に○以外）", Stage.IMPORT,
             explanation="ドロップダウンを使わずに入力した値などを、様式の選択肢・型と照らして戻す前に確かめる。"),
+)
+
+# `pia status` (PIA900–PIA949): problems in the data its deadlines are computed from.
+STATIC += (
+    _static("PIA900", "状況の判定に使う日付が読めない", Stage.STATUS, severity=Severity.WARNING,
+            explanation="公表日・事務の実施をやめた日・実施日などが日付として読めないとき、その日付を期限の計算から外して知らせる。"),
+    _static("PIA901", "しきい値判断結果がなく必要な評価書を判断できない", Stage.STATUS, "指針 第5の2", Certainty.SUMMARY,
+            Severity.WARNING, "しきい値判断結果がないと、事務に義務付けられる評価書（基礎・重点・全項目）を示せない。"),
+    _static("PIA902", "評価書を読み込めない", Stage.STATUS,
+            explanation="assessment.yaml を読み込めないとき。ほかの義務の状態は判定しない（pia check で原因を確認する）。"),
 )
 
 # The rule modules, in the order of the form. A rule is a function decorated with `pia.rules.rule` in one of them.

@@ -1,0 +1,129 @@
+"""The body's assessments as a portfolio: what each 事務 folder holds, read through one accessor.
+
+A folder holds one or more documents of the form family (基礎項目評価書 / 重点項目評価書 / 全項目評価書), each with
+its form version and draft state (pia.forms). Everything in status/plan/report/site that needs "the documents of an
+assessment" asks `documents_of` and `required_documents` here, never pia.forms directly.
+
+Items are addressed by their x-pia-code (looked up in the schema), never by their Japanese label.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from pia import dates, items, schema as sch
+from pia.assessment import Assessment
+
+# The three forms of the family (forms.md §1) and their 様式 numbers.
+KISO, JUTEN, ZENKOMOKU = "基礎項目評価書", "重点項目評価書", "全項目評価書"
+
+
+# Items inside one entry of a list, addressed relative to that entry: (schema name) -> the list's code.
+_ENTRY_OF = {"revision": "表紙-改訂", "legacy-row": "表紙-変更箇所の記録"}
+
+
+def path_of(code: str, schema: str = "assessment") -> tuple[str, ...]:
+    """The key path of an item by its code (inside one list entry for "revision" / "legacy-row");
+    an unknown code is a bug in pia, so it raises (pia.items.UnknownItem)."""
+    it = items.item(code)
+    if schema in _ENTRY_OF:
+        return it.within(items.item(_ENTRY_OF[schema]))
+    if it.doc != schema:
+        raise items.UnknownItem(f"{code} is an item of {it.doc}, not of {schema}")
+    return tuple(str(p) for p in it.at())
+
+
+def node_of(code: str, schema: str = "assessment") -> sch.Node:
+    return items.item(code).node
+
+
+def title_of(code: str, schema: str = "assessment") -> str:
+    return items.item(code).title
+
+
+def value(data: Any, code: str, schema: str = "assessment") -> Any:
+    return items.dig(data, path_of(code, schema))
+
+
+def meaning(data: Any, code: str, schema: str = "assessment") -> str | None:
+    """What the chosen option means (x-pia-meaning), e.g. "national" for 行政機関等."""
+    v = value(data, code, schema)
+    if isinstance(v, str):
+        v = sch.closest_option(v, items.item(code).options) or v
+    return items.item(code).meaning(v)
+
+
+def date_of(data: Any, code: str, schema: str = "assessment") -> dt.date | None:
+    return dates.parse(value(data, code, schema))
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    kind: str  # 基礎項目評価書 / 重点項目評価書 / 全項目評価書
+    form: str  # 様式2 / 様式3 / 様式4
+    version: str | None  # form version, e.g. 平成30年5月 (None: not declared)
+    draft: bool
+    title: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def documents_of(a: Assessment) -> list[DocumentInfo]:
+    """The documents an assessment folder holds (基礎 / 重点 / 全項目, pia.forms), least detailed first."""
+    from pia import forms
+
+    out = []
+    for kind in forms.present(a):
+        d = forms.data(a, kind)
+        out.append(DocumentInfo(forms.short_title(kind), kind.number, forms.version_of(a, kind), forms.is_draft(d),
+                                str(d.get(forms.title_key()) or "")))
+    return out
+
+
+def required_documents(a: Assessment) -> tuple[str, ...] | None:
+    """The documents the stated しきい値判断結果 makes mandatory (None when the result is not stated)."""
+    from pia import forms
+
+    main = forms.main_kind(a)
+    req = forms.declared_result(a, main)[0] if main else None
+    if req is None:
+        return None
+    return tuple(forms.short_title(forms.kinds()[n]) for n in forms.ORDER if n in req)
+
+
+def jimu_name(a: Assessment) -> str:
+    v = value(a.meta, "I-1-①")
+    return str(v) if v else Path(a.folder).name
+
+
+def revision_dates(a: Assessment) -> list[dt.date]:
+    """Dates of the recorded revisions (改訂 and the pre-pia 別添3 rows), oldest first, without repeats."""
+    found: set[dt.date] = set()
+    for code, row, date_code in (("表紙-改訂", "revision", "改訂-変更日"), ("表紙-変更箇所の記録", "legacy-row", "別添3-変更日")):
+        for r in value(a.meta, code) or []:
+            d = dates.find_dates(str(value(r, date_code, row) or ""))
+            if d:
+                found.add(d[0])
+    return sorted(found)
+
+
+def reassessment(rev: dict[str, Any]) -> tuple[bool | None, dt.date | None]:
+    """A revision's 再評価: (done? — None when not recorded, its date). The sub-items carry no code; they are
+    read by their place in the schema (状況 with its options 実施済み/予定, then 日付)."""
+    v = value(rev, "改訂-再評価", "revision")
+    if not isinstance(v, dict):
+        return None, None
+    props = list(sch.properties(node_of("改訂-再評価")))
+    (state_key, state_node), (date_key, _) = props[0], props[1]
+    opts = sch.options(state_node)
+    state = v.get(state_key)
+    return (state == opts[0] if state in opts else None), dates.parse(v.get(date_key))
+
+
+def revisions(a: Assessment) -> list[dict[str, Any]]:
+    """The 改訂 entries (pia's revision records) that carry a readable 変更日, oldest first."""
+    out = [r for r in value(a.meta, "表紙-改訂") or [] if isinstance(r, dict) and date_of(r, "改訂-変更日", "revision")]
+    return sorted(out, key=lambda r: date_of(r, "改訂-変更日", "revision"))

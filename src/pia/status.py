@@ -1,0 +1,353 @@
+"""`pia status`: every assessment's dated obligations as of a given day (forms.md §5, ppc-rules §3–4).
+
+A pure function of (files, as-of date, within): nothing here reads the clock; the CLI passes today's date.
+Each obligation (S01…) names its source and how sure that source is (the reference's tags: [P] primary text,
+[P-q] primary quoted by a third party, [S] secondary summary, [R] recalled, [I] inferred, [Q] open).
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from pia import dates, portfolio as pf
+from pia.assessment import Assessment
+from pia.findings import Finding
+from pia.registry import Certainty
+
+OVERDUE, SOON, ATTENTION, NOTHING = "期限超過", "期限間近", "要確認", ""
+
+
+@dataclass(frozen=True)
+class Spec:
+    id: str
+    title: str
+    source: str
+    certainty: Certainty
+    explanation: str
+
+    @property
+    def tag(self) -> str:
+        """The reference notes' tag, e.g. [P-q]."""
+        return f"[{self.certainty.value}]"
+
+
+SPECS: dict[str, Spec] = {s.id: s for s in (
+    Spec("S01", "必要な評価書", "規則第4条〜第6条、指針 第5の2（しきい値判断）", Certainty.SUMMARY,
+         "しきい値判断結果から、その事務に義務付けられる評価書（基礎項目評価書と重点項目評価書又は全項目評価書）を示し、"
+         "pia で管理している評価書（種類、様式の版、案か確定か）と比べる。"),
+    Spec("S02", "公表", "番号法第28条第4項、規則第7条", Certainty.PRIMARY,
+         "全項目評価書は意見聴取・第三者点検（又は承認）の後に公表する。公表日と案かどうかから状態を示す。"),
+    Spec("S03", "年1回の見直し", "規則第14条（少なくとも1年に1回の見直し、努力義務）", Certainty.SUMMARY,
+         "直近の見直し（公表日、改訂の変更日、基礎項目評価の実施日のうち最も新しい日）から1年以内に評価書を見直す。"),
+    Spec("S04", "5年経過前の再実施", "規則第15条（努力義務）", Certainty.PRIMARY,
+         "直近の評価（意見聴取の終了日、第三者点検の実施日、承認日、実施済みの再評価の日のうち最も新しい日。"
+         "どれもなければ公表日）から5年を経過する前に評価を再実施する。"),
+    Spec("S05", "重要な変更の事前の再評価", "番号法第28条第1項後段・第2項後段、指針 第6", Certainty.PRIMARY,
+         "重要な変更を含む改訂は、変更日より前に再評価（意見聴取、第三者点検又は承認、提出・公表）を終える。"
+         "改訂の「再評価」が「予定」のものを示し、変更日を過ぎても予定のままなら期限超過とする。"),
+    Spec("S06", "修正の提出・公表", "規則第14条（評価書の修正）", Certainty.RECALLED,
+         "重要な変更に当たらない変更（修正）は、変更の後速やかに評価書を修正して提出・公表する。"
+         "公表日より後の変更日の改訂で再評価の記録がないものを、変更日を過ぎたら要確認とする。"),
+    Spec("S07", "意見聴取", "番号法第28条第1項、規則第7条、指針 第5の3（原則30日以上）", Certainty.PRIMARY,
+         "全項目評価書は公示して広く意見を求める。実施日・期間から、実施済み・実施中・予定を示す。"),
+    Spec("S08", "第三者点検の実施", "規則第7条（地方公共団体等）", Certainty.QUOTED,
+         "地方公共団体等は意見聴取の後、公表の前に第三者点検を受ける。"),
+    Spec("S09", "委員会の承認の取得", "番号法第28条第2項（行政機関等）", Certainty.PRIMARY,
+         "行政機関等は意見聴取の後、評価書を個人情報保護委員会に提出して承認を受ける。"),
+    Spec("S10", "事務終了後の公表の継続", "規則第16条、指針（少なくとも3年間の公表）", Certainty.QUOTED,
+         "事務の実施をやめた日から少なくとも3年間は評価書を公表しておく。"),
+)}
+
+
+
+@dataclass
+class Obligation:
+    id: str
+    state: str
+    due: dt.date | None = None
+    mark: str = NOTHING
+    note: str = ""
+
+    @property
+    def spec(self) -> Spec:
+        return SPECS[self.id]
+
+    def to_dict(self) -> dict[str, Any]:
+        s = self.spec
+        return {"id": self.id, "title": s.title, "source": s.source, "certainty": s.tag, "certainty_label": s.certainty.label,
+                "state": self.state,
+                "due": self.due.isoformat() if self.due else None, "due_ja": dates.to_era(self.due) if self.due else None,
+                "mark": self.mark, "note": self.note}
+
+
+@dataclass
+class Status:
+    folder: str
+    jimu: str
+    documents: list[pf.DocumentInfo]
+    required: tuple[str, ...] | None
+    published: dt.date | None
+    last_revision: dt.date | None
+    ended: dt.date | None
+    obligations: list[Obligation] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def overdue(self) -> bool:
+        return any(o.mark == OVERDUE for o in self.obligations)
+
+    def to_dict(self) -> dict[str, Any]:
+        iso = lambda d: d.isoformat() if d else None  # noqa: E731
+        return {"folder": self.folder, "jimu": self.jimu, "documents": [d.to_dict() for d in self.documents],
+                "required": list(self.required) if self.required is not None else None,
+                "published": iso(self.published), "last_revision": iso(self.last_revision), "ended": iso(self.ended),
+                "obligations": [o.to_dict() for o in self.obligations],
+                "findings": [{k: v for k, v in f.to_dict().items() if k != "anchor"} for f in self.findings]}
+
+
+def add_years(d: dt.date, years: int) -> dt.date:
+    """The same day `years` later; 29 February becomes 28 February in a common year."""
+    y = d.year + years
+    return d.replace(year=y, day=min(d.day, calendar.monthrange(y, d.month)[1]))
+
+
+def _mark(due: dt.date | None, as_of: dt.date, within: int) -> str:
+    if due is None:
+        return NOTHING
+    if as_of > due:
+        return OVERDUE
+    return SOON if (due - as_of).days <= within else NOTHING
+
+
+def _era(d: dt.date | None) -> str:
+    return dates.to_era(d) if d else "—"
+
+
+class _Reader:
+    """Dates of one assessment by item code; an unreadable date becomes a finding (PIA900), once."""
+
+    def __init__(self, a: Assessment):
+        self.a = a
+        self.findings: list[Finding] = []
+
+    def date(self, code: str) -> dt.date | None:
+        raw = pf.value(self.a.meta, code)
+        d = dates.parse(raw)
+        if d is None and isinstance(raw, str) and raw.strip() and raw.strip() not in ("—", "-", "－"):
+            self.finding("PIA900", pf.path_of(code), f"「{raw}」を日付として読めないため、期限の計算に使えません。",
+                         "「令和5年8月1日」又は「2023-08-01」の形で書いてください。")
+        return d
+
+    def period(self) -> tuple[dt.date, dt.date] | None:
+        raw = pf.value(self.a.meta, "VI-2-②")
+        ds = dates.find_dates(raw) if isinstance(raw, str) else []
+        return (ds[0], ds[1]) if len(ds) >= 2 else None
+
+    def finding(self, rule_id: str, path: tuple[Any, ...], message: str, hint: str) -> None:
+        from pia.registry import spec
+        from pia.rules import Context
+
+        self.findings.append(Context(self.a, spec(rule_id)).finding("assessment", path, message, hint))
+
+
+def _documents(a: Assessment, r: _Reader, docs: list[pf.DocumentInfo]) -> Obligation:
+    required = pf.required_documents(a)
+    held = ", ".join(f"{d.kind}（{d.form}、版{'：' + d.version if d.version else '不明'}、{'案' if d.draft else '確定'}）" for d in docs)
+    if required is None:
+        r.finding("PIA901", pf.path_of("VI-1-②"), "しきい値判断結果がないため、必要な評価書を判断できません。",
+                  "基礎項目評価のしきい値判断結果を選んでください。")
+        return Obligation("S01", f"必要な評価書: 不明／管理中: {held}", mark=ATTENTION)
+    kinds = {d.kind for d in docs}
+    # A 全項目評価書 done voluntarily covers a 重点 obligation (forms.md §1).
+    missing = [k for k in required if k not in kinds and not (k == pf.JUTEN and pf.ZENKOMOKU in kinds)]
+    note = f"pia で管理していない評価書: {'、'.join(missing)}（別に作成・公表していることを確認してください）" if missing else ""
+    return Obligation("S01", f"必要: {'、'.join(required) or 'なし（任意の評価）'}／管理中: {held}",
+                      mark=ATTENTION if missing else NOTHING, note=note)
+
+
+def assess(a: Assessment, as_of: dt.date, within: int = 60) -> Status:
+    r = _Reader(a)
+    meta = a.meta
+    docs = pf.documents_of(a)
+    draft = any(d.draft for d in docs)
+    published = r.date("表紙-公表日")
+    ended = r.date("表紙-事務終了日")
+    revs = pf.revision_dates(a)
+    kiso = r.date("VI-1-①")
+    per = r.period()
+    tenken = r.date("VI-3-①")
+    approved = r.date("表紙-個人情報保護委員会承認日")
+    submitted = r.date("VI-4-①")
+    national = pf.meaning(meta, "表紙-評価実施機関の区分") == "national"
+    st = Status(a.folder, pf.jimu_name(a), docs, pf.required_documents(a), published, revs[-1] if revs else None, ended)
+    obs = st.obligations
+    obs.append(_documents(a, r, docs))
+
+    # S02 publication
+    if published and published <= as_of:
+        obs.append(Obligation("S02", f"公表済み（{_era(published)}）" + ("。ただし評価書名に(案)があります" if draft else ""),
+                              mark=ATTENTION if draft else NOTHING))
+    elif published:
+        obs.append(Obligation("S02", f"公表予定（{_era(published)}）", due=published, mark=NOTHING))
+    else:
+        obs.append(Obligation("S02", "案（未公表）" if draft else "未公表（公表日の記載なし）", mark=NOTHING if draft else ATTENTION))
+
+    active = ended is None or ended > as_of
+    reviewed = max([d for d in (published, kiso, *revs) if d and d <= as_of], default=None)
+    done_reassessments = [d for rv in pf.revisions(a) for ok, d in [pf.reassessment(rv)] if ok and d and d <= as_of]
+    last_eval = max([d for d in (per[1] if per else None, tenken, approved, *done_reassessments) if d and d <= as_of],
+                    default=published if published and published <= as_of else None)
+    if not active:
+        obs.append(Obligation("S03", "対象外（事務終了）"))
+        obs.append(Obligation("S04", "対象外（事務終了）"))
+    else:
+        if reviewed:
+            due = add_years(reviewed, 1)
+            obs.append(Obligation("S03", f"直近の見直し {_era(reviewed)}", due, _mark(due, as_of, within)))
+        else:
+            obs.append(Obligation("S03", "見直しの記録なし（公表前）", mark=NOTHING if draft else ATTENTION))
+        if last_eval:
+            due = add_years(last_eval, 5)
+            obs.append(Obligation("S04", f"直近の評価 {_era(last_eval)}", due, _mark(due, as_of, within)))
+        else:
+            obs.append(Obligation("S04", "評価の実施日の記録なし", mark=NOTHING if draft else ATTENTION))
+
+    # S05 / S06: revisions after the publication
+    pending = False
+    for rv in pf.revisions(a):
+        changed = pf.date_of(rv, "改訂-変更日", "revision")
+        done, rdate = pf.reassessment(rv)
+        if done is False:  # 予定: must be finished before the change takes effect
+            pending = True
+            due = min(d for d in (rdate, changed - dt.timedelta(days=1)) if d)
+            mark = OVERDUE if as_of >= changed else _mark(due, as_of, within)
+            obs.append(Obligation("S05", f"変更日 {_era(changed)} の改訂: 再評価 予定（{_era(rdate)}）", due, mark,
+                                  "変更日を過ぎても再評価が済んでいません。" if as_of >= changed else ""))
+        elif done is None and published is not None and changed > published and not draft:
+            # no re-assessment recorded: a 修正, published after the change ("速やかに": no fixed day)
+            obs.append(Obligation("S06", f"変更日 {_era(changed)} の修正が未公表", changed,
+                                  ATTENTION if as_of >= changed else NOTHING))
+    if not pending:
+        obs.append(Obligation("S05", "未了の事前の再評価なし"))
+
+    # S07–S09 the procedure (全項目評価書)
+    if any(d.kind == pf.ZENKOMOKU for d in docs):
+        if per is None:
+            obs.append(Obligation("S07", "実施日・期間の記載なし", mark=NOTHING if draft else ATTENTION))
+        elif as_of < per[0]:
+            obs.append(Obligation("S07", f"予定（{_era(per[0])}〜{_era(per[1])}）", per[0], _mark(per[0], as_of, within)))
+        elif as_of <= per[1]:
+            obs.append(Obligation("S07", f"実施中（{_era(per[1])}まで）", per[1]))
+        else:
+            obs.append(Obligation("S07", f"実施済み（{_era(per[0])}〜{_era(per[1])}）"))
+    if national:
+        obs.append(Obligation("S08", "対象外（行政機関等）"))
+        if approved and approved <= as_of:
+            obs.append(Obligation("S09", f"承認済み（{_era(approved)}）"))
+        elif submitted and submitted <= as_of:
+            obs.append(Obligation("S09", f"審査中（提出 {_era(submitted)}）"))
+        else:
+            obs.append(Obligation("S09", "未提出", mark=ATTENTION if per and per[1] < as_of and not published else NOTHING))
+    else:
+        if tenken and tenken <= as_of:
+            obs.append(Obligation("S08", f"実施済み（{_era(tenken)}）"))
+        elif tenken:
+            obs.append(Obligation("S08", f"予定（{_era(tenken)}）", tenken, _mark(tenken, as_of, within)))
+        else:
+            # after the comment period the 第三者点検 comes next; a published document without one is suspect
+            late = (per and per[1] < as_of) or (published and published <= as_of)
+            obs.append(Obligation("S08", "未実施（実施日の記載なし）", mark=ATTENTION if late else NOTHING))
+        obs.append(Obligation("S09", "対象外（地方公共団体等）"))
+
+    # S10 ended 事務
+    if ended:
+        until = add_years(ended, 3)
+        if as_of < ended:
+            obs.append(Obligation("S10", f"{_era(ended)}に終了予定。終了後 {_era(until)} まで公表を継続", until))
+        elif as_of <= until:
+            obs.append(Obligation("S10", f"終了（{_era(ended)}）。{_era(until)} まで公表を継続", until))
+        else:
+            obs.append(Obligation("S10", f"終了（{_era(ended)}）。公表の継続期間（{_era(until)}まで）は経過", until))
+    obs.sort(key=lambda o: o.id)  # stable: rows of one obligation keep their date order
+    st.findings = sorted(set(a.load_findings) | set(r.findings))
+    return st
+
+
+def status_of(folder: Path, as_of: dt.date, within: int = 60) -> Status:
+    from pia.assessment import load
+    from pia.registry import spec
+
+    a = load(folder)
+    if not any(d is not None and isinstance(d.data, dict) for d in a.docs.values()):
+        st = Status(a.folder, folder.name, [], None, None, None, None, findings=sorted(a.load_findings))
+        st.findings.append(Finding(a.folder, 1, 1, "PIA902", spec("PIA902").severity, "", "assessment.yaml を読み込めないため、状況を判定できません。",
+                                   "pia check で読み込みの問題を直してください。"))
+        return st
+    return assess(a, as_of, within)
+
+
+def statuses(folders: list[Path], as_of: dt.date, within: int = 60) -> list[Status]:
+    return [status_of(f, as_of, within) for f in folders]
+
+
+# ---- output ------------------------------------------------------------------------------------------
+
+HEADERS = ("記号", "義務", "状態", "期限", "判定", "根拠", "確度", "注記")
+
+
+def rows(st: Status) -> Iterator[list[str]]:
+    for o in st.obligations:
+        s = o.spec
+        yield [o.id, s.title, o.state, _era(o.due) if o.due else "", o.mark, s.source, s.tag, o.note]
+
+
+def summary(st: Status) -> list[tuple[str, str]]:
+    docs = "、".join(f"{d.kind}（{'案' if d.draft else '確定'}）" for d in st.documents) or "—"
+    return [("事務", st.jimu), ("フォルダ", st.folder), ("評価書の種類", docs), (pf.title_of("表紙-公表日"), _era(st.published)),
+            ("最終改訂", _era(st.last_revision)), (pf.title_of("表紙-事務終了日"), _era(st.ended))]
+
+
+def counts(items: list[Status]) -> dict[str, int]:
+    marks = [o.mark for st in items for o in st.obligations]
+    return {OVERDUE: marks.count(OVERDUE), SOON: marks.count(SOON), ATTENTION: marks.count(ATTENTION)}
+
+
+def text(items: list[Status], as_of: dt.date, within: int) -> str:
+    out = [f"基準日: {dates.to_era(as_of)}（{within}日以内を期限間近とする）", ""]
+    for st in items:
+        out.append("## " + " ／ ".join(f"{k}: {v}" for k, v in summary(st)))
+        out.append("| " + " | ".join(HEADERS) + " |")
+        out.append("|" + "---|" * len(HEADERS))
+        out += ["| " + " | ".join(c.replace("|", "｜").replace("\n", " ") for c in row) + " |" for row in rows(st)]
+        for f in st.findings:
+            out.append(f"- {f.file}:{f.line}: {f.severity} {f.rule_id} {f.item_path} {f.message}")
+        out.append("")
+    c = counts(items)
+    out.append(f"評価書 {len(items)} 件: " + "、".join(f"{k} {v} 件" for k, v in c.items()))
+    return "\n".join(out) + "\n"
+
+
+def to_json(items: list[Status], as_of: dt.date, within: int) -> dict[str, Any]:
+    return {"as_of": as_of.isoformat(), "within_days": within, "counts": counts(items),
+            "obligations": {k: {"title": s.title, "source": s.source, "certainty": s.tag, "certainty_label": s.certainty.label,
+                                "explanation": s.explanation}
+                            for k, s in SPECS.items()},
+            "assessments": [st.to_dict() for st in items]}
+
+
+def html(items: list[Status], as_of: dt.date, within: int) -> str:
+    from pia.site.pages import css, environment
+
+    return environment().get_template("site/status.html.j2").render(
+        page_title="特定個人情報保護評価の状況", css=css(), items=items, as_of=dates.to_era(as_of), within=within, counts=counts(items), headers=HEADERS,
+        rows=rows, summary=summary, specs=SPECS, marks={OVERDUE: "overdue", SOON: "soon", ATTENTION: "attention"})
+
+
+FORMATS: dict[str, Callable[[list[Status], dt.date, int], str]] = {
+    "text": text,
+    "json": lambda items, as_of, within: __import__("json").dumps(to_json(items, as_of, within), ensure_ascii=False, indent=2) + "\n",
+    "html": html,
+}

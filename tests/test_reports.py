@@ -1,0 +1,72 @@
+"""計画管理書 (様式1) and the draft 定期的な報告 from the bundled example: read back from Excel, HTML and PDF."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import yaml
+from openpyxl import load_workbook
+
+from pia import portfolio as pf, schema as sch
+from pia.cli import main
+
+from conftest import EXAMPLE
+
+
+def _sheet(path: Path) -> list[list[str]]:
+    ws = load_workbook(io.BytesIO(path.read_bytes())).worksheets[0]
+    return [["" if c is None else str(c) for c in row] for row in ws.iter_rows(values_only=True)]
+
+
+def test_plan_from_the_example(tmp_path: Path, capsys):
+    assert main(["plan", str(EXAMPLE.parent), "--out", str(tmp_path), "--as-of", "2025-06-01"]) == 0
+    rows = _sheet(tmp_path / "keikaku-kanrisho.xlsx")
+    headers, first = rows[1], rows[2]
+    assert headers[0] == pf.title_of("表紙-評価書番号") and pf.title_of("VI-1-②") in headers
+    meta = yaml.safe_load((EXAMPLE / "assessment.yaml").read_text(encoding="utf-8"))
+    assert first[0] == str(meta["評価書番号"]) and first[2] == meta["評価書名"]
+    assert first[headers.index("次の見直しの期限")] == "令和7年1月4日（期限超過）"  # 改訂 令和6年1月4日 + 1 year
+    assert first[headers.index("再実施の期限")] == "令和10年9月24日"  # end of the comment period + 5 years
+    html = (tmp_path / "keikaku-kanrisho.html").read_text(encoding="utf-8")
+    assert '<html lang="ja">' in html and "住民基本台帳に関する事務" in html
+    from pypdf import PdfReader
+
+    text = PdfReader(tmp_path / "keikaku-kanrisho.pdf").pages[0].extract_text().replace("\n", "")
+    assert "計画管理書" in text and "令和10年9月24日" in text and "本文へ移動" not in text
+
+
+def test_yearly_report_lists_every_measure_with_a_status_column(tmp_path: Path, capsys):
+    assert main(["report", str(EXAMPLE), "--out", str(tmp_path), "--as-of", "2025-06-01"]) == 0
+    rows = _sheet(tmp_path / "teiki-hokoku.xlsx")
+    headers, body = rows[1], rows[2:]
+    status_col = headers.index("実施状況")
+    assert all(r[status_col] == "" for r in body)
+    # at least one row per item under III of each file and under IV (a selection adds rows for its details)
+    root = sch.load()
+
+    def leaves(node):
+        return sum(leaves(s) if sch.kind(s) == "group" else 1 for _, s in sch.properties(node) if sch.kind(s) != "flag")
+    n_files = len(list((EXAMPLE / "files").glob("*.yaml")))
+    iii = leaves(root.node_at("file", pf.path_of("III", "file")))
+    iv = leaves(root.node_at("assessment", pf.path_of("IV")))
+    assert len(body) >= n_files * iii + iv
+    assert len({r[1] for r in body}) == n_files + 1  # every file, and IV (no file)
+    enough = pf.title_of("III-2-リスク1-リスクへの対策は十分か")
+    assert sum(1 for r in body if r[4] == enough and r[3].startswith("リスク1")) >= n_files
+    sections = {r[2] for r in body}
+    assert any(s.startswith(pf.title_of("III-2")) for s in sections)
+    assert any(s.startswith(pf.title_of("IV")) for s in sections)
+    juki = yaml.safe_load((EXAMPLE / "files" / "juki.yaml").read_text(encoding="utf-8"))
+    measure = juki["特定個人情報ファイルの取扱いプロセスにおけるリスク対策"]["特定個人情報の入手"]["目的外の入手が行われるリスク"]["対象者以外の情報の入手を防止するための措置の内容"]
+    assert any(r[5] == measure.strip() or r[5] == measure for r in body)
+    html = (tmp_path / "teiki-hokoku.html").read_text(encoding="utf-8")
+    assert html.count('class="text fill"') == 2 * len(body)
+
+
+def test_reports_are_deterministic(tmp_path: Path, capsys):
+    for d in ("a", "b"):
+        assert main(["report", str(EXAMPLE), "--out", str(tmp_path / d), "--as-of", "2025-06-01", "--format", "xlsx,html"]) == 0
+        assert main(["plan", str(EXAMPLE), "--out", str(tmp_path / d), "--as-of", "2025-06-01", "--format", "xlsx"]) == 0
+    for name in ("teiki-hokoku.xlsx", "teiki-hokoku.html", "keikaku-kanrisho.xlsx"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    assert main(["plan", str(EXAMPLE), "--out", str(tmp_path), "--format", "docx"]) == 2

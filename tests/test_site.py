@@ -1,0 +1,197 @@
+"""`pia site`: the residents' site from a git repository of assessments — pages, revisions from the history, links,
+accessibility in Chromium with axe-core, and incremental rebuilds."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urldefrag
+
+import pytest
+import yaml
+
+from pia import portfolio as pf
+from pia.cli import main
+
+from conftest import CHROMEDRIVER, CHROMIUM, EXAMPLE, ROOT
+
+# where .ci/run installs axe-core (npm), or where `npm install axe-core` in the checkout puts it
+AXE = next((p for p in (Path(os.environ.get("PIA_AXE", "/nonexistent")), ROOT / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js",
+                        ROOT / "node_modules" / "axe-core" / "axe.min.js") if p.is_file()), ROOT / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js")
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args], cwd=repo, check=True,
+                   capture_output=True)
+
+
+def _edit(folder: Path, edits: dict[str, object], revision: str | None = None) -> None:
+    p = folder / "assessment.yaml"
+    data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    for code, v in edits.items():
+        node = data
+        path = pf.path_of(code)
+        for k in path[:-1]:
+            node = node.setdefault(k, {})
+        node[path[-1]] = v
+    if revision:
+        rev: dict = {}
+        rev[pf.path_of("改訂-変更日", "revision")[0]] = revision
+        data[pf.path_of("表紙-改訂")[0]].append(rev)
+    p.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A body's repository: two 事務 (one ended), and a revision of the first committed after it was published."""
+    repo = tmp_path_factory.mktemp("body")
+    root = repo / "assessments"
+    shutil.copytree(EXAMPLE, root / "juki")
+    shutil.copytree(EXAMPLE, root / "old-jimu")
+    _edit(root / "juki", {"表紙-公表日": "令和6年2月1日"})
+    _edit(root / "old-jimu", {"I-1-①": "旧住民記録に関する事務", "表紙-評価書名": "旧住民記録に関する事務 全項目評価書",
+                              "表紙-事務終了日": "令和6年3月31日"})
+    _git(repo, "init", "-q")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "first")
+    _edit(root / "juki", {"I-7-①": "地域行政部住民記録課"}, revision="令和7年4月1日")
+    _git(repo, "commit", "-qam", "renamed section")
+    return repo
+
+
+@pytest.fixture(scope="module")
+def site(repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("out") / "site"
+    assert main(["site", str(repo / "assessments"), "--out", str(out), "--format", "html,xlsx"]) == 0
+    return out
+
+
+def test_index_lists_every_assessment_with_downloads(site: Path):
+    html = (site / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="ja">' in html
+    assert 'href="juki/index.html"' in html and 'href="old-jimu/index.html"' in html
+    assert 'href="juki/juki.html"' in html and 'href="juki/juki.xlsx"' in html and "juki.pdf" not in html
+    assert "令和6年2月1日" in html and "旧住民記録に関する事務" in html and "【令和6年3月31日 終了】" in html
+    assert (site / "juki" / "juki.xlsx").stat().st_size > 10_000
+
+
+def test_revision_from_git_history_has_a_plain_japanese_page(site: Path):
+    page = (site / "juki" / "index.html").read_text(encoding="utf-8")
+    assert 'href="changes-2025-04-01.html"' in page and 'href="changes-2016-04-01.html"' in page
+    assert page.index("changes-2025-04-01.html") < page.index("changes-2016-04-01.html")  # newest first
+    changes = (site / "juki" / "changes-2025-04-01.html").read_text(encoding="utf-8")
+    assert "令和7年4月1日に、評価書の 1 か所を変更しました。" in changes
+    assert "重要な変更に当たらない修正のため" in changes  # 部署 carries no ※: 事後
+    assert "住民記録・戸籍課" in changes and "地域行政部住民記録課" in changes
+    assert f'<th scope="col">{pf.title_of("別添3-変更前の記載", "legacy-row")}</th>' in changes
+    # legacy 別添3 rows of the example keep their own pages
+    assert "1-1-②事務の内容" in (site / "juki" / "changes-2016-04-01.html").read_text(encoding="utf-8")
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if a.get("id"):
+            self.ids.add(a["id"])
+        for key in ("href", "src"):
+            if a.get(key) and tag in ("a", "link", "img", "script"):
+                self.links.append(a[key])
+
+
+def _parse(p: Path) -> _Links:
+    parser = _Links()
+    parser.feed(p.read_text(encoding="utf-8"))
+    return parser
+
+
+def test_every_link_resolves(site: Path):
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > 10
+    checked = 0
+    for page in pages:
+        for link in _parse(page).links:
+            assert not link.startswith(("http:", "https:", "//", "/", "file:")), f"{page}: external or absolute {link}"
+            target, frag = urldefrag(link)
+            path = (page.parent / unquote(target)).resolve() if target else page
+            assert path.is_file(), f"{page.relative_to(site)}: broken link {link}"
+            if frag and path.suffix == ".html":
+                assert frag in _parse(path).ids, f"{page.relative_to(site)}: no #{frag} in {target}"
+            checked += 1
+    assert checked > 30
+
+
+def test_rebuild_only_what_changed(repo: Path, tmp_path: Path, capsys):
+    out = tmp_path / "site"
+    args = ["site", str(repo / "assessments"), "--out", str(out), "--format", "html"]
+    assert main(args) == 0
+    assert "2 件のうち 2 件を出力" in capsys.readouterr().out
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    assert main(args) == 0
+    assert "2 件のうち 0 件を出力し、ページを 0 件書き出しました" in capsys.readouterr().out
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == before
+    work = tmp_path / "copy"
+    shutil.copytree(repo / "assessments", work)  # outside git: the folder's content alone decides
+    args = ["site", str(work), "--out", str(tmp_path / "site2"), "--format", "html"]
+    assert main(args) == 0
+    capsys.readouterr()
+    _edit(work / "old-jimu", {"I-7-①": "別の課"})
+    assert main(args) == 0
+    assert "2 件のうち 1 件を出力" in capsys.readouterr().out
+    assert "別の課" in (tmp_path / "site2" / "old-jimu" / "old-jimu.html").read_text(encoding="utf-8")
+    (tmp_path / "site2" / "juki" / "juki.html").unlink()  # a missing output is rebuilt too
+    assert main(args) == 0
+    assert "2 件のうち 1 件を出力" in capsys.readouterr().out
+
+
+def test_site_refuses_to_write_into_assessments(repo: Path, capsys):
+    assert main(["site", str(repo / "assessments"), "--out", str(repo / "assessments" / "juki" / "site")]) == 2
+
+
+@pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER), reason="Debian chromium and chromium-driver are not installed")
+@pytest.mark.skipif(not AXE.is_file(), reason="axe-core is not installed (npm install axe-core; .ci/run does)")
+def test_axe_core_finds_no_serious_or_critical_violation(site: Path):
+    from conftest import chrome
+
+    driver = chrome()
+    driver.set_script_timeout(60)
+    axe = AXE.read_text(encoding="utf-8")
+    pages = [site / "index.html", site / "juki" / "index.html", site / "old-jimu" / "index.html",
+             site / "juki" / "changes-2025-04-01.html", site / "juki" / "changes-2024-01-04.html"]
+    bad: dict[str, list[str]] = {}
+    ran = 0
+    try:
+        for page in pages:
+            driver.get(page.as_uri())
+            driver.execute_script(axe)
+            result = driver.execute_async_script(
+                "const done = arguments[arguments.length - 1];"
+                "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})"
+                ".then(r => done({violations: r.violations.map(v => ({id: v.id, impact: v.impact, n: v.nodes.length})),"
+                " passes: r.passes.map(p => p.id)}));")
+            ran += 1
+            assert {"html-has-lang", "color-contrast", "th-has-data-cells"} & set(result["passes"])  # axe really ran
+            serious = [f"{v['id']}({v['n']})" for v in result["violations"] if v["impact"] in ("serious", "critical")]
+            if serious:
+                bad[str(page.relative_to(site))] = serious
+    finally:
+        driver.quit()
+    assert ran == len(pages) and not bad, bad
+
+
+def test_render_of_a_folder_of_assessments_is_incremental(repo: Path, tmp_path: Path, capsys):
+    args = ["render", str(repo / "assessments"), "--out", str(tmp_path / "out"), "--format", "html"]
+    assert main(args) == 0
+    assert "2 件のうち 2 件を出力" in capsys.readouterr().out
+    html = (tmp_path / "out" / "juki" / "juki.html").read_text(encoding="utf-8")
+    assert "地域行政部住民記録課" in html and (tmp_path / "out" / "old-jimu" / "old-jimu.html").is_file()
+    assert main(args) == 0
+    assert "2 件のうち 0 件を出力" in capsys.readouterr().out
+    assert main([*args[:-1], "html,xlsx"]) == 0  # other formats are other outputs
+    assert "2 件のうち 2 件を出力" in capsys.readouterr().out and (tmp_path / "out" / "juki" / "juki.xlsx").is_file()
