@@ -45,7 +45,7 @@ def _literals() -> list[tuple[str, str]]:
         for n in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
             if isinstance(n, ast.Constant) and isinstance(n.value, str):
                 out.append((str(p.relative_to(ROOT)), n.value))
-    for p in (ROOT / "templates").glob("*.j2"):
+    for p in (ROOT / "templates").rglob("*.j2"):
         out += [(str(p.relative_to(ROOT)), a or b) for a, b in re.findall(r'"([^"\n]+)"|\'([^\'\n]+)\'', p.read_text(encoding="utf-8"))]
     return out
 

@@ -13,11 +13,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from pia import dates, items, schema as sch
+from pia import dates, forms, items, schema as sch
 from pia.assessment import Assessment
 
 # The three forms of the family (forms.md §1) and their 様式 numbers.
-KISO, JUTEN, ZENKOMOKU = "基礎項目評価書", "重点項目評価書", "全項目評価書"
+KISO, JUTEN, ZENKOMOKU = (forms.short_title(forms.by_id(i)) for i in ("basic", "focused", "full"))  # type: ignore[arg-type]
 
 
 # Items inside one entry of a list, addressed relative to that entry: (schema name) -> the list's code.
