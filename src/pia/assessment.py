@@ -205,9 +205,14 @@ def from_texts(name: str, texts: dict[str, bytes]) -> Assessment:
     return a
 
 
+def is_assessment(path: Path) -> bool:
+    """A folder holding the main file of some document of the form family (assessment.yaml, juten.yaml, kiso.yaml)."""
+    return any((path / m).is_file() for m in MAIN_FILES)
+
+
 def find_assessments(path: Path) -> list[Path]:
     """An assessment folder itself, or the assessment folders directly inside path."""
-    if any((path / m).is_file() for m in MAIN_FILES):
+    if is_assessment(path):
         return [path]
     if path.is_dir():
         found = sorted(p for p in path.iterdir() if any((p / m).is_file() for m in MAIN_FILES))

@@ -203,11 +203,11 @@ def render(args: Any) -> int:
     from pia.render import render_all
     from pia.render.outputs import parse
 
-    from pia.assessment import ASSESSMENT
+    from pia.assessment import is_assessment
     from pia.progress import Progress
 
     formats = parse(args.format, "assessment")
-    if args.path.is_dir() and not (args.path / ASSESSMENT).is_file():
+    if args.path.is_dir() and not is_assessment(args.path):
         return _render_many(args, [f.name for f in formats])
     progress = Progress()
     try:
@@ -404,8 +404,8 @@ def serve(args: Any) -> int:
     from pia.assessment import ASSESSMENT
     from pia.serve import make_server
 
-    if not (args.path / ASSESSMENT).is_file():
-        raise PiaError(f"{args.path} は評価書フォルダではありません（{ASSESSMENT} がありません）。")
+    if not is_assessment(args.path):
+        raise PiaError(f"{args.path} は評価書フォルダではありません（{ASSESSMENT} などの評価書の YAML がありません）。")
     try:
         server = make_server(args.path, args.port)
     except OSError as e:

@@ -190,7 +190,7 @@ def _syntax_message(err: yaml.MarkedYAMLError, text: str) -> tuple[str, str]:
     return ("YAML の書き方に誤りがあります。", "インデント、コロン、引用符、括弧の対応を確認してください。")
 
 
-def load_text(file: str, raw: bytes, budget: Budget | None = None) -> tuple[Document | None, list[Finding]]:
+def load_text(file: str, raw: bytes, budget: Budget | None = None, scan: bool = True) -> tuple[Document | None, list[Finding]]:
     """raw -> Document, or None with the findings that stopped it. Findings that do not stop loading (a zero-width
     character, say) come with the Document. budget is shared by every file of one assessment."""
     budget = budget if budget is not None else Budget()
@@ -214,9 +214,10 @@ def load_text(file: str, raw: bytes, budget: Budget | None = None) -> tuple[Docu
                                "その文字を削除してください（見えない文字のため、前後を打ち直すと確実です）。")]
     if len(text) // 2 > budget.nodes and _too_many_nodes(file, text, budget.nodes):
         return None, [_nodes_exceeded(file, 1, 1)]
-    pre = prescan.scan(file, text)
+    pre = prescan.scan(file, text) if scan else []
     if any(f.severity == ERROR for f in pre):  # named where they are; the parser then reports what remains
-        return None, pre + [f for f in load_text(file, prescan.repair(text).encode("utf-8"))[1]
+        # one repaired pass only: what the repair leaves is the parser's to report, never another repair
+        return None, pre + [f for f in load_text(file, prescan.repair(text).encode("utf-8"), scan=False)[1]
                             if f.rule_id == "PIA001" and all(p.line != f.line for p in pre)]
     try:
         node = yaml.compose(text, Loader=_Resolver)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -142,15 +143,9 @@ def _finding(workbook: str, ws: str, coord: str, rule: str, label: str, message:
     return Finding(workbook, row, column_index_from_string(col), rule, ERROR, f"{ws}!{coord} {label}".strip(), message, hint)
 
 
-def _rel(folder: Path, doc_key: str) -> str:
-    """The document's file, relative to its assessment folder."""
-    if doc_key == "assessment":
-        return asm.ASSESSMENT
-    if doc_key == "systems":
-        return asm.SYSTEMS
-    fid = doc_key.split(":", 1)[1]
-    yml = f"{asm.FILES}/{fid}.yml"
-    return yml if (folder / yml).is_file() and not (folder / f"{asm.FILES}/{fid}.yaml").is_file() else f"{asm.FILES}/{fid}.yaml"
+def _rel(folder: Path, doc: Any) -> str:
+    """The document's file, relative to its assessment folder (every kind of document knows its own file)."""
+    return Path(os.path.relpath(doc.file, folder)).as_posix()
 
 
 def read(workbook: Path, folder: Path) -> Result:
@@ -333,9 +328,10 @@ def _apply(a: asm.Assessment, changes: dict[tuple[str, tuple[str | int, ...]], l
     if result.findings:
         return
     folder = result.folder
-    texts = {_rel(folder, key): (folder / _rel(folder, key)).read_bytes() for key, d in a.docs.items() if d is not None}
+    rels = {key: _rel(folder, d) for key, d in a.docs.items() if d is not None}
+    texts = {rel: (folder / rel).read_bytes() for rel in rels.values()}
     for doc, values in new_values.items():
-        rel = _rel(folder, doc)
+        rel = rels[doc]
         text = texts[rel].decode("utf-8-sig")
         new_text = yaml_edit.set_values(text, values, sch.load().document(doc.split(":", 1)[0]))
         if new_text != text:

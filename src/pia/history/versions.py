@@ -211,7 +211,7 @@ def git_versions(folder: Path) -> History:
 
 
 def snapshot_versions(folder: Path) -> list[Version]:
-    subs = sorted(p for p in folder.iterdir() if (p / asm.ASSESSMENT).is_file())
+    subs = sorted(p for p in folder.iterdir() if asm.is_assessment(p))
     return [Version(p.name, asm.load(p)) for p in subs]
 
 
@@ -307,7 +307,7 @@ def history(path: Path) -> History:
     snapshots. problems name every version skipped (with its commit) and a shallow clone's missing history."""
     if not path.is_dir():
         raise PiaError(f"{path} が見つかりません。")
-    if (path / asm.ASSESSMENT).is_file():
+    if asm.is_assessment(path):
         h = git_versions(path)
         current = Version("作業中", asm.load(path))
         if not h.versions or _data(h.versions[-1].assessment) != _data(current.assessment):
