@@ -284,3 +284,30 @@ def test_quoting_a_refused_file_keeps_only_the_lines_it_needs(example: Path):
     r = check(example)
     big = next(f for f in r.findings if f.file.endswith("big.yaml"))
     assert big.rule_id == "PIA042" and len(r.lines[big.file]) == big.line
+
+
+def test_import_reads_the_workbook_through_fsread_and_bounds_its_unzipped_size(example: Path, tmp_path: Path, capsys, monkeypatch):
+    import zipfile
+
+    from pia import xlsx_import
+
+    monkeypatch.setattr(xlsx_import, "MAX_UNZIPPED", 2 * 1024 * 1024)  # the same check as at 200 MB, faster
+
+    os.mkfifo(tmp_path / "pipe.xlsx")
+    assert main(["import", str(tmp_path / "pipe.xlsx"), str(example)]) == 2  # returns: the FIFO is never opened
+    assert "名前付きパイプ" in capsys.readouterr().err
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/worksheets/sheet1.xml", b"\0" * (3 * 1024 * 1024))
+    assert bomb.stat().st_size < 64 * 1024
+    assert main(["import", str(bomb), str(example)]) == 2
+    assert "展開すると大きすぎます" in capsys.readouterr().err
+
+
+def test_migrate_copies_no_content_from_outside_the_folder(example: Path, secret: Path, tmp_path: Path, capsys):
+    (example / "files" / "leak.yaml").symlink_to(secret)
+    main(["migrate", str(example), "--out", str(tmp_path / "new")])
+    copied = tmp_path / "new" / "files" / "leak.yaml"
+    assert not copied.exists() or copied.is_symlink()
+    assert not any(SECRET in p.read_text(encoding="utf-8", errors="replace")
+                   for p in (tmp_path / "new").rglob("*") if p.is_file() and not p.is_symlink())

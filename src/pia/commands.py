@@ -135,13 +135,18 @@ def migrate(args: Any) -> int:
     [src] = find_assessments(args.path)[:1] or [args.path]
     if args.out.exists():
         raise PiaError(f"{args.out} はすでにあります。上書きしないため、新しいフォルダを指定してください。")
-    texts = {}
+    from pia import fsread
+    from pia.loader import MAX_BYTES
+
+    root, texts = fsread.Root(src), {}
     for k in forms.kinds().values():
-        p = src / k.file
-        if p.is_file():
-            texts[k.file] = p.read_text(encoding="utf-8")
+        if (src / k.file).is_file():
+            try:  # read as the loader reads: a link leading out of the folder is not followed
+                texts[k.file] = root.read(k.file, MAX_BYTES).decode("utf-8")
+            except (fsread.Refusal, UnicodeDecodeError) as e:
+                raise PiaError(f"{src / k.file} を読めません（{getattr(e, 'message', 'UTF-8 ではありません')}）。pia check で確認してください。") from None
     result = forms.migrate(texts)
-    shutil.copytree(src, args.out)
+    shutil.copytree(src, args.out, symlinks=True)  # links are copied as links, never as their targets' contents
     for rel, text in sorted(result.texts.items()):
         (args.out / rel).write_text(text, encoding="utf-8")
     emit("".join(line + "\n" for line in result.report))

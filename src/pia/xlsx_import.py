@@ -148,16 +148,40 @@ def _rel(folder: Path, doc: Any) -> str:
     return Path(os.path.relpath(doc.file, folder)).as_posix()
 
 
+MAX_WORKBOOK = 20 * 1024 * 1024  # bytes of the .xlsx file
+MAX_UNZIPPED = 200 * 1024 * 1024  # bytes of its parts once unzipped (a zip bomb stops here)
+
+
+def _workbook_bytes(workbook: Path) -> bytes:
+    """The workbook's bytes through fsread (a regular file, never a FIFO or device, at most MAX_WORKBOOK), refused
+    when its unzipped parts would exceed MAX_UNZIPPED."""
+    import zipfile
+
+    from pia import fsread
+
+    try:
+        data = fsread.Root(workbook.parent).read(workbook.name, MAX_WORKBOOK)
+    except fsread.Refusal as r:
+        raise PiaError(r.message + (" " + r.hint if r.hint else "")) from None
+    try:
+        unzipped = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except (zipfile.BadZipFile, ValueError):
+        raise PiaError(f"{workbook} を Excel として読めません（zip 形式ではありません）。") from None
+    if unzipped > MAX_UNZIPPED:
+        raise PiaError(f"{workbook} は展開すると大きすぎます（{unzipped:,} バイト、上限 {MAX_UNZIPPED:,} バイト）。")
+    return data
+
+
 def read(workbook: Path, folder: Path) -> Result:
     """What the edited workbook changes in the assessment folder (nothing is written here)."""
     from pia.history.rows import betten3
     from pia.render.html import history_of
     from pia.render.xlsx import render_xlsx
 
-    if not workbook.is_file():
-        raise PiaError(f"{workbook} が見つかりません。")
     try:
-        edited = load_workbook(workbook)
+        edited = load_workbook(io.BytesIO(_workbook_bytes(workbook)))
+    except PiaError:
+        raise
     except Exception as e:  # openpyxl raises many kinds (zip, XML, key errors) for a file that is not a workbook
         raise PiaError(f"{workbook} を Excel として読めません（{type(e).__name__}）。") from None
     a = asm.load(folder)
