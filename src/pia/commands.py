@@ -406,7 +406,7 @@ def council(args: Any) -> int:
 
 
 def serve(args: Any) -> int:
-    from pia.assessment import ASSESSMENT
+    from pia.assessment import ASSESSMENT, is_assessment
     from pia.serve import make_server
 
     if not is_assessment(args.path):
