@@ -174,6 +174,7 @@ def _workbook_bytes(workbook: Path) -> bytes:
 
 def read(workbook: Path, folder: Path) -> Result:
     """What the edited workbook changes in the assessment folder (nothing is written here)."""
+    from pia import forms
     from pia.history.rows import betten3
     from pia.render.html import history_of
     from pia.render.xlsx import render_xlsx
@@ -190,7 +191,9 @@ def read(workbook: Path, folder: Path) -> Result:
         raise PiaError(f"{folder} の YAML を読めないため、Excel の内容を戻せません。先に `pia check {folder}` で直してください。")
     # the workbook `pia render` writes for this folder now (with its 別添3 history and figures), to compare with
     derived, _ = history_of(folder)
-    base = load_workbook(io.BytesIO(render_xlsx(a, betten3(a, derived), folder=folder)))
+    full = forms.by_id("full")
+    view = forms.render_view(a, full) if full else a
+    base = load_workbook(io.BytesIO(render_xlsx(view, betten3(a, derived), "full", folder)))
     shown = str(workbook)
     ours, theirs = _bindings(base), _bindings(edited)
     if [(b.sheet, b.cell, b.doc, b.path, b.kind) for b in ours] != [(b.sheet, b.cell, b.doc, b.path, b.kind) for b in theirs]:
