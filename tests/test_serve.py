@@ -38,6 +38,7 @@ def test_serve_binds_to_loopback_only_and_never_writes(example: Path, server: st
 
 @pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="Debian chromium and chromium-driver are not installed")
 def test_browser_sees_the_page_update_and_the_finding(example: Path, server: str):
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -53,7 +54,9 @@ def test_browser_sees_the_page_update_and_the_finding(example: Path, server: str
             driver.save_screenshot(str(SHOTS / "serve-clean.png"))
         f = example / "files" / "juki.yaml"
         f.write_text(f.read_text(encoding="utf-8").replace("      - 移転を行っている: 1", "      - 移転を行っている: 4"), encoding="utf-8")
-        WebDriverWait(driver, 20).until(lambda d: "PIA201" in d.find_element(By.ID, "pia-panel").text)
+        # the preview reloads itself when the YAML changes: an element read during the reload goes stale
+        WebDriverWait(driver, 20, ignored_exceptions=(StaleElementReferenceException, NoSuchElementException)).until(
+            lambda d: "PIA201" in d.find_element(By.ID, "pia-panel").text)
         panel = driver.find_element(By.ID, "pia-panel")
         assert "エラー 1 件" in panel.text and "移転先は1件" in panel.text
         notes = driver.find_elements(By.CSS_SELECTOR, "tr.pia-error .pia-note")
