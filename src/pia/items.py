@@ -143,6 +143,11 @@ def all_items() -> list[Item]:
     return list(_index().values())
 
 
+def entry_of(value: Any, option: str) -> int:
+    """The position of a ticked box (「- option」 or 「- option: …」) in a multiple-choice value (0 when absent)."""
+    return next((i for i, e in enumerate(each(value)) if e == option or isinstance(e, dict) and option in e), 0)
+
+
 def each(items_: Any) -> list[Any]:
     """The entries of a list value, or none when the value is not a list."""
     return items_ if isinstance(items_, list) else []

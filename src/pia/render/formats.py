@@ -67,12 +67,11 @@ def _choice_text(e: Entry, c: Ctx) -> str:
 
 
 def _choice_html(e: Entry, c: Ctx) -> Markup:
-    chosen, opts, tail = _choice_parts(e, c)
-    parts = opts.split(" ", 1)
+    chosen, _, tail = _choice_parts(e, c)
     items = Markup(" ").join(Markup('<span class="opt">{}</span>').format(o)
                              for o in _numbered(sch.options(e.node)))
     out = Markup('<div class="choice"><span class="chosen">{}</span> <span class="opts">{} {}</span>').format(
-        chosen, parts[0], items)
+        chosen, c.texts["options"], items)
     if tail:
         out += Markup(' <span class="count">{}</span>').format(tail)
     return out + Markup("</div>")

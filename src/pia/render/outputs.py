@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Callable
+from typing import Callable
 
 from pia.errors import PiaError
 
@@ -86,4 +86,4 @@ def help_text(document: str, default: str) -> str:
     return f"出力形式をカンマ区切りで（{', '.join(names(document))}。既定: {default}）"
 
 
-__all__ = ["Job", "OUTPUTS", "OutputFormat", "names", "parse", "write_all", "help_text", "Any"]
+__all__ = ["Job", "OUTPUTS", "OutputFormat", "names", "parse", "write_all", "help_text"]

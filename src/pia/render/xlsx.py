@@ -117,7 +117,7 @@ def _multi_lines(e: Any, doc: str, c: Ctx) -> Iterator[Line]:
                 yield Line("row", e.depth + 3, f"{o}（{what}）", _plain(chosen.get(o)), bind=(doc, e.path + (o,), "tick-text", []))
 
 
-def _sheet_name(block: Block, n: int) -> str:
+def _sheet_name(block: Block) -> str:
     """The part's number or annex name (Ⅱ, 別添2), then the file: Ⅱ(1)住民基本台帳ファイル."""
     head = block.title.split(" ", 1)[0].strip("()（）")
     return head + (block.file_label if block.file_label else "")
@@ -250,14 +250,14 @@ def render_xlsx(a: Assessment, betten3_rows: list[list[Any]] | None = None, kind
     wb.remove(wb.active)
     binder = Binder(wb)
     rows = betten3_rows if betten3_rows is not None else betten3(a)
-    for n, block in enumerate(layout.document(a, kind)):
+    for block in layout.document(a, kind):
         if block.role == "cover":
             form_title = sch.title(sch.load().document(layout.load(kind)["form"]))
             tag = forms.cover_tag(a, forms.by_id(kind)) if forms.by_id(kind) else ""
             _write_lines(_sheet(wb, COVER_SHEET, title), f"{form_title}　{tag}".strip(), _lines(block, c), binder)
         elif block.role == "table":
             head = block.title + (f" {c.texts['star']}{block.star_note}" if block.star else "") + (f" {block.file_label}" if block.file_label else "")
-            _write_lines(_sheet(wb, _sheet_name(block, n), title), head, _lines(block, c), binder)
+            _write_lines(_sheet(wb, _sheet_name(block), title), head, _lines(block, c), binder)
         elif block.role == "changes":
             _changes(wb, block, rows, title)
     binder.finish()

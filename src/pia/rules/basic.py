@@ -5,7 +5,7 @@ from typing import Iterator
 
 from pia import forms, schema as sch
 from pia.findings import ERROR, WARNING, Finding
-from pia.items import each, item
+from pia.items import each, entry_of, item
 from pia.registry import KINDS, Certainty
 from pia.rules import Context, rule
 from pia.rules._util import ticked
@@ -151,7 +151,7 @@ def other_text(ctx: Context) -> Iterator[Finding]:
             texts = set(sch.text_options(node)) - set(sch.count_options(node))
             for opt, text in ticked(value).items():
                 if opt in texts and (text is None or str(text).strip() == ""):
-                    yield ctx.finding(key, path + (_entry_index(value, opt),), f"「{opt}」に○を付けていますが、括弧内の内容が書かれていません。",
+                    yield ctx.finding(key, path + (entry_of(value, opt),), f"「{opt}」に○を付けていますが、括弧内の内容が書かれていません。",
                                       f"「- {opt}: 内容」の形で括弧内の内容を書いてください。")
 
 
@@ -180,10 +180,3 @@ def figures(ctx: Context) -> Iterator[Finding]:
             read(folder, rel)
         except FigureError as err:
             yield ctx.finding("assessment", FIGURE.at(i), str(err), "図のファイルと、書いたパスを確認してください。")
-
-
-def _entry_index(value: object, opt: str) -> int:
-    for i, e in enumerate(value if isinstance(value, list) else []):
-        if e == opt or isinstance(e, dict) and opt in e:
-            return i
-    return 0

@@ -5,7 +5,7 @@ from typing import Any, Iterator
 
 from pia import schema as sch
 from pia.findings import WARNING, Finding
-from pia.items import Item, each, item
+from pia.items import Item, each, entry_of, item
 from pia.registry import Certainty
 from pia.rules import Context, rule
 from pia.rules._util import blank, ticked
@@ -37,10 +37,6 @@ def _files(ctx: Context) -> Iterator[tuple[str, str, dict[str, Any]]]:
         yield "file:" + fid, fid, f
 
 
-def _entry_at(value: Any, opt: str) -> int:
-    return next((i for i, e in enumerate(each(value)) if e == opt or isinstance(e, dict) and opt in e), 0)
-
-
 @rule("PIA201", "提供・移転の件数と提供先・移転先の数が一致しない", source="様式（II-5 提供・移転の有無）", certainty=Certainty.INFERRED)
 def provision_counts(ctx: Context) -> Iterator[Finding]:
     """II-5 提供・移転の有無で「提供を行っている（N）件」「移転を行っている（M）件」に○を付けたら、N・M は
@@ -56,7 +52,7 @@ def provision_counts(ctx: Context) -> Iterator[Finding]:
             name = lst.title
             if box in boxes:
                 n = boxes[box]
-                at = p + (_entry_at(PROVISION.get(f), box),)
+                at = p + (entry_of(PROVISION.get(f), box),)
                 if n is None:
                     yield ctx.finding(key, at, f"「{box}（ ）件」の件数が空欄です（{name}は{listed}件書かれています）。",
                                       f"「- {box}: {listed}」のように件数を書いてください。")
