@@ -115,3 +115,25 @@ def test_an_older_version_renders_with_that_versions_labels_and_tag(tmp_path: Pa
     assert "特定個人情報保護委員会 承認日【行政機関等のみ】" in html and "4. 特定個人情報保護委員会の承認【行政機関等のみ】" in html
     now = (tmp_path / "out" / "old-kiso.html").read_text(encoding="utf-8")
     assert "[平成30年5月 様式2]" in now  # each document declares its own version
+
+
+_WORD = re.compile(r'<page width="([\d.]+)"|<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)"')
+
+
+def _outside_margins(pdf: Path, margin_mm: float = 13) -> list[tuple[int, float]]:
+    """(page, xMax) of every word printed beyond the left or right page margin (a cell that overflowed)."""
+    out, page, width = [], 0, 0.0
+    edge = margin_mm / 25.4 * 72 - 1  # points, with 1 pt of tolerance
+    bbox = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    for m in _WORD.finditer(bbox):
+        if m.group(1):
+            page, width = page + 1, float(m.group(1))
+        elif float(m.group(2)) < edge or float(m.group(3)) > width - edge:
+            out.append((page, float(m.group(3))))
+    return out
+
+
+def test_no_text_leaves_the_page_margins(family: Path, rendered):
+    # a long option (the 基礎's IV 11, 5)) wraps inside its cell instead of running off the page
+    for pdf in sorted(family.glob("*.pdf")) + sorted(rendered["dir"].glob("*.pdf")):
+        assert _outside_margins(pdf) == [], pdf.name
