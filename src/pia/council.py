@@ -195,15 +195,14 @@ def base_folder(c: Council) -> Path | None:
     return target
 
 
-def _references(data: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str]]:
-    if isinstance(data, dict) and set(data) == {REF}:
-        yield path, str(data[REF])
-    elif isinstance(data, dict):
-        for k, v in data.items():
-            yield from _references(v, path + (k,))
-    elif isinstance(data, list):
-        for i, v in enumerate(data):
-            yield from _references(v, path + (i,))
+def _references(data: Any) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """(path of the {評価書の項目: …} mapping, the reference) of every reference in the sheet."""
+    from pia.items import dig
+    from pia.rules._util import scalars
+
+    for path, v in scalars(data):
+        if path[-1:] == (REF,) and set(dig(data, path[:-1])) == {REF}:
+            yield path[:-1], str(v)
 
 
 def check_references(c: Council) -> list[Finding]:
