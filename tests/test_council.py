@@ -139,3 +139,10 @@ def test_the_assessment_folder_must_stay_inside_the_repository(tmp_path: Path, b
     r = pia("council", folder, "--out", tmp_path / "out", "--format", "html")
     assert r.returncode == 1 and not (tmp_path / "out").exists()
     assert "[PIA960]" in r.stderr and "外を指しています" in r.stderr and "council.yaml:1:" in r.stderr
+
+
+def test_a_system_is_referred_to_by_its_code_and_id(tmp_path: Path):
+    folder = _sheet(tmp_path, "../../assessments/marumaru-juten", {"委託先": "I-2-システム-①/2"})
+    r = pia("council", folder, "--out", tmp_path / "out", "--format", "html")
+    assert r.returncode == 0, r.stderr
+    assert "中間サーバー" in (tmp_path / "out" / "x.html").read_text(encoding="utf-8")

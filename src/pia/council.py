@@ -118,7 +118,7 @@ def _by_code(parts: list[str], at: int, a: asm.Assessment) -> Any:
     elif kind is not None and kind.name == "基礎":
         data = forms.kiso_view(a)  # the 基礎 as printed: with the facts the main document holds
     else:
-        data = forms.data(a, kind) if kind is not None else {"システム": a.systems}
+        data = forms.data(a, kind) if kind is not None else {item("I-システム").key: a.systems}
     picks = parts[at + 1:]
     lists = sum(p is None for p in it.path)
     if len(picks) != lists:
