@@ -82,3 +82,67 @@ def test_reference_to_the_assessment_is_resolved(tmp_path: Path):
     r = pia("council", folder, "--out", tmp_path / "out", "--format", "html")
     assert r.returncode == 0, r.stderr
     assert "富士通Japan株式会社" in (tmp_path / "out" / "x.html").read_text(encoding="utf-8")
+
+
+def _sheet(tmp_path: Path, base: str, refs: dict[str, str], assessment: str = "marumaru-juten") -> Path:
+    """A repository with an assessment and a council sheet whose fields refer to it (field -> reference)."""
+    repo = tmp_path / "repo"
+    folder = repo / "councils" / "x"
+    folder.mkdir(parents=True)
+    (repo / ".git").mkdir()  # the repository's root, as git marks it
+    shutil.copytree(ROOT / "assessments" / assessment, repo / "assessments" / assessment)
+    text = (ROOT / "councils" / "kosodate-2017" / "council.yaml").read_text(encoding="utf-8")
+    for key, ref in refs.items():
+        text, n = re.subn(rf"(?m)^    {key}: .*$", f"    {key}:\n      評価書の項目: {ref}", text, count=1)
+        assert n == 1, key
+    (folder / "council.yaml").write_text(f"評価書: {base}\n" + text, encoding="utf-8")
+    return folder
+
+
+def test_references_reach_the_kiso_and_juten_documents_by_item_code(tmp_path: Path):
+    folder = _sheet(tmp_path, "../../assessments/marumaru-juten", {
+        "委託先": "kokuho/重点-II-4-委託事項-③/unyo",  # a per-file list entry of the 重点, by its id
+        "保有課": "基礎-I-1-①",  # a 基礎 item the 重点 holds (printed in both)
+        "登録業務の名称": "重点-I-1-①",
+        "委託の内容": "kokuho/重点-II-4-委託事項-①/1",  # the same entry by its number
+    })
+    r = pia("council", folder, "--out", tmp_path / "out", "--format", "html")
+    assert r.returncode == 0, r.stderr
+    text = re.sub(r"<[^>]+>", "", (tmp_path / "out" / "x.html").read_text(encoding="utf-8"))
+    assert "株式会社〇〇情報サービス" in text and "国民健康保険システムの運用保守" in text
+    assert text.count("国民健康保険に関する事務") >= 2
+
+
+def test_unknown_references_are_findings_with_their_line(tmp_path: Path):
+    folder = _sheet(tmp_path, "../../assessments/marumaru-juten", {
+        "委託先": "kokuho/重点-II-4-委託事項-③/nai",
+        "保有課": "I-1-①",  # a 全項目 item: this folder has no 全項目評価書
+        "登録業務の名称": "基礎-I-99",
+        "委託の内容": "重点-II-4-委託事項-③",  # per-file item without the file's ID
+    })
+    r = pia("council", folder, "--out", tmp_path / "out", "--format", "html")
+    assert r.returncode == 1 and not (tmp_path / "out").exists()
+    lines = (folder / "council.yaml").read_text(encoding="utf-8").splitlines()
+    for ref, message in [("kokuho/重点-II-4-委託事項-③/nai", "一覧に「nai」の一件がありません"),
+                         ("I-1-①", "全項目評価書（assessment.yaml）がありません"),
+                         ("基礎-I-99", "評価書の項目「基礎-I-99」が見つかりません"),
+                         ("重点-II-4-委託事項-③", "ファイルごとの項目です")]:
+        line = next(i for i, ln in enumerate(lines, 1) if ln.endswith(f"評価書の項目: {ref}"))
+        assert re.search(rf"council\.yaml:{line}:\d+: エラー \[PIA961\][^\n]*{re.escape(message)}", r.stderr), (ref, r.stderr)
+
+
+@pytest.mark.parametrize("base", ["../../../outside/marumaru-juten", "/etc", "../../link"])
+def test_the_assessment_folder_must_stay_inside_the_repository(tmp_path: Path, base: str):
+    folder = _sheet(tmp_path, base, {"委託先": "基礎-I-1-①"})
+    shutil.copytree(ROOT / "assessments" / "marumaru-juten", tmp_path / "outside" / "marumaru-juten")
+    (tmp_path / "repo" / "link").symlink_to(tmp_path / "outside" / "marumaru-juten")  # a link leading out
+    r = pia("council", folder, "--out", tmp_path / "out", "--format", "html")
+    assert r.returncode == 1 and not (tmp_path / "out").exists()
+    assert "[PIA960]" in r.stderr and "外を指しています" in r.stderr and "council.yaml:1:" in r.stderr
+
+
+def test_a_system_is_referred_to_by_its_code_and_id(tmp_path: Path):
+    folder = _sheet(tmp_path, "../../assessments/marumaru-juten", {"委託先": "I-2-システム-①/2"})
+    r = pia("council", folder, "--out", tmp_path / "out", "--format", "html")
+    assert r.returncode == 0, r.stderr
+    assert "中間サーバー" in (tmp_path / "out" / "x.html").read_text(encoding="utf-8")

@@ -67,3 +67,60 @@ def test_legacy_betten3_rows_keep_the_originals_dates(example: Path, capsys):
 def test_fix_refuses_a_folder_that_is_not_an_assessment(tmp_path: Path, capsys):
     assert main(["fix", str(tmp_path)]) == 2
     assert "評価書フォルダではありません" in capsys.readouterr().err
+
+
+def _family(tmp_path: Path, name: str) -> Path:
+    import shutil
+
+    from conftest import ROOT
+
+    dst = tmp_path / name
+    shutil.copytree(ROOT / "assessments" / name, dst)
+    return dst
+
+
+def test_fixes_reach_the_juten_and_kiso_documents_and_keep_comments(tmp_path: Path, capsys):
+    folder = _family(tmp_path, "marumaru-juten")
+    edits = [
+        ("juten.yaml", "    実施日: 令和6年4月15日", "    実施日: 2024/4/15  # 基礎項目評価の日"),
+        ("juten.yaml", "    実施日・期間:\n", "    実施日・期間: 2024/5/1～R6.5.31\n"),
+        ("juten.yaml", "    結果:\n", "\u3000\u3000結果:  # 点検はまだ\n"),
+        ("juten/kokuho.yaml", "      件数: 1\n", "      件数: １件\n"),
+        ("kiso.yaml", "公表日: 令和6年6月1日", "公表日：R6.6.1"),
+    ]
+    original = snapshot(folder)
+    for rel, old, new in edits:
+        p = folder / rel
+        text = p.read_text(encoding="utf-8")
+        assert old in text, (rel, old)
+        p.write_text(text.replace(old, new, 1), encoding="utf-8")
+    assert main(["check", str(folder)]) == 1  # the 全角 colon and indentation are errors
+    capsys.readouterr()
+    assert main(["fix", str(folder), "--write"]) == 0
+    out = capsys.readouterr().out
+    assert all(f"{folder / rel} を直しました" in out for rel in ("juten.yaml", "juten/kokuho.yaml", "kiso.yaml"))
+    got = snapshot(folder)
+    want = dict(original)
+    want["juten.yaml"] = (original["juten.yaml"].decode().replace("    実施日: 令和6年4月15日", "    実施日: 令和6年4月15日  # 基礎項目評価の日", 1)
+                          .replace("    実施日・期間:\n", "    実施日・期間: 令和6年5月1日～令和6年5月31日\n", 1)
+                          .replace("    結果:\n", "    結果:  # 点検はまだ\n", 1)).encode()
+    assert got == want
+    capsys.readouterr()
+    assert main(["check", str(folder)]) == 0
+
+
+def test_one_kiso_file_alone_and_a_continuation_line_is_never_deleted(tmp_path: Path, capsys):
+    folder = _family(tmp_path, "marumaru-kiso")
+    p = folder / "kiso.yaml"
+    text = p.read_text(encoding="utf-8")
+    assert "\n特記事項: " in text
+    broken = text.replace("\n特記事項: ", "\n公表日予定：2025-04-01\n特記事項: ", 1)
+    # a line continuing a value without 「|」 stays as written: pia fix does not decide what it meant
+    broken = broken.replace("\n特記事項: ", "\n特記事項: 一行目\n続きの行\n# ", 1)
+    p.write_text(broken, encoding="utf-8")
+    assert main(["fix", str(p), "--write"]) == 0
+    capsys.readouterr()
+    after = p.read_text(encoding="utf-8")
+    assert "\n続きの行\n" in after and "公表日予定: 2025-04-01" in after
+    assert main(["fix", str(folder / "README.md")]) == 2
+    assert "評価書の YAML ではありません" in capsys.readouterr().err

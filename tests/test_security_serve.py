@@ -96,10 +96,10 @@ def test_rendering_is_not_serialised_behind_one_lock(example: Path, srv, monkeyp
     release = threading.Event()
     real_page = serve.page
 
-    def slow_page(folder, nonce=""):
+    def slow_page(folder, nonce="", doc=None):
         entered.append(time.monotonic())
         release.wait(20)
-        return real_page(folder, nonce)
+        return real_page(folder, nonce, doc)
     monkeypatch.setattr(serve, "page", slow_page)
     t1 = threading.Thread(target=get, args=(srv,))
     t1.start()

@@ -70,3 +70,34 @@ def test_browser_sees_the_page_update_and_the_finding(example: Path, server: str
             driver.save_screenshot(str(SHOTS / "serve-finding.png"))
     finally:
         driver.quit()
+
+
+@pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="Debian chromium and chromium-driver are not installed")
+def test_browser_switches_to_the_kiso_and_sees_its_finding(tmp_path: Path):
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from conftest import ROOT, chrome
+
+    folder = tmp_path / "marumaru-juten"
+    shutil.copytree(ROOT / "assessments" / "marumaru-juten", folder)
+    p = subprocess.Popen([sys.executable, "-m", "pia", "serve", str(folder), "--port", "0"], stdout=subprocess.PIPE, text=True)
+    driver = chrome()
+    try:
+        driver.get(re.search(r"http://127\.0\.0\.1:\d+/", p.stdout.readline()).group())
+        assert driver.title == "国民健康保険に関する事務 重点項目評価書"
+        driver.find_element(By.CSS_SELECTOR, "nav.pia-documents a[href='/?doc=basic']").click()
+        WebDriverWait(driver, 20).until(lambda d: d.title == "国民健康保険に関する事務 基礎項目評価書")
+        assert "国民健康保険システム" in driver.find_element(By.TAG_NAME, "body").text  # a fact the 重点 side holds
+        k = folder / "kiso.yaml"
+        k.write_text(k.read_text(encoding="utf-8").replace("公表日: 令和6年6月1日", "公表日: 2024/6/1"), encoding="utf-8")
+        WebDriverWait(driver, 20, ignored_exceptions=(StaleElementReferenceException, NoSuchElementException)).until(
+            lambda d: "PIA054" in d.find_element(By.ID, "pia-panel").text)
+        assert driver.title == "国民健康保険に関する事務 基礎項目評価書"  # the reload stays on the 基礎
+        notes = driver.find_elements(By.CSS_SELECTOR, "tr.pia-warning .pia-note")
+        assert notes and "2024/6/1" in notes[0].text
+    finally:
+        driver.quit()
+        p.terminate()
+        p.wait(timeout=10)

@@ -2,9 +2,16 @@
 from __future__ import annotations
 
 import http.client
+import io
+import re
+import shutil
 import threading
 from pathlib import Path
 
+import openpyxl
+import pytest
+
+from conftest import ROOT
 from pia.render.outputs import OUTPUTS
 from pia.serve import make_server
 
@@ -30,6 +37,68 @@ def test_downloads_follow_the_format_table(example: Path) -> None:
         r = _get(port, "/download/xlsx")
         assert r.status == 200 and r.read()[:2] == b"PK"
         assert _get(port, "/download/docx").status == 404
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _serve(folder: Path):
+    server = make_server(folder, 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.fixture
+def juten(tmp_path: Path) -> Path:
+    dst = tmp_path / "marumaru-juten"
+    shutil.copytree(ROOT / "assessments" / "marumaru-juten", dst)
+    return dst
+
+
+def test_every_document_of_the_folder_has_its_page_and_its_downloads(juten: Path) -> None:
+    server = _serve(juten)
+    try:
+        port = server.server_port
+        main = _get(port, "/").read().decode("utf-8")
+        assert "<title>国民健康保険に関する事務 重点項目評価書</title>" in main
+        assert '<a href="/?doc=basic">基礎項目評価書</a>' in main and '<a href="/" aria-current="page">重点項目評価書</a>' in main
+        kiso = _get(port, "/?doc=basic").read().decode("utf-8")
+        assert "<title>国民健康保険に関する事務 基礎項目評価書</title>" in kiso
+        assert '<a href="/?doc=basic" aria-current="page">基礎項目評価書</a>' in kiso
+        # the 基礎 prints the facts the 重点 and systems.yaml hold (kiso.yaml does not repeat them)
+        text = re.sub(r"<[^>]+>", "", kiso)
+        assert "国民健康保険システム" in text and "中間サーバー" in text
+        assert "国民健康保険システム" not in (juten / "kiso.yaml").read_text(encoding="utf-8")
+        assert 'href="/download/xlsx?doc=basic"' in kiso and 'href="/download/xlsx"' in main
+        # each document's downloads are the document `pia render` writes, under its name
+        r = _get(port, "/download/html?doc=basic")
+        assert r.status == 200 and "marumaru-juten-kiso.html" in r.getheader("Content-Disposition")
+        assert "<title>国民健康保険に関する事務 基礎項目評価書</title>" in r.read().decode("utf-8")
+        r = _get(port, "/download/xlsx")
+        assert r.status == 200 and "marumaru-juten.xlsx" in r.getheader("Content-Disposition")
+        book = openpyxl.load_workbook(io.BytesIO(r.read()))
+        assert book["表紙"]["A1"].value and "重点項目評価書" in "".join(str(c.value) for c in book["表紙"]["A"] if c.value)
+        for bad in ("/?doc=full", "/download/html?doc=full", "/?doc=../x"):
+            assert _get(port, bad).status == 404
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_finding_of_another_document_links_to_its_page(juten: Path) -> None:
+    k = juten / "kiso.yaml"
+    k.write_text(k.read_text(encoding="utf-8").replace("公表日: 令和6年6月1日", "公表日: 2024/6/1"), encoding="utf-8")
+    server = _serve(juten)
+    try:
+        port = server.server_port
+        main = _get(port, "/").read().decode("utf-8")
+        link = re.search(r'<li class="warning"><a href="([^"]*)">警告 \[PIA\d+\][^<]*2024/6/1', main)
+        assert link and link.group(1).startswith("/?doc=basic#kiso/"), main[:3000]
+        kiso = _get(port, "/?doc=basic").read().decode("utf-8")
+        own = re.search(r'<li class="warning"><a href="([^"]*)">警告 \[PIA\d+\][^<]*2024/6/1', kiso)
+        assert own and own.group(1).startswith("#kiso/")
+        # the finding is marked at its item on the 基礎's page only (the script's list of findings of the page)
+        assert '"anchor": "kiso/' in kiso and '"anchor": "kiso/' not in main
     finally:
         server.shutdown()
         server.server_close()

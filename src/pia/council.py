@@ -1,7 +1,9 @@
 """Council sheets (外部結合・業務委託) for the privacy council, from councils/NAME/council.yaml.
 
 Facts the assessment already states are referred to, not copied: any text item may be written as
-`{評価書の項目: juki/委託事項/itaku-01/委託先名}` and is read from the assessment named by `評価書:`.
+`{評価書の項目: 基礎-I-1-①}` (an item code of any document of the folder: 基礎・重点・全項目; per-file items after the
+file's ID, list entries after the code by id or number) or in the older form `juki/委託事項/itaku-01/委託先名`, and
+is read from the assessment named by `評価書:`, which must stay inside the repository.
 Given the version the council approved last, every changed passage is set in bold underline.
 """
 from __future__ import annotations
@@ -10,7 +12,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from markupsafe import Markup, escape
 
@@ -18,7 +20,7 @@ from pia import assessment as asm
 from pia import schema as sch
 from pia.errors import PiaError
 from pia.findings import ERROR, Finding
-from pia.items import item
+from pia.items import UnknownItem, item
 from pia.loader import Document, load_file, load_text
 from pia.validate import _findings
 
@@ -55,43 +57,201 @@ def load(folder: Path, texts: dict[str, bytes] | None = None) -> Council:
         root = sch.load()
         for err in root.validator("council").iter_errors(doc.data):
             c.findings.extend(_findings(c, "council", "council", doc, err, root))  # type: ignore[arg-type]
+        if not errors(c):
+            c.findings.extend(check_references(c))
     return c
 
 
-def _resolve(ref: str, base: Path, cache: dict[str, asm.Assessment]) -> str:
-    """`juki/委託事項/itaku-01/委託先名` or `system/juki-kizon/システムの名称` -> the text in the assessment."""
-    if str(base) not in cache:
-        cache[str(base)] = asm.load(base)
-    a = cache[str(base)]
-    parts = ref.split("/")
+class Unresolved(Exception):
+    """A reference the assessment cannot answer: (message, hint), in Japanese."""
+
+
+REF = "評価書の項目"  # the key of a reference (the schema's $defs/reference)
+BASE = "評価書"  # the key naming the assessment folder
+
+
+def _legacy(parts: list[str], a: asm.Assessment) -> Any:
+    """`juki/委託事項/itaku-01/委託先名` or `system/juki-kizon/システムの名称`: the 全項目's lists by id."""
     if parts[0] == "system" and len(parts) == 3:
-        found = [s for s in a.systems if s.get("id") == parts[1]]
-        value = found[0].get(parts[2]) if found else None
-    elif len(parts) == 4 and parts[1] in LISTS:
+        found = [x for x in a.systems if x.get("id") == parts[1]]
+        return found[0].get(parts[2]) if found else None
+    if len(parts) == 4 and parts[1] in LISTS:
         d = a.docs.get("file:" + parts[0])
         node: Any = d.data if d else None
         for k in LISTS[parts[1]]:
             node = node.get(k) if isinstance(node, dict) else None
         found = [x for x in node or [] if isinstance(x, dict) and x.get("id") == parts[2]]
-        value = found[0].get(parts[3]) if found else None
+        return found[0].get(parts[3]) if found else None
+    return None
+
+
+def _code_at(parts: list[str]) -> int | None:
+    """Where the item code is in a reference: first (「基礎-I-1-①」) or after a file's ID (「kokuho/重点-II-4-委託事項-③」)."""
+    for i in range(min(2, len(parts))):
+        try:
+            item(parts[i])
+            return i
+        except UnknownItem:
+            continue
+    return None
+
+
+def _by_code(parts: list[str], at: int, a: asm.Assessment) -> Any:
+    """`[ファイルID/]項目コード[/一覧の ID 又は番号…]` in any document of the folder (基礎・重点・全項目)."""
+    from pia import forms
+
+    it = item(parts[at])
+    per_file = it.doc in ("file", "juten-file")
+    kind = forms.by_key(it.doc) or next((k for k in forms.kinds().values() if it.doc == k.file_schema), None)
+    if kind is not None and kind not in forms.present(a):
+        raise Unresolved(f"評価書フォルダに{forms.short_title(kind)}（{kind.file}）がありません。",
+                         "「評価書:」に、この項目のある評価書のフォルダを指定してください。")
+    if per_file != (at == 1):
+        raise Unresolved(f"項目「{parts[at]}」は" + ("ファイルごとの項目です。" if per_file else "ファイルごとの項目ではありません。"),
+                         "「ファイルID/項目コード」と書いてください。" if per_file else "項目コードの前のファイル ID を除いてください。")
+    if per_file:
+        doc = a.docs.get(f"{it.doc}:{parts[0]}")
+        if doc is None:
+            raise Unresolved(f"ファイル「{parts[0]}」がありません（{', '.join(a.file_ids(it.doc)) or 'ファイルなし'}）。",
+                             "特定個人情報ファイルの ID（ファイルの YAML の名前）を書いてください。")
+        data: Any = doc.data
+    elif kind is not None and kind.name == "基礎":
+        data = forms.kiso_view(a)  # the 基礎 as printed: with the facts the main document holds
     else:
-        value = None
-    if value is None:
-        raise PiaError(f"評価書の項目「{ref}」が {base} に見つかりません。")
+        data = forms.data(a, kind) if kind is not None else {item("I-システム").key: a.systems}
+    picks = parts[at + 1:]
+    lists = sum(p is None for p in it.path)
+    if len(picks) != lists:
+        raise Unresolved(f"項目「{parts[at]}」には一覧の中の一件を {lists} 個の ID（又は 1 からの番号）で指定します（{len(picks)} 個あります）。",
+                         "例: 項目コード/itaku-01")
+    node = data
+    for key in it.path:
+        if key is None:
+            entries = node if isinstance(node, list) else []
+            want = picks.pop(0)
+            match = [e for e in entries if isinstance(e, dict) and str(e.get("id")) == want]
+            if not match and want.isdigit() and 0 < int(want) <= len(entries):
+                match = [entries[int(want) - 1]]
+            if not match:
+                raise Unresolved(f"一覧に「{want}」の一件がありません（{len(entries)} 件）。", "一覧の id か、1 からの番号を書いてください。")
+            node = match[0]
+        else:
+            node = node.get(key) if isinstance(node, dict) else None
+    return node
+
+
+def _text(value: Any) -> str | None:
+    """A referenced value as the text the sheet prints (a choice's option, a list's entries joined)."""
+    if isinstance(value, dict) and sch.SELECTED in value:
+        value = sch.selected(value)
+    if isinstance(value, bool) or value is None or value == "":
+        return None
+    if isinstance(value, list):
+        texts = [e if isinstance(e, str) else next(iter(e)) if isinstance(e, dict) and len(e) == 1 else None for e in value]
+        if any(t is None for t in texts):
+            raise Unresolved("この項目は一覧で、文として参照できません。", "一覧の中の項目（一件の ID と項目コード）を指定してください。")
+        return "、".join(str(t) for t in texts) or None
+    if isinstance(value, dict):
+        raise Unresolved("この項目は項目のまとまりで、文として参照できません。", "まとまりの中の項目の項目コードを指定してください。")
     return str(value)
 
 
-def resolved(c: Council) -> dict[str, Any]:
-    """The council data with every reference replaced by the assessment's text."""
+def lookup(ref: str, a: asm.Assessment) -> str:
+    """The assessment's text for a reference; Unresolved when the folder has no such item or it is blank."""
+    parts = ref.split("/")
+    at = _code_at(parts)
+    value = _legacy(parts, a) if at is None else _by_code(parts, at, a)
+    text = _text(value)
+    if text is None:
+        if at is None and _legacy(parts, a) is None:
+            raise Unresolved(f"評価書の項目「{ref}」が見つかりません。",
+                             "項目コード（例: 基礎-I-1-①、重点-I-1-①、ファイルID/重点-II-4-委託事項-③/委託の id）で指定してください。")
+        raise Unresolved(f"評価書の項目「{ref}」は空欄です。", "評価書の側に記載してください。")
+    return text
+
+
+def _root(folder: Path) -> Path:
+    """What a council sheet may refer into: its repository (the nearest folder above with .git), else the folder
+    that holds councils/ (two above the sheet's folder)."""
+    here = folder.resolve()
+    return next((p for p in (here, *here.parents) if (p / ".git").exists()), here.parent.parent)
+
+
+def base_folder(c: Council) -> Path | None:
+    """The assessment folder `評価書:` names, confined to the repository; Unresolved when it leaves it or is none."""
     data = c.doc.data if c.doc and isinstance(c.doc.data, dict) else {}
-    base = (c.folder / str(data["評価書"])) if data.get("評価書") else None
-    cache: dict[str, asm.Assessment] = {}
+    value = data.get(BASE)
+    if not value:
+        return None
+    written = Path(str(value))
+    root = _root(c.folder)
+    target = (c.folder / written).resolve()
+    if written.is_absolute() or not target.is_relative_to(root):
+        raise Unresolved(f"「{BASE}:」の {value} は、審議会資料のあるリポジトリ（{root.name}）の外を指しています。読み込みません。",
+                         f"{COUNCIL} のあるフォルダからの相対パスで、リポジトリの中の評価書フォルダを指定してください。")
+    if not asm.is_assessment(target):
+        raise Unresolved(f"「{BASE}:」の {value} は評価書フォルダではありません（{'、'.join(asm.MAIN_FILES)} がありません）。",
+                         "評価書フォルダ（例: ../../assessments/setagaya-juki）を指定してください。")
+    return target
+
+
+def _references(data: Any) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """(path of the {評価書の項目: …} mapping, the reference) of every reference in the sheet."""
+    from pia.items import dig
+    from pia.rules._util import scalars
+
+    for path, v in scalars(data):
+        if path[-1:] == (REF,) and set(dig(data, path[:-1])) == {REF}:
+            yield path[:-1], str(v)
+
+
+def check_references(c: Council) -> list[Finding]:
+    """PIA960 for an `評価書:` folder outside the repository (or not an assessment), PIA961 for each reference the
+    assessment cannot answer: with the line of council.yaml it is written on."""
+    doc = c.doc
+    if doc is None or not isinstance(doc.data, dict):
+        return []
+
+    def at(rule: str, path: tuple[Any, ...], e: Unresolved) -> Finding:
+        line, col = doc.locate(path)
+        message, hint = e.args
+        return Finding(doc.file, line, col, rule, ERROR, c.label("council", path[:-1] if path[-1:] == (REF,) else path), message, hint)
+
+    refs = list(_references(doc.data))
+    try:
+        base = base_folder(c)
+    except Unresolved as e:
+        return [at("PIA960", (BASE,), e)]
+    if base is None:
+        return [at("PIA961", p + (REF,), Unresolved(f"「{REF}」を使うときは、{COUNCIL} に「{BASE}:」で評価書フォルダを指定してください。",
+                                                    f"例: {BASE}: ../../assessments/setagaya-juki")) for p, _ in refs[:1]]
+    a = asm.load(base)
+    out = []
+    for p, ref in refs:
+        try:
+            lookup(ref, a)
+        except Unresolved as e:
+            out.append(at("PIA961", p + (REF,), e))
+    return out
+
+
+def resolved(c: Council) -> dict[str, Any]:
+    """The council data with every reference replaced by the assessment's text (check_references has passed)."""
+    data = c.doc.data if c.doc and isinstance(c.doc.data, dict) else {}
+    try:
+        base = base_folder(c)
+    except Unresolved as e:
+        raise PiaError(e.args[0]) from None
+    a = asm.load(base) if base is not None else None
 
     def walk(v: Any) -> Any:
-        if isinstance(v, dict) and set(v) == {"評価書の項目"}:
-            if base is None:
-                raise PiaError("「評価書の項目」を使うときは、council.yaml に「評価書:」で評価書フォルダを指定してください。")
-            return _resolve(str(v["評価書の項目"]), base, cache)
+        if isinstance(v, dict) and set(v) == {REF}:
+            if a is None:
+                raise PiaError(f"「{REF}」を使うときは、{COUNCIL} に「{BASE}:」で評価書フォルダを指定してください。")
+            try:
+                return lookup(str(v[REF]), a)
+            except Unresolved as e:
+                raise PiaError(e.args[0]) from None
         if isinstance(v, dict):
             return {k: walk(x) for k, x in v.items()}
         if isinstance(v, list):

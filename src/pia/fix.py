@@ -1,4 +1,5 @@
-"""`pia fix`: rewrite what staff type into the form's official style, touching nothing else.
+"""`pia fix`: rewrite what staff type into the form's official style, touching nothing else, in every document of
+the folder (全項目・重点・基礎; each fix where its finding's rule covers the document's kind).
 
 - Lines the pre-parse scan can repair (全角 spaces or tabs as indentation, 「：」 after an item name).
 - Dates in date items written in Western, 全角 or abbreviated style (2025/4/1, 2025-04-01, 令和７年３月１日,
@@ -19,6 +20,7 @@ from typing import Any, Callable, Iterator
 
 import yaml
 
+from pia import assessment as asm
 from pia import dates, fsread, prescan, schema as sch
 from pia.assessment import ASSESSMENT, FILES, SYSTEMS
 from pia.errors import PiaError
@@ -74,7 +76,7 @@ def _walk(node: yaml.Node, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, .
 
 
 # Text items that hold dates the form prints as dates: the 意見聴取 period (令和5年8月25日(金)～令和5年9月24日(日)).
-DATED_TEXTS = {"VI-2-②"}
+DATED_TEXTS = {"VI-2-②", "重点-V-2-②"}
 
 
 def is_date_item(root: sch.Schema, name: str, path: tuple[Any, ...]) -> bool:
@@ -95,8 +97,10 @@ def _is_count(root: sch.Schema, name: str, path: tuple[Any, ...]) -> bool:
     return path[-1] in sch.count_options(parent)
 
 
-def value_edits(text: str, schema_name: str) -> list[Edit]:
-    """Edits of dates and counts inside their values' spans (empty when the text does not parse)."""
+def value_edits(text: str, schema_name: str, wanted: set[str] | None = None) -> list[Edit]:
+    """Edits of dates and counts inside their values' spans (empty when the text does not parse); `wanted`
+    limits them to those fixes (DATE_FIX, COUNT_FIX)."""
+    wanted = {DATE_FIX, COUNT_FIX} if wanted is None else wanted
     try:
         tree = yaml.compose(text, Loader=_Resolver)
     except yaml.YAMLError:
@@ -110,8 +114,9 @@ def value_edits(text: str, schema_name: str) -> list[Edit]:
             continue
         start, end = node.start_mark.index, node.end_mark.index
         if is_date_item(root, schema_name, path):
-            out += date_edits(text[start:end], start)
-        elif _is_count(root, schema_name, path) and node.style in (None, "") and "\n" not in text[start:end]:
+            if DATE_FIX in wanted:
+                out += date_edits(text[start:end], start)
+        elif COUNT_FIX in wanted and _is_count(root, schema_name, path) and node.style in (None, "") and "\n" not in text[start:end]:
             n = count_fix(node.value)
             if n is not None:
                 out.append((start, end, str(n)))
@@ -124,26 +129,51 @@ def apply(text: str, edits: list[Edit]) -> str:
     return text
 
 
+# What `pia fix` rewrites, by the finding it repairs: 字下げのタブ・全角スペース、全角「：」、日付、件数. A fix applies
+# to a document when the registry says that finding's rule covers the document's kind (基礎・重点・全項目). The
+# blanking of a continuation line (PIA053) is the parser's, never a fix: it would delete what was written.
+LINE_FIXES = frozenset({"PIA050", "PIA051", "PIA052"})
+DATE_FIX, COUNT_FIX = "PIA054", "PIA055"
+
+
+def _kinds_of(schema_name: str) -> set[str]:
+    """The kinds (basic / focused / full) a YAML file of that schema belongs to (systems.yaml serves two)."""
+    from pia import forms
+
+    out = {k.id for k in forms.kinds().values() if schema_name in (k.key, k.file_schema)}
+    return out or {k.id for k in forms.kinds().values() if k.file_schema}  # systems: every detailed form
+
+
+def _applies(rule_id: str, schema_name: str) -> bool:
+    from pia.registry import spec
+
+    return bool(_kinds_of(schema_name) & set(spec(rule_id).kinds))
+
+
 def fixed_text(text: str, schema_name: str) -> str:
-    repaired = prescan.repair(text)
-    return apply(repaired, value_edits(repaired, schema_name))
+    repaired = prescan.repair(text, frozenset(r for r in LINE_FIXES if _applies(r, schema_name)))
+    wanted = {r for r in (DATE_FIX, COUNT_FIX) if _applies(r, schema_name)}
+    return apply(repaired, value_edits(repaired, schema_name, wanted))
 
 
 def _targets(path: Path) -> tuple[Path, list[tuple[Path, str]]]:
-    """The assessment folder and its YAML files (path, schema name) to fix."""
+    """The assessment folder and its YAML files (path, schema name) to fix: every document of the 事務
+    (assessment.yaml, systems.yaml, files/, kiso.yaml, juten.yaml, juten/)."""
+    singles = {name: key for key, name in (("assessment", ASSESSMENT), ("systems", SYSTEMS), *asm.EXTRA)}
+    dirs = {name: key for key, name in (("file", FILES), *asm.EXTRA_DIRS)}
     if path.is_file():
-        folder = path.parent.parent if path.parent.name == FILES else path.parent
-        name = "file" if path.parent.name == FILES else {ASSESSMENT: "assessment", SYSTEMS: "systems"}.get(path.name)
-        if name is None or not (folder / ASSESSMENT).is_file():
-            raise PiaError(f"{path} は評価書の YAML ではありません（assessment.yaml、systems.yaml、files/*.yaml を指定してください）。")
+        folder = path.parent.parent if path.parent.name in dirs else path.parent
+        name = dirs.get(path.parent.name) if path.parent.name in dirs else singles.get(path.name)
+        if name is None or not asm.is_assessment(folder) or path.suffix not in (".yaml", ".yml"):
+            raise PiaError(f"{path} は評価書の YAML ではありません（{'、'.join(singles)}、"
+                           f"{'、'.join(d + '/*.yaml' for d in dirs)} を指定してください）。")
         return folder, [(path, name)]
-    if not (path / ASSESSMENT).is_file():
-        raise PiaError(f"{path} は評価書フォルダではありません（{ASSESSMENT} がありません）。")
-    out = [(path / ASSESSMENT, "assessment")]
-    if (path / SYSTEMS).is_file():
-        out.append((path / SYSTEMS, "systems"))
-    if (path / FILES).is_dir():
-        out += [(p, "file") for p in sorted((path / FILES).iterdir()) if p.suffix in (".yaml", ".yml") and p.is_file()]
+    if not asm.is_assessment(path):
+        raise PiaError(f"{path} は評価書フォルダではありません（{'、'.join(asm.MAIN_FILES)} のどれもありません）。")
+    out = [(path / rel, key) for rel, key in singles.items() if (path / rel).is_file()]
+    for dirname, key in dirs.items():
+        if (path / dirname).is_dir():
+            out += [(p, key) for p in sorted((path / dirname).iterdir()) if p.suffix in (".yaml", ".yml") and p.is_file()]
     return path, out
 
 

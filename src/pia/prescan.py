@@ -154,12 +154,15 @@ def scan(file: str, text: str) -> list[Finding]:
     return [Finding(file, m.line, m.column, m.rule, m.severity, "", m.message, m.hint) for m in _mistakes(text)]
 
 
-def repair(text: str) -> str:
+def repair(text: str, rules: frozenset[str] | None = None) -> str:
     """The text with every repairable mistake rewritten, line numbers kept (continuation lines become blank
-    when they would not parse, so the parser can report what remains)."""
+    when they would not parse, so the parser can report what remains). With `rules`, only lines whose every
+    mistake is of those rules are rewritten (`pia fix` never blanks a line)."""
     lines = text.split("\n")
-    for m in _mistakes(text):
-        if m.fixed is not None:
+    mistakes = _mistakes(text)
+    refused = {m.line for m in mistakes if rules is not None and m.rule not in rules}
+    for m in mistakes:
+        if m.fixed is not None and m.line not in refused:
             cr = "\r" if lines[m.line - 1].endswith("\r") else ""
             lines[m.line - 1] = m.fixed + cr if m.fixed or not cr else cr
     return "\n".join(lines)

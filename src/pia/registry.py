@@ -58,11 +58,12 @@ class Stage(str, Enum):
     HISTORY = "history"    # reading versions
     IMPORT = "import"      # reading back an edited workbook (`pia import`)
     STATUS = "status"      # `pia status`: the data its deadlines need
+    COUNCIL = "council"    # `pia council`: a council sheet's references to the assessment
 
 
 STAGE_LABELS = {Stage.LOAD: "読み込み", Stage.SCHEMA: "スキーマの検査", Stage.RULE: "項目間の検査",
                 Stage.CI: "変更の検査（pia ci）", Stage.HISTORY: "版の読み込み", Stage.IMPORT: "Excel の読み戻し（pia import）",
-                Stage.STATUS: "期限と手続の状況（pia status）"}
+                Stage.STATUS: "期限と手続の状況（pia status）", Stage.COUNCIL: "審議会資料（pia council）"}
 
 # Document kinds (the form family). Stable ids; their Japanese names come from forms data.
 KINDS = ("basic", "focused", "full")
@@ -165,6 +166,16 @@ STATIC: tuple[Spec, ...] = (
             explanation="書き出した後に YAML の側でも変わった項目は、どちらを採るか決められないため戻さない。"),
     _static("PIA952", "Excel のセルの値が項目に書けない（選択肢にない、件数が数でない、○の欄に○以外）", Stage.IMPORT,
             explanation="ドロップダウンを使わずに入力した値などを、様式の選択肢・型と照らして戻す前に確かめる。"),
+)
+
+# `pia council` (PIA960–PIA969): what a council sheet refers to.
+STATIC += (
+    _static("PIA960", "審議会資料の「評価書:」がリポジトリの外、又は評価書フォルダでない", Stage.COUNCIL,
+            explanation="「評価書:」は council.yaml のフォルダからの相対パスで、リポジトリ（.git のあるフォルダ。なければ"
+                        "審議会資料のフォルダの二つ上）の中の評価書フォルダを指す。外を指すものは読まない（リンクをたどった先も同じ）。"),
+    _static("PIA961", "審議会資料の「評価書の項目」が評価書にない、又は空欄", Stage.COUNCIL,
+            explanation="「評価書の項目」は項目コードで、基礎・重点・全項目のどの評価書の項目も参照できる（基礎-I-1-①、"
+                        "ファイルID/重点-II-4-委託事項-③/委託の id など）。フォルダにない評価書・ファイル・一覧の一件、空欄の項目はエラー。"),
 )
 
 # `pia status` (PIA900–PIA949): problems in the data its deadlines are computed from.

@@ -1,5 +1,7 @@
-"""`pia serve`: a live preview on 127.0.0.1. The page shows the rendered assessment with every finding listed at the
-top and shown at its item, and reloads itself when a YAML file of the assessment is saved. Nothing is written.
+"""`pia serve`: a live preview on 127.0.0.1. The page shows one document of the folder (the main one at `/`, the
+others at `/?doc=basic|focused|full`, with a switcher between them) with every finding of the folder listed at the
+top and shown at its item, and reloads itself when a YAML file of the assessment is saved. Each document's outputs
+are at `/download/FORMAT` (`?doc=…` as for its page). Nothing is written.
 
 Only its user's browser gets it: requests must name the server as `127.0.0.1:PORT` or `localhost:PORT` in Host (so a
 site re-pointing its own name at 127.0.0.1, DNS rebinding, is refused) and, when they carry one, in Origin. Every page
@@ -26,9 +28,9 @@ from pia.check import check_assessment
 from pia.errors import PiaError
 from pia.findings import ERROR
 from pia.loader import MAX_BYTES
-from pia.render.html import render_html
 
 POLL_MS = 700
+_CURRENT = ' aria-current="page"'
 TIMEOUT_S = 15  # a connection that sends nothing for this long is closed
 CACHE_SIZE = 8
 
@@ -107,39 +109,75 @@ def _script_json(value: Any) -> str:
     return text
 
 
-def page(folder: Path, nonce: str = "") -> tuple[str, str]:
-    from pia.history.rows import betten3
+class NoDocument(PiaError):
+    """A request names a document the folder does not have (answered with 404)."""
+
+
+def document_of(a: asm.Assessment, doc: str | None) -> forms.Kind | None:
+    """The document a request names (`?doc=basic`, the registry's kind id), the main document when it names none;
+    None when the folder has no such document."""
+    if doc is None:
+        return forms.main_kind(a)
+    return next((k for k in forms.present(a) if k.id == doc), None)
+
+
+def _finding_kind(a: asm.Assessment, f: Any) -> forms.Kind | None:
+    """The document whose page shows a finding's item (systems and per-file documents belong to their form)."""
+    key = f.anchor.split("/", 1)[0].split(":", 1)[0]
+    kind = forms.by_key(key)
+    if kind is None:
+        kind = next((k for k in forms.present(a) if key in (k.file_schema, "systems") and k.id == "full"), None)
+    return kind
+
+
+def _href(kind: forms.Kind | None, shown: forms.Kind, main: forms.Kind | None) -> str:
+    """The page of a document: `/` for the main one, `/?doc=ID` for the others."""
+    if kind is None or kind is shown:
+        return ""
+    return "/" if kind is main else f"/?doc={kind.id}"
+
+
+def page(folder: Path, nonce: str = "", doc: str | None = None) -> tuple[str, str]:
+    """The preview of one document of the folder (the main one unless `doc` names another), with the findings of
+    the whole folder: those of another document link to that document's page."""
+    from pia.render import document_job
     from pia.render.html import history_of
 
     version = _version(folder)
     a = asm.load(folder)
     result = check_assessment(a)
-    try:
-        derived, notes = history_of(folder)
-        history_error = ""
-    except PiaError as e:  # shown in the panel: the preview's 別添3 then lacks the rows history would give
-        derived, notes, history_error = [], [], str(e)
     main = forms.main_kind(a)
-    if main is None or main.id == "full":
-        html = render_html(a, folder, betten3(a, derived))
-    else:  # a 重点 or 基礎-only folder: the preview shows its main document
-        view = forms.render_view(a, main)
-        html = render_html(view, folder, forms.recorded_changes(view, main), main.id)
+    kind = document_of(a, doc)
+    if kind is None:
+        raise NoDocument("この評価書フォルダにその評価書はありません。")
+    derived: list[dict[str, Any]] = []
+    notes: list[Any] = []
+    history_error = ""
+    if kind.id == "full":
+        try:
+            derived, notes = history_of(folder)
+        except PiaError as e:  # shown in the panel: the preview's 別添3 then lacks the rows history would give
+            history_error = str(e)
+    html = document_job(a, folder, kind, derived).html
     shown = [f for f in [*result.findings, *notes] if not f.suppressed]
     items = "".join(
-        f'<li class="{f.severity.value}"><a href="#{escape(f.anchor)}">'
+        f'<li class="{f.severity.value}"><a href="{escape(_href(_finding_kind(a, f), kind, main))}#{escape(f.anchor)}">'
         f'{escape(f.severity.label)} [{escape(f.rule_id)}] {escape(f.item_path)}: {escape(f.message)}</a>'
         f' <small>{escape(f.file)}:{f.line}</small></li>' for f in shown)
     if history_error:
         items += f'<li class="error">{escape(history_error)}</li>'
     errors = sum(f.severity == ERROR for f in shown) + bool(history_error)
-    downloads = "".join(f' <a href="/download/{f.name}" download>{escape(f.title)}</a>' for f in _downloads())
-    panel = (f'<aside id="pia-panel" aria-label="検査結果"><h2>検査結果: エラー {errors} 件、'
+    query = "" if kind is main else f"?doc={kind.id}"
+    downloads = "".join(f' <a href="/download/{f.name}{query}" download>{escape(f.title)}</a>' for f in _downloads())
+    switcher = "".join(f' <a href="{"/" if k is main else "/?doc=" + k.id}"{_CURRENT if k is kind else ""}>{escape(forms.short_title(k))}</a>'
+                       for k in forms.present(a))
+    panel = (f'<aside id="pia-panel" aria-label="検査結果"><nav class="pia-documents" aria-label="評価書">この事務の評価書:{switcher}</nav>'
+             f'<h2>検査結果: エラー {errors} 件、'
              f'警告 {sum(f.severity != ERROR for f in shown)} 件（保存すると自動で更新されます）</h2>'
-             f'<p class="pia-downloads">この内容で出力する:{downloads}</p>'
+             f'<p class="pia-downloads">この評価書をこの内容で出力する:{downloads}</p>'
              f'<ol id="pia-findings">{items}</ol></aside>')
     data = _script_json([{"anchor": f.anchor, "severity": f.severity.value, "severity_label": f.severity.label, "rule_id": f.rule_id,
-                          "message": f.message, "hint": f.hint} for f in shown])
+                          "message": f.message, "hint": f.hint} for f in shown if _finding_kind(a, f) is kind])
     script = _SCRIPT % {"findings": data, "version": _script_json(version), "poll": POLL_MS, "nonce": nonce}
     html = html.replace("</head>", _STYLE + "</head>", 1).replace("<body>", "<body>" + panel, 1)
     return html.replace("</body>", script + "</body>", 1), version
@@ -151,17 +189,19 @@ def _downloads() -> list[Any]:
     return [f for f in OUTPUTS.values() if "assessment" in f.documents]
 
 
-def output(folder: Path, name: str) -> bytes:
-    """One output format of the assessment as it is now on disk (the same bytes `pia render` writes)."""
-    from pia.history.rows import betten3
+def output(folder: Path, name: str, doc: str | None = None) -> tuple[bytes, str]:
+    """One output format of one document as it is now on disk (the same bytes and file name `pia render` writes)."""
+    from pia.render import document_job
     from pia.render.html import history_of
-    from pia.render.outputs import OUTPUTS, Job
-    from pia.render.xlsx import render_xlsx
+    from pia.render.outputs import OUTPUTS
 
     a = asm.load(folder)
-    derived, _ = history_of(folder)
-    rows = betten3(a, derived)
-    return OUTPUTS[name].write(Job(lambda: render_html(a, folder, rows), lambda: render_xlsx(a, rows, folder=folder)))
+    kind = document_of(a, doc)
+    if kind is None:
+        raise NoDocument("この評価書フォルダにその評価書はありません。")
+    derived = history_of(folder)[0] if kind.id == "full" else []
+    stem = forms.output_stem(folder.resolve().name, kind, forms.main_kind(a))
+    return OUTPUTS[name].write(document_job(a, folder, kind, derived)), stem + OUTPUTS[name].suffix
 
 
 class _Cache:
@@ -171,28 +211,37 @@ class _Cache:
     def __init__(self, folder: Path):
         self.folder = folder
         self.nonce = secrets.token_urlsafe(16)
-        self.pages: dict[str, str] = {}
-        self.locks: dict[str, threading.Lock] = {}
+        self.pages: dict[tuple[str, str | None], str] = {}  # (content hash, document) -> page
+        self.locks: dict[tuple[str, str | None], threading.Lock] = {}
         self.guard = threading.Lock()  # held only to look up or store, never while rendering
         self.renders = 0
 
-    def get(self, version: str) -> str:
+    def get(self, version: str, doc: str | None = None) -> str:
+        key = (version, doc)
         with self.guard:
-            if version in self.pages:
-                return self.pages[version]
-            lock = self.locks.setdefault(version, threading.Lock())
+            if key in self.pages:
+                return self.pages[key]
+            lock = self.locks.setdefault(key, threading.Lock())
         with lock:
             with self.guard:
-                if version in self.pages:
-                    return self.pages[version]
-            html, actual = page(self.folder, self.nonce)
+                if key in self.pages:
+                    return self.pages[key]
+            html, actual = page(self.folder, self.nonce, doc)
             self.renders += 1
             with self.guard:
-                self.pages[actual] = html
+                self.pages[(actual, doc)] = html
                 while len(self.pages) > CACHE_SIZE:
                     self.pages.pop(next(iter(self.pages)))
-                self.locks.pop(version, None)
+                self.locks.pop(key, None)
             return html
+
+
+def _doc_param(query: str) -> str | None:
+    """`doc=basic` of a query: one of the registry's kind ids (anything else is not a document, and gets a 404)."""
+    from urllib.parse import parse_qs
+
+    values = parse_qs(query).get("doc")
+    return values[0] if values else None
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -230,19 +279,25 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(403, "このプレビューは、このパソコンのブラウザで http://127.0.0.1:ポート/ として開いたときだけ表示します。".encode(),
                        "text/plain; charset=utf-8")
             return
-        path = urlsplit(self.path).path  # nothing is read by path: the page, its version and the format table's outputs
+        url = urlsplit(self.path)
+        path = url.path  # nothing is read by path: the pages, their version and the format table's outputs
+        doc = _doc_param(url.query)
         try:
             if path == "/version":
                 body, ctype = _version(self.cache.folder).encode(), "text/plain; charset=utf-8"
             elif path in ("/", "/index.html"):
-                body, ctype = self.cache.get(_version(self.cache.folder)).encode("utf-8"), "text/html; charset=utf-8"
+                body, ctype = self.cache.get(_version(self.cache.folder), doc).encode("utf-8"), "text/html; charset=utf-8"
             elif path.startswith("/download/") and path.removeprefix("/download/") in {f.name for f in _downloads()}:
                 fmt = next(f for f in _downloads() if f.name == path.removeprefix("/download/"))
-                self._send(200, output(self.cache.folder, fmt.name), fmt.mime, self.cache.folder.resolve().name + fmt.suffix)
+                data, filename = output(self.cache.folder, fmt.name, doc)
+                self._send(200, data, fmt.mime, filename)
                 return
             else:
                 self._send(404, "ありません。".encode(), "text/plain; charset=utf-8")
                 return
+        except NoDocument as e:
+            self._send(404, str(e).encode(), "text/plain; charset=utf-8")
+            return
         except Exception as e:  # a broken file is shown, not a crash of the server
             body = (f"<!DOCTYPE html><html lang='ja'><meta charset='utf-8'><p>表示できませんでした: {escape(str(e))}</p>"
                     f"<script nonce='{self.cache.nonce}'>setTimeout(()=>location.reload(),{POLL_MS * 2})</script></html>").encode()

@@ -23,6 +23,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from pia import assessment as asm
+from pia import forms
 from pia import schema as sch
 from pia.errors import PiaError
 from pia.findings import ERROR, Finding
@@ -174,10 +175,8 @@ def _workbook_bytes(workbook: Path) -> bytes:
 
 def read(workbook: Path, folder: Path) -> Result:
     """What the edited workbook changes in the assessment folder (nothing is written here)."""
-    from pia import forms
-    from pia.history.rows import betten3
+    from pia.render import document_job
     from pia.render.html import history_of
-    from pia.render.xlsx import render_xlsx
 
     try:
         edited = load_workbook(io.BytesIO(_workbook_bytes(workbook)))
@@ -187,15 +186,18 @@ def read(workbook: Path, folder: Path) -> Result:
         raise PiaError(f"{workbook} を Excel として読めません（{type(e).__name__}）。") from None
     a = asm.load(folder)
     result = Result(folder, old=a)
-    if any(f.is_error for f in a.load_findings) or a.docs.get("assessment") is None:
+    if any(f.is_error for f in a.load_findings) or forms.main_kind(a) is None:
         raise PiaError(f"{folder} の YAML を読めないため、Excel の内容を戻せません。先に `pia check {folder}` で直してください。")
-    # the workbook `pia render` writes for this folder now (with its 別添3 history and figures), to compare with
-    derived, _ = history_of(folder)
-    full = forms.by_id("full")
-    view = forms.render_view(a, full) if full else a
-    base = load_workbook(io.BytesIO(render_xlsx(view, betten3(a, derived), "full", folder)))
+    theirs = _bindings(edited)
+    kind = _kind_of(theirs)
+    if kind not in forms.present(a):
+        raise PiaError(f"この Excel は{forms.short_title(kind)}のものですが、{folder} に {kind.file} がありません。"
+                       "評価書フォルダを確かめてください。")
+    # the workbook `pia render` writes for this document now (with its 別添3 history and figures), to compare with
+    derived = history_of(folder)[0] if kind.id == "full" else []
+    base = load_workbook(io.BytesIO(document_job(a, folder, kind, derived).make_workbook()))
     shown = str(workbook)
-    ours, theirs = _bindings(base), _bindings(edited)
+    ours = _bindings(base)
     if [(b.sheet, b.cell, b.doc, b.path, b.kind) for b in ours] != [(b.sheet, b.cell, b.doc, b.path, b.kind) for b in theirs]:
         result.findings.append(_finding(shown, MAP_SHEET, "A1", "PIA951", "",
                                         "この Excel は評価書の今の版から書き出したものではありません（項目の並びが違います）。",
@@ -227,6 +229,12 @@ def read(workbook: Path, folder: Path) -> Result:
         now = cell_text(edited[b.sheet][b.cell].value) if b.sheet in edited.sheetnames else b.written
         if now == b.written:
             continue  # not edited
+        source = _printed_from(a, b)
+        if source:
+            result.findings.append(_finding(shown, b.sheet, b.cell, "PIA950", _label(a, b),
+                                            f"この項目は{source}に書いた内容が印字される項目です。基礎項目評価書の Excel からは戻せません。",
+                                            f"{source}（又はその Excel）で変更してください。事実は一度だけ書きます。"))
+            continue
         if current[(b.sheet, b.cell)] != b.written:
             result.findings.append(_finding(shown, b.sheet, b.cell, "PIA951", _label(a, b),
                                             "この項目は Excel を書き出した後に YAML でも変わっているため、どちらを採るか決められません。",
@@ -237,6 +245,30 @@ def read(workbook: Path, folder: Path) -> Result:
         return result
     _apply(a, changes, result, shown, edited)
     return result
+
+
+def _kind_of(bindings: list[Binding]) -> forms.Kind:
+    """The document a workbook was written for, from the documents its cells are bound to (kiso, juten, …)."""
+    def kind(doc: str) -> forms.Kind | None:
+        base = doc.split(":", 1)[0]
+        return forms.by_key(base) or next((k for k in forms.kinds().values() if k.file_schema == base), None)
+
+    kinds = {kind(b.doc) for b in bindings if b.doc != "systems"}  # systems.yaml serves the 全項目 and the 重点
+    if len(kinds) != 1 or None in kinds:
+        raise PiaError("この Excel の pia の対応表が壊れています。もう一度 `pia render --format xlsx` で書き出してください。")
+    kind = kinds.pop()
+    assert kind is not None
+    return kind
+
+
+def _printed_from(a: asm.Assessment, b: Binding) -> str:
+    """For a cell of a companion 基礎項目評価書 that prints a fact another document holds: that document (else "")."""
+    main = forms.main_kind(a)
+    if b.doc != forms.kinds()["基礎"].key or main is None or main.name == "基礎":
+        return ""
+    if any(tuple(b.path[:len(p)]) == p for p in forms.shared_fact_paths()):
+        return f"{forms.short_title(main)}（{main.file} など）"
+    return ""
 
 
 def _label(a: asm.Assessment, b: Binding) -> str:

@@ -1,0 +1,141 @@
+"""`pia import` for the 基礎項目評価書 and the 重点項目評価書: the workbooks `pia render` writes come back into their
+own YAML (kiso.yaml, juten.yaml, juten/ID.yaml, systems.yaml) with the 全項目 path's protections."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from conftest import ROOT, pia
+from pia import assessment as asm
+from pia.items import dig
+from pia.xlsx_import import MAP_SHEET, _bindings
+
+JUTEN, KISO = ROOT / "assessments" / "marumaru-juten", ROOT / "assessments" / "marumaru-kiso"
+# each workbook of the two examples: (folder, workbook file name)
+BOOKS = [(JUTEN, "marumaru-juten.xlsx"), (JUTEN, "marumaru-juten-kiso.xlsx"), (KISO, "marumaru-kiso.xlsx")]
+
+
+@pytest.fixture(scope="module")
+def books(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("family")
+    for folder in (JUTEN, KISO):
+        r = pia("render", folder, "--out", out, "--format", "xlsx")
+        assert r.returncode == 0, r.stderr
+    return out
+
+
+def _copy(folder: Path, tmp_path: Path) -> Path:
+    dst = tmp_path / folder.name
+    shutil.copytree(folder, dst)
+    return dst
+
+
+def _yaml(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*.yaml"))}
+
+
+def _edit_texts(src: Path, dst: Path, skip: set[tuple[str, tuple]] = frozenset()) -> dict[tuple[str, tuple], str]:
+    """Put 「（改）」 before every bound text cell that holds a value of its own (one cell per item): what was typed."""
+    wb = openpyxl.load_workbook(src)
+    bound = _bindings(wb)
+    cells: dict[tuple[str, tuple], list] = {}
+    for b in bound:
+        cells.setdefault((b.doc, b.path), []).append(b)
+    typed = {}
+    for key, bs in cells.items():
+        b = bs[0]
+        if len(bs) == 1 and b.kind == "text" and b.written and key not in skip:
+            wb[b.sheet][b.cell].value = typed[key] = "（改）" + b.written
+    wb.save(dst)
+    return typed
+
+
+@pytest.mark.parametrize("folder,name", BOOKS, ids=[n for _, n in BOOKS])
+def test_unedited_workbook_changes_nothing(books: Path, tmp_path: Path, folder: Path, name: str):
+    work = _copy(folder, tmp_path)
+    r = pia("import", books / name, work, "--write")
+    assert r.returncode == 0 and "変更はありません" in r.stdout, r.stdout + r.stderr
+    assert _yaml(work) == _yaml(folder)
+
+
+@pytest.mark.parametrize("folder,name", BOOKS, ids=[n for _, n in BOOKS])
+def test_round_trip_render_edit_import_render(books: Path, tmp_path: Path, folder: Path, name: str):
+    work = _copy(folder, tmp_path)
+    shared = set()
+    if name.endswith("-kiso.xlsx"):  # a companion 基礎's facts are written in the 重点 (tested below)
+        from pia import forms
+        shared = {(b.doc, b.path) for b in _bindings(openpyxl.load_workbook(books / name))
+                  if any(b.path[:len(p)] == p for p in forms.shared_fact_paths())}
+        assert shared
+    edited = tmp_path / "edited.xlsx"
+    typed = _edit_texts(books / name, edited, shared)
+    assert len(typed) >= 5
+    r = pia("import", edited, work)
+    assert r.returncode == 0 and "--write" in r.stdout, r.stderr
+    assert _yaml(work) == _yaml(folder)  # nothing is written without --write
+    r = pia("import", edited, work, "--write")
+    assert r.returncode == 0, r.stderr
+    a = asm.load(work)
+    for (doc, path), text in typed.items():
+        assert dig(a.docs[doc].data, path) == text, (doc, path)
+    # comments stay (the YAML's own notes and pia-ignore reasons)
+    before, after = _yaml(folder), _yaml(work)
+    assert sum(v.count(b"#") for v in before.values()) == sum(v.count(b"#") for v in after.values())
+    # the imported YAML renders the workbook that was edited: same value in every bound cell
+    out = tmp_path / "again"
+    assert pia("render", work, "--out", out, "--format", "xlsx").returncode == 0
+    again, mine = openpyxl.load_workbook(out / name), openpyxl.load_workbook(edited)
+    cells = [(b.sheet, b.cell) for b in _bindings(mine)]
+    assert [again[s][c].value for s, c in cells] == [mine[s][c].value for s, c in cells]
+    # and importing it again changes nothing
+    r = pia("import", out / name, work)
+    assert r.returncode == 0 and "変更はありません" in r.stdout, r.stdout + r.stderr
+
+
+def test_choices_ticks_and_formula_text_come_back_as_text(books: Path, tmp_path: Path):
+    work = _copy(KISO, tmp_path)
+    wb = openpyxl.load_workbook(books / "marumaru-kiso.xlsx")
+    bound = _bindings(wb)
+    choice = next(b for b in bound if b.kind == "choice" and b.written == "十分である")
+    wb[choice.sheet][choice.cell].value = "課題が残されている"
+    tick = next(b for b in bound if b.kind == "tick" and b.written == "")
+    wb[tick.sheet][tick.cell].value = "○"
+    text = next(b for b in bound if b.kind == "text" and b.written and b.path[-1] == "特記事項")
+    wb[text.sheet][text.cell].value = '=HYPERLINK("http://example.com","x")'
+    edited = tmp_path / "edited.xlsx"
+    wb.save(edited)
+    r = pia("import", edited, work, "--write")
+    assert r.returncode == 0, r.stderr
+    data = asm.load(work).docs["kiso"].data
+    assert dig(data, choice.path) == "課題が残されている"
+    assert tick.path[-1] in dig(data, tick.path[:-1])
+    assert dig(data, text.path) == '=HYPERLINK("http://example.com","x")'  # a string in YAML, never a formula
+    out = tmp_path / "out"
+    assert pia("render", work, "--out", out, "--format", "xlsx").returncode == 0
+    c = openpyxl.load_workbook(out / "marumaru-kiso.xlsx")[text.sheet][text.cell]
+    assert c.data_type == "s" and c.quotePrefix
+
+
+def test_companion_kiso_refuses_a_fact_the_juten_holds(books: Path, tmp_path: Path):
+    from pia import forms
+
+    work = _copy(JUTEN, tmp_path)
+    wb = openpyxl.load_workbook(books / "marumaru-juten-kiso.xlsx")
+    b = next(b for b in _bindings(wb) if b.kind == "text" and b.written
+             and any(b.path[:len(p)] == p for p in forms.shared_fact_paths()))
+    wb[b.sheet][b.cell].value = b.written + "（改）"
+    edited = tmp_path / "edited.xlsx"
+    wb.save(edited)
+    r = pia("import", edited, work, "--write")
+    assert r.returncode == 1 and "PIA950" in r.stderr and "重点項目評価書（juten.yaml など）" in r.stderr
+    assert "何も書き換えていません" in r.stderr and _yaml(work) == _yaml(JUTEN)
+
+
+def test_workbook_of_a_document_the_folder_lacks(books: Path, tmp_path: Path):
+    r = pia("import", books / "marumaru-juten.xlsx", _copy(KISO, tmp_path))
+    assert r.returncode == 2 and "重点項目評価書のもの" in r.stderr and "juten.yaml がありません" in r.stderr
+    wb = openpyxl.load_workbook(books / "marumaru-kiso.xlsx")
+    assert wb[MAP_SHEET].sheet_state == "hidden"
