@@ -137,3 +137,11 @@ def test_no_text_leaves_the_page_margins(family: Path, rendered):
     # a long option (the 基礎's IV 11, 5)) wraps inside its cell instead of running off the page
     for pdf in sorted(family.glob("*.pdf")) + sorted(rendered["dir"].glob("*.pdf")):
         assert _outside_margins(pdf) == [], pdf.name
+
+
+def test_a_document_without_its_title_is_named_by_its_jimu_and_form(rendered):
+    # the Setagaya 基礎's 評価書名 is not known (no original): its HTML and PDF title say which document it is
+    html = (rendered["dir"] / "setagaya-juki-kiso.html").read_text(encoding="utf-8")
+    assert "<title>住民基本台帳に関する事務 基礎項目評価書</title>" in html
+    info = subprocess.run(["pdfinfo", str(rendered["dir"] / "setagaya-juki-kiso.pdf")], capture_output=True, text=True).stdout
+    assert "住民基本台帳に関する事務 基礎項目評価書" in info

@@ -145,3 +145,20 @@ def test_dates_in_western_fullwidth_or_short_style_are_flagged(example: Path, ca
     hits = sorted((f["line"], f["hint"]) for f in found if f["rule_id"] == "PIA054")
     assert hits == [(l1, "「令和7年4月1日」と書いてください（pia fix --write で直せます）。"),
                     (l2, "「令和5年8月1日」と書いてください（pia fix --write で直せます）。")]
+
+
+def test_a_block_scalar_as_a_list_entry_is_not_a_continuation():
+    from pia.prescan import scan
+
+    text = "変更箇所:\n  - |\n    一行目\n    二行目\n  - >\n    折り返す\n    本文\n  - 平文\n"
+    assert scan("x.yaml", text) == []
+    # a plain entry continued on the next line is still named
+    assert [f.rule_id for f in scan("x.yaml", "一覧:\n  - 一行目\n  二行目\n")] == ["PIA053"]
+
+
+def test_a_comment_indented_with_zenkaku_spaces_is_named_and_repaired():
+    from pia.prescan import repair, scan
+
+    text = "基本情報:\n  事務の名称: 住民\n　　# 注釈\n  対象人数: 30万人以上\n"
+    assert [(f.line, f.column, f.rule_id) for f in scan("x.yaml", text)] == [(3, 1, "PIA051")]
+    assert repair(text) == "基本情報:\n  事務の名称: 住民\n    # 注釈\n  対象人数: 30万人以上\n"

@@ -124,8 +124,8 @@ def document(a: Assessment, kind: str = "full") -> list[Block]:
 
 
 def meta_item(kind: str, what: str) -> Item:
-    """A cover item the renderers name the document by: title, author or published (the layout's "meta")."""
-    defaults = {"title": "表紙-評価書名", "author": "表紙-評価実施機関名", "published": "表紙-公表日"}
+    """An item the renderers name the document by: title, author, published or name (of the 事務; the layout's "meta")."""
+    defaults = {"title": "表紙-評価書名", "author": "表紙-評価実施機関名", "published": "表紙-公表日", "name": "I-1-①"}
     return item(load(kind).get("meta", {}).get(what, defaults[what]))
 
 

@@ -76,10 +76,12 @@ def _mistakes(text: str) -> list[Mistake]:
                 continue  # inside the block: any character is text
             block_parent = None
         if not body or body.startswith("#") or body in ("---", "..."):
-            if lead and "\u3000" in lead and not body:
+            if lead and "\u3000" in lead:
+                where = "空行" if not body else "注釈（#）の行の行頭"
                 out.append(Mistake(no, lead.index("\u3000") + 1, "PIA051", ERROR,
-                                   "空行に全角スペース（U+3000「　」）があります。YAML では文字として読まれます。",
-                                   "この行の全角スペースを削除してください（pia fix --write で直せます）。", ""))
+                                   f"{where}に全角スペース（U+3000「　」）があります。YAML では文字として読まれます。",
+                                   "この行の全角スペースを削除してください（pia fix --write で直せます）。",
+                                   lead.replace("\u3000", "  ").replace("\t", "  ") + body if body else ""))
             continue
         fixed_lead = lead.replace("\u3000", "  ").replace("\t", "  ")
         if "\t" in lead:
@@ -136,6 +138,8 @@ def _mistakes(text: str) -> list[Mistake]:
                 open_plain = (key_indent, name, bool(value))
             else:
                 open_plain = None
+        elif marker and _BLOCK.match(rest):
+            block_parent, open_plain = indent, None  # 「- |」: a block scalar as a list entry
         elif marker and not _FLOW_OR_QUOTE.match(rest):
             open_plain = (indent, rest.strip()[:20], True)
         else:
