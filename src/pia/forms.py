@@ -68,6 +68,19 @@ def by_key(key: str) -> Kind | None:
     return next((k for k in kinds().values() if k.key == base), None)
 
 
+def owns(kind: Kind, key: str) -> bool:
+    """Whether a document key (kiso, juten-file:ID, systems …) is one of the YAML files that make up that document:
+    its own file, its per-file files and, for the detailed forms, systems.yaml."""
+    base = key.split(":", 1)[0]
+    return base in (kind.key, kind.file_schema) or (base == "systems" and kind.file_schema is not None)
+
+
+def kind_of_key(a: Assessment, key: str) -> Kind | None:
+    """The document a YAML file of the folder belongs to (systems.yaml: the detailed form of the folder)."""
+    main = main_kind(a)
+    return next((k for k in ([main] if main else []) + list(kinds().values()) if owns(k, key)), None)
+
+
 # ---- threshold ------------------------------------------------------------------------------------
 
 def meaning_documents(meaning: str) -> Required:

@@ -108,7 +108,7 @@ def _script_json(value: Any) -> str:
 
 
 def page(folder: Path, nonce: str = "") -> tuple[str, str]:
-    from pia.history.rows import betten3
+    from pia.history.rows import document_rows
     from pia.render.html import history_of
 
     version = _version(folder)
@@ -118,13 +118,10 @@ def page(folder: Path, nonce: str = "") -> tuple[str, str]:
         derived, notes = history_of(folder)
         history_error = ""
     except PiaError as e:  # shown in the panel: the preview's 別添3 then lacks the rows history would give
-        derived, notes, history_error = [], [], str(e)
-    main = forms.main_kind(a)
-    if main is None or main.id == "full":
-        html = render_html(a, folder, betten3(a, derived))
-    else:  # a 重点 or 基礎-only folder: the preview shows its main document
-        view = forms.render_view(a, main)
-        html = render_html(view, folder, forms.recorded_changes(view, main), main.id)
+        derived, notes, history_error = {}, [], str(e)
+    main = forms.main_kind(a) or forms.kinds()["全項目"]
+    view = forms.render_view(a, main)  # the preview shows the folder's main document
+    html = render_html(view, folder, document_rows(view, main, derived), main.id)
     shown = [f for f in [*result.findings, *notes] if not f.suppressed]
     items = "".join(
         f'<li class="{f.severity.value}"><a href="#{escape(f.anchor)}">'
@@ -153,15 +150,17 @@ def _downloads() -> list[Any]:
 
 def output(folder: Path, name: str) -> bytes:
     """One output format of the assessment as it is now on disk (the same bytes `pia render` writes)."""
-    from pia.history.rows import betten3
+    from pia.history.rows import document_rows
     from pia.render.html import history_of
     from pia.render.outputs import OUTPUTS, Job
     from pia.render.xlsx import render_xlsx
 
     a = asm.load(folder)
     derived, _ = history_of(folder)
-    rows = betten3(a, derived)
-    return OUTPUTS[name].write(Job(lambda: render_html(a, folder, rows), lambda: render_xlsx(a, rows, folder=folder)))
+    main = forms.main_kind(a) or forms.kinds()["全項目"]
+    view = forms.render_view(a, main)
+    rows = document_rows(view, main, derived)
+    return OUTPUTS[name].write(Job(lambda: render_html(view, folder, rows, main.id), lambda: render_xlsx(view, rows, main.id, folder)))
 
 
 class _Cache:

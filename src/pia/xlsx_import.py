@@ -175,7 +175,7 @@ def _workbook_bytes(workbook: Path) -> bytes:
 def read(workbook: Path, folder: Path) -> Result:
     """What the edited workbook changes in the assessment folder (nothing is written here)."""
     from pia import forms
-    from pia.history.rows import betten3
+    from pia.history.rows import document_rows
     from pia.render.html import history_of
     from pia.render.xlsx import render_xlsx
 
@@ -193,7 +193,7 @@ def read(workbook: Path, folder: Path) -> Result:
     derived, _ = history_of(folder)
     full = forms.by_id("full")
     view = forms.render_view(a, full) if full else a
-    base = load_workbook(io.BytesIO(render_xlsx(view, betten3(a, derived), "full", folder)))
+    base = load_workbook(io.BytesIO(render_xlsx(view, document_rows(view, full, derived), "full", folder)))
     shown = str(workbook)
     ours, theirs = _bindings(base), _bindings(edited)
     if [(b.sheet, b.cell, b.doc, b.path, b.kind) for b in ours] != [(b.sheet, b.cell, b.doc, b.path, b.kind) for b in theirs]:

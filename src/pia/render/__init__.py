@@ -13,7 +13,7 @@ from pia.render.outputs import Job, OutputFormat, write_all
 
 def render_all(folder: Path, formats: list[OutputFormat], out: Path, force: bool = False,
                progress: Callable[[str, str], None] = silent) -> tuple[list[Path], CheckResult]:
-    from pia.history.rows import betten3
+    from pia.history.rows import document_rows
     from pia.render.html import history_of, render_html
     from pia.render.xlsx import render_xlsx
 
@@ -26,16 +26,13 @@ def render_all(folder: Path, formats: list[OutputFormat], out: Path, force: bool
     a = asm.load(folder)
     result = check_assessment(a)
     files: dict[str, bytes] = {}
+    progress("変更履歴（変更箇所）", name)
+    derived, notes = history_of(folder)  # raises when a 変更箇所 would be incomplete
+    result.findings = sorted(result.findings + notes)
     # every document of the 事務, the most detailed first (its name is the folder's; the 基礎 adds -kiso, …)
     for kind in reversed(forms.present(a)):
         view = forms.render_view(a, kind)
-        if kind.id == "full":
-            progress("変更履歴（別添3）", name)
-            derived, notes = history_of(folder)  # raises when the 別添3 would be incomplete
-            rows = betten3(a, derived)
-            result.findings = sorted(result.findings + notes)
-        else:
-            rows = forms.recorded_changes(view, kind)
+        rows = document_rows(view, kind, derived)
         job = Job(partial(render_html, view, folder, rows, kind.id), partial(render_xlsx, view, rows, kind.id, folder))
         files.update(write_all(formats, job, forms.output_stem(name, kind, forms.main_kind(a)), progress))
     progress("書き出し", name)
