@@ -282,11 +282,13 @@ def _emit_diff(old: Any, new: Any, fmt: str = "text") -> int:
     elif not rows:
         emit("変更はありません。\n")
     else:
-        # each side's items as its own form version names them: the old label is shown where it differs
-        emit(_table([[r.change.kind, r.change.label + (f"（変更前の版: {r.change.old_label}）" if r.change.old_label else ""),
+        # each side's items as its own form version names them: a column for the old side's labels when any differ
+        versions = any(r.change.old_label for r in rows)
+        emit(_table([[r.change.kind, r.change.label, *([r.change.old_label or r.change.label] if versions else []),
                       r.change.before, r.change.after, "重要な変更" if r.important else "", r.timing, r.reason, "・".join(d)]
                      for r, d in zip(rows, docs)],
-                    ["変更の種類", COLUMNS[1], "変更前", "変更後", "重要な変更", COLUMNS[4], COLUMNS[5], "評価書"]))
+                    ["変更の種類", COLUMNS[1], *([f"{COLUMNS[1]}（変更前の版）"] if versions else []), "変更前", "変更後", "重要な変更",
+                     COLUMNS[4], COLUMNS[5], "評価書"]))
     return len(rows)
 
 

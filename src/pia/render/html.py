@@ -70,9 +70,7 @@ def document_title(a: Assessment, kind: str = "full") -> str:
 
 def format_ctx(a: Assessment, kind: str = "full", folder: Path | None = None) -> Ctx:
     """The form's fixed texts, and the item titles as the document's own form version prints them."""
-    form = forms.by_id(kind)
-    labels = forms.version_entry(forms.version_of(a, form)).get("labels", {}) if form else {}
-    return Ctx(layout.texts(kind), a.file_name, folder, labels)
+    return Ctx(layout.texts(kind), a.file_name, folder, layout.version_of(a, kind).labels)
 
 
 def context(a: Assessment, folder: Path | None = None, rows: list[list[Any]] | None = None, kind: str = "full") -> dict[str, Any]:
