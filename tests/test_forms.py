@@ -318,7 +318,7 @@ def test_ci_summary_names_the_documents_concerned(tmp_path: Path):
     new_revision(r)
     edit(r, "assessment.yaml", "    事務の名称: 住民基本台帳に関する事務", "    事務の名称: 住民基本台帳事務")
     assert ci(r).returncode == 0
-    assert "- 変わる評価書: 全項目評価書、基礎項目評価書" in summary(r)
+    assert "- 変わる評価書: 全項目評価書（1 件、事後）、基礎項目評価書（1 件、事後）" in summary(r)
 
 
 def test_new_asks_for_the_kind_at_a_terminal(tmp_path: Path, monkeypatch):
@@ -341,6 +341,7 @@ def test_ci_checks_a_juten_folder_and_names_its_documents(tmp_path: Path):
     git(r, "add", "-A")
     git(r, "commit", "-qm", "base")
     _edit(r / "assessments" / "kokuho", "juten.yaml", "    部署: 市民部保険年金課", "    部署: 市民部国保年金課")
+    _edit(r / "assessments" / "kokuho", "juten.yaml", "\n変更箇所:", "\n改訂:\n  - 変更日: 令和7年4月1日\n変更箇所:")
     assert ci(r).returncode == 0
     text = summary(r)
-    assert "assessments/kokuho（変更）" in text and "- 変わる評価書: 重点項目評価書、基礎項目評価書" in text
+    assert "assessments/kokuho（変更）" in text and "- 変わる評価書: 重点項目評価書（1 件、事後）、基礎項目評価書（1 件、事後）" in text

@@ -80,14 +80,22 @@ class Assessment:
     def label(self, key: str, path: tuple[str | int, ...]) -> str:
         """The item's official path as the form writes it, e.g.
         `II 特定個人情報ファイルの概要 (1)住民基本台帳ファイル 2. 基本情報 ②対象となる本人の数`."""
+        from pia import forms
+
         schema_name, _, fid = key.partition(":")
         root = sch.load()
+        form = forms.kind_of_key(self, key)
+        tag = forms.version_of(self, form) if form else None
+
+        def title(node: sch.Node) -> str:  # as the document's own form version prints it
+            return forms.label(node, tag) if tag else sch.title(node)
+
         parts: list[str] = []
         if schema_name == "systems":
-            parts.append(item("I").title)
+            parts.append(title(item("I").node))
         per_file = schema_name in PER_FILE
         if per_file and path[:1] == item(PER_FILE[schema_name][1]).at():
-            parts.append(item(PER_FILE[schema_name][2]).title)
+            parts.append(title(item(PER_FILE[schema_name][2]).node))
         prev: sch.Node | None = None
         for node, part in root.item_trail(schema_name, path):
             if isinstance(part, int):
@@ -99,7 +107,7 @@ class Assessment:
                 else:
                     parts.append(f"{part + 1}件目")
             else:
-                t = sch.title(node) + (" ※" if sch.starred(node) else "")
+                t = title(node) + (" ※" if sch.starred(node) else "")
                 if not parts or parts[-1] != t:
                     parts.append(t)
                 if per_file and prev is None:

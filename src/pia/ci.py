@@ -7,29 +7,49 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pia import assessment as asm
-from pia import dates, forms
+from pia import forms
 from pia.check import CheckResult, check_assessment
-from pia.errors import PiaError
 from pia.findings import ERROR, Finding
-from pia.history.classify import REVISIONS, Row, classify, revision, revision_date, threshold_raised
-from pia.items import each, item
-
-REASSESSMENT = item("改訂-再評価")
-from pia.history.diff import RENUMBERED, diff
-from pia.history.versions import Version, at_revision, commit, git
+from pia.history.classify import Row, classified, classify, record, revision, revision_date, threshold_raised
+from pia.items import each
+from pia.history.versions import Version, at_revision, commit, document_changes, git
 
 MAX_CELL = 80
 MAX_ROWS = 60
 
 # What the rules require, with their sources (ppc-rules §3, §4). Shown in every summary that has such changes.
-OBLIGATIONS_IMPORTANT = [
-    ("全項目評価の再実施（変更を加える前に）", "番号法第28条第1項後段、規則第11条（重要な変更）"),
-    ("評価書の公示と住民等からの意見の聴取（原則30日以上）", "番号法第28条第1項、指針 第5の3"),
-    ("第三者点検（地方公共団体等）又は個人情報保護委員会の承認（行政機関等）", "規則第7条、番号法第28条第2項"),
-    ("個人情報保護委員会への提出と公表（変更の前）", "番号法第28条第4項、規則第7条"),
-]
+OBLIGATIONS_IMPORTANT = {
+    "全項目": [
+        ("全項目評価の再実施（変更を加える前に）", "番号法第28条第1項後段、規則第11条（重要な変更）"),
+        ("評価書の公示と住民等からの意見の聴取（原則30日以上）", "番号法第28条第1項、指針 第5の3"),
+        ("第三者点検（地方公共団体等）又は個人情報保護委員会の承認（行政機関等）", "規則第7条、番号法第28条第2項"),
+        ("個人情報保護委員会への提出と公表（変更の前）", "番号法第28条第4項、規則第7条"),
+    ],
+    # 重点項目評価では意見聴取・第三者点検は義務でない（docs/forms.md [S]）; the article numbers are recalled
+    "重点": [
+        ("重点項目評価の再実施（変更を加える前に）", "規則第11条（重要な変更。記憶に基づく [R]）"),
+        ("個人情報保護委員会への提出と公表（変更の前）", "規則（提出・公表。記憶に基づく [R]）"),
+    ],
+}
 OBLIGATIONS_MINOR = [("評価書を修正し、変更の後遅滞なく提出・公表する（事後）", "規則第14条（評価書の修正。記憶に基づく [R]）")]
 OBLIGATION_THRESHOLD = ("しきい値判断の結果が重くなったため、新たな評価を実施する", "指針（しきい値判断の結果の変更、ppc-rules CH-3）")
+
+
+@dataclass
+class DocumentChange:
+    """What one document of the 事務 prints differently: its 変更箇所 rows and the procedure they call for."""
+    kind: forms.Kind
+    rows: list[Row]
+
+    @property
+    def important(self) -> bool:
+        return any(r.important for r in self.rows)
+
+    def procedure(self, threshold_up: bool) -> str:
+        """「事前（再評価）」 / 「事後」, as the summary names it."""
+        timing = self.rows[0].timing if self.rows else ""
+        again = self.important and self.kind.name in OBLIGATIONS_IMPORTANT or threshold_up and self.kind.name != "基礎"
+        return timing + ("・再評価" if again else "")
 
 
 @dataclass
@@ -41,7 +61,7 @@ class AssessmentReport:
     rows: list[Row] = field(default_factory=list)
     problems: list[Finding] = field(default_factory=list)  # history consistency and missing declarations
     threshold_up: bool = False
-    documents: list[str] = field(default_factory=list)  # the documents of the 事務 the changes concern
+    documents: list["DocumentChange"] = field(default_factory=list)  # the documents of the 事務 the changes concern
 
     @property
     def important(self) -> bool:
@@ -109,10 +129,38 @@ def changed_assessments(base: str, head: str | None) -> list[tuple[str, str | No
     return out
 
 
-def _problem(a: asm.Assessment, path: tuple, message: str, hint: str, rule: str = "PIA601") -> Finding:
-    doc = a.docs.get("assessment")
+def _problem(a: asm.Assessment, path: tuple, message: str, hint: str, rule: str = "PIA601",
+             kind: forms.Kind | None = None) -> Finding:
+    key = (kind or forms.main_kind(a) or forms.kinds()["全項目"]).key
+    doc = a.docs.get(key)
     line, col = doc.locate(path) if doc else (1, 1)
-    return Finding(doc.file if doc else a.folder, line, col, rule, ERROR, a.label("assessment", path), message, hint)
+    return Finding(doc.file if doc else a.folder, line, col, rule, ERROR, a.label(key, path), message, hint)
+
+
+def _document_checks(rep: AssessmentReport, old: asm.Assessment, new: asm.Assessment, own: dict[str, list[Any]]) -> None:
+    """Per document of the 事務: its 変更箇所 rows, PIA601 when the YAML written for it changed without a new 変更日
+    in its own 改訂, PIA602 when its changes call for re-assessment and its 改訂 does not say when."""
+    for kind in reversed(forms.present(new)):
+        if kind.key not in old.docs:
+            continue  # a document new in this change has no 変更箇所 yet
+        rec = record(kind.name)
+        rev_new, rev_old = revision(new, kind.name), revision(old, kind.name)
+        name = forms.short_title(kind)
+        if own.get(kind.name) and (rev_new is None or (rev_old is not None and revision_date(rev_new, kind.name) == revision_date(rev_old, kind.name))):
+            rep.problems.append(_problem(new, rec.revisions.at(), f"{name}の記載が変わっていますが、その改訂の記録に新しい変更日がありません。",
+                                         f"{kind.file} の「{rec.revisions.key}」に、この改訂の変更日を一件追加してください。", "PIA601", kind))
+        rows = classify(document_changes(old, new, kind), new, kind=kind.name)
+        if not rows:
+            continue
+        dc = DocumentChange(kind, rows)
+        rep.documents.append(dc)
+        again = dc.important or (rep.threshold_up and kind is forms.main_kind(new))
+        if again and rec.reassessment is not None and not (rec.reassessment.of(rev_new, rec.revisions) if rev_new else None):
+            i = len(each(rec.revisions.get(forms.data(new, kind)))) - 1
+            rep.problems.append(_problem(new, rec.revisions.at() + ((i,) if i >= 0 else ()),
+                                         f"{name}に重要な変更を含みますが、再評価（意見聴取・第三者点検等）を実施した又は予定している旨の記載がありません。",
+                                         "この改訂に「再評価: {状況: 予定, 日付: …}」を記載するか、重要な変更に当たらない理由を「例外」に記載してください。",
+                                         "PIA602", kind))
 
 
 def run(base: str, head: str | None) -> list[AssessmentReport]:
@@ -133,23 +181,15 @@ def run(base: str, head: str | None) -> list[AssessmentReport]:
                                              "基準の版の誤り（YAML の書き方など）を確認してください。", "PIA615"))
                 reports.append(rep)
                 continue
-            changes = diff(old, new)
-            rev_new, rev_old = revision(new), revision(old)
-            # the 改訂 record (変更日, 再評価) is the 全項目評価書's; 重点・基礎 folders have no 改訂 to check yet
-            records = forms.main_kind(new) is forms.kinds()["全項目"]
-            if changes:
-                if records and rev_new is None or (rev_old is not None and revision_date(rev_new) == revision_date(rev_old)):
-                    rep.problems.append(_problem(new, REVISIONS.at(), "評価書の記載が変わっていますが、改訂の記録に新しい変更日がありません。",
-                                                 "assessment.yaml の「改訂」に、この改訂の変更日を一件追加してください。", "PIA601"))
-                rep.rows = classify(changes, new)
-                rep.documents = _documents(new, old, changes)
+            rows, _, _ = classified(old, new)
+            if rows:
+                rep.rows = rows
                 rep.threshold_up = threshold_raised(old, new)
-                if records and (rep.important or rep.threshold_up) and not (REASSESSMENT.of(rev_new, REVISIONS) if rev_new else None):
-                    i = len(each(REVISIONS.get(new.meta))) - 1
-                    rep.problems.append(_problem(new, REVISIONS.at() + ((i,) if i >= 0 else ()),
-                                                 "重要な変更を含みますが、再評価（意見聴取・第三者点検等）を実施した又は予定している旨の記載がありません。",
-                                                 "この改訂に「再評価: {状況: 予定, 日付: …}」を記載するか、重要な変更に当たらない理由を「例外」に記載してください。",
-                                                 "PIA602"))
+                own: dict[str, list[Any]] = {}
+                for r in rows:
+                    k = forms.kind_of_key(new if r.change.kind != "削除" else old, r.change.doc)
+                    own.setdefault(k.name if k else "", []).append(r)
+                _document_checks(rep, old, new, own)
         reports.append(rep)
     return reports
 
@@ -163,14 +203,6 @@ def md(s: object) -> str:
     t = "" if s is None else str(s)
     t = t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", " ").replace("\n", " ")
     return _MD_SPECIAL.sub(r"\\\1", t)
-
-
-def _documents(new: asm.Assessment, old: asm.Assessment, changes: list[Any]) -> list[str]:
-    """The documents whose 変更箇所 the changes concern (a fact written once concerns each document printing it)."""
-    from pia import forms
-
-    kinds = {k.name for c in changes for k in forms.change_documents(old if c.kind == "削除" else new, c.doc, c.path)}
-    return [forms.short_title(forms.kinds()[n]) for n in reversed(forms.ORDER) if n in kinds]  # main document first
 
 
 def _cell(s: str) -> str:
@@ -229,10 +261,12 @@ def summary(reports: list[AssessmentReport], base: str, head: str | None) -> str
         out.append(f"- 検査: エラー {errors} 件、警告 {warnings} 件")
         if rep.rows:
             n_imp = sum(r.important for r in rep.rows)
+            timing = rep.documents[0].rows[0].timing if rep.documents else rep.rows[0].timing
             out.append(f"- 変更: {len(rep.rows)} 件（うち重要な変更 {n_imp} 件）、変更日 {md(rep.rows[0].date) or '（未記録）'}、"
-                       f"提出時期 **{rep.rows[0].timing}**")
+                       f"提出時期 **{timing}**")
             if rep.documents:
-                out.append("- 変わる評価書: " + "、".join(rep.documents))
+                out.append("- 変わる評価書: " + "、".join(f"{forms.short_title(d.kind)}（{len(d.rows)} 件、{d.procedure(rep.threshold_up)}）"
+                                                     for d in rep.documents))
         for p in rep.problems:
             out.append(f"- ❌ {md(p.message)}（{md(p.file)}:{p.line}）")
         out.append("")
@@ -249,9 +283,13 @@ def summary(reports: list[AssessmentReport], base: str, head: str | None) -> str
             cmd = f"pia diff {base}:{old} {(head + ':') if head else ''}{rep.path}".replace("`", "")
             out += ["", f"長い記載は省略しています。全文は `{cmd}` で確認できます。", ""]
             out += ["### この変更で必要な手続", ""]
-            obligations = OBLIGATIONS_IMPORTANT if rep.important else OBLIGATIONS_MINOR
             if rep.threshold_up:
-                obligations = [OBLIGATION_THRESHOLD] + obligations
-            out += [f"- {what}（根拠: {src}）" for what, src in obligations]
+                out.append(f"- {OBLIGATION_THRESHOLD[0]}（根拠: {OBLIGATION_THRESHOLD[1]}）")
+            for d in rep.documents:
+                important = d.important and d.kind.name in OBLIGATIONS_IMPORTANT
+                obligations = OBLIGATIONS_IMPORTANT[d.kind.name] if important else OBLIGATIONS_MINOR
+                out += [f"- {forms.short_title(d.kind)}: {what}（根拠: {src}）" for what, src in obligations]
+            if not rep.documents:  # only records changed (a 変更箇所 written by hand): nothing printed differs
+                out += [f"- {what}（根拠: {src}）" for what, src in OBLIGATIONS_MINOR]
             out.append("")
     return "\n".join(out)

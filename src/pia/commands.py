@@ -270,27 +270,25 @@ def _emit_diff(old: Any, new: Any, fmt: str = "text") -> int:
     """`pia diff` of two loaded versions (warning of declared exceptions no change matches); the number of changes."""
     import json
 
-    from pia import forms
-    from pia.history.classify import classify, exceptions, revision
-    from pia.history.diff import diff as semantic_diff
+    from pia.history.classify import classified
     from pia.history.rows import COLUMNS
 
-    changes = semantic_diff(old, new)
-    rows = classify(changes, new)
-    for item in exceptions(revision(new), changes)[1]:
+    rows, docs, unmatched = classified(old, new)
+    for item in unmatched:
         emit(f"警告: 例外「{item}」に当たる変更はありません（項目の表記を pia diff の「項目」のとおりに書いてください）。\n", sys.stderr)
-    # the documents of the 事務 that print each changed item (its 変更箇所 lists the change)
-    docs = [[forms.short_title(k) for k in forms.change_documents(new if r.change.kind != "削除" else old, r.change.doc, r.change.path)]
-            for r in rows]
     if fmt == "json":
         emit(json.dumps([dict(r.change.to_dict(), important=r.important, timing=r.timing, reason=r.reason, documents=d)
                          for r, d in zip(rows, docs)], ensure_ascii=False, indent=2) + "\n")
     elif not rows:
         emit("変更はありません。\n")
     else:
-        emit(_table([[r.change.kind, r.change.label, r.change.before, r.change.after,
-                      "重要な変更" if r.important else "", r.timing, r.reason, "・".join(d)] for r, d in zip(rows, docs)],
-                    ["変更の種類", COLUMNS[1], "変更前", "変更後", "重要な変更", COLUMNS[4], COLUMNS[5], "評価書"]))
+        # each side's items as its own form version names them: a column for the old side's labels when any differ
+        versions = any(r.change.old_label for r in rows)
+        emit(_table([[r.change.kind, r.change.label, *([r.change.old_label or r.change.label] if versions else []),
+                      r.change.before, r.change.after, "重要な変更" if r.important else "", r.timing, r.reason, "・".join(d)]
+                     for r, d in zip(rows, docs)],
+                    ["変更の種類", COLUMNS[1], *([f"{COLUMNS[1]}（変更前の版）"] if versions else []), "変更前", "変更後", "重要な変更",
+                     COLUMNS[4], COLUMNS[5], "評価書"]))
     return len(rows)
 
 
@@ -329,21 +327,28 @@ def import_(args: Any) -> int:
 def history(args: Any) -> int:
     import json
 
+    from pia import forms
     from pia.check import CheckResult
     from pia.history.rows import COLUMNS
     from pia.history.versions import history as load_history, revision_findings, revisions
     from pia.reporters import text as text_report
 
     h = load_history(args.path)
-    revs = revisions(h)
-    rows = [r.betten3() for rev in revs for r in rev.rows]
+    kinds = list(reversed(forms.present(h.versions[-1].assessment))) if h.versions else []
+    per_kind = [(k, revisions(h, k)) for k in kinds]  # each document's own 変更箇所, the main document first
     for p in h.problems:
         emit(f"{p.file}: {p.severity} [{p.rule_id}] {p.message}{'（' + p.hint + '）' if p.hint else ''}\n", sys.stderr)
     if args.format == "json":
-        emit(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        doc = "評価書"  # which document's 変更箇所 the row belongs to
+        emit(json.dumps([dict(r.betten3(), **{doc: forms.short_title(k)}) for k, revs in per_kind for rev in revs for r in rev.rows],
+                        ensure_ascii=False, indent=2) + "\n")
     else:
-        emit(_table([[r[c] for c in COLUMNS] for r in rows], list(COLUMNS)) if rows else "バージョン履歴から作られる別添3の行はありません。\n")
-    problems = sorted(revision_findings(revs))
+        for k, revs in per_kind:
+            rows = [r.betten3() for rev in revs for r in rev.rows]
+            if len(per_kind) > 1:
+                emit(f"{forms.short_title(k)}の変更箇所:\n")
+            emit(_table([[r[c] for c in COLUMNS] for r in rows], list(COLUMNS)) if rows else "バージョン履歴から作られる変更箇所の行はありません。\n")
+    problems = sorted(revision_findings(per_kind[0][1] if per_kind else []))
     if problems:  # on stderr, so that the rows stay machine-readable
         emit(text_report([CheckResult(str(args.path), problems, False)]), sys.stderr)
     return 0 if h.complete and not any(f.is_error for f in problems) else 1

@@ -68,6 +68,19 @@ def by_key(key: str) -> Kind | None:
     return next((k for k in kinds().values() if k.key == base), None)
 
 
+def owns(kind: Kind, key: str) -> bool:
+    """Whether a document key (kiso, juten-file:ID, systems …) is one of the YAML files that make up that document:
+    its own file, its per-file files and, for the detailed forms, systems.yaml."""
+    base = key.split(":", 1)[0]
+    return base in (kind.key, kind.file_schema) or (base == "systems" and kind.file_schema is not None)
+
+
+def kind_of_key(a: Assessment, key: str) -> Kind | None:
+    """The document a YAML file of the folder belongs to (systems.yaml: the detailed form of the folder)."""
+    main = main_kind(a)
+    return next((k for k in ([main] if main else []) + list(kinds().values()) if owns(k, key)), None)
+
+
 # ---- threshold ------------------------------------------------------------------------------------
 
 def meaning_documents(meaning: str) -> Required:
@@ -433,11 +446,23 @@ def migrate(texts: dict[str, str]) -> Migration:
             found = node_by_code(kind.schema, code)
             if found:
                 report.append(f"  記入が必要: 「{sch.title(found[1])}」（{code}。{old}の様式にはない項目です）")
+        report += _layout_changes(kind, old, current)
         for code in table()["migrate"]["recheck"].get(kind.name, []):
             found = node_by_code(kind.schema, code)
             if found:
                 report.append(f"  見直しが必要: 「{label(found[1], current)}」（{code}）")
     return Migration(out, report)
+
+
+def _layout_changes(kind: Kind, old: str, new: str) -> list[str]:
+    """How the printed form differs between two versions (the versions table's `layout` and `absent`)."""
+    from pia import layout
+
+    before, after = layout.part_titles(kind.id, old), layout.part_titles(kind.id, new)
+    out = [f"  見出しの変更: 「{before[p]}」→「{after[p]}」" for p in after if p in before and before[p] != after[p]]
+    out += [f"  部分の追加: 「{after[p]}」（{old}の様式にはない部分です）" for p in after if p not in before]
+    out += [f"  部分の削除: 「{before[p]}」（{new}の様式にはない部分です）" for p in before if p not in after]
+    return out
 
 
 # ---- which documents a change concerns ---------------------------------------------------------------

@@ -51,7 +51,7 @@ def hook(extra: str = "") -> str:
 def pre_commit_config() -> str:
     body = hook(f'  additional_dependencies: ["{package_spec()}"]\n')
     return ("# pre-commit の設定（pia init が作成）: `pre-commit install` の後は、コミットのたびに変更した評価書を検査します。\n"
-            f"# pia を PyPI 以外から入れるときは additional_dependencies を書き換えてください（例: wheel のパスや URL）。\n"
+            "# pia を PyPI 以外から入れるときは additional_dependencies を書き換えてください（例: wheel のパスや URL）。\n"
             "repos:\n  - repo: local\n    hooks:\n" + "".join(f"      {line}\n" for line in body.splitlines()))
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Iterator
 
-from pia import schema as sch
+from pia import forms, schema as sch
 from pia.assessment import Assessment
 from pia.items import Item, item
 from pia.resources import schemas_dir
@@ -67,6 +67,20 @@ def _rows(doc: str, node: sch.Node, value: Any, path: tuple, depth: int = 0) -> 
             yield Row(e, doc)
 
 
+def _present(rows: list[Row], absent: set[str]) -> list[Row]:
+    """The rows the form version prints: items it does not have (and what lies under them) are left out."""
+    gone: list[tuple[str, tuple]] = []
+    out = []
+    for r in rows:
+        if any(r.doc == d and r.entry.path[:len(p)] == p for d, p in gone):
+            continue
+        if sch.code(r.entry.node) in absent:
+            gone.append((r.doc, r.entry.path))
+            continue
+        out.append(r)
+    return out
+
+
 def _part_rows(doc: str, it: Item, data: Any, a: Assessment, insert_after: dict[str, str]) -> Iterator[Row]:
     value = it.get(data)
     value = value if isinstance(value, dict) else {}
@@ -81,23 +95,54 @@ def _part_rows(doc: str, it: Item, data: Any, a: Assessment, insert_after: dict[
             yield from _rows(ins.doc, ins.node, ins_value, ins.at(), 1)
 
 
-def _block(part: dict[str, Any], doc: str, data: Any, a: Assessment, **extra: Any) -> Block:
+@dataclass(frozen=True)
+class Version:
+    """What a form version changes in the layout (schemas/forms.json `versions`: `layout` and `absent`)."""
+    tag: str | None
+    titles: dict[str, str]  # part id -> the heading this version prints
+    omit: frozenset[str]  # parts this version does not have
+    absent: frozenset[str]  # item codes this version does not have (their rows are not printed)
+    labels: dict[str, str]  # item code -> title in this version
+
+    def title(self, part_id: str, node: sch.Node) -> str:
+        return self.titles.get(part_id) or self.labels.get(sch.code(node)) or sch.title(node)
+
+
+def version(kind: str, tag: str | None) -> Version:
+    form = forms.by_id(kind)
+    if form is None or tag is None:
+        return Version(None, {}, frozenset(), frozenset(), {})
+    entry = forms.version_entry(tag)
+    over = entry.get("layout", {}).get(form.name, {})
+    titles = {pid: o["title"] for pid, o in over.get("parts", {}).items() if "title" in o}
+    return Version(tag, titles, frozenset(over.get("omit", [])), frozenset(forms.absent_codes(tag)), entry.get("labels", {}))
+
+
+def version_of(a: Assessment, kind: str) -> Version:
+    form = forms.by_id(kind)
+    return version(kind, forms.version_of(a, form) if form else None)
+
+
+def _block(part: dict[str, Any], doc: str, data: Any, a: Assessment, ver: Version, **extra: Any) -> Block:
     it = item(part["item"])
-    b = Block(extra.pop("id", f"sec-{part['id']}"), part["id"], "table", sch.title(it.node), sch.starred(it.node),
+    b = Block(extra.pop("id", f"sec-{part['id']}"), part["id"], "table", ver.title(part["id"], it.node), sch.starred(it.node),
               it.node.get("x-pia-star-note", ""), node=it.node, **extra)
     lead = part.get("lead")
     if lead:
         li = item(lead)
         b.rows.append(Row(Entry("text", li.node, b.file_label, li.at(), 0), doc))
-    b.rows += list(_part_rows(doc, it, data, a, part.get("insert_after", {})))
+    b.rows += _present(list(_part_rows(doc, it, data, a, part.get("insert_after", {}))), ver.absent)
     return b
 
 
 def document(a: Assessment, kind: str = "full") -> list[Block]:
-    """The blocks of the whole document in print order."""
+    """The blocks of the whole document in print order, as the document's form version lays it out."""
     lay = load(kind)
+    ver = version_of(a, kind)
     out: list[Block] = []
     for part in lay["parts"]:
+        if part["id"] in ver.omit:
+            continue
         role = part.get("role", "table")
         if role == "cover":
             b = Block("cover", part["id"], role)
@@ -105,21 +150,39 @@ def document(a: Assessment, kind: str = "full") -> list[Block]:
                 it = item(code)
                 src = a.docs.get(it.doc)
                 b.rows += list(_rows(it.doc, it.node, it.get(src.data if src else None), it.at()))
+            b.rows = _present(b.rows, ver.absent)
             out.append(b)
         elif role in ("toc", "changes"):
             node = item(part["item"]).node if "item" in part else {}
-            out.append(Block(f"sec-{part['id']}", part["id"], role, node=node))
+            title = ver.titles.get(part["id"]) or node.get("x-pia-section-title", "")
+            out.append(Block(f"sec-{part['id']}", part["id"], role, title, node=node))
         elif "per_file" in part:
             schema = lay.get("files", "file")  # the per-file documents of this form (files/, juten/)
             files = [(f, getattr(a.docs.get(f"{schema}:{f}"), "data", None)) for f in a.file_ids(schema)]
             for n, (fid, data) in enumerate([(f, d) for f, d in files if isinstance(d, dict)], 1):
                 for sub in part["per_file"]:
-                    out.append(_block(sub, f"{schema}:{fid}", data, a, id=f"sec-{sub['id']}-{n}",
+                    if sub["id"] in ver.omit:
+                        continue
+                    out.append(_block(sub, f"{schema}:{fid}", data, a, ver, id=f"sec-{sub['id']}-{n}",
                                       file_label=a.file_label(fid, schema), subheading=bool(sub.get("subheading")), first=n == 1))
         else:
             it = item(part["item"])
             src = a.docs.get(it.doc)
-            out.append(_block(part, it.doc, src.data if src else None, a))
+            out.append(_block(part, it.doc, src.data if src else None, a, ver))
+    return out
+
+
+def part_titles(kind: str, tag: str) -> dict[str, str]:
+    """The heading of every part a form version prints (part id -> heading), for `pia migrate`."""
+    ver = version(kind, tag)
+    out = {}
+    for part in load(kind)["parts"]:
+        for p in part.get("per_file", [part]):
+            if "item" not in p or p["id"] in ver.omit:
+                continue
+            node = item(p["item"]).node
+            out[p["id"]] = ver.titles.get(p["id"]) or (node.get("x-pia-section-title") if p.get("role") == "changes" else None) \
+                or ver.title(p["id"], node)
     return out
 
 
@@ -150,7 +213,7 @@ def toc(blocks: list[Block]) -> list[TocEntry]:
             files[b.part].append(b)
     out: list[TocEntry] = []
     for b in firsts:
-        out.append(TocEntry(b.id, b.node.get("x-pia-section-title") or sch.title(b.node), 1))
+        out.append(TocEntry(b.id, b.title or sch.title(b.node), 1))
         out += [TocEntry(f.id, f.file_label, 2) for f in files[b.part]]
     return out
 

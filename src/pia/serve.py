@@ -150,14 +150,13 @@ def page(folder: Path, nonce: str = "", doc: str | None = None) -> tuple[str, st
     kind = document_of(a, doc)
     if kind is None:
         raise NoDocument("この評価書フォルダにその評価書はありません。")
-    derived: list[dict[str, Any]] = []
+    derived: dict[str, list[dict[str, Any]]] = {}
     notes: list[Any] = []
     history_error = ""
-    if kind.id == "full":
-        try:
-            derived, notes = history_of(folder)
-        except PiaError as e:  # shown in the panel: the preview's 別添3 then lacks the rows history would give
-            history_error = str(e)
+    try:
+        derived, notes = history_of(folder)
+    except PiaError as e:  # shown in the panel: the preview's 変更箇所 then lacks the rows history would give
+        history_error = str(e)
     html = document_job(a, folder, kind, derived).html
     shown = [f for f in [*result.findings, *notes] if not f.suppressed]
     items = "".join(
@@ -199,7 +198,7 @@ def output(folder: Path, name: str, doc: str | None = None) -> tuple[bytes, str]
     kind = document_of(a, doc)
     if kind is None:
         raise NoDocument("この評価書フォルダにその評価書はありません。")
-    derived = history_of(folder)[0] if kind.id == "full" else []
+    derived = history_of(folder)[0]
     stem = forms.output_stem(folder.resolve().name, kind, forms.main_kind(a))
     return OUTPUTS[name].write(document_job(a, folder, kind, derived)), stem + OUTPUTS[name].suffix
 

@@ -194,7 +194,7 @@ def read(workbook: Path, folder: Path) -> Result:
         raise PiaError(f"この Excel は{forms.short_title(kind)}のものですが、{folder} に {kind.file} がありません。"
                        "評価書フォルダを確かめてください。")
     # the workbook `pia render` writes for this document now (with its 別添3 history and figures), to compare with
-    derived = history_of(folder)[0] if kind.id == "full" else []
+    derived = history_of(folder)[0]
     base = load_workbook(io.BytesIO(document_job(a, folder, kind, derived).make_workbook()))
     shown = str(workbook)
     ours = _bindings(base)

@@ -12,20 +12,45 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from pia import dates
+from pia import dates, forms
 from pia.assessment import Assessment
 from pia.errors import PiaError
 from pia.history.diff import Change
 from pia.history.rows import COLUMNS
-from pia.items import each, item
+from pia.items import Item, UnknownItem, each, item
 
-RESULT = item("VI-1-②")
 REVISIONS, REVISION_DATE, EXCEPTIONS = item("表紙-改訂"), item("改訂-変更日"), item("改訂-例外")
 TIMING = item("別添3-提出時期")
 # the keys of one declared exception (項目, 種類, 理由): the schema's order
 EXC_ITEM, EXC_KIND, EXC_REASON = list(EXCEPTIONS.node["items"]["properties"])[:3]
+
+
+@dataclass(frozen=True)
+class Record:
+    """Where one kind of document records its revisions (改訂), and its 変更箇所's 提出時期 column. The 基礎項目評価書
+    has no ※ items, so no 例外 and no 再評価 (None)."""
+    revisions: Item
+    date: Item
+    exceptions: Item | None
+    reassessment: Item | None
+    timing: Item
+
+
+def _optional(code: str) -> Item | None:
+    try:
+        return item(code)
+    except UnknownItem:
+        return None
+
+
+@cache
+def record(kind: str = "全項目") -> Record:
+    p = forms.kinds()[kind].code_prefix
+    return Record(item(p + "表紙-改訂"), item(p + "改訂-変更日"), _optional(p + "改訂-例外"), _optional(p + "改訂-再評価"),
+                  item(p + "別添3-提出時期"))
 
 
 @dataclass(frozen=True)
@@ -37,7 +62,7 @@ class Row:
     date: str  # 変更日 as the form writes it
 
     def betten3(self) -> dict[str, Any]:
-        """The 別添3 row, keyed by the columns of the form."""
+        """The 別添3 (変更箇所) row, keyed by the columns of the form (the same in every form)."""
         values = (self.date, self.change.label, self.change.before or None, self.change.after or None, self.timing,
                   self.reason or None)
         return dict(zip(COLUMNS, values))
@@ -47,33 +72,38 @@ def _norm(s: str) -> str:
     return "".join(unicodedata.normalize("NFKC", s).split()).replace("※", "")
 
 
-def revision(a: Assessment, after: Assessment | None = None) -> dict[str, Any] | None:
-    """The latest entry of 改訂 (the revision this version records)."""
-    revs = [r for r in each(REVISIONS.get(a.meta)) if isinstance(r, dict) and revision_date(r)]
-    return max(revs, key=revision_date) if revs else None
+def revision(a: Assessment, kind: str = "全項目") -> dict[str, Any] | None:
+    """The latest entry of a document's own 改訂 (the revision this version records)."""
+    rec = record(kind)
+    revs = [r for r in each(rec.revisions.get(forms.data(a, forms.kinds()[kind]))) if isinstance(r, dict) and revision_date(r, kind)]
+    return max(revs, key=lambda r: revision_date(r, kind)) if revs else None
 
 
-def revision_date(rev: dict[str, Any] | None) -> Any:
+def revision_date(rev: dict[str, Any] | None, kind: str = "全項目") -> Any:
     """The 変更日 of one 改訂 entry, as a date (None when missing or unreadable)."""
-    return dates.parse(REVISION_DATE.of(rev, REVISIONS)) if isinstance(rev, dict) else None
+    rec = record(kind)
+    return dates.parse(rec.date.of(rev, rec.revisions)) if isinstance(rev, dict) else None
 
 
-def _declared(rev: dict[str, Any] | None) -> list[tuple[str, str]]:
+def _declared(rev: dict[str, Any] | None, kind: str) -> list[tuple[str, str]]:
+    rec = record(kind)
+    if rec.exceptions is None or not rev:
+        return []
     out = []
-    for exc in each(EXCEPTIONS.of(rev, REVISIONS)) if rev else []:
+    for exc in each(rec.exceptions.of(rev, rec.revisions)):
         if isinstance(exc, dict) and str(exc.get(EXC_ITEM) or "").strip():
             out.append((str(exc.get(EXC_ITEM)), str(exc.get(EXC_REASON) or "")))
     return out
 
 
-def exceptions(rev: dict[str, Any] | None, changes: list[Change]) -> tuple[dict[int, str], list[str]]:
+def exceptions(rev: dict[str, Any] | None, changes: list[Change], kind: str = "全項目") -> tuple[dict[int, str], list[str]]:
     """Which changes the revision's 例外 declare exempt (index -> reason), and the declarations that name no
     changed item. A declaration names one item exactly: the label `pia diff` prints, or the item code when only
     one changed item has it. A declaration that fits several items, or only the end of a label, is refused
     (PiaError listing the candidates), so that it can never exempt an item it was not written for."""
     exempt: dict[int, str] = {}
     unmatched: list[str] = []
-    for named, reason in _declared(rev):
+    for named, reason in _declared(rev, kind):
         want = _norm(named)
         hits = [i for i, c in enumerate(changes) if want in (_norm(c.label), _norm(c.code))]
         labels = sorted({changes[i].label for i in hits})
@@ -91,24 +121,51 @@ def exceptions(rev: dict[str, Any] | None, changes: list[Change]) -> tuple[dict[
     return exempt, unmatched
 
 
+def _level(a: Assessment) -> int | None:
+    """How heavy the declared しきい値判断結果 is: the number of documents it requires (none < 基礎 < 基礎＋重点/全項目),
+    with 全項目 above 重点."""
+    main = forms.main_kind(a)
+    req = forms.declared_result(a, main)[0] if main else None
+    if req is None:
+        return None
+    return max((forms.ORDER.index(k) + 1 for k in req), default=0)
+
+
 def threshold_raised(old: Assessment, new: Assessment) -> bool:
-    order = ("none", "basic", "focused", "full")  # what each result requires, lightest first
-
-    def level(a: Assessment) -> int | None:
-        m = RESULT.meaning(RESULT.get(a.meta))
-        return order.index(m) if m in order else None
-
-    o, n = level(old), level(new)
+    o, n = _level(old), _level(new)
     return o is not None and n is not None and n > o
 
 
-def classify(changes: list[Change], new: Assessment, date: str | None = None) -> list[Row]:
-    rev = revision(new)
-    d = date or (dates.to_era(revision_date(rev)) if rev else "")
-    exempt, _ = exceptions(rev, changes)
+def classify(changes: list[Change], new: Assessment, date: str | None = None, kind: str = "全項目") -> list[Row]:
+    """The rows of one document's 変更箇所 for the changes of one revision (※ from that document's schema; the
+    基礎項目評価書 has none, so its rows are 事後)."""
+    rev = revision(new, kind)
+    d = date or (dates.to_era(revision_date(rev, kind)) if rev else "")
+    exempt, _ = exceptions(rev, changes, kind)
     marked = []
     for i, c in enumerate(changes):
         reason = exempt.get(i) if c.starred else None
         marked.append((c, c.starred and reason is None, reason or ""))
-    timing = TIMING.option("before") if any(imp for _, imp, _ in marked) else TIMING.option("after")
-    return [Row(c, imp, timing, reason, d) for c, imp, reason in marked]
+    timing = record(kind).timing
+    when = timing.option("before") if any(imp for _, imp, _ in marked) else timing.option("after")
+    return [Row(c, imp, when, reason, d) for c, imp, reason in marked]
+
+
+def classified(old: Assessment, new: Assessment) -> tuple[list[Row], list[list[str]], list[str]]:
+    """Every change between two versions of a folder, each classified by the document whose YAML holds it (that
+    form's ※ and its 改訂's 例外); the documents printing each change (their 変更箇所 list it); and the declared
+    exceptions that match no change."""
+    from pia.history.diff import diff
+
+    changes = diff(old, new)
+    rows: list[Row] = []
+    unmatched: list[str] = []
+    for kind in (forms.kinds()[n] for n in reversed(forms.ORDER)):
+        if kind.key not in new.docs and kind.key not in old.docs:
+            continue
+        mine = [c for c in changes if forms.owns(kind, c.doc)]
+        rows += classify(mine, new, kind=kind.name)
+        unmatched += exceptions(revision(new, kind.name), mine, kind.name)[1]
+    docs = [[forms.short_title(k) for k in forms.change_documents(new if r.change.kind != "削除" else old, r.change.doc, r.change.path)]
+            for r in rows]
+    return rows, docs, unmatched

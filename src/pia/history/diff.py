@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from pia import layout, schema as sch
+from pia import forms, layout, schema as sch
 from pia.assessment import Assessment
 from pia.items import item
 from pia.render.formats import fmt
@@ -31,10 +31,11 @@ class Change:
     starred: bool  # the item (or its section) carries ※
     doc: str = ""  # document key in the new version (or the old one for removals)
     path: tuple[Any, ...] = field(default=(), compare=False)
+    old_label: str = ""  # the label in the old version's form version, when it differs (「特定個人情報保護委員会…」)
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "label": self.label, "code": self.code, "before": self.before,
-                "after": self.after, "starred": self.starred, "doc": self.doc}
+                "after": self.after, "starred": self.starred, "doc": self.doc, "old_label": self.old_label or self.label}
 
 
 def _leaves(node: sch.Node, value: Any, path: tuple[Any, ...]) -> Iterator[Entry]:
@@ -95,12 +96,18 @@ class _Differ:
                side: Assessment) -> None:
         trail = self.root.item_trail(schema_name, path)
         node = trail[-1][0] if trail else {}
-        self.out.append(Change(kind, side.label(key, path), sch.code(node), before, after, _starred(trail), key, path))
+        label = side.label(key, path)
+        old_label = self.old.label(key, path) if side is self.new and kind != ADDED and key in self.old.docs else label
+        self.out.append(Change(kind, label, sch.code(node), before, after, _starred(trail), key, path,
+                               old_label if old_label != label else ""))
 
     def compare_doc(self, key: str, name: str, old: Any, new: Any) -> None:
         node = self.root.document(name)
-        old_leaves = {e.path: e for e in _leaves(node, old, ())}
+        skip = _records(name)
+        old_leaves = {e.path: e for e in _leaves(node, old, ()) if not _under(e.path, skip)}
         for e in _leaves(node, new, ()):
+            if _under(e.path, skip):
+                continue
             o = old_leaves.get(e.path)
             if e.kind == "list":
                 self.compare_blocks(key, name, e.path, e.node, o.value if o else None, e.value)
@@ -162,9 +169,28 @@ class _Differ:
                                    span(j0, j1), _starred(trail), key, path))
 
 
-def diff(old: Assessment, new: Assessment) -> list[Change]:
+def _records(schema_name: str) -> list[tuple[Any, ...]]:
+    """Where a document keeps its 変更箇所 rows (the layout's "changes" part): the record of changes, not an item
+    whose change is listed in it."""
+    out = []
+    for kind in forms.kinds().values():
+        for part in layout.load(kind.id)["parts"]:
+            if part.get("role") == "changes":
+                it = item(part["item"])
+                if it.doc == schema_name:
+                    out.append(it.at())
+    return out
+
+
+def _under(path: tuple[Any, ...], prefixes: list[tuple[Any, ...]]) -> bool:
+    return any(path[:len(p)] == p for p in prefixes)
+
+
+def diff(old: Assessment, new: Assessment, kind: forms.Kind | None = None) -> list[Change]:
+    """Every change between two versions of an 事務's folder, in form order; with kind, only the changes of the
+    documents that make up that document (its YAML, systems.yaml and its per-file YAML)."""
     d = _Differ(old, new)
-    keys = list(dict.fromkeys([*old.docs, *new.docs]))
+    keys = [k for k in dict.fromkeys([*old.docs, *new.docs]) if kind is None or forms.owns(kind, k)]
     for key in keys:
         name = key.split(":", 1)[0]
         od, nd = old.docs.get(key), new.docs.get(key)
@@ -177,6 +203,9 @@ def diff(old: Assessment, new: Assessment) -> list[Change]:
                      "" if nv is not None else side.file_name(fid), side.file_name(fid) if nv is not None else "", side)
             continue
         d.compare_doc(key, name, ov if isinstance(ov, dict) else {}, nv if isinstance(nv, dict) else {})
-    # the order of the form (layout), not of the files on disk
-    pos = layout.positions(new)
+    # the order of the form (layout), not of the files on disk: the main document first, then the 基礎
+    pos: dict[tuple[str, tuple], int] = {}
+    for k in ([kind] if kind else reversed(forms.present(new) or forms.present(old))):
+        for where in layout.positions(new, k.id):
+            pos.setdefault(where, len(pos))
     return sorted(d.out, key=lambda c: layout.rank(pos, c.doc, c.path))

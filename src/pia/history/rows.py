@@ -21,3 +21,14 @@ def betten3(a: Assessment, derived: list[dict[str, Any]] | None = None) -> list[
             row[0] = prev[0]
     out += [[r.get(c) for c in COLUMNS] for r in derived or []]
     return out
+
+
+def document_rows(a: Assessment, kind: Any, derived: dict[str, list[dict[str, Any]]] | None = None) -> list[list[Any]]:
+    """The rows a document prints in its 変更箇所: those written in its YAML (for the 全項目評価書, the pre-pia 別添3),
+    then those derived from the version history for that document (`derived_rows`, by kind name)."""
+    from pia import forms
+
+    mine = (derived or {}).get(kind.name, [])
+    if kind.name == "全項目":
+        return betten3(a, mine)
+    return forms.recorded_changes(a, kind) + [[r.get(c) for c in COLUMNS] for r in mine]

@@ -11,8 +11,8 @@ from pia import assessment as asm
 from pia import dates, forms
 from pia.errors import PiaError
 from pia.findings import ERROR, WARNING, Finding
-from pia.history.classify import REVISION_DATE, REVISIONS, Row, classify, revision
-from pia.history.diff import diff
+from pia.history.classify import Row, classify, revision, revision_date
+from pia.history.diff import Change, diff
 from pia.items import dig, item
 from pia.validate import anchor
 
@@ -166,10 +166,17 @@ class Version:
     name: str
     assessment: asm.Assessment
 
-    @property
-    def date(self) -> str | None:
-        rev = revision(self.assessment)
-        return str(REVISION_DATE.of(rev, REVISIONS)) if rev else None
+    def dated(self, kind: forms.Kind) -> dt.date | None:
+        """The 変更日 this version carries for one document: the latest entry of the document's own 改訂 and, for a
+        基礎項目評価書 that prints facts the main document holds, of the main document's 改訂 too. None when the
+        document is not in this version."""
+        a = self.assessment
+        if kind.key not in a.docs:
+            return None
+        main = forms.main_kind(a)
+        found = [revision_date(revision(a, k.name), k.name) for k in {kind.name: kind, (main or kind).name: main or kind}.values()]
+        found = [d for d in found if d]
+        return max(found) if found else None
 
     @property
     def readable(self) -> bool:
@@ -225,29 +232,37 @@ class Revision:
     rows: list[Row]
 
 
-def revisions(versions: list[Version] | History) -> list[Revision]:
-    """Versions grouped by the latest 改訂 entry they carry. The first dated revision is the baseline: history
-    before it is the pre-pia 別添3, kept as data. A version that could not be read is skipped (see history())."""
+def revisions(versions: list[Version] | History, kind: forms.Kind | None = None) -> list[Revision]:
+    """Versions grouped by the latest 改訂 entry they carry for one document (the folder's main document unless
+    kind is given). The first dated revision is the baseline: history before it is the pre-pia 変更箇所, kept as
+    data. A version that could not be read is skipped (see history()). Each revision's rows are the changes of
+    the document as it prints (a fact written once and printed by the 基礎 too appears in both documents)."""
+    vs = [v for v in (versions.versions if isinstance(versions, History) else versions) if v.readable]
+    kind = kind or (forms.main_kind(vs[-1].assessment) if vs else None)
+    if kind is None:
+        return []
     last: dict[dt.date, Version] = {}
-    for v in (versions.versions if isinstance(versions, History) else versions):
-        if not v.readable:
-            continue
-        d = dates.parse(v.date) if v.date else None
+    for v in vs:
+        d = v.dated(kind)
         if d is not None:
             last[d] = v  # a later commit of the same revision extends it (a ※ change committed after its 変更日)
     out: list[Revision] = []
     ordered = sorted(last)
     for prev, d in zip(ordered, ordered[1:]):
         base, end = last[prev], last[d]
-        # the main document's 変更箇所 lists what it prints, not what only the 基礎項目評価書 holds (kiso.yaml)
-        changes = [c for c in diff(base.assessment, end.assessment)
-                   if forms.main_kind(end.assessment) in forms.change_documents(end.assessment, c.doc, c.path)]
-        out.append(Revision(dates.to_era(d), base, end, classify(changes, end.assessment, dates.to_era(d))))
+        changes = document_changes(base.assessment, end.assessment, kind)
+        out.append(Revision(dates.to_era(d), base, end, classify(changes, end.assessment, dates.to_era(d), kind.name)))
     return out
 
 
-def history_rows(versions: list[Version] | History) -> list[Row]:
-    return [r for rev in revisions(versions) for r in rev.rows]
+def document_changes(old: asm.Assessment, new: asm.Assessment, kind: forms.Kind) -> list[Change]:
+    """The changes one document prints in its 変更箇所: the difference of the document as rendered (the 基礎's view
+    takes the facts the main document holds), labelled as that document's form labels them."""
+    return diff(forms.render_view(old, kind), forms.render_view(new, kind), kind)
+
+
+def history_rows(versions: list[Version] | History, kind: forms.Kind | None = None) -> list[Row]:
+    return [r for rev in revisions(versions, kind) for r in rev.rows]
 
 
 PUBLISHED, CONSULTED, REVIEWED, SUBMITTED = item("表紙-公表日"), item("VI-2-②"), item("VI-3-①"), item("VI-4-①")
@@ -333,10 +348,11 @@ def versions_of(path: Path) -> list[Version]:
     return history(path).versions
 
 
-def derived_rows(folder: Path) -> tuple[list[dict[str, object]], list[Finding]]:
-    """The 別添3 rows the folder's version history gives, and the problems with that history. A folder outside git
-    has none of either."""
+def derived_rows(folder: Path) -> tuple[dict[str, list[dict[str, object]]], list[Finding]]:
+    """The 変更箇所 rows the folder's version history gives each document (by kind name: 全項目 / 重点 / 基礎), and
+    the problems with that history. A folder outside git has none of either."""
     if not in_git(folder):
-        return [], []
+        return {}, []
     h = history(folder)
-    return [r.betten3() for r in history_rows(h)], h.problems
+    present = forms.present(h.versions[-1].assessment) if h.versions else []
+    return {k.name: [r.betten3() for r in history_rows(h, k)] for k in present}, h.problems

@@ -25,27 +25,28 @@ def _doc_date(meta: dict[str, Any], published: Any = PUBLISHED) -> str | None:
     return d.isoformat() if d else None
 
 
-def betten3_rows(a: Assessment, folder: Path | None) -> list[list[Any]]:
+def betten3_rows(a: Assessment, folder: Path | None, kind: str = "full") -> list[list[Any]]:
     """Rows kept from before pia, then the rows derived from the folder's git history (when it has one). A history
-    that would leave rows out (a shallow clone, say) is a PiaError, never a quietly shorter 別添3."""
-    from pia.history.rows import betten3
+    that would leave rows out (a shallow clone, say) is a PiaError, never a quietly shorter 変更箇所."""
+    from pia.history.rows import document_rows
 
     derived, _ = history_of(folder)
-    return betten3(a, derived)
+    form = forms.by_id(kind)
+    return document_rows(a, form, derived) if form else []
 
 
-def history_of(folder: Path | None) -> tuple[list[dict[str, Any]], list[Any]]:
-    """(derived 別添3 rows, warnings); a PiaError naming the problems when the rows would be incomplete."""
+def history_of(folder: Path | None) -> tuple[dict[str, list[dict[str, Any]]], list[Any]]:
+    """(derived 変更箇所 rows by kind name, warnings); a PiaError naming the problems when the rows would be incomplete."""
     from pia.errors import PiaError
     from pia.findings import ERROR
     from pia.history.versions import derived_rows
 
     if folder is None:
-        return [], []
+        return {}, []
     derived, problems = derived_rows(folder)
     errors = [p for p in problems if p.severity == ERROR]
     if errors:
-        raise PiaError("別添3 のうちバージョン履歴から作る行が不完全になるため、出力しません。\n" +
+        raise PiaError("変更箇所（別添3）のうちバージョン履歴から作る行が不完全になるため、出力しません。\n" +
                        "\n".join(f"  [{p.rule_id}] {p.file}: {p.message}{' ' + p.hint if p.hint else ''}" for p in errors))
     return derived, problems
 
@@ -74,9 +75,7 @@ def document_title(a: Assessment, kind: str = "full") -> str:
 
 def format_ctx(a: Assessment, kind: str = "full", folder: Path | None = None) -> Ctx:
     """The form's fixed texts, and the item titles as the document's own form version prints them."""
-    form = forms.by_id(kind)
-    labels = forms.version_entry(forms.version_of(a, form)).get("labels", {}) if form else {}
-    return Ctx(layout.texts(kind), a.file_name, folder, labels)
+    return Ctx(layout.texts(kind), a.file_name, folder, layout.version_of(a, kind).labels)
 
 
 def context(a: Assessment, folder: Path | None = None, rows: list[list[Any]] | None = None, kind: str = "full") -> dict[str, Any]:
@@ -89,7 +88,7 @@ def context(a: Assessment, folder: Path | None = None, rows: list[list[Any]] | N
         "title": document_title(a, kind), "form_title": sch.title(form), "toc_title": form.get("x-pia-toc-title", ""),
         "author": str(layout.meta_item(kind, "author").get(doc_data(a, kind)) or ""), "date": doc_date(a, kind),
         "version_tag": forms.cover_tag(a, forms.by_id(kind)) if forms.by_id(kind) else "",
-        "betten3": {"columns": columns, "rows": rows if rows is not None else betten3_rows(a, folder)},
+        "betten3": {"columns": columns, "rows": rows if rows is not None else betten3_rows(a, folder, kind)},
         "css": (templates_dir() / "style.css").read_text(encoding="utf-8"),
     }
 

@@ -276,12 +276,12 @@ B3_WIDTHS = (12, 30, 40, 40, 8, 20)
 
 
 def _changes(wb: Workbook, block: Block, rows: list[list[Any]], title: str) -> None:
-    ws = _sheet(wb, block.node["x-pia-section-title"].split(" ", 1)[0].strip("()（）"), title)
+    ws = _sheet(wb, block.title.split(" ", 1)[0].strip("()（）"), title)
     ws.page_setup.orientation = "landscape"
     for i, w in enumerate(B3_WIDTHS, 1):
         ws.column_dimensions[chr(64 + i)].width = w
     cols = list(block.node["items"]["properties"].values())
-    _put(ws, 1, 1, block.node["x-pia-section-title"], FILL["group"], bold=True)
+    _put(ws, 1, 1, block.title, FILL["group"], bold=True)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(cols))
     for i, p in enumerate(cols, 1):
         _put(ws, 2, i, sch.title(p), FILL["label"], bold=True)

@@ -5,7 +5,7 @@ import re
 import unicodedata
 from typing import Any, Iterator
 
-from pia.validate import _DASHES as DASHES, is_dash  # noqa: F401  (one definition)
+from pia.validate import is_dash  # noqa: F401  (one definition)
 
 
 def empty(v: Any) -> bool:

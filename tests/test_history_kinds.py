@@ -1,0 +1,182 @@
+"""Each document's own 変更箇所 from the git history, and `pia ci` / `pia diff` / `pia history`, for the 基礎 and the
+重点 as for the 全項目 (temporary git repositories of the real examples)."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import unicodedata
+from pathlib import Path
+
+import openpyxl
+
+from conftest import EXAMPLE, ROOT, pia
+
+KISO = ROOT / "assessments" / "marumaru-kiso"
+JUTEN = ROOT / "assessments" / "marumaru-juten"
+OUTLINE = "国民健康保険法に基づき、被保険者の資格の取得・喪失、保険料の賦課・徴収、保険給付を行う。"
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+
+def repo_with(tmp_path: Path, example: Path, name: str) -> tuple[Path, Path]:
+    repo = tmp_path / "repo"
+    folder = repo / "assessments" / name
+    shutil.copytree(example, folder)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "config", "user.email", "t@example.jp")
+    git(repo, "config", "user.name", "t")
+    return repo, folder
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def add_revision(path: Path, date: str, extra: str = "") -> None:
+    """Append a 改訂 entry to the document (the key is written once, before 変更箇所)."""
+    text = path.read_text(encoding="utf-8")
+    if "\n改訂:\n" not in text:
+        text = text.replace("\n変更箇所:", "\n改訂:\n変更箇所:", 1) if "\n変更箇所:" in text else text + "改訂:\n"
+    text = text.replace("\n改訂:\n", f"\n改訂:\n  - 変更日: {date}\n    説明: 改訂\n{extra}", 1)
+    path.write_text(text, encoding="utf-8")
+
+
+def commit(repo: Path, message: str = "change") -> None:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", message)
+
+
+def history_json(folder: Path) -> list[dict]:
+    r = pia("history", folder, "--format", "json")
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def _squash(s: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", s))
+
+
+def test_juten_change_gives_rows_in_both_documents(tmp_path: Path):
+    repo, folder = repo_with(tmp_path, JUTEN, "kokuho")
+    add_revision(folder / "juten.yaml", "令和6年6月1日")
+    commit(repo, "baseline")
+    # ②事務の概要 carries ※ in the 重点 and is printed by the 基礎 (I 1. ②事務の概要), which has no ※
+    edit(folder / "juten.yaml", OUTLINE, OUTLINE + "令和7年度から口座振替の申込みを電子で受け付ける。")
+    add_revision(folder / "juten.yaml", "令和7年4月1日")
+    commit(repo)
+
+    rows = history_json(folder)
+    juten = [r for r in rows if r["評価書"] == "重点項目評価書"]
+    kiso = [r for r in rows if r["評価書"] == "基礎項目評価書"]
+    assert [(r["変更日"], r["提出時期"]) for r in juten] == [("令和7年4月1日", "事前")]
+    assert juten[0]["項目"].startswith("Ⅰ 基本情報") and "②事務の概要 ※" in juten[0]["項目"]
+    assert [(r["変更日"], r["提出時期"]) for r in kiso] == [("令和7年4月1日", "事後")]
+    assert kiso[0]["項目"].startswith("Ⅰ 関連情報") and "②事務の概要" in kiso[0]["項目"] and "※" not in kiso[0]["項目"]
+    assert "電子で受け付ける" in kiso[0]["変更後の記載"]
+
+    # each document prints its own rows: HTML, Excel and PDF
+    out = tmp_path / "out"
+    r = pia("render", folder, "--out", out, "--format", "html,xlsx,pdf")
+    assert r.returncode == 0, r.stderr
+    html = (out / "kokuho.html").read_text(encoding="utf-8")
+    changes = html[html.index('id="sec-B2"'):]
+    assert "令和7年4月1日" in changes and "②事務の概要" in changes and "事前" in changes
+    basic = (out / "kokuho-kiso.html").read_text(encoding="utf-8")
+    assert "電子で受け付ける" in basic[basic.index('id="sec-changes"'):]
+    wb = openpyxl.load_workbook(out / "kokuho.xlsx")
+    cells = [str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value]
+    assert any("令和7年4月1日" == c for c in cells) and any("電子で受け付ける" in c for c in cells)
+    pdf = _squash(subprocess.run(["pdftotext", "-raw", str(out / "kokuho-kiso.pdf"), "-"], capture_output=True, text=True,
+                                 check=True).stdout)
+    assert _squash("令和7年4月1日") in pdf and _squash("電子で受け付ける") in pdf
+
+
+def test_kiso_only_folder_derives_its_rows(tmp_path: Path):
+    repo, folder = repo_with(tmp_path, KISO, "yobo")
+    add_revision(folder / "kiso.yaml", "令和6年4月1日")
+    commit(repo, "baseline")
+    edit(folder / "kiso.yaml", "部署: 健康福祉部健康づくり課", "部署: 健康福祉部予防接種課")
+    add_revision(folder / "kiso.yaml", "令和7年4月1日")
+    commit(repo)
+    rows = history_json(folder)
+    assert [(r["評価書"], r["変更日"], r["変更前の記載"], r["変更後の記載"], r["提出時期"]) for r in rows] == [
+        ("基礎項目評価書", "令和7年4月1日", "健康福祉部健康づくり課", "健康福祉部予防接種課", "事後")]
+    out = tmp_path / "out"
+    assert pia("render", folder, "--out", out, "--format", "html").returncode == 0
+    html = (out / "yobo.html").read_text(encoding="utf-8")
+    assert "健康福祉部予防接種課" in html[html.index('id="sec-changes"'):]
+
+
+def test_text_history_names_each_document(tmp_path: Path):
+    repo, folder = repo_with(tmp_path, JUTEN, "kokuho")
+    add_revision(folder / "juten.yaml", "令和6年6月1日")
+    commit(repo, "baseline")
+    edit(folder / "juten.yaml", "部署: 市民部保険年金課", "部署: 市民部国保年金課")
+    add_revision(folder / "juten.yaml", "令和7年4月1日")
+    commit(repo)
+    r = pia("history", folder)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.index("重点項目評価書の変更箇所:") < r.stdout.index("基礎項目評価書の変更箇所:")
+    assert r.stdout.count("市民部国保年金課") == 2
+
+
+# ---- pia ci ---------------------------------------------------------------------------------------------
+
+def ci(repo: Path) -> tuple[subprocess.CompletedProcess[str], str]:
+    commit(repo)
+    summary = repo.parent / "summary.md"
+    r = pia("ci", "--base", "HEAD~1", "--head", "HEAD", "--summary", summary, cwd=repo)
+    return r, summary.read_text(encoding="utf-8")
+
+
+def test_ci_juten_change_without_its_revision_date(tmp_path: Path):
+    repo, folder = repo_with(tmp_path, JUTEN, "kokuho")
+    add_revision(folder / "juten.yaml", "令和6年6月1日")
+    commit(repo, "baseline")
+    edit(folder / "juten.yaml", "部署: 市民部保険年金課", "部署: 市民部国保年金課")
+    r, s = ci(repo)
+    assert r.returncode == 1
+    assert "重点項目評価書の記載が変わっていますが、その改訂の記録に新しい変更日がありません" in s
+    assert "juten.yaml" in r.stdout and "PIA601" in r.stdout and "kiso.yaml" not in r.stdout
+    # the 担当部署 is written once and printed by both documents
+    assert "変わる評価書: 重点項目評価書（1 件、事後）、基礎項目評価書（1 件、事後）" in s
+
+
+def test_ci_juten_important_change_needs_its_reassessment(tmp_path: Path):
+    repo, folder = repo_with(tmp_path, JUTEN, "kokuho")
+    add_revision(folder / "juten.yaml", "令和6年6月1日")
+    commit(repo, "baseline")
+    edit(folder / "juten.yaml", OUTLINE, OUTLINE + "電子申請を加える。")
+    add_revision(folder / "juten.yaml", "令和7年4月1日")
+    r, s = ci(repo)
+    assert r.returncode == 1 and "PIA602" in r.stdout
+    assert "重点項目評価書に重要な変更を含みますが" in s
+    assert "重点項目評価書（1 件、事前・再評価）" in s and "基礎項目評価書（1 件、事後）" in s
+    assert "重点項目評価書: 重点項目評価の再実施" in s and "全項目評価の再実施" not in s
+
+    edit(folder / "juten.yaml", "    説明: 改訂\n", "    説明: 改訂\n    再評価:\n      状況: 予定\n      日付: 令和7年3月1日\n")
+    git(repo, "reset", "-q", "--soft", "HEAD~1")
+    r, s = ci(repo)
+    assert r.returncode == 0, r.stdout
+
+
+def test_ci_kiso_change_in_a_full_folder_names_the_kiso(tmp_path: Path):
+    repo, folder = repo_with(tmp_path, EXAMPLE, "juki")
+    commit(repo, "baseline")
+    edit(folder / "kiso.yaml", "特記事項: ", "特記事項: 住基ネットの接続を見直した。")
+    r, s = ci(repo)
+    assert r.returncode == 1
+    assert "基礎項目評価書の記載が変わっていますが" in s and "全項目評価書の記載が" not in s
+    assert any("kiso.yaml" in line and "PIA601" in line for line in r.stdout.splitlines())
+    assert "変わる評価書: 基礎項目評価書（1 件、事後）" in s
+
+    add_revision(folder / "kiso.yaml", "令和7年4月1日")
+    git(repo, "reset", "-q", "--soft", "HEAD~1")
+    r, s = ci(repo)
+    assert r.returncode == 0, r.stdout + s
