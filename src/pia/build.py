@@ -103,9 +103,9 @@ def render_one(folder: Path, out: Path, formats: tuple[str, ...] = ("html", "pdf
 def render_many(folders: list[Path], out: Path, formats: tuple[str, ...], jobs: int = 0) -> tuple[dict[str, Any], list[Path]]:
     from functools import partial
 
-    from pia.output import _refuse_assessments
+    from pia.output import refuse_assessments
 
-    _refuse_assessments(out)
+    refuse_assessments(out)
 
     def present(folder: Path, facts: Any) -> bool:
         return isinstance(facts, dict) and all((out / folder.name / n).is_file() for n in facts.get("files", []))

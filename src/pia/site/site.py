@@ -141,9 +141,9 @@ def build_site(folders: list[Path], out: Path, formats: tuple[str, ...] = FORMAT
     def present(folder: Path, facts: Any) -> bool:
         return isinstance(facts, dict) and all((out / folder.name / d["href"]).is_file() for d in facts.get("downloads", []))
 
-    from pia.output import _refuse_assessments
+    from pia.output import refuse_assessments
 
-    _refuse_assessments(out)  # before any rendering, not after minutes of it
+    refuse_assessments(out)  # before any rendering, not after minutes of it
     names_before = set(build.read_manifest(out))
     by_name, rebuilt = build.build(folders, out, f"site:{','.join(formats)}:{title or ''}",
                                    partial(build_one, formats=tuple(formats)), jobs, present)
