@@ -31,7 +31,7 @@ def _tree_digest(root: Path, h: Any) -> None:
 
 
 @cache
-def _shared_digest() -> str:
+def shared_digest() -> str:
     h = hashlib.sha256(pia.__version__.encode())
     _tree_digest(schemas_dir(), h)
     _tree_digest(templates_dir(), h)
@@ -47,7 +47,7 @@ def _last_commit(folder: Path) -> str:
 
 
 def input_hash(folder: Path, options: str = "") -> str:
-    h = hashlib.sha256(_shared_digest().encode())
+    h = hashlib.sha256(shared_digest().encode())
     h.update(options.encode() + b"\0")
     h.update(_last_commit(folder).encode() + b"\0")
     _tree_digest(folder, h)

@@ -49,7 +49,7 @@ def build(items: list[Assessment], as_of: dt.date) -> Report:
     kinds = (pf.JUTEN, pf.ZENKOMOKU)
     chosen = [a for a in items if any(d.kind in kinds for d in pf.documents_of(a))]
     rows = [r for a in chosen for r in _rows(a)]
-    author = next((str(v) for a in items if (v := pf.value(a.meta, "表紙-評価実施機関名"))), "")
+    author = next((str(v) for a in items if (v := pf.author(a))), "")
     notes = [f"{dates.to_era(as_of)}時点の評価書の記載から作った下書きです。「実施状況」と「課題・今後の対応」を記入してください。",
              f"対象: {len(chosen)} 件の{'・'.join(kinds)}（基礎項目評価書は対象外）。"]
     return Report("特定個人情報保護評価書に記載したリスク対策の実施状況（定期的な報告 下書き）", author, as_of, notes,
