@@ -194,6 +194,19 @@ def test_old_editions_are_rendered_once(repo: Path, tmp_path: Path, capsys):
     assert "2 件のうち 1 件を出力" in capsys.readouterr().out and first.is_file()
 
 
+def test_rerun_with_nothing_changed_loads_no_renderer(repo: Path, site: Path):
+    """The no-change path hashes and compares only: no WeasyPrint, openpyxl or jsonschema to import (issue 18: < 2 s
+    for 40 assessments; bench/portfolio measures it)."""
+    import sys
+
+    code = ("import sys; from pia.cli import main; main(sys.argv[1:]); "
+            "print(sorted(m for m in ('weasyprint', 'openpyxl', 'jsonschema', 'jinja2') if m in sys.modules))")
+    r = subprocess.run([sys.executable, "-c", code, "site", str(repo / "assessments"), "--out", str(site), "--format", "html,xlsx"],
+                       capture_output=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT / "src")}, check=True)
+    out = r.stdout.decode()
+    assert "2 件のうち 0 件を出力し、ページを 0 件書き出しました" in out and out.strip().endswith("[]"), out
+
+
 def test_site_refuses_to_write_into_assessments(repo: Path, capsys):
     assert main(["site", str(repo / "assessments"), "--out", str(repo / "assessments" / "juki" / "site")]) == 2
 

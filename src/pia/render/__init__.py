@@ -2,17 +2,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from pia import assessment as asm
-from pia.check import CheckResult, check_assessment
-from pia.output import write_outputs
 from pia.progress import silent
-from pia.render.outputs import Job, OutputFormat, write_all
+
+if TYPE_CHECKING:  # the package is imported for its format table (the command line's help); load the rest on use
+    from pia.assessment import Assessment
+    from pia.check import CheckResult
+    from pia.render.outputs import OutputFormat
 
 
 def render_all(folder: Path, formats: list[OutputFormat], out: Path, force: bool = False,
                progress: Callable[[str, str], None] = silent) -> tuple[list[Path], CheckResult]:
+    from pia import assessment as asm
+    from pia.output import write_outputs
+
     name = folder.resolve().name
     progress("読み込みと検査", name)
     files, result = render_documents(asm.load(folder), folder, formats, name, progress=progress)
@@ -20,7 +24,7 @@ def render_all(folder: Path, formats: list[OutputFormat], out: Path, force: bool
     return write_outputs(out, files, force=force), result
 
 
-def render_documents(a: asm.Assessment, folder: Path, formats: list[OutputFormat], name: str,
+def render_documents(a: Assessment, folder: Path, formats: list[OutputFormat], name: str,
                      derived: list[dict[str, Any]] | None = None,
                      progress: Callable[[str, str], None] = silent) -> tuple[dict[str, bytes], CheckResult]:
     """Every document of the 事務 in every format, named after `name` (the most detailed document; the 基礎 adds
@@ -29,7 +33,9 @@ def render_documents(a: asm.Assessment, folder: Path, formats: list[OutputFormat
     from functools import partial
 
     from pia import forms
+    from pia.check import check_assessment
     from pia.history.rows import betten3
+    from pia.render.outputs import Job, write_all
     from pia.render.html import history_of, render_html
     from pia.render.xlsx import render_xlsx
 

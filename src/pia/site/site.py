@@ -211,9 +211,10 @@ def build_site(folders: list[Path], out: Path, formats: tuple[str, ...] = FORMAT
     from pia.output import refuse_assessments
 
     refuse_assessments(out)  # before any rendering, not after minutes of it
-    names_before = set(build.read_manifest(out))
+    manifest = build.read_manifest(out)
+    names_before = set(manifest)
     by_name, rebuilt = build.build(folders, out, f"site:{','.join(formats)}:{title or ''}",
-                                   partial(build_one, formats=tuple(formats)), jobs, present)
+                                   partial(build_one, formats=tuple(formats)), jobs, present, manifest)
     facts = [by_name[f.name] for f in folders]
     expected = [out / "index.html"] + [out / f["name"] / p for f in facts for p in ["index.html", *(r["page"] for r in f["revisions"])]]
     if not rebuilt and names_before == set(by_name) and all(p.is_file() for p in expected):
