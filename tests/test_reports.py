@@ -72,6 +72,19 @@ def test_yearly_report_lists_every_measure_with_a_status_column(tmp_path: Path, 
     assert html.count('class="text fill"') == 2 * len(body)
 
 
+def test_yearly_report_covers_juten_assessments(tmp_path: Path, capsys):
+    """The 重点項目評価書's measures (III per file, III 共通) are listed; a 基礎-only 事務 has none to report."""
+    assert main(["report", str(EXAMPLE.parent), "--out", str(tmp_path), "--as-of", "2025-06-01", "--format", "xlsx"]) == 0
+    body = _sheet(tmp_path / "teiki-hokoku.xlsx")[2:]
+    juten = [r for r in body if r[0] == "国民健康保険に関する事務"]
+    data = yaml.safe_load((EXAMPLE.parent / "marumaru-juten" / "juten" / "kokuho.yaml").read_text(encoding="utf-8"))
+    assert {r[1] for r in juten} == {"(1)" + data[pf.path_of("重点-II-1", "juten-file")[0]], ""}
+    enough = pf.title_of("重点-III-2-リスク1-十分か", "juten-file")
+    assert any(r[4] == enough for r in juten)
+    assert any(r[1] == "" and r[2].startswith(pf.title_of("重点-III-共通", "juten")) for r in juten)
+    assert not [r for r in body if r[0] == "予防接種に関する事務"]
+
+
 def test_reports_are_deterministic(tmp_path: Path, capsys):
     for d in ("a", "b"):
         assert main(["report", str(EXAMPLE), "--out", str(tmp_path / d), "--as-of", "2025-06-01", "--format", "xlsx,html"]) == 0

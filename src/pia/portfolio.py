@@ -61,7 +61,7 @@ def date_of(data: Any, code: str, schema: str = "assessment") -> dt.date | None:
 
 # ---- facts of the 事務 and of each document, from whichever document carries them ------------------------
 
-def _coded(kind: forms.Kind, role: str) -> items.Item | None:
+def coded(kind: forms.Kind, role: str) -> items.Item | None:
     """The item a form has for a role of forms.json's `codes` (e.g. "inspection" -> 重点-V-3-①), if it has one."""
     code = forms.table()["kinds"][kind.name].get("codes", {}).get(role)
     return items.item(code) if isinstance(code, str) else None
@@ -69,7 +69,7 @@ def _coded(kind: forms.Kind, role: str) -> items.Item | None:
 
 def doc_value(a: Assessment, kind: forms.Kind, role: str) -> Any:
     """The value one document holds for a role (None when its form has no such item)."""
-    it = _coded(kind, role)
+    it = coded(kind, role)
     return it.get(forms.data(a, kind)) if it else None
 
 
@@ -80,7 +80,7 @@ def doc_date(a: Assessment, kind: forms.Kind, role: str) -> dt.date | None:
 def carrier(a: Assessment, role: str) -> forms.Kind | None:
     """The document of the folder that carries a fact of the 事務: the most detailed one whose form has the item
     (the 全項目評価書, else the 重点, else the 基礎)."""
-    return next((k for k in reversed(forms.present(a)) if _coded(k, role)), None)
+    return next((k for k in reversed(forms.present(a)) if coded(k, role)), None)
 
 
 def fact(a: Assessment, role: str) -> Any:
@@ -91,7 +91,7 @@ def fact(a: Assessment, role: str) -> Any:
 def shared(a: Assessment, role: str) -> Any:
     """A fact every document prints (事務の名称, 部署 …), read through the shared-fact mapping (forms.kiso_view):
     from the main document when the folder has one, else from kiso.yaml."""
-    it = _coded(forms.kinds()["基礎"], role)
+    it = coded(forms.kinds()["基礎"], role)
     return it.get(forms.kiso_view(a)) if it else None
 
 

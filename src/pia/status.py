@@ -146,7 +146,7 @@ class _Reader:
         return d
 
     def role(self, kind: forms.Kind | None, role: str) -> dt.date | None:
-        return self.date(kind, pf._coded(kind, role) if kind else None)
+        return self.date(kind, pf.coded(kind, role) if kind else None)
 
     def fact(self, role: str) -> dt.date | None:
         """A date of the 事務, from the document that carries it."""
@@ -237,7 +237,7 @@ def assess(a: Assessment, as_of: dt.date, within: int = 60) -> Status:
     ended = r.fact("ended")
     kiso_done = r.fact("kiso_done")
     body = pf.carrier(a, "body")
-    national = body is not None and pf._coded(body, "body").meaning(pf.doc_value(a, body, "body")) == "national"  # type: ignore[union-attr]
+    national = body is not None and pf.coded(body, "body").meaning(pf.doc_value(a, body, "body")) == "national"  # type: ignore[union-attr]
     main = docs[-1] if docs else None
     st = Status(a.folder, pf.jimu_name(a), docs, pf.required_documents(a), main.published if main else None,
                 main.changed if main else None, ended)
@@ -251,7 +251,7 @@ def assess(a: Assessment, as_of: dt.date, within: int = 60) -> Status:
         published = r.date(kind, layout.meta_item(kind.id, "published"))
         changes = pf.change_dates(a, kind)
         obs.append(_publication(doc, published, as_of))
-        if pf._coded(kind, "consultation"):  # a document with its own procedure (重点, 全項目)
+        if pf.coded(kind, "consultation"):  # a document with its own procedure (重点, 全項目)
             per = r.period(kind)
             done = [d for rv in pf.revisions(a) for ok, d in [pf.reassessment(rv)] if ok and d] if kind.key == "assessment" else []
             evaluated = [per[1] if per else None, r.role(kind, "inspection"), r.role(kind, "approved"), *done]
@@ -278,7 +278,7 @@ def assess(a: Assessment, as_of: dt.date, within: int = 60) -> Status:
             # a change recorded after the 公表日: a 修正 still to publish (no fixed day: "速やかに")
             obs += [o("S06", f"変更日 {_era(d)} の修正が未公表", d, ATTENTION if as_of >= d else NOTHING)
                     for d in changes if d > published]
-        if pf._coded(kind, "consultation"):
+        if pf.coded(kind, "consultation"):
             obs += _procedure(kind, doc, r, as_of, within, national, published)
 
     # S10 ended 事務
