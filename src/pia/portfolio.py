@@ -108,6 +108,11 @@ def author(a: Assessment) -> Any:
     return meta(a, main, "author") if main else None
 
 
+def keeps_revisions(kind: forms.Kind) -> bool:
+    """Whether the document holds pia's 改訂 records (再評価 planned or done, from which its 別添3 is derived)."""
+    return kind.key == items.item("表紙-改訂").doc
+
+
 def change_dates(a: Assessment, kind: forms.Kind) -> list[dt.date]:
     """Dates of a document's recorded changes, oldest first, without repeats: the rows of its 変更箇所 and, for the
     全項目評価書, its 改訂 entries (pia's revision records, from which the rest of its 別添3 is derived)."""
@@ -119,7 +124,7 @@ def change_dates(a: Assessment, kind: forms.Kind) -> list[dt.date]:
             d = dates.find_dates(str(date_item.of(r, rows_item) or ""))
             if d:
                 found.add(d[0])
-    if kind.key == items.item("表紙-改訂").doc:
+    if keeps_revisions(kind):
         found |= {d for r in value(a.meta, "表紙-改訂") or [] if (d := date_of(r, "改訂-変更日", "revision"))}
     return sorted(found)
 

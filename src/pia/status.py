@@ -253,7 +253,7 @@ def assess(a: Assessment, as_of: dt.date, within: int = 60) -> Status:
         obs.append(_publication(doc, published, as_of))
         if pf.coded(kind, "consultation"):  # a document with its own procedure (重点, 全項目)
             per = r.period(kind)
-            done = [d for rv in pf.revisions(a) for ok, d in [pf.reassessment(rv)] if ok and d] if kind.key == "assessment" else []
+            done = [d for rv in pf.revisions(a) for ok, d in [pf.reassessment(rv)] if ok and d] if pf.keeps_revisions(kind) else []
             evaluated = [per[1] if per else None, r.role(kind, "inspection"), r.role(kind, "approved"), *done]
         else:  # the 基礎項目評価書: the 基礎項目評価's 実施日 (in the main document), else its 公表日
             evaluated = [kiso_done]
@@ -272,7 +272,7 @@ def assess(a: Assessment, as_of: dt.date, within: int = 60) -> Status:
                 obs.append(o("S04", f"直近の評価 {_era(last_eval)}", due, _mark(due, as_of, within)))
             else:
                 obs.append(o("S04", "評価の実施日の記録なし", mark=NOTHING if doc.draft else ATTENTION))
-        if kind.key == "assessment":
+        if pf.keeps_revisions(kind):
             obs += _revisions(a, doc, published, as_of, within)
         elif published and not doc.draft:
             # a change recorded after the 公表日: a 修正 still to publish (no fixed day: "速やかに")
