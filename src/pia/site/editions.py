@@ -26,7 +26,9 @@ class Edition:
 
 
 def _key(a: Assessment) -> tuple[Any, ...]:
-    return tuple((d.kind, d.published, d.changed) for d in pf.documents_of(a))
+    """The dates that make an edition: each document's 公表日 and last 変更日 (a document added without either, such
+    as a 基礎項目評価書 written down later, makes none)."""
+    return tuple(sorted((d.kind, d.published, d.changed) for d in pf.documents_of(a) if d.published or d.changed))
 
 
 def _date(a: Assessment) -> dt.date | None:
