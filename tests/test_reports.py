@@ -27,6 +27,15 @@ def test_plan_from_the_example(tmp_path: Path, capsys):
     assert first[0] == str(meta["評価書番号"]) and first[2] == meta["評価書名"]
     assert first[headers.index("次の見直しの期限")] == "令和7年1月4日（期限超過）"  # 改訂 令和6年1月4日 + 1 year
     assert first[headers.index("再実施の期限")] == "令和10年9月24日"  # end of the comment period + 5 years
+    # one row per document: the 基礎-only and 重点 + 基礎 folders read their own files (no assessment.yaml)
+    col = {h: i for i, h in enumerate(headers)}
+    by = {(r[col[pf.title_of("I-1-①")]], r[col["評価書の種類"]]): r for r in rows[2:]}
+    kiso = by[("予防接種に関する事務", pf.KISO)]
+    assert kiso[0] == "12" and kiso[col[pf.title_of("表紙-公表日")]] == "令和6年6月1日" and kiso[col["再実施の期限"]] == "令和11年6月1日"
+    juten, juten_kiso = by[("国民健康保険に関する事務", pf.JUTEN)], by[("国民健康保険に関する事務", pf.KISO)]
+    assert juten[col[pf.title_of("I-7-①")]] == juten_kiso[col[pf.title_of("I-7-①")]] == "市民部保険年金課"
+    assert juten[col["再実施の期限"]] == "令和11年6月1日" and juten_kiso[col["再実施の期限"]] == "令和11年4月15日"
+    assert by[("住民基本台帳に関する事務", pf.KISO)][col["次の見直しの期限"]] == "令和6年8月1日（期限超過）"
     html = (tmp_path / "keikaku-kanrisho.html").read_text(encoding="utf-8")
     assert '<html lang="ja">' in html and "住民基本台帳に関する事務" in html
     from pypdf import PdfReader
@@ -61,6 +70,19 @@ def test_yearly_report_lists_every_measure_with_a_status_column(tmp_path: Path, 
     assert any(r[5] == measure.strip() or r[5] == measure for r in body)
     html = (tmp_path / "teiki-hokoku.html").read_text(encoding="utf-8")
     assert html.count('class="text fill"') == 2 * len(body)
+
+
+def test_yearly_report_covers_juten_assessments(tmp_path: Path, capsys):
+    """The 重点項目評価書's measures (III per file, III 共通) are listed; a 基礎-only 事務 has none to report."""
+    assert main(["report", str(EXAMPLE.parent), "--out", str(tmp_path), "--as-of", "2025-06-01", "--format", "xlsx"]) == 0
+    body = _sheet(tmp_path / "teiki-hokoku.xlsx")[2:]
+    juten = [r for r in body if r[0] == "国民健康保険に関する事務"]
+    data = yaml.safe_load((EXAMPLE.parent / "marumaru-juten" / "juten" / "kokuho.yaml").read_text(encoding="utf-8"))
+    assert {r[1] for r in juten} == {"(1)" + data[pf.path_of("重点-II-1", "juten-file")[0]], ""}
+    enough = pf.title_of("重点-III-2-リスク1-十分か", "juten-file")
+    assert any(r[4] == enough for r in juten)
+    assert any(r[1] == "" and r[2].startswith(pf.title_of("重点-III-共通", "juten")) for r in juten)
+    assert not [r for r in body if r[0] == "予防接種に関する事務"]
 
 
 def test_reports_are_deterministic(tmp_path: Path, capsys):

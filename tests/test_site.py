@@ -90,6 +90,27 @@ def test_revision_from_git_history_has_a_plain_japanese_page(site: Path):
     assert "1-1-②事務の内容" in (site / "juki" / "changes-2016-04-01.html").read_text(encoding="utf-8")
 
 
+def test_every_published_edition_can_be_downloaded(site: Path):
+    """The edition published on 令和6年2月1日 (before the 令和7年4月1日 revision) is rendered from its commit."""
+    page = (site / "juki" / "index.html").read_text(encoding="utf-8")
+    old = site / "juki" / "versions"
+    assert sorted(p.name for p in old.iterdir() if not p.name.startswith(".")) == \
+        ["juki-2024-02-01-kiso.html", "juki-2024-02-01-kiso.xlsx", "juki-2024-02-01.html", "juki-2024-02-01.xlsx"]
+    assert 'href="versions/juki-2024-02-01.html"' in page and 'href="versions/juki-2024-02-01.xlsx"' in page
+    assert "令和6年2月1日の版" in page
+    # the old edition prints what was published then: the old 部署 and no 令和7年4月1日 row in its 別添3
+    then = (old / "juki-2024-02-01.html").read_text(encoding="utf-8")
+    now = (site / "juki" / "juki.html").read_text(encoding="utf-8")
+    assert "地域行政部住民記録課" not in then and "地域行政部住民記録課" in now
+    assert "令和7年4月1日" not in then and "令和7年4月1日" in now
+    # each edition row links the page of the changes it brought
+    row = page[page.index("令和6年2月1日の版"):].split("</tr>")[0]
+    assert 'href="changes-2024-01-04.html"' in row
+    current = page[page.index("現在の版"):].split("</tr>")[0]
+    assert 'href="changes-2025-04-01.html"' in current and 'href="juki.html"' in current
+    assert "versions/" not in (site / "old-jimu" / "index.html").read_text(encoding="utf-8")  # one commit: no older edition
+
+
 class _Links(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
@@ -148,6 +169,42 @@ def test_rebuild_only_what_changed(repo: Path, tmp_path: Path, capsys):
     (tmp_path / "site2" / "juki" / "juki.html").unlink()  # a missing output is rebuilt too
     assert main(args) == 0
     assert "2 件のうち 1 件を出力" in capsys.readouterr().out
+
+
+def test_old_editions_are_rendered_once(repo: Path, tmp_path: Path, capsys):
+    """A new revision makes the previous current version an edition; editions rendered before are not redone."""
+    work = tmp_path / "body"
+    shutil.copytree(repo, work)
+    out = tmp_path / "site"
+    args = ["site", str(work / "assessments"), "--out", str(out), "--format", "html"]
+    assert main(args) == 0
+    first = out / "juki" / "versions" / "juki-2024-02-01.html"
+    stamp = first.stat().st_mtime_ns
+    _edit(work / "assessments" / "juki", {"I-7-②": "住民記録課長"}, revision="令和8年1月5日")
+    _git(work, "commit", "-qam", "another revision")
+    assert main(args) == 0
+    assert "2 件のうち 1 件を出力" in capsys.readouterr().out
+    assert first.stat().st_mtime_ns == stamp  # the same commit, pia and options: kept
+    second = (out / "juki" / "versions" / "juki-2025-04-01.html").read_text(encoding="utf-8")
+    assert "地域行政部住民記録課" in second and "住民記録課長" not in second
+    page = (out / "juki" / "index.html").read_text(encoding="utf-8")
+    assert page.index("令和7年4月1日の版") < page.index("令和6年2月1日の版")  # newest first
+    first.unlink()  # a missing edition is rendered again
+    assert main(args) == 0
+    assert "2 件のうち 1 件を出力" in capsys.readouterr().out and first.is_file()
+
+
+def test_rerun_with_nothing_changed_loads_no_renderer(repo: Path, site: Path):
+    """The no-change path hashes and compares only: no WeasyPrint, openpyxl or jsonschema to import (issue 18: < 2 s
+    for 40 assessments; bench/portfolio measures it)."""
+    import sys
+
+    code = ("import sys; from pia.cli import main; main(sys.argv[1:]); "
+            "print(sorted(m for m in ('weasyprint', 'openpyxl', 'jsonschema', 'jinja2') if m in sys.modules))")
+    r = subprocess.run([sys.executable, "-c", code, "site", str(repo / "assessments"), "--out", str(site), "--format", "html,xlsx"],
+                       capture_output=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT / "src")}, check=True)
+    out = r.stdout.decode()
+    assert "2 件のうち 0 件を出力し、ページを 0 件書き出しました" in out and out.strip().endswith("[]"), out
 
 
 def test_site_refuses_to_write_into_assessments(repo: Path, capsys):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pia import portfolio as pf
+from pia import forms, items, portfolio as pf
 from pia.cli import main
 
 from conftest import EXAMPLE, ROOT
@@ -64,17 +64,53 @@ PORTFOLIO = {
 }
 
 
+def _row(kind: str, changed: str) -> dict:
+    """One 変更箇所 row of a 基礎 / 重点 document (only its 変更日 matters here)."""
+    k = forms.kinds()[kind]
+    it = items.item(k.code_prefix + "別添3-変更日")
+    return {it.within(forms.changes_item(k))[0]: changed}
+
+
+# Folders of the other forms, from the bundled examples: a 基礎-only 事務 and a 重点 + 基礎 事務. Edits are keyed by item
+# code; each document has its own 公表日, so deadlines differ per document.
+OTHERS = {
+    "kiso-fresh": ("marumaru-kiso", {"基礎-表紙-公表日": "2025-03-01"}),
+    "kiso-review-due": ("marumaru-kiso", {"基礎-表紙-公表日": "2024-07-01"}),
+    "kiso-unpublished-change": ("marumaru-kiso", {"基礎-表紙-公表日": "2020-08-01", "基礎-変更箇所": [_row("基礎", "2025-05-10")]}),
+    "kiso-bad-date": ("marumaru-kiso", {"基礎-表紙-公表日": "令和7年2月30日"}),
+    "juten-inspected": ("marumaru-juten", {"重点-表紙-公表日": "2024-07-01", "基礎-表紙-公表日": "2025-03-01",
+                                           "重点-V-1-①": "2024-05-01", "重点-V-3-①": "2024-06-10"}),
+    "juten-five-year": ("marumaru-juten", {"重点-表紙-公表日": "2020-07-20", "基礎-表紙-公表日": "2020-07-20",
+                                           "重点-V-1-①": "2020-06-01", "重点-V-3-①": None,
+                                           "重点-別添2": [_row("重点", "2024-12-01")]}),
+}
+
+
+def _edit(folder: Path, edits: dict[str, object]) -> None:
+    """Set items by code in whichever document of the folder holds them."""
+    by_file: dict[str, dict[str, object]] = {}
+    for code, v in edits.items():
+        by_file.setdefault(forms.by_key(items.item(code).doc).file, {})[code] = v
+    for file, codes in by_file.items():
+        data = yaml.safe_load((folder / file).read_text(encoding="utf-8"))
+        for code, v in codes.items():
+            node, path = data, items.item(code).at()
+            for k in path[:-1]:
+                node = node.setdefault(k, {})
+            node[path[-1]] = v
+        (folder / file).write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
 @pytest.fixture(scope="module")
 def portfolio(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("portfolio") / "assessments"
     for name, edits in PORTFOLIO.items():
-        dst = root / name
-        shutil.copytree(EXAMPLE, dst)
-        data = yaml.safe_load((dst / "assessment.yaml").read_text(encoding="utf-8"))
-        for code, v in {**BASE, **edits}.items():
-            _set(data, code, v)
-        (dst / "assessment.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        shutil.copytree(EXAMPLE, root / name)
+        _edit(root / name, {**BASE, **edits})
     (root / "no-kiso" / "kiso.yaml").unlink()
+    for name, (example, edits) in OTHERS.items():
+        shutil.copytree(EXAMPLE.parent / example, root / name)
+        _edit(root / name, edits)
     return root
 
 
@@ -83,19 +119,21 @@ def _status(capsys, *args: str) -> tuple[int, dict]:
     return code, json.loads(capsys.readouterr().out)
 
 
-def _obl(report: dict, name: str, sid: str) -> list[dict]:
+def _obl(report: dict, name: str, sid: str, doc: str | None = None) -> list[dict]:
+    """The obligation's rows for one document (default: the folder's most detailed one) or the 事務 as a whole."""
     (a,) = [a for a in report["assessments"] if a["folder"].endswith("/" + name)]
-    return [o for o in a["obligations"] if o["id"] == sid]
+    doc = doc or a["documents"][-1]["kind"]
+    return [o for o in a["obligations"] if o["id"] == sid and o["document"] in ("", doc)]
 
 
-def _one(report: dict, name: str, sid: str) -> dict:
-    (o,) = _obl(report, name, sid)
+def _one(report: dict, name: str, sid: str, doc: str | None = None) -> dict:
+    (o,) = _obl(report, name, sid, doc)
     return o
 
 
 def test_portfolio_has_at_least_ten_assessments(portfolio: Path, capsys):
     code, r = _status(capsys, str(portfolio), "--as-of", "2025-06-01")
-    assert code == 0 and len(r["assessments"]) == len(PORTFOLIO) >= 10
+    assert code == 0 and len(r["assessments"]) == len(PORTFOLIO) + len(OTHERS) >= 10
     assert r["as_of"] == "2025-06-01"
     # every obligation cites its source and certainty
     for a in r["assessments"]:
@@ -199,6 +237,64 @@ def test_required_documents_from_the_threshold(portfolio: Path, capsys):
     (bad,) = [a for a in r["assessments"] if a["folder"].endswith("/bad-date")]
     (f,) = [f for f in bad["findings"] if f["rule_id"] == "PIA900"]
     assert f["file"].endswith("bad-date/assessment.yaml") and f["line"] > 1 and "令和7年13月1日" in f["message"]
+
+
+KISO, JUTEN = pf.KISO, pf.JUTEN
+
+
+def _assessment(report: dict, name: str) -> dict:
+    (a,) = [a for a in report["assessments"] if a["folder"].endswith("/" + name)]
+    return a
+
+
+def test_kiso_and_juten_folders_read_their_own_documents(portfolio: Path, capsys):
+    """Facts come from whichever document carries them: no 要確認 because assessment.yaml is absent."""
+    _, r = _status(capsys, str(portfolio), "--as-of", "2025-06-01")
+    kiso = _assessment(r, "kiso-fresh")
+    assert kiso["jimu"] == "予防接種に関する事務" and kiso["published"] == "2025-03-01"
+    assert [d["kind"] for d in kiso["documents"]] == [KISO] and kiso["required"] == [KISO]
+    assert _one(r, "kiso-fresh", "S01")["mark"] == "" and _one(r, "kiso-fresh", "S02")["state"] == "公表済み（令和7年3月1日）"
+    assert _one(r, "kiso-fresh", "S03")["due"] == "2026-03-01" and _one(r, "kiso-fresh", "S04")["due"] == "2030-03-01"
+    assert not [o for o in kiso["obligations"] if o["mark"]] and not kiso["findings"]
+    assert not _obl(r, "kiso-fresh", "S07")  # no procedure in a 基礎項目評価書
+    juten = _assessment(r, "juten-inspected")
+    assert juten["jimu"] == "国民健康保険に関する事務" and juten["required"] == [KISO, JUTEN]
+    assert [(d["kind"], d["published"]) for d in juten["documents"]] == [(KISO, "2025-03-01"), (JUTEN, "2024-07-01")]
+    assert _one(r, "juten-inspected", "S08", JUTEN)["state"] == "実施済み（令和6年6月10日）"
+    assert _one(r, "juten-inspected", "S07", JUTEN)["state"].startswith("任意") and not _obl(r, "juten-inspected", "S09")
+    # each document its own yearly review and 5-year re-assessment
+    assert _one(r, "juten-inspected", "S03", JUTEN)["due"] == "2025-07-01"
+    assert _one(r, "juten-inspected", "S03", KISO)["due"] == "2026-03-01"
+    assert _one(r, "juten-inspected", "S04", JUTEN)["due"] == "2029-06-10"  # the 第三者点検
+    assert _one(r, "juten-inspected", "S04", KISO)["due"] == "2029-05-01"  # the 基礎項目評価's 実施日 (in juten.yaml)
+    assert not [o for o in juten["obligations"] if o["mark"] == "要確認"] and not juten["findings"]
+
+
+@pytest.mark.parametrize("as_of, review, juten5, kiso5", [
+    ("2025-03-01", "", "", ""), ("2025-04-15", "", "", "期限間近"), ("2025-06-02", "期限間近", "期限間近", "期限超過"),
+    ("2025-07-21", "期限超過", "期限超過", "期限超過")])
+def test_as_of_moves_kiso_and_juten_deadlines(portfolio: Path, capsys, as_of: str, review: str, juten5: str, kiso5: str):
+    _, r = _status(capsys, str(portfolio), "--as-of", as_of)
+    o = _one(r, "kiso-review-due", "S03")
+    assert o["due"] == "2025-07-01" and o["mark"] == review and o["document"] == KISO
+    j, k = _one(r, "juten-five-year", "S04", JUTEN), _one(r, "juten-five-year", "S04", KISO)
+    assert (j["due"], j["mark"]) == ("2025-07-20", juten5)  # its 公表日: no 意見聴取 or 第三者点検 recorded
+    assert (k["due"], k["mark"]) == ("2025-06-01", kiso5)  # the 基礎項目評価 of 2020-06-01
+    # the 重点's 変更箇所 row of 2024-12-01 is its last review; the 基礎 has none
+    assert _one(r, "juten-five-year", "S03", JUTEN)["due"] == "2025-12-01"
+    assert _one(r, "juten-five-year", "S03", KISO)["due"] == "2021-07-20"
+
+
+def test_kiso_change_after_its_publication_and_bad_dates(portfolio: Path, capsys):
+    _, r = _status(capsys, str(portfolio), "--as-of", "2025-05-01")
+    assert _one(r, "kiso-unpublished-change", "S06")["mark"] == ""
+    _, r = _status(capsys, str(portfolio), "--as-of", "2025-06-01")
+    o = _one(r, "kiso-unpublished-change", "S06")
+    assert o["mark"] == "要確認" and o["due"] == "2025-05-10" and o["document"] == KISO
+    assert _one(r, "kiso-unpublished-change", "S03")["due"] == "2026-05-10"
+    (f,) = _assessment(r, "kiso-bad-date")["findings"]
+    assert f["rule_id"] == "PIA900" and f["file"].endswith("kiso-bad-date/kiso.yaml") and "令和7年2月30日" in f["message"]
+    assert _one(r, "kiso-bad-date", "S02")["mark"] == "要確認"
 
 
 def test_strict_exits_1_only_when_something_is_overdue(portfolio: Path, capsys):

@@ -31,25 +31,50 @@ def _tree_digest(root: Path, h: Any) -> None:
 
 
 @cache
-def _shared_digest() -> str:
+def shared_digest() -> str:
     h = hashlib.sha256(pia.__version__.encode())
     _tree_digest(schemas_dir(), h)
     _tree_digest(templates_dir(), h)
     return h.hexdigest()
 
 
-def _last_commit(folder: Path) -> str:
+def _git(folder: Path, *args: str) -> str:
     try:
-        r = subprocess.run(["git", "log", "-1", "--format=%H", "--", "."], cwd=folder, capture_output=True, check=False)
+        r = subprocess.run(["git", *args], cwd=folder, capture_output=True, check=False)
     except FileNotFoundError:
         return ""
     return r.stdout.decode().strip() if r.returncode == 0 else ""
 
 
-def input_hash(folder: Path, options: str = "") -> str:
-    h = hashlib.sha256(_shared_digest().encode())
+def _repository(folder: Path) -> Path | None:
+    """The work tree holding folder (the nearest folder with a .git), found without running git."""
+    p = folder.resolve()
+    return next((d for d in (p, *p.parents) if (d / ".git").exists()), None)
+
+
+@cache
+def _head(repo: Path) -> str:
+    return _git(repo, "rev-parse", "HEAD")
+
+
+def last_commit(folder: Path, known: dict[str, Any] | None = None) -> tuple[str, str]:
+    """(HEAD of the folder's repository, the last commit that touched the folder). With the same HEAD as a
+    previous build (known: its manifest entry) the answer is the one recorded then: one git process per
+    repository instead of one per assessment when nothing was committed."""
+    repo = _repository(folder)
+    if repo is None:
+        return "", ""
+    head = _head(repo)
+    if head and known and known.get("head") == head and isinstance(known.get("commit"), str):
+        return head, known["commit"]
+    return head, _git(folder, "log", "-1", "--format=%H", "--", ".")
+
+
+def input_hash(folder: Path, options: str = "", commit: str = "") -> str:
+    """The content hash of an assessment's inputs; commit: the last commit that touched it (its 別添3 history)."""
+    h = hashlib.sha256(shared_digest().encode())
     h.update(options.encode() + b"\0")
-    h.update(_last_commit(folder).encode() + b"\0")
+    h.update(commit.encode() + b"\0")
     _tree_digest(folder, h)
     return h.hexdigest()
 
@@ -69,11 +94,15 @@ def write_manifest(out: Path, data: dict[str, Any]) -> None:
 
 
 def build(folders: list[Path], out: Path, options: str, worker: Callable[[Path, Path], Any],
-          jobs: int = 0, exists: Callable[[Path, Any], bool] = lambda folder, facts: True) -> tuple[dict[str, Any], list[Path]]:
+          jobs: int = 0, exists: Callable[[Path, Any], bool] = lambda folder, facts: True,
+          manifest: dict[str, Any] | None = None) -> tuple[dict[str, Any], list[Path]]:
     """Run worker(folder, out) for each folder whose inputs changed; return (facts by folder name, rebuilt folders).
-    Facts are what the worker returned (JSON data), kept in the manifest for the unchanged ones."""
-    manifest = read_manifest(out)
-    hashes = {f.name: input_hash(f, options) for f in folders}
+    Facts are what the worker returned (JSON data), kept in the manifest for the unchanged ones. manifest: the
+    output folder's manifest when the caller has already read it."""
+    before = read_manifest(out) if manifest is None else manifest
+    manifest = dict(before)
+    commits = {f.name: last_commit(f, manifest.get(f.name)) for f in folders}
+    hashes = {f.name: input_hash(f, options, commits[f.name][1]) for f in folders}
     todo = [f for f in folders if (manifest.get(f.name) or {}).get("hash") != hashes[f.name]
             or not exists(f, (manifest.get(f.name) or {}).get("facts"))]
     jobs = jobs or os.cpu_count() or 1
@@ -86,7 +115,14 @@ def build(folders: list[Path], out: Path, options: str, worker: Callable[[Path, 
         manifest[f.name] = {"hash": hashes[f.name], "facts": facts}
     names = {f.name for f in folders}
     manifest = {k: v for k, v in manifest.items() if k in names}
-    if todo or set(read_manifest(out)) != names:
+    moved = False
+    for f in folders:  # where the history was, so that the next run need not ask git once per folder
+        head, commit = commits[f.name]
+        entry = manifest[f.name]
+        if (entry.get("head"), entry.get("commit")) != (head, commit):
+            manifest[f.name] = {**entry, "head": head, "commit": commit}
+            moved = True
+    if todo or moved or set(before) != names:
         write_manifest(out, manifest)
     return {f.name: manifest[f.name]["facts"] for f in folders}, todo
 
@@ -103,9 +139,9 @@ def render_one(folder: Path, out: Path, formats: tuple[str, ...] = ("html", "pdf
 def render_many(folders: list[Path], out: Path, formats: tuple[str, ...], jobs: int = 0) -> tuple[dict[str, Any], list[Path]]:
     from functools import partial
 
-    from pia.output import _refuse_assessments
+    from pia.output import refuse_assessments
 
-    _refuse_assessments(out)
+    refuse_assessments(out)
 
     def present(folder: Path, facts: Any) -> bool:
         return isinstance(facts, dict) and all((out / folder.name / n).is_file() for n in facts.get("files", []))

@@ -505,14 +505,19 @@ def render_view(a: Assessment, kind: Kind) -> Assessment:
     return replace(a, docs={**a.docs, kind.key: replace(doc, data=kiso_view(a))})
 
 
-def recorded_changes(a: Assessment, kind: Kind) -> list[list[Any]]:
-    """The rows of a document's 変更箇所 as written in its YAML (the 全項目's 別添3 also derives rows from history)."""
+def changes_item(kind: Kind) -> Any:
+    """The item holding a document's 変更箇所 rows as written in its YAML (the layout's "changes" part)."""
     from pia import layout
 
     code = next((p["item"] for p in layout.load(kind.id)["parts"] if p.get("role") == "changes"), None)
-    if code is None:
+    return item(code) if code else None
+
+
+def recorded_changes(a: Assessment, kind: Kind) -> list[list[Any]]:
+    """The rows of a document's 変更箇所 as written in its YAML (the 全項目's 別添3 also derives rows from history)."""
+    it = changes_item(kind)
+    if it is None:
         return []
-    it = item(code)
     cols = [k for k, _ in sch.properties(it.node.get("items", {}))]
     rows = it.get(data(a, kind)) or []
     return [[r.get(k) for k in cols] for r in rows if isinstance(r, dict)]

@@ -21,7 +21,9 @@ def _manifest(folder: Path) -> set[str]:
         return set()
 
 
-def _refuse_assessments(folder: Path) -> None:
+def refuse_assessments(folder: Path) -> None:
+    """A PiaError when folder is inside an assessment folder or an assessments/ tree: pia never writes there.
+    Commands that write many files call it first, so they refuse before minutes of rendering."""
     resolved = folder.resolve()
     for parent in (resolved, *resolved.parents):
         if (parent / "assessment.yaml").is_file() or parent.name == "assessments":
@@ -56,7 +58,7 @@ def _clean_leftovers(folder: Path, names: set[str]) -> None:
 
 
 def write_outputs(folder: Path, files: dict[str, bytes], force: bool = False) -> list[Path]:
-    _refuse_assessments(folder)
+    refuse_assessments(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with _locked(folder):

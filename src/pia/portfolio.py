@@ -59,6 +59,80 @@ def date_of(data: Any, code: str, schema: str = "assessment") -> dt.date | None:
     return dates.parse(value(data, code, schema))
 
 
+# ---- facts of the 事務 and of each document, from whichever document carries them ------------------------
+
+def coded(kind: forms.Kind, role: str) -> items.Item | None:
+    """The item a form has for a role of forms.json's `codes` (e.g. "inspection" -> 重点-V-3-①), if it has one."""
+    code = forms.table()["kinds"][kind.name].get("codes", {}).get(role)
+    return items.item(code) if isinstance(code, str) else None
+
+
+def doc_value(a: Assessment, kind: forms.Kind, role: str) -> Any:
+    """The value one document holds for a role (None when its form has no such item)."""
+    it = coded(kind, role)
+    return it.get(forms.data(a, kind)) if it else None
+
+
+def doc_date(a: Assessment, kind: forms.Kind, role: str) -> dt.date | None:
+    return dates.parse(doc_value(a, kind, role))
+
+
+def carrier(a: Assessment, role: str) -> forms.Kind | None:
+    """The document of the folder that carries a fact of the 事務: the most detailed one whose form has the item
+    (the 全項目評価書, else the 重点, else the 基礎)."""
+    return next((k for k in reversed(forms.present(a)) if coded(k, role)), None)
+
+
+def fact(a: Assessment, role: str) -> Any:
+    kind = carrier(a, role)
+    return doc_value(a, kind, role) if kind else None
+
+
+def shared(a: Assessment, role: str) -> Any:
+    """A fact every document prints (事務の名称, 部署 …), read through the shared-fact mapping (forms.kiso_view):
+    from the main document when the folder has one, else from kiso.yaml."""
+    it = coded(forms.kinds()["基礎"], role)
+    return it.get(forms.kiso_view(a)) if it else None
+
+
+def meta(a: Assessment, kind: forms.Kind, what: str) -> Any:
+    """A cover item the layout names the document by (title, author, published)."""
+    from pia import layout
+
+    return layout.meta_item(kind.id, what).get(forms.data(a, kind))
+
+
+def author(a: Assessment) -> Any:
+    """The 評価実施機関名 the folder's main document names."""
+    main = forms.main_kind(a)
+    return meta(a, main, "author") if main else None
+
+
+def keeps_revisions(kind: forms.Kind) -> bool:
+    """Whether the document holds pia's 改訂 records (再評価 planned or done, from which its 別添3 is derived)."""
+    return kind.key == items.item("表紙-改訂").doc
+
+
+def change_dates(a: Assessment, kind: forms.Kind) -> list[dt.date]:
+    """Dates of a document's recorded changes, oldest first, without repeats: the rows of its 変更箇所 and, for the
+    全項目評価書, its 改訂 entries (pia's revision records, from which the rest of its 別添3 is derived)."""
+    found: set[dt.date] = set()
+    rows_item = forms.changes_item(kind)
+    if rows_item is not None:
+        date_item = items.item(kind.code_prefix + "別添3-変更日")
+        for r in rows_item.get(forms.data(a, kind)) or []:
+            d = dates.find_dates(str(date_item.of(r, rows_item) or ""))
+            if d:
+                found.add(d[0])
+    if keeps_revisions(kind):
+        found |= {d for r in value(a.meta, "表紙-改訂") or [] if (d := date_of(r, "改訂-変更日", "revision"))}
+    return sorted(found)
+
+
+def _iso(d: dt.date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
 @dataclass(frozen=True)
 class DocumentInfo:
     kind: str  # 基礎項目評価書 / 重点項目評価書 / 全項目評価書
@@ -66,27 +140,28 @@ class DocumentInfo:
     version: str | None  # form version, e.g. 平成30年5月 (None: not declared)
     draft: bool
     title: str
+    number: str = ""  # 評価書番号
+    published: dt.date | None = None  # its own 公表日
+    changed: dt.date | None = None  # the last of its recorded changes
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "published": _iso(self.published), "changed": _iso(self.changed)}
 
 
 def documents_of(a: Assessment) -> list[DocumentInfo]:
     """The documents an assessment folder holds (基礎 / 重点 / 全項目, pia.forms), least detailed first."""
-    from pia import forms
-
     out = []
     for kind in forms.present(a):
         d = forms.data(a, kind)
+        changes = change_dates(a, kind)
         out.append(DocumentInfo(forms.short_title(kind), kind.number, forms.version_of(a, kind), forms.is_draft(d),
-                                str(d.get(forms.title_key()) or "")))
+                                str(meta(a, kind, "title") or ""), str(doc_value(a, kind, "number") or ""),
+                                dates.parse(meta(a, kind, "published")), changes[-1] if changes else None))
     return out
 
 
 def required_documents(a: Assessment) -> tuple[str, ...] | None:
     """The documents the stated しきい値判断結果 makes mandatory (None when the result is not stated)."""
-    from pia import forms
-
     main = forms.main_kind(a)
     req = forms.declared_result(a, main)[0] if main else None
     if req is None:
@@ -95,19 +170,13 @@ def required_documents(a: Assessment) -> tuple[str, ...] | None:
 
 
 def jimu_name(a: Assessment) -> str:
-    v = value(a.meta, "I-1-①")
+    v = shared(a, "jimu")
     return str(v) if v else Path(a.folder).name
 
 
 def revision_dates(a: Assessment) -> list[dt.date]:
-    """Dates of the recorded revisions (改訂 and the pre-pia 別添3 rows), oldest first, without repeats."""
-    found: set[dt.date] = set()
-    for code, row, date_code in (("表紙-改訂", "revision", "改訂-変更日"), ("表紙-変更箇所の記録", "legacy-row", "別添3-変更日")):
-        for r in value(a.meta, code) or []:
-            d = dates.find_dates(str(value(r, date_code, row) or ""))
-            if d:
-                found.add(d[0])
-    return sorted(found)
+    """Dates of the recorded changes of every document of the folder, oldest first, without repeats."""
+    return sorted({d for kind in forms.present(a) for d in change_dates(a, kind)})
 
 
 def reassessment(rev: dict[str, Any]) -> tuple[bool | None, dt.date | None]:

@@ -8,9 +8,10 @@ from __future__ import annotations
 import json
 import unicodedata
 from functools import cache
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
-from jsonschema import Draft202012Validator
+if TYPE_CHECKING:  # jsonschema loads in a tenth of a second: only when something is validated
+    from jsonschema import Draft202012Validator
 
 from pia.resources import schemas_dir
 
@@ -100,6 +101,8 @@ def child(node: Node, part: str | int) -> Node | None:
 def _validator(schema: Schema, name: str) -> Draft202012Validator:
     # Validate the tree with every $ref already inlined (refs name sibling files, as editors resolve them):
     # the same result as the $ref'd documents without reference resolution, about twice as fast.
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(schema.document(name))
 
 

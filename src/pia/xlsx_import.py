@@ -88,7 +88,7 @@ class Binder:
         return self._validations[key]
 
     def finish(self) -> None:
-        from pia.render.xlsx import safe_text  # the writer's escaping (it imports this module)
+        from pia.xlsx_write import safe_text  # the writer's escaping
 
         ws = self.wb.create_sheet(MAP_SHEET)
         ws.sheet_state = "hidden"

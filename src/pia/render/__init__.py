@@ -5,24 +5,25 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from pia import assessment as asm
-from pia.check import CheckResult, check_assessment
-from pia.output import write_outputs
 from pia.progress import silent
-from pia.render.outputs import Job, OutputFormat, write_all
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the package is imported for its format table (the command line's help); load the rest on use
+    from pia.assessment import Assessment
+    from pia.check import CheckResult
     from pia.forms import Kind
+    from pia.render.outputs import Job, OutputFormat
+
+Derived = dict[str, list[dict[str, Any]]]  # 変更箇所 rows from the version history, by kind name (history_of)
 
 
-def document_job(a: asm.Assessment, folder: Path | None, kind: Kind,
-                 derived: dict[str, list[dict[str, Any]]] | None = None) -> Job:
+def document_job(a: Assessment, folder: Path | None, kind: Kind, derived: Derived | None = None) -> Job:
     """The outputs of one document of the folder: its view (the 基礎 takes the main document's facts) and its
-    変更箇所 (the rows its YAML records, then those derived from history for it: `history_of`, by kind name).
-    `pia render`, `pia serve` and `pia import` all make a document's outputs here, so they are the same bytes."""
+    変更箇所 (the rows its YAML records, then those derived from history for it).
+    `pia render`, `pia serve`, `pia import` and the site's editions all make a document's outputs here."""
     from pia import forms
     from pia.history.rows import document_rows
     from pia.render.html import render_html
+    from pia.render.outputs import Job
     from pia.render.xlsx import render_xlsx
 
     view = forms.render_view(a, kind)
@@ -32,20 +33,34 @@ def document_job(a: asm.Assessment, folder: Path | None, kind: Kind,
 
 def render_all(folder: Path, formats: list[OutputFormat], out: Path, force: bool = False,
                progress: Callable[[str, str], None] = silent) -> tuple[list[Path], CheckResult]:
-    from pia import forms
-    from pia.render.html import history_of
+    from pia import assessment as asm
+    from pia.output import write_outputs
 
     name = folder.resolve().name
     progress("読み込みと検査", name)
-    a = asm.load(folder)
+    files, result = render_documents(asm.load(folder), folder, formats, name, progress=progress)
+    progress("書き出し", name)
+    return write_outputs(out, files, force=force), result
+
+
+def render_documents(a: Assessment, folder: Path, formats: list[OutputFormat], name: str,
+                     derived: Derived | None = None,
+                     progress: Callable[[str, str], None] = silent) -> tuple[dict[str, bytes], CheckResult]:
+    """Every document of the 事務 in every format, named after `name` (the most detailed document; the 基礎 adds
+    -kiso, …). derived: the 変更箇所 rows from the version history, when the caller has them (an old edition);
+    otherwise they are read from the folder's git history."""
+    from pia import forms
+    from pia.check import check_assessment
+    from pia.render.html import history_of
+    from pia.render.outputs import write_all
+
     result = check_assessment(a)
     files: dict[str, bytes] = {}
-    progress("変更履歴（変更箇所）", name)
-    derived, notes = history_of(folder)  # raises when a 変更箇所 would be incomplete
-    result.findings = sorted(result.findings + notes)
-    # every document of the 事務, the most detailed first (its name is the folder's; the 基礎 adds -kiso, …)
+    if derived is None:
+        progress("変更履歴（変更箇所）", name)
+        derived, notes = history_of(folder)  # raises when a 変更箇所 would be incomplete
+        result.findings = sorted(result.findings + notes)
     for kind in reversed(forms.present(a)):
         job = document_job(a, folder, kind, derived)
         files.update(write_all(formats, job, forms.output_stem(name, kind, forms.main_kind(a)), progress))
-    progress("書き出し", name)
-    return write_outputs(out, files, force=force), result
+    return files, result

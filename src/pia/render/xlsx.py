@@ -8,15 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import unicodedata
-import zipfile
 from dataclasses import dataclass
 from typing import Any, Iterator
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
-from openpyxl.writer.excel import ExcelWriter
 
 from pia import dates, schema as sch
 from pia.assessment import Assessment
@@ -29,24 +25,12 @@ from pia.render.formats import Ctx, fmt, heading, label_text
 from pia.render.html import doc_date, document_title, format_ctx
 from pia.rules._util import ticked
 from pia.xlsx_import import TICK, Binder
+from pia.xlsx_write import FILL, put, row_height, safe_text, save
 
 COVER_SHEET = "表紙"
 
-FONT = "BIZ UDPゴシック"
 WIDTHS = (34, 86)  # characters: label, value
 MAX_CELL = 32000  # Excel holds 32,767 characters in a cell; longer text continues on the next row
-_THIN = Side(style="thin", color="000000")
-BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-FILL = {"group": PatternFill("solid", fgColor="D9D9D9"), "block": PatternFill("solid", fgColor="F2F2F2"),
-        "label": PatternFill("solid", fgColor="EEEEEE")}
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_LITERAL_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4})_")
-
-
-def safe_text(s: str) -> str:
-    """Characters Excel cannot hold become _xHHHH_; a user's own literal _xHHHH_ is escaped so it stays literal."""
-    s = _LITERAL_ESCAPE.sub(r"_x005F_\1_", s)
-    return _ILLEGAL.sub(lambda m: f"_x{ord(m.group()):04X}_", s)
 
 
 @dataclass
@@ -123,30 +107,6 @@ def _sheet_name(block: Block) -> str:
     return head + (block.file_label if block.file_label else "")
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _height(text: str, width: int) -> float:
-    # column widths count the default 11pt font's digits; the 9pt text fits about 1.2 times as many
-    capacity = max(int((width - 1) * 1.2), 1)
-    lines = sum(max(1, -(-_width(p) // capacity)) for p in (text or "").split("\n"))
-    return min(409.0, 3 + 12.0 * lines)
-
-
-def _put(ws: Worksheet, row: int, col: int, text: str, fill: PatternFill | None = None, bold: bool = False) -> None:
-    cell = ws.cell(row=row, column=col)
-    cell.value = safe_text(text)
-    cell.data_type = "s"  # never a formula, a number or a date
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        cell.quotePrefix = True
-    cell.font = Font(name=FONT, size=9, bold=bold)
-    cell.alignment = Alignment(wrap_text=True, vertical="top")
-    cell.border = BORDER
-    if fill:
-        cell.fill = fill
-
-
 def _sheet(wb: Workbook, title: str, doc_title: str) -> Worksheet:
     ws = wb.create_sheet(re.sub(r"[\[\]:*?/\\]", "", title)[:31])
     ws.column_dimensions["A"].width = WIDTHS[0]
@@ -163,33 +123,33 @@ def _sheet(wb: Workbook, title: str, doc_title: str) -> Worksheet:
 
 
 def _write_lines(ws: Worksheet, heading: str, lines: Iterator[Line], binder: Binder | None = None) -> None:
-    _put(ws, 1, 1, heading, FILL["group"], bold=True)
+    put(ws, 1, 1, heading, FILL["group"], bold=True)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=2)
     ws.print_title_rows = "1:1"
     r = 2
     for ln in lines:
         indent = "　" * max(ln.depth - 1, 0)
         if ln.kind in ("group", "block", "note"):
-            _put(ws, r, 1, indent + ln.label, FILL.get(ln.kind), bold=ln.kind != "note")
-            _put(ws, r, 2, "")
+            put(ws, r, 1, indent + ln.label, FILL.get(ln.kind), bold=ln.kind != "note")
+            put(ws, r, 2, "")
             ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=2)
-            ws.row_dimensions[r].height = _height(ln.label, sum(WIDTHS))
+            ws.row_dimensions[r].height = row_height(ln.label, sum(WIDTHS))
             r += 1
             continue
         if ln.figure is not None:
-            _put(ws, r, 1, indent + ln.label, FILL["label"])
-            _put(ws, r, 2, ln.text)
+            put(ws, r, 1, indent + ln.label, FILL["label"])
+            put(ws, r, 2, ln.text)
             ws.row_dimensions[r].height = _place_figure(ws, r, ln.figure)
             r += 1
             continue
         chunks = [ln.text[i:i + MAX_CELL] for i in range(0, len(ln.text), MAX_CELL)] or [""]
         for i, chunk in enumerate(chunks):
-            _put(ws, r, 1, indent + ln.label + ("（続き）" if i else ""), FILL["label"])
-            _put(ws, r, 2, chunk)
+            put(ws, r, 1, indent + ln.label + ("（続き）" if i else ""), FILL["label"])
+            put(ws, r, 2, chunk)
             if binder and ln.bind:  # every part of a long text: read back joined
                 doc, path, kind, opts = ln.bind
                 binder.bind(ws.cell(row=r, column=2), doc, path, kind, opts)
-            ws.row_dimensions[r].height = max(_height(chunk, WIDTHS[1]), _height(indent + ln.label, WIDTHS[0]))
+            ws.row_dimensions[r].height = max(row_height(chunk, WIDTHS[1]), row_height(indent + ln.label, WIDTHS[0]))
             r += 1
 
 
@@ -224,22 +184,6 @@ def _rasterise_svg(fig: Figure) -> bytes:
         return (Path(tmp) / "f.png").read_bytes()
 
 
-class _FixedZip(zipfile.ZipFile):
-    """Zip entries with a fixed time, so the same workbook gives the same bytes."""
-
-    def writestr(self, name: Any, data: Any, compress_type: Any = None, compresslevel: Any = None) -> None:
-        if isinstance(name, str):
-            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o600 << 16
-            name = info
-        super().writestr(name, data, compress_type, compresslevel)
-
-    def write(self, filename: Any, arcname: Any = None, compress_type: Any = None, compresslevel: Any = None) -> None:
-        with open(filename, "rb") as fh:  # openpyxl writes worksheets through temp files
-            self.writestr(arcname or filename, fh.read())
-
-
 def render_xlsx(a: Assessment, betten3_rows: list[list[Any]] | None = None, kind: str = "full",
                 folder: Path | None = None) -> bytes:
     from pia.history.rows import betten3
@@ -261,15 +205,7 @@ def render_xlsx(a: Assessment, betten3_rows: list[list[Any]] | None = None, kind
         elif block.role == "changes":
             _changes(wb, block, rows, title)
     binder.finish()
-    when = _date(a, rows, kind)
-    stamp = dt.datetime(when.year, when.month, when.day)
-    wb.properties.created = wb.properties.modified = stamp
-    wb.properties.creator = wb.properties.lastModifiedBy = "pia"
-    wb.properties.title = title
-    buf = io.BytesIO()
-    with _FixedZip(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        ExcelWriter(wb, zf).save()
-    return buf.getvalue()
+    return save(wb, _date(a, rows, kind), title)
 
 
 B3_WIDTHS = (12, 30, 40, 40, 8, 20)
@@ -281,16 +217,16 @@ def _changes(wb: Workbook, block: Block, rows: list[list[Any]], title: str) -> N
     for i, w in enumerate(B3_WIDTHS, 1):
         ws.column_dimensions[chr(64 + i)].width = w
     cols = list(block.node["items"]["properties"].values())
-    _put(ws, 1, 1, block.title, FILL["group"], bold=True)
+    put(ws, 1, 1, block.title, FILL["group"], bold=True)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(cols))
     for i, p in enumerate(cols, 1):
-        _put(ws, 2, i, sch.title(p), FILL["label"], bold=True)
+        put(ws, 2, i, sch.title(p), FILL["label"], bold=True)
     ws.print_title_rows = "1:2"
     for r, row in enumerate(rows, 3):
         texts = ["" if x is None else str(x)[:MAX_CELL] for x in row]
         for i, t in enumerate(texts, 1):
-            _put(ws, r, i, t)
-        ws.row_dimensions[r].height = max(_height(t, w) for t, w in zip(texts, B3_WIDTHS))
+            put(ws, r, i, t)
+        ws.row_dimensions[r].height = max(row_height(t, w) for t, w in zip(texts, B3_WIDTHS))
 
 
 def _date(a: Assessment, rows: list[list[Any]], kind: str = "full") -> dt.date:

@@ -6,15 +6,7 @@ so both formats always hold the same rows.
 from __future__ import annotations
 
 import datetime as dt
-import io
-import zipfile
 from dataclasses import dataclass, field
-
-from openpyxl import Workbook
-from openpyxl.writer.excel import ExcelWriter
-
-# One place that borrows the Excel form writer's cell rules (text only, never a formula) and its fixed-time zip.
-from pia.render.xlsx import FILL, _FixedZip, _height, _put
 
 
 @dataclass
@@ -50,6 +42,10 @@ def to_pdf(r: Report) -> bytes:
 
 
 def to_xlsx(r: Report) -> bytes:
+    from openpyxl import Workbook
+
+    from pia.xlsx_write import FILL, put, row_height, save
+
     wb = Workbook()
     wb.remove(wb.active)
     for t in r.tables:
@@ -59,25 +55,18 @@ def to_xlsx(r: Report) -> bytes:
         ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         ws.oddFooter.center.text = "&P / &N"
-        _put(ws, 1, 1, f"{r.title}　{t.title}", FILL["group"], bold=True)
+        put(ws, 1, 1, f"{r.title}　{t.title}", FILL["group"], bold=True)
         ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(t.headers))
         for i, (h, w) in enumerate(zip(t.headers, t.widths), 1):
             ws.column_dimensions[ws.cell(row=2, column=i).column_letter].width = w
-            _put(ws, 2, i, h, FILL["label"], bold=True)
+            put(ws, 2, i, h, FILL["label"], bold=True)
         ws.print_title_rows = "1:2"
         ws.freeze_panes = "A3"
         for n, row in enumerate(t.rows, 3):
             for i, text in enumerate(row, 1):
-                _put(ws, n, i, text, FILL["block"] if i - 1 in t.fill_columns else None)
-            ws.row_dimensions[n].height = max(_height(x, w) for x, w in zip(row, t.widths))
-    stamp = dt.datetime(r.date.year, r.date.month, r.date.day)
-    wb.properties.created = wb.properties.modified = stamp
-    wb.properties.creator = wb.properties.lastModifiedBy = "pia"
-    wb.properties.title = r.title
-    buf = io.BytesIO()
-    with _FixedZip(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        ExcelWriter(wb, zf).save()
-    return buf.getvalue()
+                put(ws, n, i, text, FILL["block"] if i - 1 in t.fill_columns else None)
+            ws.row_dimensions[n].height = max(row_height(x, w) for x, w in zip(row, t.widths))
+    return save(wb, r.date, r.title)
 
 
 WRITERS = {"html": lambda r: to_html(r).encode("utf-8"), "pdf": to_pdf, "xlsx": to_xlsx}

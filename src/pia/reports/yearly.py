@@ -33,23 +33,30 @@ def measures(node: sch.Node, value: Any, ctx: Ctx) -> Iterator[tuple[tuple[str, 
 
 
 def _rows(a: Assessment) -> Iterator[list[str]]:
+    """The measures of the folder's most detailed document: per file (III of the 全項目, III of the 重点) and the
+    common ones (IV of the 全項目, III 共通 of the 重点); forms.json's codes say which items those are."""
+    from functools import partial
+
+    from pia import forms
+
+    kind = forms.main_kind(a)
+    per_file, common = (pf.coded(kind, r) if kind else None for r in ("risks_file", "risks_common"))
+    if kind is None or per_file is None or common is None or kind.file_schema is None:
+        return
     jimu = pf.jimu_name(a)
-    iii = sch.load().node_at("file", pf.path_of("III", "file"))
-    iv = sch.load().node_at("assessment", pf.path_of("IV"))
-    assert iii is not None and iv is not None
-    ctx = Ctx(layout.texts("full"), a.file_name)
-    for fid, data in a.files():
-        for trail, item, text in measures(iii, pf.value(data, "III", "file"), ctx):
-            yield [jimu, a.file_label(fid), trail[1] if len(trail) > 1 else "", " ".join(trail[2:]), item, text, "", ""]
-    for trail, item, text in measures(iv, pf.value(a.meta, "IV"), ctx):
-        yield [jimu, "", trail[0] if trail else sch.title(iv), " ".join(trail[1:]), item, text, "", ""]
+    ctx = Ctx(layout.texts(kind.id), partial(a.file_name, schema=kind.file_schema))
+    for fid, data in forms.files_of(a, kind):
+        for trail, item, text in measures(per_file.node, per_file.get(data), ctx):
+            yield [jimu, a.file_label(fid, kind.file_schema), trail[1] if len(trail) > 1 else "", " ".join(trail[2:]), item, text, "", ""]
+    for trail, item, text in measures(common.node, common.get(forms.data(a, kind)), ctx):
+        yield [jimu, "", trail[0] if trail else sch.title(common.node), " ".join(trail[1:]), item, text, "", ""]
 
 
 def build(items: list[Assessment], as_of: dt.date) -> Report:
     kinds = (pf.JUTEN, pf.ZENKOMOKU)
     chosen = [a for a in items if any(d.kind in kinds for d in pf.documents_of(a))]
     rows = [r for a in chosen for r in _rows(a)]
-    author = next((str(v) for a in items if (v := pf.value(a.meta, "表紙-評価実施機関名"))), "")
+    author = next((str(v) for a in items if (v := pf.author(a))), "")
     notes = [f"{dates.to_era(as_of)}時点の評価書の記載から作った下書きです。「実施状況」と「課題・今後の対応」を記入してください。",
              f"対象: {len(chosen)} 件の{'・'.join(kinds)}（基礎項目評価書は対象外）。"]
     return Report("特定個人情報保護評価書に記載したリスク対策の実施状況（定期的な報告 下書き）", author, as_of, notes,

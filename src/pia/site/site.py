@@ -5,6 +5,7 @@ Layout of the output folder:
   <name>/index.html                one assessment: facts, downloads, every revision with its 変更箇所
   <name>/changes-<date>.html       one revision explained in plain Japanese
   <name>/<name>.pdf|html|xlsx      the documents (pia render)
+  <name>/versions/<name>-<date>.*  every older published edition, from the git history (pia.site.editions)
 Each assessment is rendered only when its inputs changed (pia.build), in parallel.
 """
 from __future__ import annotations
@@ -32,11 +33,24 @@ def _size(n: int) -> str:
     return f"{n / 1_000_000:.1f} MB" if n >= 1_000_000 else f"{max(1, round(n / 1000))} KB"
 
 
-def _revisions(a: Any, folder: Path) -> list[dict[str, Any]]:
-    """Every revision: the pre-pia 別添3 rows grouped by 変更日, then those derived from the git history."""
-    from pia import items, portfolio as pf
+def _history(folder: Path) -> Any:
+    """The folder's version history, or None outside git (the recorded rows are then all there is)."""
     from pia.errors import PiaError
-    from pia.history.versions import history_rows, versions_of
+    from pia.history.versions import history, in_git
+
+    if not in_git(folder):
+        return None
+    try:
+        return history(folder)
+    except PiaError:
+        return None
+
+
+def _revisions(a: Any, history: Any) -> list[dict[str, Any]]:
+    """Every revision: the 変更箇所 rows written in each document's YAML (the pre-pia 別添3 of the 全項目評価書)
+    grouped by 変更日, then those derived from the git history."""
+    from pia import forms, items
+    from pia.history.versions import history_rows
 
     groups: dict[str, dict[str, Any]] = {}
 
@@ -44,19 +58,19 @@ def _revisions(a: Any, folder: Path) -> list[dict[str, Any]]:
         g = groups.setdefault(date_text, {"date_text": date_text, "rows": []})
         g["rows"].append(row)
 
-    for r in pf.value(a.meta, "表紙-変更箇所の記録") or []:
-        if isinstance(r, dict):
-            get = lambda code: str(pf.value(r, code, "legacy-row") or "")  # noqa: E731
-            add(get("別添3-変更日"), {"item": get("別添3-項目"), "before": get("別添3-変更前の記載"),
-                                      "after": get("別添3-変更後の記載"), "timing": get("別添3-提出時期"),
-                                      "reason": get("別添3-提出時期に係る説明")})
-    try:
-        derived = history_rows(versions_of(folder))
-    except PiaError:
-        derived = []  # not under git: the recorded rows only
-    for row in derived:
-        add(row.date, {"item": row.change.label, "before": row.change.before, "after": row.change.after,
-                       "timing": row.timing, "reason": row.reason})
+    for kind in reversed(forms.present(a)):
+        rows_item = forms.changes_item(kind)
+        if rows_item is None:
+            continue
+        col = {k: items.item(kind.code_prefix + code) for k, code in COLUMNS.items()}
+        for r in rows_item.get(forms.data(a, kind)) or []:
+            if isinstance(r, dict):
+                row = {k: str(it.of(r, rows_item) or "") for k, it in col.items()}
+                add(row.pop("date"), {"document": forms.short_title(kind), **row})
+    main = forms.main_kind(a)
+    for row in history_rows(history) if history is not None else []:
+        add(row.date, {"document": forms.short_title(main) if main else "", "item": row.change.label, "before": row.change.before,
+                       "after": row.change.after, "timing": row.timing, "reason": row.reason})
     out = []
     for text, g in groups.items():
         found = dates.find_dates(text)
@@ -65,23 +79,75 @@ def _revisions(a: Any, folder: Path) -> list[dict[str, Any]]:
         timing_item = items.item("別添3-提出時期")
         meanings = sorted({m for t in timings if (m := timing_item.meaning(t))}, key=list(TIMING_EXPLAINED).index)
         out.append({"date": _iso(d), "date_ja": dates.to_era(d) if d else (text or "日付不明"), "timing": "・".join(timings),
-                    "explained": [TIMING_EXPLAINED[m] for m in meanings], "rows": g["rows"]})
+                    "explained": [TIMING_EXPLAINED[m] for m in meanings], "rows": g["rows"],
+                    "documents": sorted({r["document"] for r in g["rows"]})})
     out.sort(key=lambda r: r["date"] or "", reverse=True)
     for i, r in enumerate(out):
         r["page"] = f"changes-{r['date'] or f'n{len(out) - i}'}.html"
     return out
 
 
-def _document_of(p: Path, name: str, docs: list[Any]) -> str:
-    """Which document a rendered file is: pia render names the most detailed one after the folder and the
-    基礎項目評価書 beside it with -kiso."""
-    if p.stem == name or not docs:
-        return docs[-1].kind if docs else ""
-    return docs[0].kind
+# The columns of a 変更箇所 row by their code in the 全項目評価書; the other forms prefix it (基礎-別添3-変更日).
+COLUMNS = {"date": "別添3-変更日", "item": "別添3-項目", "before": "別添3-変更前の記載", "after": "別添3-変更後の記載",
+           "timing": "別添3-提出時期", "reason": "別添3-提出時期に係る説明"}
+
+
+def _downloads(a: Any, stem: str, files: dict[str, int], href: str = "") -> list[dict[str, Any]]:
+    """Download links of one edition's files (name -> size), the most detailed document first, by format."""
+    from pia import forms
+
+    main = forms.main_kind(a)
+    order = list(reversed(forms.present(a)))
+    kind_of = {forms.output_stem(stem, k, main): k for k in order}
+    out = []
+    for n in sorted(files, key=lambda n: (order.index(kind_of[Path(n).stem]) if Path(n).stem in kind_of else 9,
+                                           FORMATS.index(Path(n).suffix[1:]) if Path(n).suffix[1:] in FORMATS else 9)):
+        kind = kind_of.get(Path(n).stem)
+        out.append({"format": Path(n).suffix[1:], "href": href + n, "size": _size(files[n]),
+                    "label": f"{forms.short_title(kind) if kind else ''} {LABELS.get(Path(n).suffix[1:], n)}".strip()})
+    return out
+
+
+VERSIONS = "versions"  # the folder of an assessment's old editions, under its page
+
+
+def _editions(folder: Path, a: Any, history: Any, out: Path, formats: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Every published edition before the current one, rendered into <name>/versions/ unless the last build
+    already did (the same commit, pia and options: see editions.digest)."""
+    from pia import build
+    from pia import portfolio as pf
+    from pia.output import write_outputs
+    from pia.site import editions as ed
+
+    if history is None:
+        return []
+    name = folder.name
+    options = f"site:{','.join(formats)}"
+    before = {v["sha"]: v for v in ((build.read_manifest(out).get(name) or {}).get("facts") or {}).get("versions", [])}
+    found = ed.editions(history, a)
+    stems = [e.date.isoformat() for e in found]
+    result = []
+    for e in found:
+        stem = f"{name}-{e.date.isoformat()}" + (f"-{e.sha[:7]}" if stems.count(e.date.isoformat()) > 1 else "")
+        digest = ed.digest(e, options)
+        old = before.get(e.sha)
+        target = out / name / VERSIONS
+        if old and old.get("hash") == digest and all((target / f).is_file() for f in old.get("files", {})):
+            sizes = old["files"]
+        else:
+            files = ed.render(folder, history, e, stem, formats)
+            write_outputs(target, files, force=True)
+            sizes = {n: len(b) for n, b in files.items()}
+        then = history.versions[e.index].assessment
+        changed = max([d.changed for d in pf.documents_of(then) if d.changed], default=None)
+        result.append({"sha": e.sha, "hash": digest, "date": e.date.isoformat(), "date_ja": dates.to_era(e.date),
+                       "last_revision": _iso(changed), "files": sizes, "downloads": _downloads(then, stem, sizes, VERSIONS + "/")})
+    return result
 
 
 def build_one(folder: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> dict[str, Any]:
-    """Render one assessment into out/<name>/ and return the facts its pages need (JSON data)."""
+    """Render one assessment (its current documents into out/<name>/, its older editions into
+    out/<name>/versions/) and return the facts its pages need (JSON data)."""
     from pia import assessment as asm
     from pia import portfolio as pf
     from pia.render import render_all
@@ -90,22 +156,23 @@ def build_one(folder: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> di
     name = folder.name
     written, result = render_all(folder, parse(",".join(formats), "assessment"), out / name, force=True)
     a = asm.load(folder)
+    history = _history(folder)
     docs = pf.documents_of(a)
-    published = pf.date_of(a.meta, "表紙-公表日")
-    ended = pf.date_of(a.meta, "表紙-事務終了日")
-    revs = pf.revision_dates(a)
+    main = docs[-1] if docs else None
+    ended = dates.parse(pf.fact(a, "ended"))
+    changed = max([d.changed for d in docs if d.changed], default=None)
     return {
-        "name": name, "jimu": pf.jimu_name(a), "title": str(pf.value(a.meta, "表紙-評価書名") or name),
-        "org": str(pf.value(a.meta, "表紙-評価実施機関名") or ""),
-        "documents": [d.to_dict() for d in docs],
-        "published": _iso(published), "published_ja": dates.to_era(published) if published else "",
+        "name": name, "jimu": pf.jimu_name(a), "title": main.title if main and main.title else name,
+        "org": str(pf.author(a) or ""),
+        "documents": [{**d.to_dict(), "published_ja": dates.to_era(d.published) if d.published else ""} for d in docs],
+        "published": _iso(main.published if main else None),
+        "published_ja": dates.to_era(main.published) if main and main.published else "",
         "ended_ja": dates.to_era(ended) if ended else "",
-        "last_revision_ja": dates.to_era(revs[-1]) if revs else "",
-        "downloads": [{"format": p.suffix[1:], "label": f"{_document_of(p, name, docs)} {LABELS[p.suffix[1:]]}", "href": p.name,
-                       "size": _size(p.stat().st_size)}
-                      for p in sorted(written, key=lambda p: (p.stem != name, FORMATS.index(p.suffix[1:]) if p.suffix[1:] in FORMATS else 9))],
+        "last_revision": _iso(changed), "last_revision_ja": dates.to_era(changed) if changed else "",
+        "downloads": _downloads(a, name, {p.name: p.stat().st_size for p in written}),
         "errors": result.errors,
-        "revisions": _revisions(a, folder),
+        "revisions": _revisions(a, history),
+        "versions": _editions(folder, a, history, out, formats),
     }
 
 
@@ -115,15 +182,14 @@ def pages(facts: list[dict[str, Any]], site_title: str) -> dict[str, bytes]:
     from pia.site.pages import css, environment
 
     env = environment()
-    labels = {"date": pf.title_of("別添3-変更日", "legacy-row"), "item": pf.title_of("別添3-項目", "legacy-row"), "before": pf.title_of("別添3-変更前の記載", "legacy-row"),
-              "after": pf.title_of("別添3-変更後の記載", "legacy-row"), "timing": pf.title_of("別添3-提出時期", "legacy-row"),
-              "reason": pf.title_of("別添3-提出時期に係る説明", "legacy-row"), "published": pf.title_of("表紙-公表日"),
+    labels = {**{k: pf.title_of(code, "legacy-row") for k, code in COLUMNS.items()}, "published": pf.title_of("表紙-公表日"),
               "ended": pf.title_of("表紙-事務終了日"), "org": pf.title_of("表紙-評価実施機関名")}
     common = {"css": css(), "site_title": site_title, "labels": labels}
     out = {"index.html": env.get_template("site/index.html.j2").render(page_title=site_title, items=facts, root="", **common)}
     for f in facts:
+        rev_of = {r["date"]: r for r in f["revisions"] if r["date"]}
         out[f"{f['name']}/index.html"] = env.get_template("site/assessment.html.j2").render(
-            page_title=f"{f['title']}", a=f, root="../", **common)
+            page_title=f"{f['title']}", a=f, root="../", rev_of=rev_of, **common)
         for rev in f["revisions"]:
             out[f"{f['name']}/{rev['page']}"] = env.get_template("site/changes.html.j2").render(
                 page_title=f"{rev['date_ja']}の変更（{f['jimu']}）", a=f, rev=rev, root="../", **common)
@@ -139,14 +205,16 @@ def build_site(folders: list[Path], out: Path, formats: tuple[str, ...] = FORMAT
     from pia.output import write_outputs
 
     def present(folder: Path, facts: Any) -> bool:
-        return isinstance(facts, dict) and all((out / folder.name / d["href"]).is_file() for d in facts.get("downloads", []))
+        return isinstance(facts, dict) and all((out / folder.name / d["href"]).is_file() for d in facts.get("downloads", []) +
+                                               [d for v in facts.get("versions", []) for d in v["downloads"]])
 
-    from pia.output import _refuse_assessments
+    from pia.output import refuse_assessments
 
-    _refuse_assessments(out)  # before any rendering, not after minutes of it
-    names_before = set(build.read_manifest(out))
+    refuse_assessments(out)  # before any rendering, not after minutes of it
+    manifest = build.read_manifest(out)
+    names_before = set(manifest)
     by_name, rebuilt = build.build(folders, out, f"site:{','.join(formats)}:{title or ''}",
-                                   partial(build_one, formats=tuple(formats)), jobs, present)
+                                   partial(build_one, formats=tuple(formats)), jobs, present, manifest)
     facts = [by_name[f.name] for f in folders]
     expected = [out / "index.html"] + [out / f["name"] / p for f in facts for p in ["index.html", *(r["page"] for r in f["revisions"])]]
     if not rebuilt and names_before == set(by_name) and all(p.is_file() for p in expected):
