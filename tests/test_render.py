@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 import subprocess
 import sys
 import unicodedata
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import EXAMPLE, pia, schema_nodes, small_example
+from conftest import EXAMPLE, ROOT, pia, schema_nodes, small_example
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -159,6 +160,12 @@ def test_refuses_to_write_into_assessments_and_over_foreign_files(tmp_path: Path
     assert (tmp_path / "setagaya-juki.html").read_text(encoding="utf-8") == "mine"
     r = pia("render", EXAMPLE, "--out", tmp_path, "--format", "html", "--force")
     assert r.returncode == 0
+    # a 基礎-only folder outside any assessments/ tree is an assessment folder too
+    kiso = tmp_path / "kiso-only"
+    kiso.mkdir()
+    shutil.copy(ROOT / "assessments" / "marumaru-kiso" / "kiso.yaml", kiso)
+    r = pia("render", kiso, "--out", kiso / "out", "--format", "html")
+    assert r.returncode == 2 and "書き込みません" in r.stderr and not (kiso / "out").exists()
 
 
 def test_read_only_output_folder_is_a_clear_message(tmp_path: Path):

@@ -24,9 +24,11 @@ def _manifest(folder: Path) -> set[str]:
 def refuse_assessments(folder: Path) -> None:
     """A PiaError when folder is inside an assessment folder or an assessments/ tree: pia never writes there.
     Commands that write many files call it first, so they refuse before minutes of rendering."""
+    from pia.assessment import is_assessment
+
     resolved = folder.resolve()
     for parent in (resolved, *resolved.parents):
-        if (parent / "assessment.yaml").is_file() or parent.name == "assessments":
+        if is_assessment(parent) or parent.name == "assessments":
             raise PiaError(f"{folder} は評価書フォルダの中です。pia は評価書フォルダに書き込みません。--out で別のフォルダを指定してください。")
 
 
