@@ -71,6 +71,17 @@ def _row(kind: str, changed: str) -> dict:
     return {it.within(forms.changes_item(k))[0]: changed}
 
 
+def _kind_revision(kind: str, changed: str, planned: str | None = None) -> dict:
+    """One 改訂 entry of a 基礎 / 重点 document; for the 重点, its 再評価 planned (予定) on a date."""
+    prefix, entry = forms.kinds()[kind].code_prefix, items.item(forms.kinds()[kind].code_prefix + "表紙-改訂")
+    rev = {items.item(prefix + "改訂-変更日").within(entry)[0]: changed}
+    if planned:
+        node = items.item(prefix + "改訂-再評価").node
+        keys = list(node["properties"])
+        rev[items.item(prefix + "改訂-再評価").within(entry)[0]] = {keys[0]: node["properties"][keys[0]]["enum"][1], keys[1]: planned}
+    return rev
+
+
 # Folders of the other forms, from the bundled examples: a 基礎-only 事務 and a 重点 + 基礎 事務. Edits are keyed by item
 # code; each document has its own 公表日, so deadlines differ per document.
 OTHERS = {
@@ -83,6 +94,9 @@ OTHERS = {
     "juten-five-year": ("marumaru-juten", {"重点-表紙-公表日": "2020-07-20", "基礎-表紙-公表日": "2020-07-20",
                                            "重点-V-1-①": "2020-06-01", "重点-V-3-①": None,
                                            "重点-別添2": [_row("重点", "2024-12-01")]}),
+    "juten-pending": ("marumaru-juten", {"重点-表紙-公表日": "2024-07-01", "基礎-表紙-公表日": "2024-07-01",
+                                         "重点-表紙-改訂": [_kind_revision("重点", "2025-10-01", planned="2025-09-01")],
+                                         "基礎-表紙-改訂": [_kind_revision("基礎", "2025-05-10")]}),
 }
 
 
@@ -360,3 +374,17 @@ def test_scheduled_ci_jobs_run_real_status_commands(tmp_path: Path, capsys, monk
         # the example's yearly review is overdue by 2030: a strict job fails, the others succeed
         assert main([*args, "--as-of", "2030-01-01"]) == (1 if strict else 0)
     assert (tmp_path / "status" / "index.html").is_file() and (tmp_path / "pia-status.html").is_file()
+
+
+def test_kiso_and_juten_revisions_give_their_own_procedures(portfolio: Path, capsys):
+    # the 重点's 改訂 with its 再評価 予定: due the day before the change, overdue once the change took effect
+    _, r = _status(capsys, str(portfolio), "--as-of", "2025-08-25", "--within", "30")
+    o = _one(r, "juten-pending", "S05", JUTEN)
+    assert (o["due"], o["mark"], o["document"]) == ("2025-09-01", "期限間近", JUTEN)
+    assert not _obl(r, "juten-pending", "S05", KISO)  # the 基礎 records no 再評価
+    # the 基礎's own 改訂 after its 公表日: a 修正 still to publish, and its last review
+    o = _one(r, "juten-pending", "S06", KISO)
+    assert (o["due"], o["mark"]) == ("2025-05-10", "要確認")
+    assert _one(r, "juten-pending", "S03", KISO)["due"] == "2026-05-10"
+    _, r = _status(capsys, str(portfolio), "--as-of", "2025-10-02")
+    assert _one(r, "juten-pending", "S05", JUTEN)["mark"] == "期限超過"

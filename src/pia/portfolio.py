@@ -108,9 +108,17 @@ def author(a: Assessment) -> Any:
     return meta(a, main, "author") if main else None
 
 
-def keeps_revisions(kind: forms.Kind) -> bool:
-    """Whether the document holds pia's 改訂 records (再評価 planned or done, from which its 別添3 is derived)."""
-    return kind.key == items.item("表紙-改訂").doc
+def _revision_item(kind: forms.Kind, code: str) -> items.Item | None:
+    """An item of a document's 改訂 records (「表紙-改訂」, 「改訂-変更日」 … with the form's code prefix), if its form has it."""
+    try:
+        return items.item(kind.code_prefix + code)
+    except items.UnknownItem:
+        return None
+
+
+def records_reassessment(kind: forms.Kind) -> bool:
+    """Whether the document's 改訂 records say whether a change was re-assessed (重点, 全項目; the 基礎 has no 再評価)."""
+    return _revision_item(kind, "改訂-再評価") is not None
 
 
 def change_dates(a: Assessment, kind: forms.Kind) -> list[dt.date]:
@@ -124,8 +132,7 @@ def change_dates(a: Assessment, kind: forms.Kind) -> list[dt.date]:
             d = dates.find_dates(str(date_item.of(r, rows_item) or ""))
             if d:
                 found.add(d[0])
-    if keeps_revisions(kind):
-        found |= {d for r in value(a.meta, "表紙-改訂") or [] if (d := date_of(r, "改訂-変更日", "revision"))}
+    found |= {d for r in revisions(a, kind) if (d := revision_date(r, kind))}
     return sorted(found)
 
 
@@ -179,20 +186,28 @@ def revision_dates(a: Assessment) -> list[dt.date]:
     return sorted({d for kind in forms.present(a) for d in change_dates(a, kind)})
 
 
-def reassessment(rev: dict[str, Any]) -> tuple[bool | None, dt.date | None]:
-    """A revision's 再評価: (done? — None when not recorded, its date). The sub-items carry no code; they are
-    read by their place in the schema (状況 with its options 実施済み/予定, then 日付)."""
-    v = value(rev, "改訂-再評価", "revision")
+def reassessment(rev: dict[str, Any], kind: forms.Kind) -> tuple[bool | None, dt.date | None]:
+    """A revision's 再評価: (done? — None when not recorded or the form has none (基礎), its date). The sub-items
+    carry no code; they are read by their place in the schema (状況 with its options 実施済み/予定, then 日付)."""
+    it, entry = _revision_item(kind, "改訂-再評価"), _revision_item(kind, "表紙-改訂")
+    v = items.dig(rev, it.within(entry)) if it and entry else None
     if not isinstance(v, dict):
         return None, None
-    props = list(sch.properties(node_of("改訂-再評価")))
+    props = list(sch.properties(it.node))  # type: ignore[union-attr]
     (state_key, state_node), (date_key, _) = props[0], props[1]
     opts = sch.options(state_node)
     state = v.get(state_key)
     return (state == opts[0] if state in opts else None), dates.parse(v.get(date_key))
 
 
-def revisions(a: Assessment) -> list[dict[str, Any]]:
-    """The 改訂 entries (pia's revision records) that carry a readable 変更日, oldest first."""
-    out = [r for r in value(a.meta, "表紙-改訂") or [] if isinstance(r, dict) and date_of(r, "改訂-変更日", "revision")]
-    return sorted(out, key=lambda r: date_of(r, "改訂-変更日", "revision"))
+def revision_date(rev: dict[str, Any], kind: forms.Kind) -> dt.date | None:
+    it, entry = _revision_item(kind, "改訂-変更日"), _revision_item(kind, "表紙-改訂")
+    return dates.parse(items.dig(rev, it.within(entry))) if it and entry else None
+
+
+def revisions(a: Assessment, kind: forms.Kind) -> list[dict[str, Any]]:
+    """A document's 改訂 entries (pia's revision records) that carry a readable 変更日, oldest first."""
+    entry = _revision_item(kind, "表紙-改訂")
+    found = items.each(entry.get(forms.data(a, kind))) if entry else []
+    out = [r for r in found if isinstance(r, dict) and revision_date(r, kind)]
+    return sorted(out, key=lambda r: revision_date(r, kind))

@@ -253,7 +253,7 @@ def assess(a: Assessment, as_of: dt.date, within: int = 60) -> Status:
         obs.append(_publication(doc, published, as_of))
         if pf.coded(kind, "consultation"):  # a document with its own procedure (重点, 全項目)
             per = r.period(kind)
-            done = [d for rv in pf.revisions(a) for ok, d in [pf.reassessment(rv)] if ok and d] if pf.keeps_revisions(kind) else []
+            done = [d for rv in pf.revisions(a, kind) for ok, d in [pf.reassessment(rv, kind)] if ok and d]
             evaluated = [per[1] if per else None, r.role(kind, "inspection"), r.role(kind, "approved"), *done]
         else:  # the 基礎項目評価書: the 基礎項目評価's 実施日 (in the main document), else its 公表日
             evaluated = [kiso_done]
@@ -272,8 +272,8 @@ def assess(a: Assessment, as_of: dt.date, within: int = 60) -> Status:
                 obs.append(o("S04", f"直近の評価 {_era(last_eval)}", due, _mark(due, as_of, within)))
             else:
                 obs.append(o("S04", "評価の実施日の記録なし", mark=NOTHING if doc.draft else ATTENTION))
-        if pf.keeps_revisions(kind):
-            obs += _revisions(a, doc, published, as_of, within)
+        if pf.records_reassessment(kind):
+            obs += _revisions(a, kind, doc, published, as_of, within)
         elif published and not doc.draft:
             # a change recorded after the 公表日: a 修正 still to publish (no fixed day: "速やかに")
             obs += [o("S06", f"変更日 {_era(d)} の修正が未公表", d, ATTENTION if as_of >= d else NOTHING)
@@ -295,14 +295,14 @@ def assess(a: Assessment, as_of: dt.date, within: int = 60) -> Status:
     return st
 
 
-def _revisions(a: Assessment, doc: pf.DocumentInfo, published: dt.date | None, as_of: dt.date,
+def _revisions(a: Assessment, kind: forms.Kind, doc: pf.DocumentInfo, published: dt.date | None, as_of: dt.date,
                within: int) -> list[Obligation]:
-    """S05 / S06 from the 全項目評価書's 改訂 records."""
+    """S05 / S06 from the 改訂 records of a document that records 再評価 (重点, 全項目)."""
     out: list[Obligation] = []
     pending = False
-    for rv in pf.revisions(a):
-        changed = pf.date_of(rv, "改訂-変更日", "revision")
-        done, rdate = pf.reassessment(rv)
+    for rv in pf.revisions(a, kind):
+        changed = pf.revision_date(rv, kind)
+        done, rdate = pf.reassessment(rv, kind)
         if done is False:  # 予定: must be finished before the change takes effect
             pending = True
             due = min(d for d in (rdate, changed - dt.timedelta(days=1)) if d)
