@@ -145,3 +145,15 @@ def test_a_document_without_its_title_is_named_by_its_jimu_and_form(rendered):
     assert "<title>住民基本台帳に関する事務 基礎項目評価書</title>" in html
     info = subprocess.run(["pdfinfo", str(rendered["dir"] / "setagaya-juki-kiso.pdf")], capture_output=True, text=True).stdout
     assert "住民基本台帳に関する事務 基礎項目評価書" in info
+
+
+def test_a_document_without_title_or_jimu_is_named_by_its_folder(tmp_path: Path):
+    folder = tmp_path / "yobou"
+    shutil.copytree(KISO, folder)
+    k = folder / "kiso.yaml"
+    text = k.read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^(\s*)(評価書名|事務の名称): .*$", r"\1\2:", text)
+    k.write_text(text, encoding="utf-8")
+    r = pia("render", folder, "--out", tmp_path / "out", "--format", "html")
+    assert r.returncode == 0, r.stderr
+    assert "<title>yobou 基礎項目評価書</title>" in (tmp_path / "out" / "yobou.html").read_text(encoding="utf-8")

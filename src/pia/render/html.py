@@ -66,7 +66,7 @@ def document_title(a: Assessment, kind: str = "full") -> str:
     title = layout.meta_item(kind, "title").get(data)
     if not title:  # a document whose 評価書名 is not known yet: the 事務 and the form (「… 基礎項目評価書」)
         form = forms.by_id(kind)
-        name = layout.meta_item(kind, "name").get(doc_data(a, kind)) or a.folder.name
+        name = layout.meta_item(kind, "name").get(data) or Path(a.folder).name
         title = f"{name} {forms.short_title(form)}" if form else name
     title = str(title)
     end = dates.parse(ENDED.get(data)) if layout.meta_item(kind, "title").doc == ENDED.doc else None
