@@ -299,7 +299,8 @@ def merge(parts: list[Laid], furniture: bytes) -> bytes:
                    for lv, label, i, x, y, st in part.bookmarks])
     _lay_over(pdf, pikepdf.open(io.BytesIO(furniture)))
     out = io.BytesIO()
-    pdf.save(out, deterministic_id=True, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    pdf.save(out, deterministic_id=True, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate,
+             fix_metadata_version=False)  # keep WeasyPrint's XMP (pdfuaid) as it is
     return out.getvalue()
 
 
