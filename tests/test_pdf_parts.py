@@ -208,3 +208,20 @@ def test_balanced_groups():
     assert pdfparts.balanced([5, 1, 1, 1, 5], 2) == [0, 3]  # 7 and 6
     assert pdfparts.balanced([1, 1, 1, 1], 2) == [0, 2]
     assert pdfparts.balanced([10], 4) == [0]
+
+
+def test_the_command_in_one_process_writes_the_same_files(tmp_path: Path):
+    # `pia render` as a user runs it: its processes start before the HTML exists and also lay out the 基礎項目評価書
+    # while the large PDF is merged; PIA_PDF_WORKERS=1 lays out everything in the one process
+    import subprocess
+    import sys
+
+    folder = small_example(tmp_path / "small")
+    for out, env in (("a", {}), ("b", {pdfparts.ENV: "1"})):
+        r = subprocess.run([sys.executable, "-m", "pia", "render", str(folder), "--out", str(tmp_path / out), "--format", "pdf"],
+                           capture_output=True, text=True, env={**os.environ, **env})
+        assert r.returncode == 0, r.stderr
+    names = sorted(p.name for p in (tmp_path / "a").glob("*.pdf"))
+    assert names == ["small-kiso.pdf", "small.pdf"]
+    for name in names:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name

@@ -31,4 +31,4 @@ def html_to_pdf(html: str, processes: int | None = None) -> bytes:
     from pia.render import pdfparts
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    return pdfparts.render(html, processes) or pdfparts.lay_out(html).pdf
+    return pdfparts.render(html, processes) or pdfparts.whole(html)

@@ -17,8 +17,9 @@ import io
 import os
 import re
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 from urllib.parse import unquote
 
 # Anchored at a line start: user text is escaped, so "<" never begins a line of it.
@@ -116,9 +117,6 @@ class Laid:
     bookmarks: list[tuple[int, str, int, float, float, str]] = field(default_factory=list)
 
 
-_JOBS: list[str] = []  # set before forking: the workers read their HTML from here, nothing is pickled
-
-
 def lay_out(html: str, tagged: bool = True, finisher: Any = None) -> Laid:
     import weasyprint
 
@@ -151,8 +149,8 @@ def _unique_ids(prefix: str) -> Any:
     return finish
 
 
-def _work(i: int) -> Laid:
-    return lay_out(_JOBS[i], finisher=_unique_ids(f"p{i}-"))
+def _work(html: str, i: int) -> Laid:
+    return lay_out(html, finisher=_unique_ids(f"p{i}-"))
 
 
 def _with_numbers(head: list[str], numbers: dict[str, int]) -> list[str]:
@@ -173,6 +171,14 @@ def chunks(s: Split) -> list[list[str]]:
     return [s.parts[a:b] for a, b in zip(starts, starts[1:] + [len(s.parts)])]
 
 
+def _warm() -> None:
+    import logging
+
+    import weasyprint  # noqa: F401
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+
+
 class _Runner:
     """Runs layouts in forked processes, or here one after the other (the same results either way). A process pool
     of concurrent.futures, because it reports a worker that died (BrokenProcessPool) instead of waiting for ever."""
@@ -181,7 +187,10 @@ class _Runner:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        self.pool = ProcessPoolExecutor(processes, multiprocessing.get_context("fork")) if processes > 1 else None
+        self.pool = None
+        if processes > 1:
+            self.pool = ProcessPoolExecutor(processes, multiprocessing.get_context("fork"), initializer=_warm)
+            self.pool.submit(int)  # start the processes now: they import WeasyPrint while the caller goes on
 
     def submit(self, fn: Any, *args: Any) -> Any:
         if self.pool is None:
@@ -194,26 +203,69 @@ class _Runner:
             self.pool.shutdown(cancel_futures=True)
 
 
-def render(html: str, processes: int | None = None) -> bytes | None:
-    """The PDF of a large assessment laid out in parts, by `processes` processes (default: workers()); None for a
-    small document or one that is not pia's assessment document (then it is laid out whole)."""
-    import weasyprint  # noqa: F401  imported before forking so that the workers do not import it again
+_SHARED: list[_Runner] = []
+_LATER: list[str] = []           # whole documents to lay out once the large one's parts are laid out
+_STARTED: dict[str, Any] = {}    # their results, by HTML
 
+
+@contextmanager
+def processes() -> Iterator[None]:
+    """Start the layout processes before the HTML is ready (pia render: they import WeasyPrint meanwhile), and use
+    them for every PDF written inside the block."""
+    n = workers()
+    if _SHARED or n < 2 or not can_fork():
+        yield
+        return
+    _SHARED.append(_Runner(n))
+    try:
+        yield
+    finally:
+        _SHARED.pop().close()
+        _LATER.clear()
+        _STARTED.clear()
+
+
+def later(html: str) -> None:
+    """A document that will be written next: with started processes, lay it out as soon as one is free."""
+    if _SHARED and (len(html) < MIN_SIZE or split(html) is None):
+        _LATER.append(html)
+
+
+def _start_later() -> None:
+    while _LATER:
+        html = _LATER.pop(0)
+        _STARTED[html] = _SHARED[0].submit(lay_out, html)
+
+
+def whole(html: str) -> bytes:
+    """A document laid out in one piece (small, or not pia's assessment), in a started process if there is one."""
+    if _SHARED:
+        _start_later()
+        return (_STARTED.pop(html, None) or _SHARED[0].submit(lay_out, html))().pdf
+    return lay_out(html).pdf
+
+
+def render(html: str, processes: int | None = None) -> bytes | None:
+    """The PDF of a large assessment laid out in parts, by `processes` processes (default: the started ones, else
+    workers()); None for a small document or one that is not pia's assessment document (then lay it out whole)."""
     s = split(html) if len(html) >= MIN_SIZE else None
     if s is None or len(s.parts) < 2:
         return None
     groups = chunks(s)
-    processes = min(processes or workers(), len(groups)) if can_fork() else 1
-    _JOBS[:] = [s.document(g, _NO_FURNITURE) for g in groups]
-    runner = _Runner(processes)
+    own = processes is not None or not _SHARED
+    if own:
+        _warm()  # before forking, so that the workers do not import WeasyPrint again
+    runner = _Runner(min(processes or workers(), len(groups)) if can_fork() else 1) if own else _SHARED[0]
+    jobs = [s.document(g, _NO_FURNITURE) for g in groups]
+    head_css = _NO_FURNITURE + _TOC_LITERAL
     try:
-        # the largest first, so that a process that is free takes the next
-        order = sorted(range(len(groups)), key=lambda i: -len(_JOBS[i]))
-        pending = {i: runner.submit(_work, i) for i in order}
-        head_css = _NO_FURNITURE + _TOC_LITERAL
-        # meanwhile, how many pages the head takes (checked again below with the real numbers)
-        head_pages = lay_out(s.document(_with_numbers(s.head, {}), head_css)).pages
-        import pikepdf  # noqa: F401  while the workers lay out
+        # the largest first, then how many pages the head takes (checked below with the real numbers), then the
+        # others, largest first, so that a process that is free takes the next
+        order = sorted(range(len(groups)), key=lambda i: -len(jobs[i]))
+        pending = {order[0]: runner.submit(_work, jobs[order[0]], order[0])}
+        counted = runner.submit(lay_out, s.document(_with_numbers(s.head, {}), head_css))
+        pending.update({i: runner.submit(_work, jobs[i], i) for i in order[1:]})
+        head_pages = counted().pages
         laid = [pending[i]() for i in range(len(groups))]
         title = _DOCTITLE.search(s.head[0])
         for _ in range(3):
@@ -226,13 +278,15 @@ def render(html: str, processes: int | None = None) -> bytes | None:
             head = runner.submit(lay_out, s.document(_with_numbers(s.head, numbers), head_css))
             furniture = runner.submit(lay_out, s.document([f"<div>{title.group(0) if title else ''}</div>"]
                                                           + ['<div class="pia-page"></div>'] * (total - 1), _FURNITURE), False)
+            if not own:
+                _start_later()
             done, page = head(), furniture()
             if done.pages == head_pages:
                 break
             head_pages = done.pages
     finally:
-        runner.close()
-        _JOBS.clear()
+        if own:
+            runner.close()
     return merge([done] + laid, page.pdf)
 
 
