@@ -155,7 +155,7 @@ def _work(html: str, i: int) -> Laid:
 
 def _with_numbers(head: list[str], numbers: dict[str, int]) -> list[str]:
     """項目一覧 with literal page numbers. Its targets are in other parts, and WeasyPrint drops links to anchors it
-    cannot see, so the links are written as external ones (_TOC_SCHEME) and made internal again in merge()."""
+    cannot see, so the links are written as external ones (_TOC_SCHEME) and made internal again in Merge.finish()."""
     def link(m: re.Match[str]) -> str:
         page = numbers.get(unquote(html.unescape(m.group(1))), "")
         return f'<a href="{_TOC_SCHEME}{m.group(1)}" data-page="{page}">'
@@ -268,6 +268,7 @@ def render(html: str, processes: int | None = None) -> bytes | None:
         head_pages = counted().pages
         laid = [pending[i]() for i in range(len(groups))]
         title = _DOCTITLE.search(s.head[0])
+        merged = None
         for _ in range(3):
             offsets = _offsets([head_pages] + [p.pages for p in laid])
             numbers: dict[str, int] = {}
@@ -280,6 +281,7 @@ def render(html: str, processes: int | None = None) -> bytes | None:
                                                           + ['<div class="pia-page"></div>'] * (total - 1), _FURNITURE), False)
             if not own:
                 _start_later()
+            merged = merged or Merge(laid)  # meanwhile
             done, page = head(), furniture()
             if done.pages == head_pages:
                 break
@@ -287,7 +289,7 @@ def render(html: str, processes: int | None = None) -> bytes | None:
     finally:
         if own:
             runner.close()
-    return merge([done] + laid, page.pdf)
+    return merged.finish(done, page.pdf)
 
 
 def _tree(node: Any, leaves: str) -> list[tuple[Any, Any]]:
@@ -301,61 +303,93 @@ def _tree(node: Any, leaves: str) -> list[tuple[Any, Any]]:
     return out
 
 
-def merge(parts: list[Laid], furniture: bytes) -> bytes:
-    """One PDF from the parts' PDFs (the first, the cover and 項目一覧, gives the catalog, metadata and Info)."""
-    import pikepdf
-    from pikepdf import Array, Dictionary
+class Merge:
+    """One PDF from the parts' PDFs, in two steps: the form's parts as soon as they are laid out (while the processes
+    lay out the head and the page furniture), then the head in front and the furniture over every page. The first
+    part gives the catalog, XMP and Info (every part has the same <head>, so the same metadata)."""
 
-    pdf = pikepdf.open(io.BytesIO(parts[0].pdf))
-    sources = [pdf] + [pikepdf.open(io.BytesIO(p.pdf)) for p in parts[1:]]
-    root = pdf.Root.StructTreeRoot
-    document = root.K[0]
-    keys = [{int(k): v for k, v in _tree(root.ParentTree, "/Nums")}]
-    dests = _tree(pdf.Root.Names.Dests, "/Names") if "/Names" in pdf.Root and "/Dests" in pdf.Root.Names else []
-    owners = [0] * len(pdf.pages)
-    kids = list(document.K)
-    for n, src in enumerate(sources[1:], 1):
-        pdf.pages.extend(src.pages)
-        owners += [n] * len(src.pages)
+    def __init__(self, parts: list[Laid]):
+        import pikepdf
+
+        self.parts = parts
+        self.pdf = pikepdf.open(io.BytesIO(parts[0].pdf))
+        self.sources = [self.pdf]  # open until saved: their objects are copied lazily
+        root = self.pdf.Root.StructTreeRoot
+        self.document = root.K[0]
+        self.kids = list(self.document.K)
+        self.keys = [{int(k): v for k, v in _tree(root.ParentTree, "/Nums")}]
+        self.dests = self._dests(self.pdf)
+        self.owners = [0] * len(self.pdf.pages)
+        for part in parts[1:]:
+            self._add(part)
+
+    @staticmethod
+    def _dests(src: Any) -> list[tuple[Any, Any]]:
+        return _tree(src.Root.Names.Dests, "/Names") if "/Names" in src.Root and "/Dests" in src.Root.Names else []
+
+    def _add(self, part: Laid, front: bool = False) -> int:
+        import pikepdf
+
+        pdf, src = self.pdf, pikepdf.open(io.BytesIO(part.pdf))
+        self.sources.append(src)
+        owner = len(self.keys)
+        if front:
+            for i, page in enumerate(src.pages):
+                pdf.pages.insert(i, page)
+        else:
+            pdf.pages.extend(src.pages)
         tree = pdf.copy_foreign(src.Root.StructTreeRoot)  # after the pages, so /Pg and /Obj point at the copies
-        keys.append({int(k): v for k, v in _tree(tree.ParentTree, "/Nums")})
-        for kid in tree.K[0].K:
-            kid.P = document
-            kids.append(kid)
-        if "/Names" in src.Root and "/Dests" in src.Root.Names:
-            dests += _tree(pdf.copy_foreign(src.make_indirect(src.Root.Names.Dests)), "/Names")
-    document.K = Array(kids)
-    # ParentTree: pages 0..N-1, then the annotations, as WeasyPrint numbers them in one document
-    nums = Array()
-    annots: list[Any] = []
-    for g, (page, owner) in enumerate(zip(pdf.pages, owners)):
-        nums.extend([g, keys[owner][int(page.obj.StructParents)]])
-        page.obj.StructParents = g
-        annots += [(owner, a) for a in page.obj.get("/Annots", Array()) if "/StructParent" in a]
-    for k, (owner, a) in enumerate(annots, len(pdf.pages)):
-        uri = bytes(a.A.URI) if "/A" in a and "/URI" in a.A else b""
-        if owner == 0 and uri.startswith(_TOC_SCHEME.encode()):  # 項目一覧: back to an internal link
-            name = pikepdf.String(unquote(uri[len(_TOC_SCHEME):].decode()))
-            del a.A
-            a.Dest, a.Contents = name, name
-        nums.extend([k, keys[owner][int(a.StructParent)]])
-        a.StructParent = k
-    root.ParentTree = pdf.make_indirect(Dictionary(Nums=nums))
-    first: dict[bytes, Any] = {}
-    for name, dest in dests:  # the first part that has an anchor wins, as in one document
-        first.setdefault(bytes(name), dest)
-    if first:  # a name tree is sorted by its keys' bytes
-        names = [x for name in sorted(first) for x in (pikepdf.String(name), first[name])]
-        if "/Names" not in pdf.Root:
-            pdf.Root.Names = Dictionary()
-        pdf.Root.Names.Dests = Dictionary(Names=Array(names))
-    _outline(pdf, [(lv, label, offset + i, x, y, st) for part, offset in zip(parts, _offsets([p.pages for p in parts]))
-                   for lv, label, i, x, y, st in part.bookmarks])
-    _lay_over(pdf, pikepdf.open(io.BytesIO(furniture)))
-    out = io.BytesIO()
-    pdf.save(out, deterministic_id=True, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate,
-             fix_metadata_version=False)  # keep WeasyPrint's XMP (pdfuaid) as it is
-    return out.getvalue()
+        self.keys.append({int(k): v for k, v in _tree(tree.ParentTree, "/Nums")})
+        kids = list(tree.K[0].K)
+        for kid in kids:
+            kid.P = self.document
+        dests = self._dests(src) and _tree(pdf.copy_foreign(src.make_indirect(src.Root.Names.Dests)), "/Names")
+        owners = [owner] * len(src.pages)
+        if front:
+            self.kids, self.owners, self.dests = kids + self.kids, owners + self.owners, dests + self.dests
+        else:
+            self.kids, self.owners, self.dests = self.kids + kids, self.owners + owners, self.dests + dests
+        return owner
+
+    def finish(self, head: Laid, furniture: bytes) -> bytes:
+        import pikepdf
+        from pikepdf import Array, Dictionary
+
+        pdf, keys = self.pdf, self.keys
+        toc = self._add(head, front=True)
+        self.document.K = Array(self.kids)
+        # ParentTree: pages 0..N-1, then the annotations, as WeasyPrint numbers them in one document
+        nums = Array()
+        annots: list[Any] = []
+        for g, (page, owner) in enumerate(zip(pdf.pages, self.owners)):
+            nums.extend([g, keys[owner][int(page.obj.StructParents)]])
+            page.obj.StructParents = g
+            annots += [(owner, a) for a in page.obj.get("/Annots", Array()) if "/StructParent" in a]
+        for k, (owner, a) in enumerate(annots, len(pdf.pages)):
+            uri = bytes(a.A.URI) if "/A" in a and "/URI" in a.A else b""
+            if owner == toc and uri.startswith(_TOC_SCHEME.encode()):  # 項目一覧: back to an internal link
+                name = pikepdf.String(unquote(uri[len(_TOC_SCHEME):].decode()))
+                del a.A
+                a.Dest, a.Contents = name, name
+            nums.extend([k, keys[owner][int(a.StructParent)]])
+            a.StructParent = k
+        pdf.Root.StructTreeRoot.ParentTree = pdf.make_indirect(Dictionary(Nums=nums))
+        first: dict[bytes, Any] = {}
+        for name, dest in self.dests:  # the first part that has an anchor wins, as in one document
+            first.setdefault(bytes(name), dest)
+        if first:  # a name tree is sorted by its keys' bytes
+            names = [x for name in sorted(first) for x in (pikepdf.String(name), first[name])]
+            if "/Names" not in pdf.Root:
+                pdf.Root.Names = Dictionary()
+            pdf.Root.Names.Dests = Dictionary(Names=Array(names))
+        parts = [head] + self.parts
+        _outline(pdf, [(lv, label, offset + i, x, y, st) for part, offset in zip(parts, _offsets([p.pages for p in parts]))
+                       for lv, label, i, x, y, st in part.bookmarks])
+        _lay_over(pdf, pikepdf.open(io.BytesIO(furniture)))
+        out = io.BytesIO()
+        pdf.save(out, deterministic_id=True, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate,
+                 fix_metadata_version=False)  # keep WeasyPrint's XMP (pdfuaid) as it is
+        return out.getvalue()
 
 
 def _offsets(pages: list[int]) -> list[int]:
