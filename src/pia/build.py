@@ -4,7 +4,7 @@ Each assessment gets a content hash of everything its outputs depend on: the fil
 the last git commit that touched it (別添3 rows come from the history), the schemas, the templates, pia's version
 and the build options. A manifest in the output folder (`.pia-build.json`) maps each assessment to the hash and the
 facts its last build returned; an assessment whose hash is unchanged is not rebuilt. The others are built in
-separate processes, one per core.
+separate processes, one per core (each then lays out its PDF in one process: pia.render.pdfparts).
 """
 from __future__ import annotations
 
@@ -93,6 +93,13 @@ def write_manifest(out: Path, data: dict[str, Any]) -> None:
     write_outputs(out, {MANIFEST: (json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode()}, force=True)
 
 
+def _one_process_per_pdf() -> None:
+    """The build already uses every core: each of its workers lays out its PDFs alone (no nested processes)."""
+    from pia.render.pdfparts import ENV
+
+    os.environ[ENV] = "1"
+
+
 def build(folders: list[Path], out: Path, options: str, worker: Callable[[Path, Path], Any],
           jobs: int = 0, exists: Callable[[Path, Any], bool] = lambda folder, facts: True,
           manifest: dict[str, Any] | None = None) -> tuple[dict[str, Any], list[Path]]:
@@ -107,7 +114,7 @@ def build(folders: list[Path], out: Path, options: str, worker: Callable[[Path, 
             or not exists(f, (manifest.get(f.name) or {}).get("facts"))]
     jobs = jobs or os.cpu_count() or 1
     if len(todo) > 1 and jobs > 1:
-        with ProcessPoolExecutor(min(jobs, len(todo))) as ex:
+        with ProcessPoolExecutor(min(jobs, len(todo)), initializer=_one_process_per_pdf) as ex:
             results = list(ex.map(worker, todo, [out] * len(todo)))
     else:
         results = [worker(f, out) for f in todo]

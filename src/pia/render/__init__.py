@@ -33,12 +33,17 @@ def document_job(a: Assessment, folder: Path | None, kind: Kind, derived: Derive
 
 def render_all(folder: Path, formats: list[OutputFormat], out: Path, force: bool = False,
                progress: Callable[[str, str], None] = silent) -> tuple[list[Path], CheckResult]:
+    from contextlib import nullcontext
+
     from pia import assessment as asm
     from pia.output import write_outputs
+    from pia.render import pdfparts
 
     name = folder.resolve().name
-    progress("読み込みと検査", name)
-    files, result = render_documents(asm.load(folder), folder, formats, name, progress=progress)
+    # the processes that lay out PDFs start now and import WeasyPrint while the assessment is read and checked
+    with pdfparts.processes() if any(f.name == "pdf" for f in formats) else nullcontext():
+        progress("読み込みと検査", name)
+        files, result = render_documents(asm.load(folder), folder, formats, name, progress=progress)
     progress("書き出し", name)
     return write_outputs(out, files, force=force), result
 
@@ -60,7 +65,14 @@ def render_documents(a: Assessment, folder: Path, formats: list[OutputFormat], n
         progress("変更履歴（変更箇所）", name)
         derived, notes = history_of(folder)  # raises when a 変更箇所 would be incomplete
         result.findings = sorted(result.findings + notes)
-    for kind in reversed(forms.present(a)):
-        job = document_job(a, folder, kind, derived)
-        files.update(write_all(formats, job, forms.output_stem(name, kind, forms.main_kind(a)), progress))
+    # every document of the 事務, the most detailed first (its name is the folder's; the 基礎 adds -kiso, …)
+    jobs = [(document_job(a, folder, kind, derived), forms.output_stem(name, kind, forms.main_kind(a)))
+            for kind in reversed(forms.present(a))]
+    if any(f.name == "pdf" for f in formats):
+        from pia.render import pdfparts
+
+        for job, _ in jobs[1:]:  # laid out by a free process while the first document's PDF is put together
+            pdfparts.later(job.html)
+    for job, stem in jobs:
+        files.update(write_all(formats, job, stem, progress))
     return files, result

@@ -24,11 +24,11 @@ def refuse_fetch(url: str, *args: Any, **kwargs: Any) -> Any:
     raise PiaError(f"外部の資源 {url[:80]} は読み込みません。")
 
 
-def html_to_pdf(html: str) -> bytes:
+def html_to_pdf(html: str, processes: int | None = None) -> bytes:
+    """A large assessment is laid out in parts by several processes (pia.render.pdfparts); anything else whole."""
     import logging
 
-    import weasyprint
+    from pia.render import pdfparts
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    doc = weasyprint.HTML(string=html, base_url=None, url_fetcher=refuse_fetch)
-    return doc.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=False)
+    return pdfparts.render(html, processes) or pdfparts.whole(html)

@@ -1,0 +1,227 @@
+"""A large PDF laid out in parts by several processes and merged (pia.render.pdfparts) reads exactly like the same
+document laid out whole by WeasyPrint: per-page text with 「n / N」, 項目一覧 numbers and links, outline, one PDF/UA
+structure tree; and the bytes do not depend on how many processes laid it out."""
+from __future__ import annotations
+
+import io
+import os
+import re
+import threading
+from collections import Counter
+from pathlib import Path
+
+import pikepdf
+import pypdf
+import pytest
+
+from conftest import small_example
+from pia.render import pdfparts
+
+
+@pytest.fixture(scope="module")
+def laid(tmp_path_factory) -> dict[str, bytes]:
+    """The small example (26 pages, 9 parts) laid out whole, in parts by 2 processes, and in parts by 1."""
+    from pia import assessment as asm
+    from pia.render.html import render_html
+
+    folder = small_example(tmp_path_factory.mktemp("parts") / "small")
+    html = render_html(asm.load(folder), None)
+    assert len(html) >= pdfparts.MIN_SIZE and len(pdfparts.chunks(pdfparts.split(html))) == 2
+    return {"whole": pdfparts.lay_out(html).pdf, "parts": pdfparts.render(html, 2), "one": pdfparts.render(html, 1),
+            "html": html.encode()}
+
+
+def _texts(pdf: bytes) -> list[str]:
+    return [p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages]
+
+
+def _outline(pdf: bytes) -> list[tuple[int, str, int]]:
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    out: list[tuple[int, str, int]] = []
+
+    def walk(items, depth):
+        for it in items:
+            if isinstance(it, list):
+                walk(it, depth + 1)
+            else:
+                out.append((depth, it.title, reader.get_destination_page_number(it)))
+    walk(reader.outline, 0)
+    return out
+
+
+def test_every_page_reads_as_in_one_document(laid, tmp_path: Path):
+    whole, parts = _texts(laid["whole"]), _texts(laid["parts"])
+    n = len(whole)
+    assert len(parts) == n > 20
+    assert parts == whole  # includes the running title, 「n / N」 and 項目一覧's numbers
+    assert all(t.rstrip().endswith(f"{i} / {n}") for i, t in enumerate(parts, 1))
+    # poppler reads them the same way too (the footers are drawn from a form XObject)
+    import subprocess
+
+    out = []
+    for name in ("parts", "whole"):
+        (tmp_path / name).write_bytes(laid[name])
+        out.append(subprocess.run(["pdftotext", "-layout", str(tmp_path / name), "-"], capture_output=True, text=True,
+                                  check=True).stdout)
+    assert out[0] == out[1]
+
+
+def test_outline_is_the_one_documents(laid):
+    outline = _outline(laid["parts"])
+    assert outline == _outline(laid["whole"])
+    assert len({page for _, _, page in outline}) > 10 and max(depth for depth, _, _ in outline) == 2
+
+
+def _toc(pdf: bytes, html: str) -> list[tuple[str, str, int]]:
+    """(target id, title, printed page number) of each 項目一覧 line, in order."""
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    entries = re.findall(r'<li class="lv\d"><a href="#([^"]+)">([^<]+)</a>', html)
+    text = "".join(t for t in (p.extract_text() for p in reader.pages[1:4]) if "....." in t)
+    numbers = [int(n) for n in re.findall(r"\.{3,}\s*(\d+)", text)]
+    assert len(numbers) == len(entries) > 5
+    return [(i, t, n) for (i, t), n in zip(entries, numbers)]
+
+
+def _squash(s: str) -> str:
+    return re.sub(r"\s+", "", s)
+
+
+def test_toc_numbers_and_links_point_at_the_parts(laid):
+    reader = pypdf.PdfReader(io.BytesIO(laid["parts"]))
+    dests = reader.named_destinations
+    texts = _texts(laid["parts"])
+    for target, title, number in _toc(laid["parts"], laid["html"].decode()):
+        page = reader.get_destination_page_number(dests[target])
+        assert number == page + 1, (title, number, page)
+        assert _squash(title) in _squash(texts[page]), title
+    links = [a.get_object() for a in reader.pages[1].get("/Annots", [])]
+    assert links and all(a["/Dest"] in dests and "/A" not in a for a in links)
+    assert {a["/Dest"] for a in links} == {t for t, _, _ in _toc(laid["parts"], laid["html"].decode())}
+
+
+def test_the_example_toc_numbers_match_its_pages(rendered):
+    # the 90-page example as `pia render` wrote it (in parts, on a machine with more than one core)
+    pdf, html = rendered["pdf"].read_bytes(), rendered["html"].read_text(encoding="utf-8")
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    texts = _texts(pdf)
+    n = len(texts)
+    assert n > 80 and all(t.rstrip().endswith(f"{i} / {n}") for i, t in enumerate(texts, 1))
+    for target, title, number in _toc(pdf, html):
+        page = reader.get_destination_page_number(reader.named_destinations[target])
+        assert number == page + 1 and _squash(title) in _squash(texts[page]), (title, number, page)
+
+
+def _structure(pdf: bytes) -> dict:
+    """Element types under the one Document, marked content per page in the content streams and in the tree, and
+    the ParentTree's answers for each page's marked content and each annotation."""
+    doc = pikepdf.open(io.BytesIO(pdf))
+    root = doc.Root.StructTreeRoot
+    pages = {p.objgen: i for i, p in enumerate(doc.pages)}
+    types: Counter = Counter()
+    in_tree: set[tuple[int, int]] = set()
+    owner: dict[tuple, tuple[int, int]] = {}
+    ids: list[bytes] = []
+    stack = [(e, None, None) for e in root.K]
+    while stack:
+        e, page, parent = stack.pop()
+        if isinstance(e, int):
+            in_tree.add((page, int(e)))
+            owner[("mc", page, int(e))] = parent.objgen
+            continue
+        if e.get("/Type") == "/OBJR":
+            owner[("annot", e.Obj.objgen)] = parent.objgen
+            continue
+        types[str(e.S)] += 1
+        if "/ID" in e:
+            ids.append(bytes(e.ID))
+        page = pages[e.Pg.objgen] if "/Pg" in e else page
+        k = e.get("/K")
+        kids = list(k) if isinstance(k, pikepdf.Array) else [] if k is None else [k]
+        stack += [(kid, page, e) for kid in kids]
+    marked: set[tuple[int, int]] = set()
+    for i, p in enumerate(doc.pages):
+        for operands, op in pikepdf.parse_content_stream(p):
+            if op == pikepdf.Operator("BDC") and isinstance(operands[1], pikepdf.Dictionary) and "/MCID" in operands[1]:
+                marked.add((i, int(operands[1].MCID)))
+    nums = root.ParentTree.Nums
+    tree = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+    wrong = [(i, m) for i, m in in_tree if tree[int(doc.pages[i].StructParents)][m].objgen != owner[("mc", i, m)]]
+    annots = [a for p in doc.pages for a in p.get("/Annots", [])]
+    wrong += [a.objgen for a in annots if tree[int(a.StructParent)].objgen != owner[("annot", a.objgen)]]
+    return {"roots": len(root.K), "types": types, "in_tree": in_tree, "marked": marked, "wrong": wrong, "ids": ids,
+            "annots": len(annots), "keys": sorted(tree), "doc": doc}
+
+
+def test_one_structure_tree_covers_every_page(laid):
+    whole, parts = _structure(laid["whole"]), _structure(laid["parts"])
+    assert parts["roots"] == 1 and parts["types"]["/Document"] == 1
+    assert parts["types"] == whole["types"] and parts["types"]["/TD"] > 200 and parts["types"]["/Link"] > 5
+    assert len(parts["in_tree"]) == len(whole["in_tree"])
+    # every marked content on every page is in the tree, and the ParentTree finds its element; the running title and
+    # 「n / N」 are artifacts (one document leaves them as marked content outside the tree)
+    assert parts["marked"] == parts["in_tree"] and not parts["wrong"] and not whole["wrong"]
+    assert whole["in_tree"] < whole["marked"]
+    assert parts["keys"] == whole["keys"] == list(range(len(parts["doc"].pages) + parts["annots"]))
+    assert len(parts["ids"]) == len(set(parts["ids"])) == len(whole["ids"]) > 100  # table header IDs stay unique
+    d, w = parts["doc"], whole["doc"]
+    for key in ("/Lang", "/MarkInfo", "/ViewerPreferences"):
+        assert d.Root[key] == w.Root[key], key
+    assert d.Root.Metadata.read_bytes() == w.Root.Metadata.read_bytes() and b"pdfuaid:part" in d.Root.Metadata.read_bytes()
+    assert dict(d.docinfo) == dict(w.docinfo) and str(d.docinfo.Title)
+    assert d.pdf_version == w.pdf_version
+
+
+def test_fonts_are_embedded(laid):
+    doc = pikepdf.open(io.BytesIO(laid["parts"]))
+    fonts = [o for o in doc.objects if isinstance(o, pikepdf.Dictionary) and o.get("/Type") == "/FontDescriptor"]
+    assert fonts and all(any(k in f for k in ("/FontFile", "/FontFile2", "/FontFile3")) for f in fonts)
+
+
+def test_bytes_do_not_depend_on_the_number_of_processes(laid):
+    assert laid["parts"] == laid["one"]
+    assert pikepdf.open(io.BytesIO(laid["parts"])).trailer.ID[0] == pikepdf.open(io.BytesIO(laid["one"])).trailer.ID[0]
+
+
+def test_small_documents_threads_and_build_workers_stay_in_one_process(monkeypatch):
+    from pia.build import _one_process_per_pdf
+
+    assert pdfparts.render("<html><head></head><body><p>小さな文書</p></body></html>") is None
+    assert pdfparts.split("<html><head></head><body><p>pia の評価書ではない</p></body></html>") is None
+    monkeypatch.setenv(pdfparts.ENV, "3")
+    assert pdfparts.workers() == 3
+    monkeypatch.setenv(pdfparts.ENV, "")
+    assert pdfparts.workers() == len(os.sched_getaffinity(0))
+    monkeypatch.delenv(pdfparts.ENV)
+    _one_process_per_pdf()  # what each process of `pia site` / a build runs first
+    try:
+        assert pdfparts.workers() == 1
+    finally:
+        os.environ.pop(pdfparts.ENV, None)
+    seen = []
+    t = threading.Thread(target=lambda: seen.append(pdfparts.can_fork()))
+    t.start()
+    t.join()
+    assert seen == [False]  # pia serve answers in threads: no fork there
+
+
+def test_balanced_groups():
+    assert pdfparts.balanced([5, 1, 1, 1, 5], 2) == [0, 3]  # 7 and 6
+    assert pdfparts.balanced([1, 1, 1, 1], 2) == [0, 2]
+    assert pdfparts.balanced([10], 4) == [0]
+
+
+def test_the_command_in_one_process_writes_the_same_files(tmp_path: Path):
+    # `pia render` as a user runs it: its processes start before the HTML exists and also lay out the 基礎項目評価書
+    # while the large PDF is merged; PIA_PDF_WORKERS=1 lays out everything in the one process
+    import subprocess
+    import sys
+
+    folder = small_example(tmp_path / "small")
+    for out, env in (("a", {}), ("b", {pdfparts.ENV: "1"})):
+        r = subprocess.run([sys.executable, "-m", "pia", "render", str(folder), "--out", str(tmp_path / out), "--format", "pdf"],
+                           capture_output=True, text=True, env={**os.environ, **env})
+        assert r.returncode == 0, r.stderr
+    names = sorted(p.name for p in (tmp_path / "a").glob("*.pdf"))
+    assert names == ["small-kiso.pdf", "small.pdf"]
+    for name in names:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
