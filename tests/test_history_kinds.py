@@ -62,14 +62,20 @@ def _squash(s: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", s))
 
 
-def test_juten_change_gives_rows_in_both_documents(tmp_path: Path):
+def juten_outline_changed(tmp_path: Path) -> tuple[Path, Path]:
+    """The 重点 example in git, then a commit changing ②事務の概要 (※ in the 重点: 事前) with its 改訂 of 令和7年4月1日."""
     repo, folder = repo_with(tmp_path, JUTEN, "kokuho")
     add_revision(folder / "juten.yaml", "令和6年6月1日")
     commit(repo, "baseline")
-    # ②事務の概要 carries ※ in the 重点 and is printed by the 基礎 (I 1. ②事務の概要), which has no ※
     edit(folder / "juten.yaml", OUTLINE, OUTLINE + "令和7年度から口座振替の申込みを電子で受け付ける。")
     add_revision(folder / "juten.yaml", "令和7年4月1日")
     commit(repo)
+    return repo, folder
+
+
+def test_juten_change_gives_rows_in_both_documents(tmp_path: Path):
+    # ②事務の概要 carries ※ in the 重点 and is printed by the 基礎 (I 1. ②事務の概要), which has no ※
+    repo, folder = juten_outline_changed(tmp_path)
 
     rows = history_json(folder)
     juten = [r for r in rows if r["評価書"] == "重点項目評価書"]
@@ -180,3 +186,15 @@ def test_ci_kiso_change_in_a_full_folder_names_the_kiso(tmp_path: Path):
     git(repo, "reset", "-q", "--soft", "HEAD~1")
     r, s = ci(repo)
     assert r.returncode == 0, r.stdout + s
+
+
+def test_history_asks_the_juten_to_publish_its_reassessment(tmp_path: Path):
+    # a 重要な変更 (事前) in the 重点: until it is published anew, its 公表日 is named as still to do (PIA631); published
+    # anew, nothing more is asked (the 重点's 意見聴取 and 第三者点検 are optional)
+    repo, folder = juten_outline_changed(tmp_path)
+    r = pia("history", folder)
+    assert "[PIA631]" in r.stderr and "juten.yaml" in r.stderr and "公表日" in r.stderr, r.stderr
+    edit(folder / "juten.yaml", "公表日: 令和6年6月1日", "公表日: 令和7年3月1日")
+    commit(repo)
+    r = pia("history", folder)
+    assert "PIA631" not in r.stderr and "PIA630" not in r.stderr, r.stderr

@@ -348,7 +348,7 @@ def history(args: Any) -> int:
             if len(per_kind) > 1:
                 emit(f"{forms.short_title(k)}の変更箇所:\n")
             emit(_table([[r[c] for c in COLUMNS] for r in rows], list(COLUMNS)) if rows else "バージョン履歴から作られる変更箇所の行はありません。\n")
-    problems = sorted(revision_findings(per_kind[0][1] if per_kind else []))
+    problems = sorted(f for k, revs in per_kind for f in revision_findings(revs, k))
     if problems:  # on stderr, so that the rows stay machine-readable
         emit(text_report([CheckResult(str(args.path), problems, False)]), sys.stderr)
     return 0 if h.complete and not any(f.is_error for f in problems) else 1

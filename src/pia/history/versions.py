@@ -13,7 +13,7 @@ from pia.errors import PiaError
 from pia.findings import ERROR, WARNING, Finding
 from pia.history.classify import Row, classify, revision, revision_date
 from pia.history.diff import Change, diff
-from pia.items import dig, item
+from pia.items import Item, item
 from pia.validate import anchor
 
 FETCH_HINT = ("全履歴を取得してください: git fetch --unshallow（GitHub Actions では actions/checkout に fetch-depth: 0、"
@@ -269,43 +269,49 @@ PUBLISHED, CONSULTED, REVIEWED, SUBMITTED = item("表紙-公表日"), item("VI-2
 BODY = item("表紙-評価実施機関の区分")
 
 
-def _procedure_dates(a: asm.Assessment) -> list[tuple[str | int, ...]]:
-    """The items a re-assessment must date anew: 公表日 first, the 意見聴取 period, and 第三者点検 (地方公共団体等) or
-    the submission to the PPC (行政機関等)."""
+def _procedure_dates(a: asm.Assessment, kind: forms.Kind) -> list[Item]:
+    """The items a re-assessment must date anew: 公表日 first; for the 全項目評価書 the 意見聴取 period, and 第三者点検
+    (地方公共団体等) or the submission to the PPC (行政機関等). The 重点's 意見聴取 and 第三者点検 are optional, so only
+    its 公表日 is asked for."""
+    from pia import layout
+
+    if kind.id != "full":
+        return [layout.meta_item(kind.id, "published")]
     national = BODY.meaning(BODY.get(a.meta)) == "national"
-    return [PUBLISHED.at(), CONSULTED.at(), (SUBMITTED if national else REVIEWED).at()]
+    return [PUBLISHED, CONSULTED, SUBMITTED if national else REVIEWED]
 
 
-def revision_findings(revs: list[Revision]) -> list[Finding]:
-    """A revision holding a 重要な変更 is re-assessed before the change (ppc-rules CH-2): its procedure dates and
-    公表日 must be new. Published anew (a new 公表日) with a procedure date missing or unchanged: an error
+def revision_findings(revs: list[Revision], kind: forms.Kind) -> list[Finding]:
+    """A revision of a document holding a 重要な変更 is re-assessed before the change (ppc-rules CH-2): its procedure
+    dates and 公表日 must be new. Published anew (a new 公表日) with a procedure date missing or unchanged: an error
     (PIA630). Not yet published: what is still to do, as warnings (PIA631); the procedure may be under way."""
     out: list[Finding] = []
     for rev in revs:
         if not any(r.important for r in rev.rows):
             continue
         new, old = rev.end.assessment, rev.base.assessment
-        doc = new.docs.get("assessment")
+        doc = new.docs.get(kind.key)
         if doc is None:
             continue
-        published, *procedure = _procedure_dates(new)
-        pv = dig(new.meta, published)
-        republished = not _blank(pv) and pv != dig(old.meta, published)
-        for path in procedure + ([] if republished else [published]):
-            nv, ov = dig(new.meta, path), dig(old.meta, path)
+        published, *procedure = _procedure_dates(new, kind)
+        data, before = forms.data(new, kind), forms.data(old, kind)
+        pv = published.get(data)
+        republished = not _blank(pv) and pv != published.get(before)
+        for it in procedure + ([] if republished else [published]):
+            nv, ov, path = it.get(data), it.get(before), it.at()
             if not (_blank(nv) or nv == ov):
                 continue
             line, col = doc.locate(path)
             what = "まだ記載されていません" if _blank(nv) else f"前回の改訂のまま（{nv}）です"
             if republished:
-                out.append(Finding(doc.file, line, col, "PIA630", ERROR, new.label("assessment", path),
+                out.append(Finding(doc.file, line, col, "PIA630", ERROR, new.label(kind.key, path),
                                    f"{rev.date}の改訂は重要な変更を含み（事前）、公表日を{pv}としていますが、再評価の日付が{what}。",
                                    "再評価の手続（意見聴取、第三者点検又は委員会への提出）を終えてから公表し、その日付を記載してください。"
-                                   "重要な変更に当たらない変更なら、改訂の「例外」に理由を記載してください。", anchor=anchor("assessment", path)))
+                                   "重要な変更に当たらない変更なら、改訂の「例外」に理由を記載してください。", anchor=anchor(kind.key, path)))
             else:
-                out.append(Finding(doc.file, line, col, "PIA631", WARNING, new.label("assessment", path),
+                out.append(Finding(doc.file, line, col, "PIA631", WARNING, new.label(kind.key, path),
                                    f"{rev.date}の改訂は重要な変更を含む（事前）ため再評価が必要です。この日付は{what}。",
-                                   "再評価の手続を行い、その日付を記載してから公表してください。", anchor=anchor("assessment", path)))
+                                   "再評価の手続を行い、その日付を記載してから公表してください。", anchor=anchor(kind.key, path)))
     return out
 
 
