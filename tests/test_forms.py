@@ -264,6 +264,12 @@ def test_new_derives_the_kind_from_the_threshold_inputs(tmp_path: Path):
     code, _ = _cli("new", "z", "--dir", str(tmp_path), "--persons", "1,000人以上1万人未満")
     assert code == 0 and {p.name for p in (tmp_path / "z").iterdir()} == {"kiso.yaml"}
     assert _cli("new", "w", "--dir", str(tmp_path), "--persons", "1,000人未満")[0] == 2
+    # counts as a user knows them: the option they fall in (5万 -> 1万人以上10万人未満, 600 handlers -> 500人以上)
+    code, out = _cli("new", "v", "--dir", str(tmp_path), "--persons", "５万人", "--handlers", "600", "--accident", "発生なし")
+    assert code == 0 and (tmp_path / "v" / "juten.yaml").is_file() and "（重点）" in out
+    code, _ = _cli("new", "u", "--dir", str(tmp_path), "--persons", "300,000")
+    assert code == 0 and (tmp_path / "u" / "assessment.yaml").is_file()
+    assert _cli("new", "t", "--dir", str(tmp_path), "--persons", "10万5千")[0] == 2 and not (tmp_path / "t").exists()
 
 
 def test_a_folder_from_git_texts_knows_every_document():

@@ -110,8 +110,8 @@ def _parser() -> argparse.ArgumentParser:
     n.add_argument("name", metavar="名前", help="作成するフォルダ名（assessments/ の下に作ります）")
     n.add_argument("--dir", type=Path, default=Path("assessments"), help="作成先（既定: assessments）")
     n.add_argument("--kind", help="最も詳しい評価書の種類: 基礎、重点、全項目（既定: しきい値判断の入力から、なければ全項目）")
-    n.add_argument("--persons", help="しきい値判断の対象人数（例: 10万人以上30万人未満）。--kind の代わりに評価書の種類を決める")
-    n.add_argument("--handlers", help="しきい値判断の取扱者数（選択肢の文言。例: 500人未満）")
+    n.add_argument("--persons", help="しきい値判断の対象人数（選択肢の文言か人数。例: 10万人以上30万人未満、150000）。--kind の代わりに評価書の種類を決める")
+    n.add_argument("--handlers", help="しきい値判断の取扱者数（選択肢の文言か人数。例: 500人未満、120）")
     n.add_argument("--accident", help="過去1年以内の特定個人情報の重大事故の有無（選択肢の文言。例: 発生なし）")
 
     i = sub.add_parser("init", help="評価書のリポジトリを準備する（スキーマ、エディタ・pre-commit・CI の設定）")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -163,6 +164,22 @@ def _ask_kind() -> str:
     return answer or names[0]
 
 
+def _band(it: Any, given: str | None) -> str | None:
+    """An option of a count item (対象人数, 取扱者数) as written, or the option a number of persons falls in
+    (「50000」「5万」「50,000人」)."""
+    import unicodedata
+
+    if given is None or given in it.options:
+        return given
+    text = unicodedata.normalize("NFKC", given).replace(",", "").removesuffix("人").strip()
+    m = re.fullmatch(r"(\d+)(万)?", text)
+    option = it.option_for(int(m.group(1)) * (10_000 if m.group(2) else 1)) if m else None
+    if option is None:
+        raise PiaError(f"「{given}」は「{it.title}」の選択肢にも人数にも当たりません。"
+                       "選択肢（" + "、".join(it.options) + "）か、人数（例: 50000、5万）を指定してください。")
+    return option
+
+
 def derive_kind(args: Any) -> str | None:
     """The most detailed document the threshold requires, from --persons/--handlers/--accident (None if not given)."""
     from pia import forms
@@ -171,12 +188,10 @@ def derive_kind(args: Any) -> str | None:
     if args.persons is None:
         return None
     persons = item("I-1-③")
-    if args.persons not in persons.options:
-        raise PiaError(f"対象人数「{args.persons}」は選択肢にありません。選択肢: " + "、".join(persons.options))
     handlers, accident_item = item("表紙-しきい値判断の入力-取扱者数"), item("表紙-しきい値判断の入力-特定個人情報に関する重大事故")
-    for it, given in ((handlers, args.handlers), (accident_item, args.accident)):
-        if given is not None and given not in it.options:
-            raise PiaError(f"「{given}」は「{it.title}」の選択肢にありません。選択肢: " + "、".join(it.options))
+    args.persons, args.handlers = _band(persons, args.persons), _band(handlers, args.handlers)
+    if args.accident is not None and args.accident not in accident_item.options:
+        raise PiaError(f"「{args.accident}」は「{accident_item.title}」の選択肢にありません。選択肢: " + "、".join(accident_item.options))
     bounds = handlers.bounds(args.handlers)
     many = None if bounds is None else bounds[0] >= forms.table()["threshold"]["many_handlers"]
     accident = {"yes": True, "no": False}.get(accident_item.meaning(args.accident) or "")

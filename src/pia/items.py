@@ -92,6 +92,10 @@ class Item:
         b = self._attr("x-pia-bounds").get(v) if isinstance(v, str) else None
         return (b[0], b[1]) if b else None
 
+    def option_for(self, count: int) -> str | None:
+        """The option whose count range (x-pia-bounds) holds count."""
+        return next((o for o, (lo, hi) in self._attr("x-pia-bounds").items() if lo <= count and (hi is None or count <= hi)), None)
+
     def counted(self) -> dict[str, "Item"]:
         """Options whose count states the length of a list: option -> the list item."""
         return {opt: item(code) for opt, code in self._attr("x-pia-counts").items()}
