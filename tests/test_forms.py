@@ -8,9 +8,10 @@ from contextlib import redirect_stdout
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import EXAMPLE, ROOT
-from pia import assessment as asm, forms
+from pia import assessment as asm, forms, items
 from pia.check import check
 from pia.cli import main
 from pia.registry import rules as _rules
@@ -267,6 +268,13 @@ def test_new_derives_the_kind_from_the_threshold_inputs(tmp_path: Path):
     # counts as a user knows them: the option they fall in (5万 -> 1万人以上10万人未満, 600 handlers -> 500人以上)
     code, out = _cli("new", "v", "--dir", str(tmp_path), "--persons", "５万人", "--handlers", "600", "--accident", "発生なし")
     assert code == 0 and (tmp_path / "v" / "juten.yaml").is_file() and "（重点）" in out
+    # the answers are written where the folder keeps them, in the form's options, and the skeleton's comments stay
+    juten = yaml.safe_load((tmp_path / "v" / "juten.yaml").read_text(encoding="utf-8"))
+    assert [items.item(c).get(juten) for c in ("重点-I-1-③", "重点-表紙-しきい値判断の入力-取扱者数",
+                                            "重点-表紙-しきい値判断の入力-特定個人情報に関する重大事故")] == ["1万人以上10万人未満", "500人以上", "発生なし"]
+    assert "# 選択肢:" in (tmp_path / "v" / "juten.yaml").read_text(encoding="utf-8")
+    kiso = yaml.safe_load((tmp_path / "z" / "kiso.yaml").read_text(encoding="utf-8"))  # a 基礎-only 事務 keeps them in kiso.yaml
+    assert items.item("基礎-II-1").get(kiso)["選択"] == "1,000人以上1万人未満"
     code, _ = _cli("new", "u", "--dir", str(tmp_path), "--persons", "300,000")
     assert code == 0 and (tmp_path / "u" / "assessment.yaml").is_file()
     assert _cli("new", "t", "--dir", str(tmp_path), "--persons", "10万5千")[0] == 2 and not (tmp_path / "t").exists()

@@ -117,8 +117,16 @@ def fix(args: Any) -> int:
 def new(args: Any) -> int:
     from pia.scaffold import create
 
-    kind = args.kind or derive_kind(args) or (_ask_kind() if sys.stdin.isatty() else "全項目")
+    derived = derive_kind(args)
+    kind = args.kind or derived or (_ask_kind() if sys.stdin.isatty() else "全項目")
     folder, inside = create(args.dir / args.name, kind)
+    if derived:  # the answers that chose the kind are written into the skeleton
+        from pia.items import item
+        from pia.scaffold import answer_threshold, kind_for
+
+        given = {"I-1-③": args.persons, "表紙-しきい値判断の入力-取扱者数": args.handlers,
+                 "表紙-しきい値判断の入力-特定個人情報に関する重大事故": args.accident}
+        answer_threshold(folder, kind_for(kind), {item(c).at(): v for c, v in given.items() if v is not None})
     emit(f"{folder} を作成しました（{kind}）。YAML を記入し、`pia check {folder}` で検査してください。\n")
     if not inside:
         emit("注意: このリポジトリにスキーマがないため、エディタ用の $schema はこのパソコンの pia を指しています。"

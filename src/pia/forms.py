@@ -283,7 +283,7 @@ def kiso_view(a: Assessment) -> dict[str, Any]:
         else:
             value = _get(src, where)
             if fact.get("map") == "option":
-                value = _map_bounds(value, main.schema, where, "kiso", fact["kiso"][:-1])
+                value = map_bounds(value, main.schema, where, "kiso", fact["kiso"][:-1])
             elif fact.get("map") == "result":
                 value = _map_result(value, main, kiso)
         _put(view, fact["kiso"], value)
@@ -305,7 +305,7 @@ def fact_source(a: Assessment, kiso_path: tuple[str, ...]) -> tuple[str, tuple[s
     return None
 
 
-def _map_bounds(value: Any, from_schema: str, from_path: list[str], to_schema: str, to_path: list[str]) -> Any:
+def map_bounds(value: Any, from_schema: str, from_path: list[str], to_schema: str, to_path: list[str]) -> Any:
     """The option of another form that stands for the same count range (「1,000人未満」 -> 「1,000人未満（任意実施）」)."""
     bounds = _attr(from_schema, from_path, "x-pia-bounds").get(value) if isinstance(value, str) else None
     if bounds is None:

@@ -55,3 +55,24 @@ def create(folder: Path, kind: str = "全項目") -> tuple[Path, bool]:
     except OSError as e:
         raise PiaError(f"{folder} を作成できません（{e.strerror}）。") from None
     return folder, inside
+
+
+def answer_threshold(folder: Path, main: forms.Kind, answers: dict[tuple[str, ...], str]) -> None:
+    """Write the しきい値判断 inputs the user gave to `pia new` (by their place in the 全項目評価書, in its options)
+    where this folder keeps them: the main document, or kiso.yaml for a 基礎-only 事務 (forms.json kiso_facts)."""
+    from pia import schema as sch, yaml_edit
+
+    kiso = forms.kinds()["基礎"]
+    edits: dict[forms.Kind, list[tuple[tuple[str | int, ...], str]]] = {}
+    for fact in forms.table()["kiso_facts"]["items"]:
+        value = answers.get(tuple(fact["全項目"])) if isinstance(fact["全項目"], list) else None
+        if value is None:
+            continue
+        path = fact["kiso"] if main is kiso else fact[main.name]
+        if fact.get("map") == "option":  # the 基礎's 対象人数 sits in {選択: …}
+            value = forms.map_bounds(value, "assessment", fact["全項目"], main.schema, path[:-1] if main is kiso else path)
+        edits.setdefault(main, []).append((tuple(path), value))
+    for kind, values in edits.items():
+        file = folder / kind.file
+        text = yaml_edit.set_values(file.read_text(encoding="utf-8"), values, sch.load().document(kind.schema))
+        file.write_text(text, encoding="utf-8", newline="\n")
