@@ -88,6 +88,14 @@ def small_example(dst: Path) -> Path:
     return dst
 
 
+def declare_version(folder: Path, tag: str = "平成26年4月 様式4") -> Path:
+    """The folder's 全項目評価書 declared in an older form version (「様式:」 after its first line)."""
+    a = folder / "assessment.yaml"
+    first, rest = a.read_text(encoding="utf-8").split("\n", 1)
+    a.write_text(f"{first}\n様式: {tag}\n{rest}", encoding="utf-8")
+    return folder
+
+
 _BACKGROUND: dict[str, Any] = {}
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pia import layout, schema as sch
+from pia import layout
 from pia.items import UnknownItem, all_items, item
 from pia.registry import rules
 

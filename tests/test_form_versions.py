@@ -6,7 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
-from conftest import EXAMPLE, pia
+from conftest import EXAMPLE, declare_version, pia
 
 REVIEW = "    個人情報保護委員会による審査:\n"
 
@@ -15,9 +15,8 @@ def _example_pair(tmp_path: Path) -> tuple[Path, Path]:
     old, new = tmp_path / "old", tmp_path / "new"
     shutil.copytree(EXAMPLE, old)
     shutil.copytree(EXAMPLE, new)
-    a = old / "assessment.yaml"
-    text = a.read_text(encoding="utf-8").replace("評価書番号: 1\n", "様式: 平成26年4月 様式4\n評価書番号: 1\n", 1)
-    a.write_text(text.replace(REVIEW, REVIEW.rstrip("\n") + " 審査中\n", 1), encoding="utf-8")
+    a = declare_version(old) / "assessment.yaml"
+    a.write_text(a.read_text(encoding="utf-8").replace(REVIEW, REVIEW.rstrip("\n") + " 審査中\n", 1), encoding="utf-8")
     b = new / "assessment.yaml"
     b.write_text(b.read_text(encoding="utf-8").replace(REVIEW, REVIEW.rstrip("\n") + " 審査済み\n", 1), encoding="utf-8")
     return old, new
@@ -42,7 +41,7 @@ def test_diff_labels_each_side_in_its_own_version(tmp_path: Path):
 
 # ---- versions choose the layout --------------------------------------------------------------------------
 
-from conftest import ROOT, small_example  # noqa: E402
+from conftest import ROOT  # noqa: E402
 
 KISO = ROOT / "assessments" / "marumaru-kiso"
 JUTEN = ROOT / "assessments" / "marumaru-juten"
@@ -75,16 +74,6 @@ def test_old_kiso_is_printed_without_the_rows_its_version_lacks(tmp_path: Path):
     cells = " ".join(str(c.value) for ws in openpyxl.load_workbook(tmp_path / "out" / "old.xlsx").worksheets
                      for row in ws.iter_rows() for c in row if c.value)
     assert not any(t in cells for t in titles) and "[平成29年5月 様式2]" in cells
-
-
-def test_full_assessment_in_the_first_version(tmp_path: Path):
-    folder = small_example(tmp_path / "h26")
-    a = folder / "assessment.yaml"
-    a.write_text(a.read_text(encoding="utf-8").replace("評価書番号: 1\n", "様式: 平成26年4月 様式4\n評価書番号: 1\n", 1), encoding="utf-8")
-    _render(folder, tmp_path / "out")
-    html = (tmp_path / "out" / "h26.html").read_text(encoding="utf-8")
-    assert "[平成26年4月 様式4]" in html and "特定個人情報保護委員会 承認日" in html
-    assert "4. 特定個人情報保護委員会の承認【行政機関等のみ】" in html and "4. 個人情報保護委員会の承認" not in html
 
 
 def _patched_table(monkeypatch) -> None:

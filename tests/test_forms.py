@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import EXAMPLE, ROOT
+from conftest import EXAMPLE, ROOT, declare_version
 from pia import assessment as asm, forms, items
 from pia.check import check
 from pia.cli import main
@@ -223,9 +223,7 @@ def test_versions_table_picks_labels_and_the_cover_tag():
 def test_migrate_moves_an_old_document_to_the_current_version(tmp_path: Path):
     old = tmp_path / "old"
     shutil.copytree(EXAMPLE, old)
-    text = (old / "assessment.yaml").read_text(encoding="utf-8")
-    first, rest = text.split("\n", 1)
-    (old / "assessment.yaml").write_text(first + "\n様式: 平成26年4月 様式4\n" + rest, encoding="utf-8")
+    declare_version(old)
     assert "PIA821" in {f["rule_id"] for f in _findings(old)}
     code, out = _cli("migrate", str(old), "--out", str(tmp_path / "new"))
     assert code == 0
@@ -233,7 +231,8 @@ def test_migrate_moves_an_old_document_to_the_current_version(tmp_path: Path):
     assert "「特定個人情報保護委員会 承認日【行政機関等のみ】」→「個人情報保護委員会 承認日【行政機関等のみ】」" in out
     assert "見直しが必要" in out
     new_text = (tmp_path / "new" / "assessment.yaml").read_text(encoding="utf-8")
-    assert new_text == text.replace(first + "\n", first + "\n様式: 平成30年5月 様式4\n", 1)
+    first, rest = (EXAMPLE / "assessment.yaml").read_text(encoding="utf-8").split("\n", 1)
+    assert new_text == f"{first}\n様式: 平成30年5月 様式4\n{rest}"
     assert _findings(tmp_path / "new") == []
     # an old 基礎 gains the items the current version adds: listed to be filled
     res = forms.migrate({"kiso.yaml": (KISO / "kiso.yaml").read_text(encoding="utf-8").replace("平成30年5月 様式2", "平成29年5月 様式2")})
@@ -359,3 +358,11 @@ def test_ci_checks_a_juten_folder_and_names_its_documents(tmp_path: Path):
     assert ci(r).returncode == 0
     text = summary(r)
     assert "assessments/kokuho（変更）" in text and "- 変わる評価書: 重点項目評価書（1 件、事後）、基礎項目評価書（1 件、事後）" in text
+
+
+def test_new_keeps_a_voluntary_kind_with_its_threshold_answers(tmp_path: Path):
+    # fewer than 1,000 persons obliges nothing; a 全項目評価書 done voluntarily still records the answers given
+    code, out = _cli("new", "s", "--dir", str(tmp_path), "--kind", "全項目", "--persons", "800", "--handlers", "20")
+    assert code == 0 and "（全項目）" in out
+    data = yaml.safe_load((tmp_path / "s" / "assessment.yaml").read_text(encoding="utf-8"))
+    assert items.item("I-1-③").get(data) == "1,000人未満" and items.item("表紙-しきい値判断の入力-取扱者数").get(data) == "500人未満"

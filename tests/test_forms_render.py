@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from conftest import EXAMPLE, ROOT, pia
+from conftest import ROOT, declare_version, pia, small_example
 
 KISO = ROOT / "assessments" / "marumaru-kiso"
 JUTEN = ROOT / "assessments" / "marumaru-juten"
@@ -103,16 +103,13 @@ def test_each_excel_holds_its_form_in_sheets(family: Path):
 
 
 def test_an_older_version_renders_with_that_versions_labels_and_tag(tmp_path: Path):
-    old = tmp_path / "old"
-    shutil.copytree(EXAMPLE, old)
-    text = (old / "assessment.yaml").read_text(encoding="utf-8")
-    first, rest = text.split("\n", 1)
-    (old / "assessment.yaml").write_text(first + "\n様式: 平成26年4月 様式4\n" + rest, encoding="utf-8")
+    old = declare_version(small_example(tmp_path / "old"))
     r = pia("render", old, "--out", tmp_path / "out", "--format", "html")
     assert r.returncode == 0, r.stderr
     html = (tmp_path / "out" / "old.html").read_text(encoding="utf-8")
     assert "[平成26年4月 様式4]" in html
     assert "特定個人情報保護委員会 承認日【行政機関等のみ】" in html and "4. 特定個人情報保護委員会の承認【行政機関等のみ】" in html
+    assert "4. 個人情報保護委員会の承認" not in html
     now = (tmp_path / "out" / "old-kiso.html").read_text(encoding="utf-8")
     assert "[平成30年5月 様式2]" in now  # each document declares its own version
 

@@ -62,15 +62,22 @@ def _squash(s: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", s))
 
 
-def juten_outline_changed(tmp_path: Path) -> tuple[Path, Path]:
-    """The 重点 example in git, then a commit changing ②事務の概要 (※ in the 重点: 事前) with its 改訂 of 令和7年4月1日."""
-    repo, folder = repo_with(tmp_path, JUTEN, "kokuho")
-    add_revision(folder / "juten.yaml", "令和6年6月1日")
+def revised(tmp_path: Path, example: Path, name: str, file: str, old: str, new: str, base: str) -> tuple[Path, Path]:
+    """The example in git with a baseline 改訂 of `base`, then a commit replacing old by new in `file` with its 改訂 of
+    令和7年4月1日."""
+    repo, folder = repo_with(tmp_path, example, name)
+    add_revision(folder / file, base)
     commit(repo, "baseline")
-    edit(folder / "juten.yaml", OUTLINE, OUTLINE + "令和7年度から口座振替の申込みを電子で受け付ける。")
-    add_revision(folder / "juten.yaml", "令和7年4月1日")
+    edit(folder / file, old, new)
+    add_revision(folder / file, "令和7年4月1日")
     commit(repo)
     return repo, folder
+
+
+def juten_outline_changed(tmp_path: Path) -> tuple[Path, Path]:
+    """②事務の概要 changed (※ in the 重点: 事前)."""
+    return revised(tmp_path, JUTEN, "kokuho", "juten.yaml", OUTLINE, OUTLINE + "令和7年度から口座振替の申込みを電子で受け付ける。",
+                   "令和6年6月1日")
 
 
 def test_juten_change_gives_rows_in_both_documents(tmp_path: Path):
@@ -104,12 +111,8 @@ def test_juten_change_gives_rows_in_both_documents(tmp_path: Path):
 
 
 def test_kiso_only_folder_derives_its_rows(tmp_path: Path):
-    repo, folder = repo_with(tmp_path, KISO, "yobo")
-    add_revision(folder / "kiso.yaml", "令和6年4月1日")
-    commit(repo, "baseline")
-    edit(folder / "kiso.yaml", "部署: 健康福祉部健康づくり課", "部署: 健康福祉部予防接種課")
-    add_revision(folder / "kiso.yaml", "令和7年4月1日")
-    commit(repo)
+    repo, folder = revised(tmp_path, KISO, "yobo", "kiso.yaml", "部署: 健康福祉部健康づくり課", "部署: 健康福祉部予防接種課",
+                           "令和6年4月1日")
     rows = history_json(folder)
     assert [(r["評価書"], r["変更日"], r["変更前の記載"], r["変更後の記載"], r["提出時期"]) for r in rows] == [
         ("基礎項目評価書", "令和7年4月1日", "健康福祉部健康づくり課", "健康福祉部予防接種課", "事後")]
@@ -120,12 +123,8 @@ def test_kiso_only_folder_derives_its_rows(tmp_path: Path):
 
 
 def test_text_history_names_each_document(tmp_path: Path):
-    repo, folder = repo_with(tmp_path, JUTEN, "kokuho")
-    add_revision(folder / "juten.yaml", "令和6年6月1日")
-    commit(repo, "baseline")
-    edit(folder / "juten.yaml", "部署: 市民部保険年金課", "部署: 市民部国保年金課")
-    add_revision(folder / "juten.yaml", "令和7年4月1日")
-    commit(repo)
+    repo, folder = revised(tmp_path, JUTEN, "kokuho", "juten.yaml", "部署: 市民部保険年金課", "部署: 市民部国保年金課",
+                           "令和6年6月1日")
     r = pia("history", folder)
     assert r.returncode == 0, r.stderr
     assert r.stdout.index("重点項目評価書の変更箇所:") < r.stdout.index("基礎項目評価書の変更箇所:")

@@ -14,8 +14,6 @@ import yaml
 
 from conftest import EXAMPLE, ROOT, pia, schema_nodes, small_example
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 def _squash(s: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", s))

@@ -3,7 +3,6 @@ and every finding names a file and a line. Long campaign: PIA_HYPOTHESIS_EXAMPLE
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 import yaml

@@ -1,14 +1,12 @@
 """Walk seed 002 (the real Setagaya document) and check every item label of I–VI is known to the schemas."""
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
-from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SEED, schema_nodes
+from conftest import SEED, schema_nodes
 
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩"
 # Label cells the PDF extraction garbled beyond the label itself (ppc-rules §8); each is checked repaired.

@@ -117,16 +117,14 @@ def fix(args: Any) -> int:
 def new(args: Any) -> int:
     from pia.scaffold import create
 
-    derived = derive_kind(args)
-    kind = args.kind or derived or (_ask_kind() if sys.stdin.isatty() else "全項目")
+    answers = threshold_answers(args)
+    kind = args.kind or derive_kind(answers) or (_ask_kind() if sys.stdin.isatty() else "全項目")
     folder, inside = create(args.dir / args.name, kind)
-    if derived:  # the answers that chose the kind are written into the skeleton
+    if answers:  # the しきい値判断 inputs given are written into the skeleton (a voluntary --kind keeps them too)
         from pia.items import item
         from pia.scaffold import answer_threshold, kind_for
 
-        given = {"I-1-③": args.persons, "表紙-しきい値判断の入力-取扱者数": args.handlers,
-                 "表紙-しきい値判断の入力-特定個人情報に関する重大事故": args.accident}
-        answer_threshold(folder, kind_for(kind), {item(c).at(): v for c, v in given.items() if v is not None})
+        answer_threshold(folder, kind_for(kind), {item(c).at(): v for c, v in answers.items()})
     emit(f"{folder} を作成しました（{kind}）。YAML を記入し、`pia check {folder}` で検査してください。\n")
     if not inside:
         emit("注意: このリポジトリにスキーマがないため、エディタ用の $schema はこのパソコンの pia を指しています。"
@@ -188,22 +186,33 @@ def _band(it: Any, given: str | None) -> str | None:
     return option
 
 
-def derive_kind(args: Any) -> str | None:
-    """The most detailed document the threshold requires, from --persons/--handlers/--accident (None if not given)."""
+PERSONS, HANDLERS, ACCIDENT = "I-1-③", "表紙-しきい値判断の入力-取扱者数", "表紙-しきい値判断の入力-特定個人情報に関する重大事故"
+
+
+def threshold_answers(args: Any) -> dict[str, str]:
+    """--persons/--handlers/--accident as options of the 全項目評価書's items, by item code (counts become the option
+    they fall in); empty when none is given."""
+    from pia.items import item
+
+    answers = {PERSONS: _band(item(PERSONS), args.persons), HANDLERS: _band(item(HANDLERS), args.handlers)}
+    accident = item(ACCIDENT)
+    if args.accident is not None and args.accident not in accident.options:
+        raise PiaError(f"「{args.accident}」は「{accident.title}」の選択肢にありません。選択肢: " + "、".join(accident.options))
+    answers[ACCIDENT] = args.accident
+    return {code: v for code, v in answers.items() if v is not None}
+
+
+def derive_kind(answers: dict[str, str]) -> str | None:
+    """The most detailed document the threshold requires for these answers (None without 対象人数)."""
     from pia import forms
     from pia.items import item
 
-    if args.persons is None:
+    if PERSONS not in answers:
         return None
-    persons = item("I-1-③")
-    handlers, accident_item = item("表紙-しきい値判断の入力-取扱者数"), item("表紙-しきい値判断の入力-特定個人情報に関する重大事故")
-    args.persons, args.handlers = _band(persons, args.persons), _band(handlers, args.handlers)
-    if args.accident is not None and args.accident not in accident_item.options:
-        raise PiaError(f"「{args.accident}」は「{accident_item.title}」の選択肢にありません。選択肢: " + "、".join(accident_item.options))
-    bounds = handlers.bounds(args.handlers)
+    bounds = item(HANDLERS).bounds(answers.get(HANDLERS))
     many = None if bounds is None else bounds[0] >= forms.table()["threshold"]["many_handlers"]
-    accident = {"yes": True, "no": False}.get(accident_item.meaning(args.accident) or "")
-    outcomes = forms.required_documents((persons.bounds(args.persons) or (0, None))[0], many, accident)
+    accident = {"yes": True, "no": False}.get(item(ACCIDENT).meaning(answers.get(ACCIDENT)) or "")
+    outcomes = forms.required_documents((item(PERSONS).bounds(answers[PERSONS]) or (0, None))[0], many, accident)
     if len(outcomes) != 1:
         raise PiaError("取扱者数（--handlers）と重大事故（--accident）も指定してください。この対象人数ではそれらで結果が変わります。")
     req = next(iter(outcomes))

@@ -89,17 +89,20 @@ def gitlab_template() -> str:
     return f"""# GitLab CI の雛形: .gitlab-ci.yml から include するか（include: local: ci/pia.gitlab-ci.yml）、内容を貼り付けて使います。
 # マージリクエストで評価書（assessments/）が変わったとき、Code Quality レポートと変更の要約（成果物）を作ります。
 # pia は pip で PIA_PACKAGE を入れます。社内の索引・wheel から入れるときは、CI/CD 変数 PIA_PACKAGE を設定してください。
-pia:
+.pia-setup:  # 二つのジョブに共通の準備（extends で使います）
   image: python:3.12-slim
-  rules:
-    - if: $CI_PIPELINE_SOURCE == "merge_request_event"
-      changes: ["assessments/**/*"]
   variables:
     GIT_DEPTH: "0"
     PIA_PACKAGE: "{package_spec()}"
   before_script:
     - apt-get update -qq && apt-get install -y -qq git >/dev/null
     - pip install -q "$PIA_PACKAGE"
+
+pia:
+  extends: .pia-setup
+  rules:
+    - if: $CI_PIPELINE_SOURCE == "merge_request_event"
+      changes: ["assessments/**/*"]
   script:
     - git fetch -q origin "$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"
     - pia ci --base "origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME" --format gitlab --gitlab-report gl-code-quality-report.json --summary pia-summary.md
@@ -112,15 +115,9 @@ pia:
 
 # 定期実行（CI/CD → Schedules で週1回などを設定）: 全評価書の期限を確認し、期限超過があれば失敗します。
 pia-status:
-  image: python:3.12-slim
+  extends: .pia-setup
   rules:
     - if: $CI_PIPELINE_SOURCE == "schedule"
-  variables:
-    GIT_DEPTH: "0"
-    PIA_PACKAGE: "{package_spec()}"
-  before_script:
-    - apt-get update -qq && apt-get install -y -qq git >/dev/null
-    - pip install -q "$PIA_PACKAGE"
   script:
     - pia status assessments --format html --output pia-status.html
     - pia status assessments --within 60 --strict

@@ -47,18 +47,6 @@ def value(data: Any, code: str, schema: str = "assessment") -> Any:
     return items.dig(data, path_of(code, schema))
 
 
-def meaning(data: Any, code: str, schema: str = "assessment") -> str | None:
-    """What the chosen option means (x-pia-meaning), e.g. "national" for 行政機関等."""
-    v = value(data, code, schema)
-    if isinstance(v, str):
-        v = sch.closest_option(v, items.item(code).options) or v
-    return items.item(code).meaning(v)
-
-
-def date_of(data: Any, code: str, schema: str = "assessment") -> dt.date | None:
-    return dates.parse(value(data, code, schema))
-
-
 # ---- facts of the 事務 and of each document, from whichever document carries them ------------------------
 
 def coded(kind: forms.Kind, role: str) -> items.Item | None:
@@ -122,8 +110,8 @@ def records_reassessment(kind: forms.Kind) -> bool:
 
 
 def change_dates(a: Assessment, kind: forms.Kind) -> list[dt.date]:
-    """Dates of a document's recorded changes, oldest first, without repeats: the rows of its 変更箇所 and, for the
-    全項目評価書, its 改訂 entries (pia's revision records, from which the rest of its 別添3 is derived)."""
+    """Dates of a document's recorded changes, oldest first, without repeats: the rows of its 変更箇所 and its 改訂
+    entries (pia's revision records, from which the rest of its 変更箇所 is derived)."""
     found: set[dt.date] = set()
     rows_item = forms.changes_item(kind)
     if rows_item is not None:
@@ -179,11 +167,6 @@ def required_documents(a: Assessment) -> tuple[str, ...] | None:
 def jimu_name(a: Assessment) -> str:
     v = shared(a, "jimu")
     return str(v) if v else Path(a.folder).name
-
-
-def revision_dates(a: Assessment) -> list[dt.date]:
-    """Dates of the recorded changes of every document of the folder, oldest first, without repeats."""
-    return sorted({d for kind in forms.present(a) for d in change_dates(a, kind)})
 
 
 def reassessment(rev: dict[str, Any], kind: forms.Kind) -> tuple[bool | None, dt.date | None]:

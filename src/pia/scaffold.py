@@ -63,7 +63,7 @@ def answer_threshold(folder: Path, main: forms.Kind, answers: dict[tuple[str, ..
     from pia import schema as sch, yaml_edit
 
     kiso = forms.kinds()["基礎"]
-    edits: dict[forms.Kind, list[tuple[tuple[str | int, ...], str]]] = {}
+    values: list[tuple[tuple[str | int, ...], str]] = []
     for fact in forms.table()["kiso_facts"]["items"]:
         value = answers.get(tuple(fact["全項目"])) if isinstance(fact["全項目"], list) else None
         if value is None:
@@ -71,8 +71,7 @@ def answer_threshold(folder: Path, main: forms.Kind, answers: dict[tuple[str, ..
         path = fact["kiso"] if main is kiso else fact[main.name]
         if fact.get("map") == "option":  # the 基礎's 対象人数 sits in {選択: …}
             value = forms.map_bounds(value, "assessment", fact["全項目"], main.schema, path[:-1] if main is kiso else path)
-        edits.setdefault(main, []).append((tuple(path), value))
-    for kind, values in edits.items():
-        file = folder / kind.file
-        text = yaml_edit.set_values(file.read_text(encoding="utf-8"), values, sch.load().document(kind.schema))
-        file.write_text(text, encoding="utf-8", newline="\n")
+        values.append((tuple(path), value))
+    file = folder / main.file
+    text = yaml_edit.set_values(file.read_text(encoding="utf-8"), values, sch.load().document(main.schema))
+    file.write_text(text, encoding="utf-8", newline="\n")
