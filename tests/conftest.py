@@ -50,9 +50,9 @@ def run_pia(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
 
 
 def pia(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """The same command through `pia.cli.main` in this process: what run_pia gives, without starting Python and
+    """The same command through `pia.app.cli.main` in this process: what run_pia gives, without starting Python and
     importing pia again for every case."""
-    from pia.cli import main
+    from pia.app.cli import main
 
     out, err = io.StringIO(), io.StringIO()
     before = os.getcwd()

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import EXAMPLE
 from pia import __version__
-from pia.cli import main
+from pia.app.cli import main
 from test_ci import base_repo, ci, edit, repo, summary  # noqa: F401  (base_repo, repo are fixtures)
 
 
@@ -82,7 +82,7 @@ def test_shell_completion_through_argcomplete(tmp_path: Path):
     def complete(line: str) -> list[str]:
         env = {**os.environ, "_ARGCOMPLETE": "1", "COMP_LINE": line, "COMP_POINT": str(len(line)),
                "_ARGCOMPLETE_STDOUT_FILENAME": str(out), "_ARGCOMPLETE_IFS": "\n"}
-        r = subprocess.run([sys.executable, "-c", "import sys; from pia.cli import main; sys.exit(main())"],
+        r = subprocess.run([sys.executable, "-c", "import sys; from pia.app.cli import main; sys.exit(main())"],
                            env=env, capture_output=True, text=True, timeout=60)
         assert r.returncode == 0, r.stderr
         return out.read_text(encoding="utf-8").split("\n")

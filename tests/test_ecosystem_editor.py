@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pia import schema as sch
-from pia.cli import main
+from pia.form import schema as sch
+from pia.app.cli import main
 from yls import Client, ensure_installed
 
 pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="needs node (yaml-language-server)")

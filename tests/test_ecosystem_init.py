@@ -7,8 +7,8 @@ from pathlib import Path
 import yaml
 
 from conftest import ROOT
-from pia import init as init_mod
-from pia.cli import main
+from pia.app import init as init_mod
+from pia.app.cli import main
 
 
 def test_shipped_drop_in_files_are_the_generated_ones():

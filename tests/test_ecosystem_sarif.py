@@ -7,8 +7,8 @@ from pathlib import Path
 from jsonschema import Draft4Validator, FormatChecker
 
 from conftest import EXAMPLE
-from pia.cli import main
-from pia.registry import specs
+from pia.app.cli import main
+from pia.analysis.catalog import specs
 
 SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
 

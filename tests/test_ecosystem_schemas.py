@@ -7,8 +7,8 @@ from pathlib import Path
 import yaml
 
 from conftest import schema_nodes
-from pia import schema as sch
-from pia.cli import main
+from pia.form import schema as sch
+from pia.app.cli import main
 
 
 def test_no_schema_offers_null():

@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 from conftest import EXAMPLE
-from pia.cli import main
-from pia.reporters import _uri
+from pia.app.cli import main
+from pia.analysis.reporters import _uri
 
 
 def _findings(capsys, folder: Path) -> list[dict]:

@@ -10,8 +10,8 @@ import openpyxl
 import pytest
 
 from conftest import EXAMPLE
-from pia.cli import main
-from pia.xlsx_import import MAP_SHEET, TICK
+from pia.app.cli import main
+from pia.output.xlsx_map import MAP_SHEET, TICK
 
 SHEET = "Ⅱ(1)住民基本台帳ファイル"
 NUMBER = "②対象となる本人の数"

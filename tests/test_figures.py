@@ -13,10 +13,10 @@ from openpyxl import load_workbook
 from PIL import Image
 
 from conftest import small_example
-from pia import assessment as asm
-from pia.check import check_assessment
-from pia.render.html import render_html
-from pia.render.xlsx import render_xlsx
+from pia.document import assessment as asm
+from pia.analysis.check import check_assessment
+from pia.output.html import render_html
+from pia.output.xlsx import render_xlsx
 
 SVG = b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100"><rect width="200" height="100" fill="#36c"/></svg>\n'
 
@@ -59,7 +59,7 @@ def test_figures_embed_in_html_pdf_and_excel(with_figures: Path, tmp_path: Path)
     html = render_html(a, with_figures, [])
     for mime, alt in (("image/png", "届出から住民記録システムへの流れ"), ("image/jpeg", "窓口の配置"), ("image/svg+xml", "住基ネットとの接続")):
         assert re.search(rf'<img class="figure" src="data:{re.escape(mime)};base64,[A-Za-z0-9+/=]+" alt="{alt}">', html), mime
-    from pia.render.pdf import html_to_pdf
+    from pia.output.pdf import html_to_pdf
 
     # the PDF of a small assessment with the same 別添1 figures: embedding does not depend on the rest of the document
     small = _add_figures(small_example(tmp_path / "small"))

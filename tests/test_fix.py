@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import EXAMPLE
-from pia.cli import main
+from pia.app.cli import main
 
 A, J = "assessment.yaml", "files/juki.yaml"
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from pia import layout
-from pia.items import UnknownItem, all_items, item
-from pia.registry import rules
+from pia.form import layout
+from pia.form.items import UnknownItem, all_items, item
+from pia.analysis.catalog import rules
 
 ROOT = Path(__file__).resolve().parents[1]
 # Literals that docs/design.md lists with the reason each cannot come from the schema.
@@ -99,8 +99,8 @@ def test_layout_names_only_known_items() -> None:
 
 
 def test_the_layout_file_decides_the_order_of_the_document(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pia import assessment as asm
-    from pia.render.html import render_html
+    from pia.document import assessment as asm
+    from pia.output.html import render_html
 
     lay = json.loads((ROOT / "schemas" / "full.layout.json").read_text(encoding="utf-8"))
     ids = [p["id"] for p in lay["parts"]]

@@ -53,10 +53,10 @@ def _render(folder: Path, out: Path, fmt: str = "html") -> None:
 
 
 def test_old_kiso_is_printed_without_the_rows_its_version_lacks(tmp_path: Path):
-    from pia import forms
-    from pia.items import item
+    from pia.form import kinds
+    from pia.form.items import item
 
-    lacking = sorted(forms.absent_codes("平成29年5月"))
+    lacking = sorted(kinds.absent_codes("平成29年5月"))
     assert lacking, "the versions table names items the 平成29年5月 form lacks"
     titles = [item(c).title for c in lacking]
     old = tmp_path / "old"
@@ -80,19 +80,19 @@ def _patched_table(monkeypatch) -> None:
     """A version whose 重点 numbers its annexes as the 全項目 does (the mechanism; no such fact is known)."""
     import copy
 
-    from pia import forms
+    from pia.form import kinds
 
-    table = copy.deepcopy(forms.table())
+    table = copy.deepcopy(kinds.table())
     entry = next(v for v in table["versions"] if v["tag"] == "平成28年1月")
     entry["layout"] = {"重点": {"parts": {"B1": {"title": "(別添2) 特定個人情報ファイル記録項目"}, "B2": {"title": "(別添3) 変更箇所"}},
                                "omit": ["III-common"]}}
-    monkeypatch.setattr(forms, "table", lambda: table)
+    monkeypatch.setattr(kinds, "table", lambda: table)
 
 
 def test_a_version_changes_headings_and_parts(tmp_path: Path, monkeypatch):
     import openpyxl
 
-    from pia.items import item
+    from pia.form.items import item
 
     _patched_table(monkeypatch)
     folder = tmp_path / "kokuho"

@@ -11,10 +11,14 @@ import pytest
 import yaml
 
 from conftest import EXAMPLE, ROOT, declare_version
-from pia import assessment as asm, forms, items
-from pia.check import check
-from pia.cli import main
-from pia.registry import rules as _rules
+from pia.document import assessment as asm
+from pia.document import family
+from pia.form import kinds as form_kinds
+from pia.analysis import migrate
+from pia.form import items
+from pia.analysis.check import check
+from pia.app.cli import main
+from pia.analysis.catalog import rules as _rules
 
 RULES = {s.id: s for s in _rules()}
 
@@ -22,7 +26,7 @@ KISO = ROOT / "assessments" / "marumaru-kiso"
 JUTEN = ROOT / "assessments" / "marumaru-juten"
 EXAMPLES = [EXAMPLE, KISO, JUTEN]
 
-# forms.md §2, written out independently of schemas/forms.json: band -> (normal, escalated)
+# forms.md §2, written out independently of schemas/form_forms.json: band -> (normal, escalated)
 B, J, Z = "基礎", "重点", "全項目"
 TABLE = [(set(), set()), ({B}, {B}), ({B}, {B, J}), ({B, J}, {B, Z}), ({B, Z}, {B, Z})]
 
@@ -41,10 +45,10 @@ def test_threshold_table_every_combination(band: int, many: bool | None, acciden
         want = [normal]
     else:  # one input unknown: every outcome it allows
         want = [normal, escalated]
-    assert forms.required_documents(LOWEST[band], many, accident) == {frozenset(w) for w in want}
+    assert form_kinds.required_documents(LOWEST[band], many, accident) == {frozenset(w) for w in want}
     # any number of persons inside the band gives the same result
     top = LOWEST[band + 1] - 1 if band < 4 else 10_000_000
-    assert forms.required_documents(top, many, accident) == {frozenset(w) for w in want}
+    assert form_kinds.required_documents(top, many, accident) == {frozenset(w) for w in want}
 
 
 def _cli(*args: str) -> tuple[int, str]:
@@ -68,14 +72,14 @@ def test_examples_check_clean(folder: Path):
 def test_each_example_has_the_documents_its_threshold_requires():
     for folder, kinds in ((EXAMPLE, {B, Z}), (KISO, {B}), (JUTEN, {B, J})):
         a = asm.load(folder)
-        inp = forms.inputs(a)
-        assert forms.required_documents(inp.persons, inp.many, inp.accident) == {frozenset(kinds)}, folder
-        assert {k.name for k in forms.present(a)} == kinds
+        inp = family.inputs(a)
+        assert form_kinds.required_documents(inp.persons, inp.many, inp.accident) == {frozenset(kinds)}, folder
+        assert {k.name for k in family.present(a)} == kinds
 
 
 def test_the_kiso_prints_the_facts_written_once_in_the_main_document():
     a = asm.load(EXAMPLE)
-    view = forms.kiso_view(a)
+    view = family.kiso_view(a)
     meta = a.meta
     assert view["関連情報"]["特定個人情報ファイルを取り扱う事務"]["事務の名称"] == meta["基本情報"]["特定個人情報ファイルを取り扱う事務"]["事務の名称"]
     assert view["関連情報"]["特定個人情報ファイル名"] == ["住民基本台帳ファイル", "本人確認情報ファイル", "送付先情報ファイル"]
@@ -88,7 +92,7 @@ def test_the_kiso_prints_the_facts_written_once_in_the_main_document():
     assert view["リスク対策"]["提出する特定個人情報保護評価書の種類"] == "基礎項目評価書及び全項目評価書"
     assert "事務の名称:" not in (EXAMPLE / "kiso.yaml").read_text(encoding="utf-8")  # written once, elsewhere
     # the 対象人数 option 1,000人未満 is 「1,000人未満（任意実施）」 in the 基礎: mapped by position
-    jv = forms.kiso_view(asm.load(JUTEN))
+    jv = family.kiso_view(asm.load(JUTEN))
     assert jv["しきい値判断項目"]["対象人数"]["選択"] == "10万人以上30万人未満"
     assert jv["しきい値判断項目"]["取扱者数"] == {"選択": "500人未満", "いつ時点の計数か": "令和6年4月1日時点"}
     assert jv["関連情報"]["特定個人情報ファイル名"] == ["国民健康保険ファイル"]
@@ -96,10 +100,10 @@ def test_the_kiso_prints_the_facts_written_once_in_the_main_document():
 
 
 def test_the_composed_kiso_validates_against_its_schema():
-    from pia import schema as sch
+    from pia.form import schema as sch
 
     for folder in EXAMPLES:
-        view = forms.kiso_view(asm.load(folder))
+        view = family.kiso_view(asm.load(folder))
         errors = [e.message for e in sch.load().validator("kiso").iter_errors(view)]
         assert errors == [], (folder.name, errors[:3])
 
@@ -188,7 +192,7 @@ def test_handlers_are_counted_once_per_jimu(tmp_path: Path):
             text = text.replace(old, "委託先における取扱者数: 100人以上500人未満")
         (folder / rel).write_text(text, encoding="utf-8")
     a = asm.load(folder)
-    lo, hi = forms.staff_bounds(a)
+    lo, hi = family.staff_bounds(a)
     assert lo < 500 <= hi
     assert "PIA102" not in {f["rule_id"] for f in _findings(folder)}
     # one file alone used by 500 or more staff: then the 事務 has at least 500 handlers
@@ -208,16 +212,16 @@ def test_a_draft_checks_without_errors_for_what_a_draft_lacks(tmp_path: Path):
 
 
 def test_versions_table_picks_labels_and_the_cover_tag():
-    assert forms.parse_version("[平成30年5月 様式4]") == ("平成30年5月", "様式4")
-    assert forms.parse_version("平成２６年４月　様式３") == ("平成26年4月", "様式3")
-    assert forms.parse_version("様式4") is None
+    assert form_kinds.parse_version("[平成30年5月 様式4]") == ("平成30年5月", "様式4")
+    assert form_kinds.parse_version("平成２６年４月　様式３") == ("平成26年4月", "様式3")
+    assert form_kinds.parse_version("様式4") is None
     a = asm.load(EXAMPLE)
-    assert forms.cover_tag(a, forms.kinds()[Z]) == f"[{forms.current_version()} 様式4]"
-    assert forms.cover_tag(a, forms.kinds()[B]) == "[平成30年5月 様式2]"
-    path, node = forms.node_by_code("assessment", "表紙-個人情報保護委員会承認日")
+    assert family.cover_tag(a, form_kinds.kinds()[Z]) == f"[{form_kinds.current_version()} 様式4]"
+    assert family.cover_tag(a, form_kinds.kinds()[B]) == "[平成30年5月 様式2]"
+    path, node = form_kinds.node_by_code("assessment", "表紙-個人情報保護委員会承認日")
     assert path == ("個人情報保護委員会承認日",)
-    assert forms.label(node, "平成26年4月").startswith("特定個人情報保護委員会")
-    assert forms.label(node, forms.current_version()).startswith("個人情報保護委員会")
+    assert form_kinds.label(node, "平成26年4月").startswith("特定個人情報保護委員会")
+    assert form_kinds.label(node, form_kinds.current_version()).startswith("個人情報保護委員会")
 
 
 def test_migrate_moves_an_old_document_to_the_current_version(tmp_path: Path):
@@ -235,7 +239,7 @@ def test_migrate_moves_an_old_document_to_the_current_version(tmp_path: Path):
     assert new_text == f"{first}\n様式: 平成30年5月 様式4\n{rest}"
     assert _findings(tmp_path / "new") == []
     # an old 基礎 gains the items the current version adds: listed to be filled
-    res = forms.migrate({"kiso.yaml": (KISO / "kiso.yaml").read_text(encoding="utf-8").replace("平成30年5月 様式2", "平成29年5月 様式2")})
+    res = migrate.migrate({"kiso.yaml": (KISO / "kiso.yaml").read_text(encoding="utf-8").replace("平成30年5月 様式2", "平成29年5月 様式2")})
     assert any("記入が必要" in r and "人手を介在させる作業" in r for r in res.report)
     assert "様式: 平成30年5月 様式2" in res.texts["kiso.yaml"]
     code, _ = _cli("migrate", str(old), "--out", str(tmp_path / "new"))

@@ -15,14 +15,14 @@ import pypdf
 import pytest
 
 from conftest import small_example
-from pia.render import pdfparts
+from pia.output import pdfparts
 
 
 @pytest.fixture(scope="module")
 def laid(tmp_path_factory) -> dict[str, bytes]:
     """The small example (26 pages, 9 parts) laid out whole, in parts by 2 processes, and in parts by 1."""
-    from pia import assessment as asm
-    from pia.render.html import render_html
+    from pia.document import assessment as asm
+    from pia.output.html import render_html
 
     folder = small_example(tmp_path_factory.mktemp("parts") / "small")
     html = render_html(asm.load(folder), None)
@@ -183,7 +183,7 @@ def test_bytes_do_not_depend_on_the_number_of_processes(laid):
 
 
 def test_small_documents_threads_and_build_workers_stay_in_one_process(monkeypatch):
-    from pia.build import _one_process_per_pdf
+    from pia.portfolio.build import _one_process_per_pdf
 
     assert pdfparts.render("<html><head></head><body><p>小さな文書</p></body></html>") is None
     assert pdfparts.split("<html><head></head><body><p>pia の評価書ではない</p></body></html>") is None

@@ -5,8 +5,9 @@ import json
 import re
 from pathlib import Path
 
-from pia.cli import main
-from pia.registry import KINDS, Certainty, Severity, Stage, specs
+from pia.app.cli import main
+from pia.base.registry import KINDS, Certainty, Severity, Stage
+from pia.analysis.catalog import specs
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "pia"
 

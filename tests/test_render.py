@@ -116,8 +116,8 @@ def test_html_is_standalone_accessible_and_escapes_user_text(example: Path, tmp_
 
 
 def test_url_in_user_text_is_never_fetched(tmp_path: Path):
-    from pia.errors import PiaError
-    from pia.render.pdf import refuse_fetch
+    from pia.base.errors import PiaError
+    from pia.output.fetch import refuse_fetch
 
     with pytest.raises(PiaError):
         refuse_fetch("file:///etc/passwd")
@@ -240,8 +240,8 @@ def test_pias_additions_are_marked_as_such(rendered):
 
 
 def test_every_change_row_carries_its_date(tmp_path: Path):
-    from pia import assessment as asm
-    from pia.history.rows import betten3
+    from pia.document import assessment as asm
+    from pia.document.changes import betten3
 
     a = asm.load(EXAMPLE)
     rows = a.meta["変更箇所の記録"]

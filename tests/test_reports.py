@@ -7,8 +7,9 @@ from pathlib import Path
 import yaml
 from openpyxl import load_workbook
 
-from pia import portfolio as pf, schema as sch
-from pia.cli import main
+from pia.portfolio import documents as pf
+from pia.form import schema as sch
+from pia.app.cli import main
 
 from conftest import EXAMPLE
 

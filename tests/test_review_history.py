@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLE
-from pia.cli import main
+from pia.app.cli import main
 
 A, J, H = "assessment.yaml", "files/juki.yaml", "files/honnin-kakunin.yaml"
 USE_J = "    使用部署: 住民記録・戸籍課、世田谷総合支所区民係"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pia.cli import main
+from pia.app.cli import main
 
 A, S, J, H, F3 = "assessment.yaml", "systems.yaml", "files/juki.yaml", "files/honnin-kakunin.yaml", "files/sofusaki.yaml"
 R6 = "  - 変更日: 令和6年1月4日\n"

@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from pia.cli import main
+from pia.app.cli import main
 
 J = "files/juki.yaml"
 COUNT = "      - 提供を行っている: 58  # pia-ignore: PIA201@"

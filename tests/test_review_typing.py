@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pia.cli import main
+from pia.app.cli import main
 
 A, S, J = "assessment.yaml", "systems.yaml", "files/juki.yaml"
 
@@ -148,7 +148,7 @@ def test_dates_in_western_fullwidth_or_short_style_are_flagged(example: Path, ca
 
 
 def test_a_block_scalar_as_a_list_entry_is_not_a_continuation():
-    from pia.prescan import scan
+    from pia.document.prescan import scan
 
     text = "変更箇所:\n  - |\n    一行目\n    二行目\n  - >\n    折り返す\n    本文\n  - 平文\n"
     assert scan("x.yaml", text) == []
@@ -157,7 +157,7 @@ def test_a_block_scalar_as_a_list_entry_is_not_a_continuation():
 
 
 def test_a_comment_indented_with_zenkaku_spaces_is_named_and_repaired():
-    from pia.prescan import repair, scan
+    from pia.document.prescan import repair, scan
 
     text = "基本情報:\n  事務の名称: 住民\n　　# 注釈\n  対象人数: 30万人以上\n"
     assert [(f.line, f.column, f.rule_id) for f in scan("x.yaml", text)] == [(3, 1, "PIA051")]

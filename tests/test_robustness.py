@@ -9,10 +9,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import EXAMPLE
-from pia import assessment as asm
-from pia.check import check_assessment
+from pia.document import assessment as asm
+from pia.analysis.check import check_assessment
 from pia.history.diff import diff
-from pia.render.html import render_html
+from pia.output.html import render_html
 
 FILES = {p.relative_to(EXAMPLE).as_posix(): p.read_bytes() for p in sorted(EXAMPLE.rglob("*.yaml"))}
 DATA = {k: yaml.safe_load(v.decode()) for k, v in FILES.items()}

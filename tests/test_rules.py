@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLE, pia
-from pia.registry import rules
+from pia.analysis.catalog import rules
 
 RULES = {s.id: s for s in rules()}
 

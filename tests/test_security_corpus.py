@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLE, ROOT
-from pia import assessment as asm
-from pia.check import check_assessment
-from pia.errors import PiaError
+from pia.document import assessment as asm
+from pia.analysis.check import check_assessment
+from pia.base.errors import PiaError
 from pia.history.diff import diff
-from pia.loader import load_text
-from pia.output import MANIFEST, write_outputs
-from pia.render.html import render_html
-from pia.render.xlsx import render_xlsx
+from pia.document.loader import load_text
+from pia.output.outfolder import MANIFEST, write_outputs
+from pia.output.html import render_html
+from pia.output.xlsx import render_xlsx
 
 CORPUS = ROOT / "tests" / "data" / "pathological"
 EXPECTED = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))
@@ -62,7 +62,7 @@ def test_odd_entries_of_the_file_list_never_raise(entry: str):
 # ---- bounded cost -------------------------------------------------------------------------------------------------
 
 def test_council_marks_40000_characters_quickly():
-    from pia.council import marked
+    from pia.app.council import marked
 
     sentence = "委託先は、特定個人情報の取扱いについて、契約に基づき必要かつ適切な監督を受ける。"
     old = "".join(f"{i}番目の{sentence}\n" if i % 7 else sentence for i in range(40_000 // len(sentence)))
@@ -75,7 +75,7 @@ def test_council_marks_40000_characters_quickly():
 
 
 def test_council_marks_one_long_unbroken_change_quickly():
-    from pia.council import marked
+    from pia.app.council import marked
 
     old = "あ" * 40_000
     t = time.perf_counter()
@@ -130,7 +130,7 @@ def test_os_errors_on_writing_are_named_in_japanese(tmp_path: Path, monkeypatch,
 
 
 def test_disk_full_on_the_cli_is_a_japanese_message(tmp_path: Path, capsys, monkeypatch):
-    from pia.cli import main
+    from pia.app.cli import main
 
     monkeypatch.setattr(os, "fsync", lambda fd: (_ for _ in ()).throw(OSError(errno.ENOSPC, "No space left on device")))
     rc = main(["render", str(EXAMPLE), "--format", "html", "--out", str(tmp_path / "o")])
@@ -141,7 +141,7 @@ def test_disk_full_on_the_cli_is_a_japanese_message(tmp_path: Path, capsys, monk
 # ---- CI summary -------------------------------------------------------------------------------------------------
 
 def test_ci_summary_escapes_markdown_and_html_from_values():
-    from pia.ci import AssessmentReport, summary
+    from pia.app.ci import AssessmentReport, summary
     from pia.history.classify import Row
     from pia.history.diff import Change
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from pia import fsread
-from pia.cli import main
-from pia.loader import MAX_LIST, MAX_NODES, load_text
+from pia.base import fsread
+from pia.app.cli import main
+from pia.document.loader import MAX_LIST, MAX_NODES, load_text
 
 SECRET = "秘密の内容ＸＹＺ"
 
@@ -237,7 +237,7 @@ def test_unlistable_folder_is_a_japanese_message_not_an_internal_error(tmp_path:
 
 
 def test_figures_are_read_through_fsread(tmp_path: Path, monkeypatch):
-    from pia import figures
+    from pia.document import figures
 
     os.mkfifo(tmp_path / "pipe.png")
     with pytest.raises(figures.FigureError, match="通常のファイルではありません"):
@@ -278,7 +278,7 @@ def test_fix_replaces_the_real_file_keeping_its_mode(example: Path, capsys):
 
 
 def test_quoting_a_refused_file_keeps_only_the_lines_it_needs(example: Path):
-    from pia.check import check
+    from pia.analysis.check import check
 
     (example / "files" / "big.yaml").write_bytes(b"a:\n" + b"- x\n" * (MAX_LIST + 1))
     r = check(example)
@@ -289,7 +289,7 @@ def test_quoting_a_refused_file_keeps_only_the_lines_it_needs(example: Path):
 def test_import_reads_the_workbook_through_fsread_and_bounds_its_unzipped_size(example: Path, tmp_path: Path, capsys, monkeypatch):
     import zipfile
 
-    from pia import xlsx_import
+    from pia.app import xlsx_import
 
     monkeypatch.setattr(xlsx_import, "MAX_UNZIPPED", 2 * 1024 * 1024)  # the same check as at 200 MB, faster
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_pia
-from pia.cli import main
+from pia.app.cli import main
 from test_ci import base_repo, edit, git, new_revision, repo  # noqa: F401 (fixtures)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pia import serve
+from pia.app import serve
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ import openpyxl
 import pytest
 
 from conftest import ROOT
-from pia.render.outputs import OUTPUTS
-from pia.serve import make_server
+from pia.output.formats import OUTPUTS
+from pia.app.serve import make_server
 
 
 def _get(port: int, path: str) -> http.client.HTTPResponse:

@@ -12,8 +12,8 @@ from urllib.parse import unquote, urldefrag
 import pytest
 import yaml
 
-from pia import portfolio as pf
-from pia.cli import main
+from pia.portfolio import documents as pf
+from pia.app.cli import main
 
 from conftest import CHROMEDRIVER, CHROMIUM, EXAMPLE, ROOT
 
@@ -199,7 +199,7 @@ def test_rerun_with_nothing_changed_loads_no_renderer(repo: Path, site: Path):
     for 40 assessments; bench/portfolio measures it)."""
     import sys
 
-    code = ("import sys; from pia.cli import main; main(sys.argv[1:]); "
+    code = ("import sys; from pia.app.cli import main; main(sys.argv[1:]); "
             "print(sorted(m for m in ('weasyprint', 'openpyxl', 'jsonschema', 'jinja2') if m in sys.modules))")
     r = subprocess.run([sys.executable, "-c", code, "site", str(repo / "assessments"), "--out", str(site), "--format", "html,xlsx"],
                        capture_output=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT / "src")}, check=True)

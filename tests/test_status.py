@@ -11,8 +11,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pia import forms, items, portfolio as pf
-from pia.cli import main
+from pia.form import kinds as form_kinds
+from pia.form import layout
+from pia.form import items
+from pia.portfolio import documents as pf
+from pia.app.cli import main
 
 from conftest import EXAMPLE, ROOT
 
@@ -66,14 +69,14 @@ PORTFOLIO = {
 
 def _row(kind: str, changed: str) -> dict:
     """One 変更箇所 row of a 基礎 / 重点 document (only its 変更日 matters here)."""
-    k = forms.kinds()[kind]
+    k = form_kinds.kinds()[kind]
     it = items.item(k.code_prefix + "別添3-変更日")
-    return {it.within(forms.changes_item(k))[0]: changed}
+    return {it.within(layout.changes_item(k))[0]: changed}
 
 
 def _kind_revision(kind: str, changed: str, planned: str | None = None) -> dict:
     """One 改訂 entry of a 基礎 / 重点 document; for the 重点, its 再評価 planned (予定) on a date."""
-    prefix, entry = forms.kinds()[kind].code_prefix, items.item(forms.kinds()[kind].code_prefix + "表紙-改訂")
+    prefix, entry = form_kinds.kinds()[kind].code_prefix, items.item(form_kinds.kinds()[kind].code_prefix + "表紙-改訂")
     rev = {items.item(prefix + "改訂-変更日").within(entry)[0]: changed}
     if planned:
         node = items.item(prefix + "改訂-再評価").node
@@ -104,7 +107,7 @@ def _edit(folder: Path, edits: dict[str, object]) -> None:
     """Set items by code in whichever document of the folder holds them."""
     by_file: dict[str, dict[str, object]] = {}
     for code, v in edits.items():
-        by_file.setdefault(forms.by_key(items.item(code).doc).file, {})[code] = v
+        by_file.setdefault(form_kinds.by_key(items.item(code).doc).file, {})[code] = v
     for file, codes in by_file.items():
         data = yaml.safe_load((folder / file).read_text(encoding="utf-8"))
         for code, v in codes.items():
@@ -224,10 +227,10 @@ def test_procedure_states(portfolio: Path, capsys):
     assert d["state"].startswith("予定") and d["due"] == "2025-07-01" and d["mark"] == "期限間近"
     assert _one(r, "draft", "S02")["state"].startswith("案")
     (draft,) = [a for a in r["assessments"] if a["folder"].endswith("/draft")]
-    from pia import forms
+    from pia.form import kinds as form_kinds
 
     (full,) = [d for d in draft["documents"] if d["kind"] == "全項目評価書"]
-    assert full["draft"] is True and full["version"] == forms.current_version() and full["form"] == "様式4"
+    assert full["draft"] is True and full["version"] == form_kinds.current_version() and full["form"] == "様式4"
     t = _one(r, "tenken-planned", "S08")
     assert t["state"].startswith("予定") and t["due"] == "2025-07-15" and t["mark"] == "期限間近"
     _, r = _status(capsys, str(portfolio), "--as-of", "2025-07-16")
@@ -356,7 +359,7 @@ def test_scheduled_ci_jobs_run_real_status_commands(tmp_path: Path, capsys, monk
     """The scheduled jobs in the CI templates call `pia status` with options that exist, and --strict fails them."""
     import shlex
 
-    from pia import init as init_mod
+    from pia.app import init as init_mod
 
     shipped = (ROOT / ".github" / "workflows" / "pia-status.yml").read_text(encoding="utf-8")
     assert shipped == init_mod.github_status_workflow()  # what `pia init --ci github` writes

@@ -9,9 +9,10 @@ import openpyxl
 import pytest
 
 from conftest import ROOT, pia
-from pia import assessment as asm
-from pia.items import dig
-from pia.xlsx_import import MAP_SHEET, _bindings
+from pia.document import assessment as asm
+from pia.form.items import dig
+from pia.output.xlsx_map import MAP_SHEET
+from pia.app.xlsx_import import _bindings
 
 JUTEN, KISO = ROOT / "assessments" / "marumaru-juten", ROOT / "assessments" / "marumaru-kiso"
 # each workbook of the two examples: (folder, workbook file name)
@@ -66,9 +67,9 @@ def test_round_trip_render_edit_import_render(books: Path, tmp_path: Path, folde
     work = _copy(folder, tmp_path)
     shared = set()
     if name.endswith("-kiso.xlsx"):  # a companion 基礎's facts are written in the 重点 (tested below)
-        from pia import forms
+        from pia.form import kinds
         shared = {(b.doc, b.path) for b in _bindings(openpyxl.load_workbook(books / name))
-                  if any(b.path[:len(p)] == p for p in forms.shared_fact_paths())}
+                  if any(b.path[:len(p)] == p for p in kinds.shared_fact_paths())}
         assert shared
     edited = tmp_path / "edited.xlsx"
     typed = _edit_texts(books / name, edited, shared)
@@ -120,12 +121,12 @@ def test_choices_ticks_and_formula_text_come_back_as_text(books: Path, tmp_path:
 
 
 def test_companion_kiso_refuses_a_fact_the_juten_holds(books: Path, tmp_path: Path):
-    from pia import forms
+    from pia.form import kinds
 
     work = _copy(JUTEN, tmp_path)
     wb = openpyxl.load_workbook(books / "marumaru-juten-kiso.xlsx")
     b = next(b for b in _bindings(wb) if b.kind == "text" and b.written
-             and any(b.path[:len(p)] == p for p in forms.shared_fact_paths()))
+             and any(b.path[:len(p)] == p for p in kinds.shared_fact_paths()))
     wb[b.sheet][b.cell].value = b.written + "（改）"
     edited = tmp_path / "edited.xlsx"
     wb.save(edited)

@@ -1,3 +1,3 @@
-from pia.cli import main
+from pia.app.cli import main
 
 raise SystemExit(main())

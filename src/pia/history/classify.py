@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from pia import dates, forms
-from pia.assessment import Assessment
-from pia.errors import PiaError
+from pia.base import dates
+from pia.form import kinds
+from pia.document import family
+from pia.document.assessment import Assessment
+from pia.base.errors import PiaError
 from pia.history.diff import Change
-from pia.history.rows import COLUMNS
-from pia.items import Item, UnknownItem, each, item
+from pia.document.changes import COLUMNS
+from pia.form.items import Item, UnknownItem, each, item
 
 REVISIONS, REVISION_DATE, EXCEPTIONS = item("表紙-改訂"), item("改訂-変更日"), item("改訂-例外")
 TIMING = item("別添3-提出時期")
@@ -48,7 +50,7 @@ def _optional(code: str) -> Item | None:
 
 @cache
 def record(kind: str = "全項目") -> Record:
-    p = forms.kinds()[kind].code_prefix
+    p = kinds.kinds()[kind].code_prefix
     return Record(item(p + "表紙-改訂"), item(p + "改訂-変更日"), _optional(p + "改訂-例外"), _optional(p + "改訂-再評価"),
                   item(p + "別添3-提出時期"))
 
@@ -75,7 +77,7 @@ def _norm(s: str) -> str:
 def revision(a: Assessment, kind: str = "全項目") -> dict[str, Any] | None:
     """The latest entry of a document's own 改訂 (the revision this version records)."""
     rec = record(kind)
-    revs = [r for r in each(rec.revisions.get(forms.data(a, forms.kinds()[kind]))) if isinstance(r, dict) and revision_date(r, kind)]
+    revs = [r for r in each(rec.revisions.get(family.data(a, kinds.kinds()[kind]))) if isinstance(r, dict) and revision_date(r, kind)]
     return max(revs, key=lambda r: revision_date(r, kind)) if revs else None
 
 
@@ -124,11 +126,11 @@ def exceptions(rev: dict[str, Any] | None, changes: list[Change], kind: str = "�
 def _level(a: Assessment) -> int | None:
     """How heavy the declared しきい値判断結果 is: the number of documents it requires (none < 基礎 < 基礎＋重点/全項目),
     with 全項目 above 重点."""
-    main = forms.main_kind(a)
-    req = forms.declared_result(a, main)[0] if main else None
+    main = family.main_kind(a)
+    req = family.declared_result(a, main)[0] if main else None
     if req is None:
         return None
-    return max((forms.ORDER.index(k) + 1 for k in req), default=0)
+    return max((kinds.ORDER.index(k) + 1 for k in req), default=0)
 
 
 def threshold_raised(old: Assessment, new: Assessment) -> bool:
@@ -160,12 +162,12 @@ def classified(old: Assessment, new: Assessment) -> tuple[list[Row], list[list[s
     changes = diff(old, new)
     rows: list[Row] = []
     unmatched: list[str] = []
-    for kind in (forms.kinds()[n] for n in reversed(forms.ORDER)):
+    for kind in (kinds.kinds()[n] for n in reversed(kinds.ORDER)):
         if kind.key not in new.docs and kind.key not in old.docs:
             continue
-        mine = [c for c in changes if forms.owns(kind, c.doc)]
+        mine = [c for c in changes if kinds.owns(kind, c.doc)]
         rows += classify(mine, new, kind=kind.name)
         unmatched += exceptions(revision(new, kind.name), mine, kind.name)[1]
-    docs = [[forms.short_title(k) for k in forms.change_documents(new if r.change.kind != "削除" else old, r.change.doc, r.change.path)]
+    docs = [[kinds.short_title(k) for k in family.change_documents(new if r.change.kind != "削除" else old, r.change.doc, r.change.path)]
             for r in rows]
     return rows, docs, unmatched

@@ -9,12 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from pia import forms, layout, schema as sch
-from pia.assessment import Assessment
-from pia.items import item
-from pia.render.formats import fmt
-from pia.render.html import format_ctx
-from pia.walk import Entry, walk
+from pia.form import kinds
+from pia.document import family
+from pia.form import layout
+from pia.document import blocks
+from pia.form import schema as sch
+from pia.document.assessment import Assessment
+from pia.form.items import item
+from pia.document.formatting import fmt
+from pia.document.formatting import format_ctx
+from pia.form.walk import Entry, walk
 
 RECORDS, RECORD_ITEMS, FILE_NAME = item("別添2-記録項目"), item("別添2-記録項目-項目"), item("II-1")
 
@@ -173,7 +177,7 @@ def _records(schema_name: str) -> list[tuple[Any, ...]]:
     """Where a document keeps its 変更箇所 rows (the layout's "changes" part): the record of changes, not an item
     whose change is listed in it."""
     out = []
-    for kind in forms.kinds().values():
+    for kind in kinds.kinds().values():
         for part in layout.load(kind.id)["parts"]:
             if part.get("role") == "changes":
                 it = item(part["item"])
@@ -186,11 +190,11 @@ def _under(path: tuple[Any, ...], prefixes: list[tuple[Any, ...]]) -> bool:
     return any(path[:len(p)] == p for p in prefixes)
 
 
-def diff(old: Assessment, new: Assessment, kind: forms.Kind | None = None) -> list[Change]:
+def diff(old: Assessment, new: Assessment, kind: kinds.Kind | None = None) -> list[Change]:
     """Every change between two versions of an 事務's folder, in form order; with kind, only the changes of the
     documents that make up that document (its YAML, systems.yaml and its per-file YAML)."""
     d = _Differ(old, new)
-    keys = [k for k in dict.fromkeys([*old.docs, *new.docs]) if kind is None or forms.owns(kind, k)]
+    keys = [k for k in dict.fromkeys([*old.docs, *new.docs]) if kind is None or kinds.owns(kind, k)]
     for key in keys:
         name = key.split(":", 1)[0]
         od, nd = old.docs.get(key), new.docs.get(key)
@@ -205,7 +209,7 @@ def diff(old: Assessment, new: Assessment, kind: forms.Kind | None = None) -> li
         d.compare_doc(key, name, ov if isinstance(ov, dict) else {}, nv if isinstance(nv, dict) else {})
     # the order of the form (layout), not of the files on disk: the main document first, then the 基礎
     pos: dict[tuple[str, tuple], int] = {}
-    for k in ([kind] if kind else reversed(forms.present(new) or forms.present(old))):
-        for where in layout.positions(new, k.id):
+    for k in ([kind] if kind else reversed(family.present(new) or family.present(old))):
+        for where in blocks.positions(new, k.id):
             pos.setdefault(where, len(pos))
-    return sorted(d.out, key=lambda c: layout.rank(pos, c.doc, c.path))
+    return sorted(d.out, key=lambda c: blocks.rank(pos, c.doc, c.path))

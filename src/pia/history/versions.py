@@ -7,14 +7,19 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pia import assessment as asm
-from pia import dates, forms
-from pia.errors import PiaError
-from pia.findings import ERROR, WARNING, Finding
+from pia.document import assessment as asm
+from pia.base import dates
+from pia.form import kinds
+from pia.document import family
+from pia.base.errors import PiaError
+from pia.base.registry import static
+from pia.base.findings import ERROR, WARNING, Finding
 from pia.history.classify import Row, classify, revision, revision_date
 from pia.history.diff import Change, diff
-from pia.items import Item, item
-from pia.validate import anchor
+from pia.form.items import Item, item
+from pia.document.validate import anchor
+from typing import Any
+from pia.form import layout
 
 FETCH_HINT = ("全履歴を取得してください: git fetch --unshallow（GitHub Actions では actions/checkout に fetch-depth: 0、"
               "GitLab CI では変数 GIT_DEPTH: \"0\"）。")
@@ -110,9 +115,7 @@ def tree_blobs(top: Path, sha: str, rel: str) -> tuple[list[tuple[str, str]], li
 
 
 def _note(file: str, rule: str, message: str, hint: str = "") -> Finding:
-    from pia.registry import spec
-
-    return Finding(file, 1, 1, rule, spec(rule).severity, "", message, hint)
+    return Finding(file, 1, 1, rule, static(rule).severity, "", message, hint)
 
 
 def _rel(folder: Path, top: Path) -> str:
@@ -166,14 +169,14 @@ class Version:
     name: str
     assessment: asm.Assessment
 
-    def dated(self, kind: forms.Kind) -> dt.date | None:
+    def dated(self, kind: kinds.Kind) -> dt.date | None:
         """The 変更日 this version carries for one document: the latest entry of the document's own 改訂 and, for a
         基礎項目評価書 that prints facts the main document holds, of the main document's 改訂 too. None when the
         document is not in this version."""
         a = self.assessment
         if kind.key not in a.docs:
             return None
-        main = forms.main_kind(a)
+        main = family.main_kind(a)
         found = [revision_date(revision(a, k.name), k.name) for k in {kind.name: kind, (main or kind).name: main or kind}.values()]
         found = [d for d in found if d]
         return max(found) if found else None
@@ -232,13 +235,13 @@ class Revision:
     rows: list[Row]
 
 
-def revisions(versions: list[Version] | History, kind: forms.Kind | None = None) -> list[Revision]:
+def revisions(versions: list[Version] | History, kind: kinds.Kind | None = None) -> list[Revision]:
     """Versions grouped by the latest 改訂 entry they carry for one document (the folder's main document unless
     kind is given). The first dated revision is the baseline: history before it is the pre-pia 変更箇所, kept as
     data. A version that could not be read is skipped (see history()). Each revision's rows are the changes of
     the document as it prints (a fact written once and printed by the 基礎 too appears in both documents)."""
     vs = [v for v in (versions.versions if isinstance(versions, History) else versions) if v.readable]
-    kind = kind or (forms.main_kind(vs[-1].assessment) if vs else None)
+    kind = kind or (family.main_kind(vs[-1].assessment) if vs else None)
     if kind is None:
         return []
     last: dict[dt.date, Version] = {}
@@ -255,13 +258,13 @@ def revisions(versions: list[Version] | History, kind: forms.Kind | None = None)
     return out
 
 
-def document_changes(old: asm.Assessment, new: asm.Assessment, kind: forms.Kind) -> list[Change]:
+def document_changes(old: asm.Assessment, new: asm.Assessment, kind: kinds.Kind) -> list[Change]:
     """The changes one document prints in its 変更箇所: the difference of the document as rendered (the 基礎's view
     takes the facts the main document holds), labelled as that document's form labels them."""
-    return diff(forms.render_view(old, kind), forms.render_view(new, kind), kind)
+    return diff(family.render_view(old, kind), family.render_view(new, kind), kind)
 
 
-def history_rows(versions: list[Version] | History, kind: forms.Kind | None = None) -> list[Row]:
+def history_rows(versions: list[Version] | History, kind: kinds.Kind | None = None) -> list[Row]:
     return [r for rev in revisions(versions, kind) for r in rev.rows]
 
 
@@ -269,11 +272,10 @@ PUBLISHED, CONSULTED, REVIEWED, SUBMITTED = item("表紙-公表日"), item("VI-2
 BODY = item("表紙-評価実施機関の区分")
 
 
-def _procedure_dates(a: asm.Assessment, kind: forms.Kind) -> list[Item]:
+def _procedure_dates(a: asm.Assessment, kind: kinds.Kind) -> list[Item]:
     """The items a re-assessment must date anew: 公表日 first; for the 全項目評価書 the 意見聴取 period, and 第三者点検
     (地方公共団体等) or the submission to the PPC (行政機関等). The 重点's 意見聴取 and 第三者点検 are optional, so only
     its 公表日 is asked for."""
-    from pia import layout
 
     if kind.id != "full":
         return [layout.meta_item(kind.id, "published")]
@@ -281,7 +283,7 @@ def _procedure_dates(a: asm.Assessment, kind: forms.Kind) -> list[Item]:
     return [PUBLISHED, CONSULTED, SUBMITTED if national else REVIEWED]
 
 
-def revision_findings(revs: list[Revision], kind: forms.Kind) -> list[Finding]:
+def revision_findings(revs: list[Revision], kind: kinds.Kind) -> list[Finding]:
     """A revision of a document holding a 重要な変更 is re-assessed before the change (ppc-rules CH-2): its procedure
     dates and 公表日 must be new. Published anew (a new 公表日) with a procedure date missing or unchanged: an error
     (PIA630). Not yet published: what is still to do, as warnings (PIA631); the procedure may be under way."""
@@ -294,7 +296,7 @@ def revision_findings(revs: list[Revision], kind: forms.Kind) -> list[Finding]:
         if doc is None:
             continue
         published, *procedure = _procedure_dates(new, kind)
-        data, before = forms.data(new, kind), forms.data(old, kind)
+        data, before = family.data(new, kind), family.data(old, kind)
         pv = published.get(data)
         republished = not _blank(pv) and pv != published.get(before)
         for it in procedure + ([] if republished else [published]):
@@ -360,5 +362,25 @@ def derived_rows(folder: Path) -> tuple[dict[str, list[dict[str, object]]], list
     if not in_git(folder):
         return {}, []
     h = history(folder)
-    present = forms.present(h.versions[-1].assessment) if h.versions else []
+    present = family.present(h.versions[-1].assessment) if h.versions else []
     return {k.name: [r.betten3() for r in history_rows(h, k)] for k in present}, h.problems
+
+
+
+
+
+
+def history_of(folder: Path | None) -> tuple[dict[str, list[dict[str, Any]]], list[Any]]:
+    """(derived 変更箇所 rows by kind name, warnings); a PiaError naming the problems when the rows would be incomplete."""
+    from pia.base.errors import PiaError
+    from pia.base.findings import ERROR
+    from pia.history.versions import derived_rows
+
+    if folder is None:
+        return {}, []
+    derived, problems = derived_rows(folder)
+    errors = [p for p in problems if p.severity == ERROR]
+    if errors:
+        raise PiaError("変更箇所（別添3）のうちバージョン履歴から作る行が不完全になるため、出力しません。\n" +
+                       "\n".join(f"  [{p.rule_id}] {p.file}: {p.message}{' ' + p.hint if p.hint else ''}" for p in errors))
+    return derived, problems

@@ -1,0 +1,1 @@
+"""Checking a folder: validation findings, rules, the rule catalog, fix and migrate."""

@@ -1,0 +1,57 @@
+"""docs/rules.md, generated from the registry of findings."""
+from __future__ import annotations
+
+from pia.base.registry import STAGE_LABELS, Stage
+from pia.analysis.catalog import specs
+
+
+def rules_markdown() -> str:
+    out = ["# 検査規則の一覧", "", "<!-- このファイルは `pia rules --markdown > docs/rules.md` で生成します。直接編集しないでください。 -->", "",
+           "各規則に、出典と、その出典をどこまで確かめたか（確度）を示します。出典が記憶や推論に基づく規則は警告にしています。", ""]
+    for stage in Stage:
+        group = [s for s in specs().values() if s.stage == stage]
+        if not group:
+            continue
+        out += [f"## {STAGE_LABELS[stage]}", ""]
+        for s in group:
+            out += [f"### {s.id} {s.title}", "", f"- 重大度: {s.severity.label}（`{s.severity.value}`）",
+                    f"- 出典: {s.source}（確度: {s.certainty.label}）"]
+            if s.module:
+                out.append(f"- 部分: `{s.module}`")
+            out += ["", s.explanation, ""] if s.explanation else [""]
+    out += blank_items()
+    out += ["## 検査結果の抑止", "",
+            "原本どおりに残したい記載など、理由があって検査結果を残さないときは、その値と同じ行に",
+            "`# pia-ignore: PIA011@1a2b3c 理由` のように規則 ID、値の指紋（6桁）と理由を書きます。抑止した結果も理由とともに",
+            "報告に表示され、エラーとしては数えません。抑止はその規則の、その値の検査結果だけに効きます。値が変わると検査結果が",
+            "戻り、PIA070 が新しい指紋を示します。指紋を書かずに `# pia-ignore: PIA011 理由` と書くと、PIA071 が書くべき指紋を",
+            "示します。", ""]
+    return "\n".join(out)
+
+
+def blank_items() -> list[str]:
+    """The items PIA501/PIA502 let stay blank or hold 「—」, and why, from the schemas (x-pia-optional,
+    x-pia-off-when, x-pia-dash): the 記載要領's cases, listed where the rules read them."""
+    from pia.form.items import all_items, item
+
+    rows = []
+    for it in all_items():
+        n = it.node
+        why = []
+        if n.get("x-pia-optional"):
+            why.append("空欄でよい（手続の前・区分により不要など。項目の説明を参照）")
+        off = n.get("x-pia-off-when")
+        if off:
+            names = "」「".join(item(c).title for c in ([off] if isinstance(off, str) else off))
+            why.append(f"「{names}」に○を付けたときは空欄")
+        if n.get("x-pia-checked-by"):
+            why.append(f"空欄かどうかは {n['x-pia-checked-by']} が他の項目と合わせて検査")
+        if n.get("x-pia-hide-empty"):
+            why.append("空欄なら出力しない")
+        if n.get("x-pia-dash"):
+            why.append("該当がなければ「—」")
+        if why:
+            rows.append(f"| {it.code} | {it.title} | {'。'.join(why)} |")
+    return ["## 空欄・「—」でよい項目（PIA501・PIA502）", "",
+            "これ以外の項目は空欄にせず、「—」も書けません（PIA501・PIA502）。スキーマから生成しています。", "",
+            "| コード | 項目 | 扱い |", "| --- | --- | --- |", *rows, ""]

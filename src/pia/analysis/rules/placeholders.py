@@ -1,0 +1,102 @@
+"""Items the form requires: never left empty, 「—」 only where the form allows it; text safety."""
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator
+
+from pia.form import schema as sch
+from pia.base.findings import WARNING, Finding
+from pia.form.kinds import is_draft
+from pia.form.items import item
+from pia.base.registry import Certainty
+from pia.analysis.rules import Context, rule
+from pia.document.values import empty, is_dash, scalars
+from pia.form.walk import Path, walk
+
+_LEAVES = ("text", "date", "choice", "selected", "multi", "idlist", "strlist", "id", "flag", "count")
+
+
+def _off(data: Any, node: sch.Node) -> bool:
+    """A part the form leaves empty by its own logic: every flag named in x-pia-off-when is ticked
+    (「委託しない」 for III-4, 「接続しない（入手）」 for III-6 リスク1〜4, …)."""
+    codes = node.get("x-pia-off-when")
+    if not codes:
+        return False
+    return all(item(c).get(data) is True for c in ([codes] if isinstance(codes, str) else codes))
+
+
+def _required(data: Any, name: str) -> Iterator[tuple[Path, sch.Node, Any]]:
+    """(path, node, value) of every item the form asks to be filled in, given what is chosen elsewhere."""
+    skip: list[Path] = []
+    for e in walk(sch.load().document(name), data):
+        if any(e.path[:len(s)] == s for s in skip):
+            continue
+        node = e.node
+        if e.kind == "note":
+            continue
+        # a draft (評価書名 with (案)) may leave 評価書番号 etc. blank; PIA811 demands them at pia check --final
+        draft_blank = node.get("x-pia-draft-blank") and is_draft(data)
+        if node.get("x-pia-optional") or node.get("x-pia-hide-empty") or node.get("x-pia-checked-by") or draft_blank:
+            skip.append(e.path)
+            continue
+        if _off(data, node):
+            skip.append(e.path)
+            continue
+        if e.kind == "choice" and "properties" in node:
+            # the chosen option is written under 選択; the details are required unless it is the negative option
+            yield e.path + (sch.SELECTED,) if isinstance(e.value, dict) else e.path, node, sch.selected(e.value)
+            if node.get("x-pia-details-unless") and sch.selected(e.value) == node["x-pia-details-unless"]:
+                skip.append(e.path)
+        elif e.kind in _LEAVES:
+            yield e.path, node, e.value
+
+
+@rule("PIA501", "記載が必要な項目が空欄", source="様式・記載要領（空欄にしない項目）", certainty=Certainty.INFERRED)
+def not_empty(ctx: Context) -> Iterator[Finding]:
+    """様式の項目は空欄にしない。該当がないときは、様式が認める項目に限り「—」と書く。空欄でよいのは、公表前の
+    公表日・承認日、意見聴取前の主な意見の内容、区分により不要な第三者点検・承認、「委託しない」「提供・移転しない」
+    「接続しない」としたときのリスク対策などに限る（様式、スキーマの x-pia-optional・x-pia-off-when）。pia new の
+    記載例の空欄もこれで「未記入」と報告される。※は重要な変更の対象を示す印で、必須という意味ではない。"""
+    for key, name, doc in ctx.a.documents():
+        if not isinstance(doc.data, dict):
+            continue
+        for path, node, value in _required(doc.data, name):
+            if empty(value) and path[0] in doc.data:
+                what = "選択してください" if sch.options(node) else "記載してください"
+                yield ctx.finding(key, path, f"「{sch.title(node)}」が未記入です。",
+                                  f"{what}。" + ("該当がなければ「—」と書けます。" if sch.dash_allowed(node) else ""))
+
+
+@rule("PIA502", "「—」を書けない項目に「—」と書いている", source="様式・記載要領（「—」を書ける項目）", certainty=Certainty.INFERRED)
+def dash_only_where_allowed(ctx: Context) -> Iterator[Finding]:
+    """「—」（記載事項なし）は、様式が認める項目（その他の措置の内容、変更の妥当性、備考など。スキーマの x-pia-dash）に限る。"""
+    for key, name, doc in ctx.a.documents():
+        if not isinstance(doc.data, dict):
+            continue
+        for path, node, value in _required(doc.data, name):
+            if is_dash(value) and not sch.dash_allowed(node):
+                yield ctx.finding(key, path, f"「{sch.title(node)}」は「—」とせず、内容を書く項目です。", "内容を記載してください。")
+
+
+_FORMULA = re.compile(r"^\s*[=+@＝]|^-[^\s\-—]")
+_KANGXI = re.compile(r"[\u2F00-\u2FDF\u2E80-\u2EFF\uF900-\uFAFF]")
+
+
+def _strings(value: Any, path: tuple) -> Iterator[tuple[tuple, str]]:
+    return ((p, v) for p, v in scalars(value, path) if isinstance(v, str))
+
+
+@rule("PIA503", "表計算ソフトで数式と誤解される書き出し、又は康熙部首などの紛らわしい文字", WARNING,
+      source="pia の安全上の決まり（表計算ソフトでの数式化、紛らわしい文字）", certainty=Certainty.PIA)
+def risky_text(ctx: Context) -> Iterator[Finding]:
+    """「=」「+」「-」「@」で始まる値は、Excel で数式として扱われるおそれがある（pia の Excel 出力は常に文字列として
+    書き出すが、受け取った人が編集すると数式になりうる）。また、古い PDF から貼り付けたときに入りやすい康熙部首
+    （⼀ など）や互換漢字は、見た目が同じでも別の文字で、検索や読み上げを妨げる。"""
+    for key, name, doc in ctx.a.documents():
+        for path, s in _strings(doc.data, ()):
+            if _FORMULA.match(s):
+                yield ctx.finding(key, path, f"「{s[:20]}」は数式のように始まっています。", "意図したものでなければ、先頭の記号を全角にするか文を書き換えてください。")
+            m = _KANGXI.search(s)
+            if m:
+                yield ctx.finding(key, path, f"康熙部首又は互換漢字「{m.group()}」（U+{ord(m.group()):04X}）が含まれています。",
+                                  "通常の漢字に置き換えてください。")

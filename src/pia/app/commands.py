@@ -1,0 +1,539 @@
+"""One function per subcommand: (args) -> exit code. Output goes through `emit` so tests can call these."""
+from __future__ import annotations
+
+import os
+import re
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from pia.base.errors import PiaError
+
+
+def emit(text: str, stream: Any = None) -> None:
+    """All of pia's terminal output: control, bidi and invisible characters from values are shown as <U+XXXX>."""
+    from pia.document.loader import visible
+
+    (stream or sys.stdout).write(visible(text))
+
+
+def _check_one(folder: Path, select: list[str] | None = None, ignore: list[str] | None = None,
+               final: bool = False) -> Any:
+    from pia.analysis.check import check
+
+    return check(folder, select, ignore, final)
+
+
+def _rule_list(text: str) -> list[str]:
+    import re
+
+    from pia.base.errors import PiaError
+
+    parts = [p.strip().upper() for p in re.split(r"[,\s]+", text or "") if p.strip()]
+    bad = [p for p in parts if not re.fullmatch(r"PIA\d{0,3}", p)]
+    if bad:
+        raise PiaError(f"規則の指定「{'、'.join(bad)}」が正しくありません。PIA201 や PIA2 のように書いてください。")
+    return parts
+
+
+def statistics(results: list[Any], fmt: str) -> str:
+    """Counts per rule, most frequent first (suppressed findings are counted apart)."""
+    import json
+    from collections import Counter
+
+    from pia.analysis.catalog import specs
+
+    counts = Counter((f.rule_id, f.suppressed is not None) for r in results for f in r.findings)
+    rules = sorted({rid for rid, _ in counts}, key=lambda rid: (-counts[(rid, False)], rid))
+    names = {i: s.title for i, s in specs().items()}
+    if fmt == "json":
+        return json.dumps({rid: {"count": counts[(rid, False)], "suppressed": counts[(rid, True)], "title": names.get(rid, "")}
+                           for rid in rules}, ensure_ascii=False, indent=2) + "\n"
+    out = [f"{counts[(rid, False)]:>6}  {rid}  {names.get(rid, '')}" + (f"（ほかに抑止 {counts[(rid, True)]} 件）" if counts[(rid, True)] else "")
+           for rid in rules]
+    return "\n".join(out) + ("\n" if out else "検査結果はありません。\n")
+
+
+def check(args: Any) -> int:
+    from pia.document.assessment import find_assessments
+    from pia.analysis.reporters import REPORTERS
+
+    # files (as pre-commit passes them) stand for their assessment folder, each checked once
+    folders = list(dict.fromkeys(f for p in args.paths for f in find_assessments(p)))
+    fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
+    jobs = args.jobs or os.cpu_count() or 1
+    sel, ign = _rule_list(getattr(args, "select", "")), _rule_list(getattr(args, "ignore", ""))
+    final = bool(getattr(args, "final", False))
+    from pia.base.progress import Progress
+
+    progress = Progress()
+    results = []
+    try:
+        if len(folders) > 1 and jobs > 1:
+            with ProcessPoolExecutor(min(jobs, len(folders))) as ex:
+                done = ex.map(_check_one, folders, [sel] * len(folders), [ign] * len(folders), [final] * len(folders),
+                              chunksize=max(1, len(folders) // (jobs * 4)))
+                for i, r in enumerate(done, 1):
+                    progress(f"検査 {i}/{len(folders)}", str(folders[i - 1]))
+                    results.append(r)
+        else:
+            for i, f in enumerate(folders, 1):
+                progress(f"検査 {i}/{len(folders)}", str(f))
+                results.append(_check_one(f, sel, ign, final))
+    finally:
+        progress.done()
+    out = statistics(results, fmt) if getattr(args, "statistics", False) else REPORTERS[fmt](results)
+    if args.output:
+        from pia.output.outfolder import write_text
+
+        write_text(args.output, out, force=True)
+    else:
+        emit(out)
+    failed = any(r.errors for r in results) or (args.strict and any(f.suppressed is None for r in results for f in r.findings))
+    return 1 if failed else 0
+
+
+def rules(args: Any) -> int:
+    from pia.analysis.catalog import specs
+
+    if args.markdown:
+        from pia.analysis.docs import rules_markdown
+
+        emit(rules_markdown())
+        return 0
+    for s in specs().values():
+        emit(f"{s.id}  {s.severity.label}  {s.title}\n")
+    return 0
+
+
+def fix(args: Any) -> int:
+    from pia.analysis.fix import fix_path
+
+    changed = fix_path(args.path, write=args.write, out=emit)
+    return 1 if changed and not args.write else 0
+
+
+def new(args: Any) -> int:
+    from pia.app.scaffold import create
+
+    answers = threshold_answers(args)
+    kind = args.kind or derive_kind(answers) or (_ask_kind() if sys.stdin.isatty() else "全項目")
+    folder, inside = create(args.dir / args.name, kind)
+    if answers:  # the しきい値判断 inputs given are written into the skeleton (a voluntary --kind keeps them too)
+        from pia.form.items import item
+        from pia.app.scaffold import answer_threshold, kind_for
+
+        answer_threshold(folder, kind_for(kind), {item(c).at(): v for c, v in answers.items()})
+    emit(f"{folder} を作成しました（{kind}）。YAML を記入し、`pia check {folder}` で検査してください。\n")
+    if not inside:
+        emit("注意: このリポジトリにスキーマがないため、エディタ用の $schema はこのパソコンの pia を指しています。"
+             "リポジトリの最上位で `pia init` を実行すると、スキーマがリポジトリに入り、他の人の環境でも補完が働きます。\n", sys.stderr)
+    return 0
+
+
+def migrate(args: Any) -> int:
+    """Write the folder, moved to the current form version, into --out (a new folder) and print what changed."""
+    import shutil
+
+    from pia.form import kinds as form_kinds
+    from pia.analysis import migrate
+    from pia.document.assessment import find_assessments
+
+    [src] = find_assessments(args.path)[:1] or [args.path]
+    if args.out.exists():
+        raise PiaError(f"{args.out} はすでにあります。上書きしないため、新しいフォルダを指定してください。")
+    from pia.base import fsread
+    from pia.document.loader import MAX_BYTES
+
+    root, texts = fsread.Root(src), {}
+    for k in form_kinds.kinds().values():
+        if (src / k.file).is_file():
+            try:  # read as the loader reads: a link leading out of the folder is not followed
+                texts[k.file] = root.read(k.file, MAX_BYTES).decode("utf-8")
+            except (fsread.Refusal, UnicodeDecodeError) as e:
+                raise PiaError(f"{src / k.file} を読めません（{getattr(e, 'message', 'UTF-8 ではありません')}）。pia check で確認してください。") from None
+    result = migrate.migrate(texts)
+    shutil.copytree(src, args.out, symlinks=True)  # links are copied as links, never as their targets' contents
+    for rel, text in sorted(result.texts.items()):
+        (args.out / rel).write_text(text, encoding="utf-8")
+    emit("".join(line + "\n" for line in result.report))
+    emit(f"{args.out} に書き出しました。記入・見直しが必要な項目を直し、pia check で検査してください。\n")
+    return 0
+
+
+def _ask_kind() -> str:
+    """At a terminal, `pia new NAME` asks which documents the 事務 needs (Enter: 全項目)."""
+    from pia.form import kinds as form_kinds
+
+    names = list(reversed(form_kinds.ORDER))
+    answer = input(f"最も詳しい評価書の種類（{' / '.join(names)}。分からなければ --persons などで決められます）[{names[0]}]: ").strip()
+    return answer or names[0]
+
+
+def _band(it: Any, given: str | None) -> str | None:
+    """An option of a count item (対象人数, 取扱者数) as written, or the option a number of persons falls in
+    (「50000」「5万」「50,000人」)."""
+    import unicodedata
+
+    if given is None or given in it.options:
+        return given
+    text = unicodedata.normalize("NFKC", given).replace(",", "").removesuffix("人").strip()
+    m = re.fullmatch(r"(\d+)(万)?", text)
+    option = it.option_for(int(m.group(1)) * (10_000 if m.group(2) else 1)) if m else None
+    if option is None:
+        raise PiaError(f"「{given}」は「{it.title}」の選択肢にも人数にも当たりません。"
+                       "選択肢（" + "、".join(it.options) + "）か、人数（例: 50000、5万）を指定してください。")
+    return option
+
+
+PERSONS, HANDLERS, ACCIDENT = "I-1-③", "表紙-しきい値判断の入力-取扱者数", "表紙-しきい値判断の入力-特定個人情報に関する重大事故"
+
+
+def threshold_answers(args: Any) -> dict[str, str]:
+    """--persons/--handlers/--accident as options of the 全項目評価書's items, by item code (counts become the option
+    they fall in); empty when none is given."""
+    from pia.form.items import item
+
+    answers = {PERSONS: _band(item(PERSONS), args.persons), HANDLERS: _band(item(HANDLERS), args.handlers)}
+    accident = item(ACCIDENT)
+    if args.accident is not None and args.accident not in accident.options:
+        raise PiaError(f"「{args.accident}」は「{accident.title}」の選択肢にありません。選択肢: " + "、".join(accident.options))
+    answers[ACCIDENT] = args.accident
+    return {code: v for code, v in answers.items() if v is not None}
+
+
+def derive_kind(answers: dict[str, str]) -> str | None:
+    """The most detailed document the threshold requires for these answers (None without 対象人数)."""
+    from pia.form import kinds as form_kinds
+    from pia.form.items import item
+
+    if PERSONS not in answers:
+        return None
+    bounds = item(HANDLERS).bounds(answers.get(HANDLERS))
+    many = None if bounds is None else bounds[0] >= form_kinds.table()["threshold"]["many_handlers"]
+    accident = {"yes": True, "no": False}.get(item(ACCIDENT).meaning(answers.get(ACCIDENT)) or "")
+    outcomes = form_kinds.required_documents((item(PERSONS).bounds(answers[PERSONS]) or (0, None))[0], many, accident)
+    if len(outcomes) != 1:
+        raise PiaError("取扱者数（--handlers）と重大事故（--accident）も指定してください。この対象人数ではそれらで結果が変わります。")
+    req = next(iter(outcomes))
+    if not req:
+        raise PiaError("この対象人数では特定個人情報保護評価の実施は義務付けられません（任意に実施するときは --kind を指定してください）。")
+    return next(k for k in reversed(form_kinds.ORDER) if k in req)
+
+
+def init(args: Any) -> int:
+    from pia.app import init as init_mod
+
+    outcome = init_mod.upgrade(args.dir) if args.upgrade else init_mod.init(args.dir, args.ci, force=args.force)
+    for rel in outcome.written:
+        emit(f"{args.dir / rel} を書き出しました。\n")
+    if outcome.unchanged and not outcome.written and not outcome.skipped:
+        emit("すべて最新です。\n")
+    for rel in outcome.skipped:
+        emit(f"{args.dir / rel} はすでにあり内容が違うため、上書きしませんでした（上書きするには --force）。\n", sys.stderr)
+    if not args.upgrade and not outcome.skipped:
+        emit("次は `pia new 名前` で評価書を作り、`pre-commit install` でコミット前の検査を有効にしてください。\n")
+    return 1 if outcome.skipped else 0
+
+
+def render(args: Any) -> int:
+    from pia.portfolio.render import render_all
+    from pia.output.formats import parse
+
+    from pia.document.assessment import is_assessment
+    from pia.base.progress import Progress
+
+    formats = parse(args.format, "assessment")
+    if args.path.is_dir() and not is_assessment(args.path):
+        return _render_many(args, [f.name for f in formats])
+    progress = Progress()
+    try:
+        written, result = render_all(args.path, formats, args.out, force=args.force, progress=progress)
+    finally:
+        progress.done()
+    if result.errors:
+        emit(f"注意: この評価書には検査エラーが {result.errors} 件あります（pia check で確認してください）。\n", sys.stderr)
+    for f in result.findings:
+        if f.rule_id.startswith("PIA61"):  # what the version history skipped
+            emit(f"注意: [{f.rule_id}] {f.file}: {f.message}\n", sys.stderr)
+    for p in written:
+        emit(f"{p} を書き出しました。\n")
+    return 0
+
+
+def _render_many(args: Any, formats: list[str]) -> int:
+    """A folder of assessments: each into out/<name>/, only those whose inputs changed, in parallel."""
+    from pia.document.assessment import find_assessments
+    from pia.portfolio.build import render_many
+
+    folders = find_assessments(args.path)
+    facts, rebuilt = render_many(folders, args.out, tuple(formats))
+    for f in rebuilt:
+        if facts[f.name]["errors"]:
+            emit(f"注意: {f} には検査エラーが {facts[f.name]['errors']} 件あります（pia check で確認してください）。\n", sys.stderr)
+    emit(f"評価書 {len(folders)} 件のうち {len(rebuilt)} 件を出力しました（ほかは入力が変わっていません）: {args.out}\n")
+    return 0
+
+
+def _table(rows: list[list[str]], headers: list[str]) -> str:
+    def cell(s: object) -> str:
+        t = "" if s is None else str(s).replace("\n", " ")
+        return t if len(t) <= 60 else t[:59] + "…"
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(cell(c).replace("|", "｜") for c in r) + " |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def diff(args: Any) -> int:
+    from pia.base.findings import ERROR
+    from pia.history.versions import Version, load_version
+
+    old, new = load_version(args.old), load_version(args.new)
+    unread = [f for a in (old, new) if not Version("", a).readable for f in a.load_findings if f.severity == ERROR]
+    if unread:  # a version not read as written would show as "all added" or "all removed"
+        emit("".join(f"{f.file}:{f.line}:{f.column}: {f.severity} [{f.rule_id}] {f.message}\n" for f in unread), sys.stderr)
+        emit("読めない版があるため、差分を作りません。\n", sys.stderr)
+        return 1
+    _emit_diff(old, new, args.format)
+    return 0
+
+
+def _emit_diff(old: Any, new: Any, fmt: str = "text") -> int:
+    """`pia diff` of two loaded versions (warning of declared exceptions no change matches); the number of changes."""
+    import json
+
+    from pia.history.classify import classified
+    from pia.document.changes import COLUMNS
+
+    rows, docs, unmatched = classified(old, new)
+    for item in unmatched:
+        emit(f"警告: 例外「{item}」に当たる変更はありません（項目の表記を pia diff の「項目」のとおりに書いてください）。\n", sys.stderr)
+    if fmt == "json":
+        emit(json.dumps([dict(r.change.to_dict(), important=r.important, timing=r.timing, reason=r.reason, documents=d)
+                         for r, d in zip(rows, docs)], ensure_ascii=False, indent=2) + "\n")
+    elif not rows:
+        emit("変更はありません。\n")
+    else:
+        # each side's items as its own form version names them: a column for the old side's labels when any differ
+        versions = any(r.change.old_label for r in rows)
+        emit(_table([[r.change.kind, r.change.label, *([r.change.old_label or r.change.label] if versions else []),
+                      r.change.before, r.change.after, "重要な変更" if r.important else "", r.timing, r.reason, "・".join(d)]
+                     for r, d in zip(rows, docs)],
+                    ["変更の種類", COLUMNS[1], *([f"{COLUMNS[1]}（変更前の版）"] if versions else []), "変更前", "変更後", "重要な変更",
+                     COLUMNS[4], COLUMNS[5], "評価書"]))
+    return len(rows)
+
+
+def import_(args: Any) -> int:
+    import shutil
+
+    from pia.app import xlsx_import
+    from pia.analysis.check import CheckResult
+    from pia.analysis.reporters import text as text_report
+
+    if args.write and args.out:
+        raise PiaError("--write と --out は同時に指定できません。")
+    if args.out and args.out.exists():
+        raise PiaError(f"{args.out} はすでにあります。上書きしないため、新しいフォルダ名を指定してください。")
+    result = xlsx_import.read(args.workbook, args.path)
+    if result.findings:
+        emit(text_report([CheckResult(str(args.workbook), sorted(result.findings), False, {})]), sys.stderr)
+        emit("Excel の内容を評価書に戻せませんでした（何も書き換えていません）。\n", sys.stderr)
+        return 1
+    if not result.texts or result.new is None:
+        emit("Excel の内容は評価書と同じです（変更はありません）。\n")
+        return 0
+    _emit_diff(result.old, result.new)
+    target = args.path if args.write else args.out
+    if target is None:
+        emit("上の変更を評価書に書き込むには --write（又は新しいフォルダへ --out フォルダ）を付けて実行してください。\n")
+        return 0
+    if args.out:
+        shutil.copytree(args.path, args.out)
+    for rel, text in result.texts.items():
+        (target / rel).write_text(text, encoding="utf-8", newline="")
+        emit(f"{target / rel} を書き換えました。\n")
+    return 0
+
+
+def history(args: Any) -> int:
+    import json
+
+    from pia.form import kinds as form_kinds
+    from pia.document import family
+    from pia.analysis.check import CheckResult
+    from pia.document.changes import COLUMNS
+    from pia.history.versions import history as load_history, revision_findings, revisions
+    from pia.analysis.reporters import text as text_report
+
+    h = load_history(args.path)
+    kinds = list(reversed(family.present(h.versions[-1].assessment))) if h.versions else []
+    per_kind = [(k, revisions(h, k)) for k in kinds]  # each document's own 変更箇所, the main document first
+    for p in h.problems:
+        emit(f"{p.file}: {p.severity} [{p.rule_id}] {p.message}{'（' + p.hint + '）' if p.hint else ''}\n", sys.stderr)
+    if args.format == "json":
+        doc = "評価書"  # which document's 変更箇所 the row belongs to
+        emit(json.dumps([dict(r.betten3(), **{doc: form_kinds.short_title(k)}) for k, revs in per_kind for rev in revs for r in rev.rows],
+                        ensure_ascii=False, indent=2) + "\n")
+    else:
+        for k, revs in per_kind:
+            rows = [r.betten3() for rev in revs for r in rev.rows]
+            if len(per_kind) > 1:
+                emit(f"{form_kinds.short_title(k)}の変更箇所:\n")
+            emit(_table([[r[c] for c in COLUMNS] for r in rows], list(COLUMNS)) if rows else "バージョン履歴から作られる変更箇所の行はありません。\n")
+    problems = sorted(f for k, revs in per_kind for f in revision_findings(revs, k))
+    if problems:  # on stderr, so that the rows stay machine-readable
+        emit(text_report([CheckResult(str(args.path), problems, False)]), sys.stderr)
+    return 0 if h.complete and not any(f.is_error for f in problems) else 1
+
+
+def ci(args: Any) -> int:
+    from pia.app import ci as ci_mod
+    from pia.analysis.check import CheckResult
+    from pia.output.outfolder import write_text
+    from pia.analysis.reporters import REPORTERS
+
+    reports = ci_mod.run(args.base, args.head)
+    results = [CheckResult(r.check.folder, sorted([*r.check.findings, *r.problems]), r.check.rules_ran, r.check.lines)
+               for r in reports if r.check]
+    fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
+    if fmt == "gitlab":
+        write_text(args.gitlab_report, REPORTERS["gitlab"](results), force=True)
+    else:
+        emit(REPORTERS[fmt](results))
+    md = ci_mod.summary(reports, args.base, args.head)
+    target = args.summary or (Path(os.environ["GITHUB_STEP_SUMMARY"]) if os.environ.get("GITHUB_STEP_SUMMARY") else None)
+    if target:
+        from pia.base.fsread import os_reason
+
+        try:
+            with open(target, "a", encoding="utf-8") as fh:  # GitHub appends step summaries
+                fh.write(md)
+        except OSError as e:
+            raise PiaError(f"要約を {target} に書き込めません（{os_reason(e, writing=True)}）。") from None
+    else:
+        emit(md)
+    return 1 if any(r.failed() for r in reports) else 0
+
+
+def council(args: Any) -> int:
+    from pia.app import council as cm
+    from pia.output.outfolder import write_outputs
+    from pia.output.formats import Job, parse, write_all
+    from pia.analysis.reporters import text as text_report
+    from pia.analysis.check import CheckResult
+
+    c = cm.load(args.path)
+    if c.findings:
+        emit(text_report([CheckResult(str(args.path), sorted(c.findings), False,
+                                      {c.doc.file: c.doc.lines} if c.doc else {})]), sys.stderr)
+    if c.doc is None or cm.errors(c):
+        return 1
+    formats = parse(args.format, "council")
+    approved = cm.load_approved(args.approved, args.path) if args.approved else None
+    from pia.base.progress import Progress
+
+    progress = Progress()
+    try:
+        files = write_all(formats, Job(lambda: cm.render(c, approved)), args.path.resolve().name, progress)
+    finally:
+        progress.done()
+    for p in write_outputs(args.out, files, force=args.force):
+        emit(f"{p} を書き出しました。\n")
+    return 0
+
+
+def serve(args: Any) -> int:
+    from pia.document.assessment import ASSESSMENT, is_assessment
+    from pia.app.serve import make_server
+
+    if not is_assessment(args.path):
+        raise PiaError(f"{args.path} は評価書フォルダではありません（{ASSESSMENT} などの評価書の YAML がありません）。")
+    try:
+        server = make_server(args.path, args.port)
+    except OSError as e:
+        raise PiaError(f"ポート {args.port} を使えません（{e.strerror}）。--port で別の番号を指定してください。") from None
+    emit(f"プレビュー: http://127.0.0.1:{server.server_port}/ （YAML を保存すると自動で更新されます。終了は Ctrl-C）\n")
+    sys.stdout.flush()
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+    return 0
+
+
+def _as_of(args: Any) -> Any:
+    import datetime as dt
+
+    from pia.base import dates
+
+    as_of = dates.parse(args.as_of) if args.as_of else dt.date.today()  # the only clock read: here, at the edge
+    if as_of is None:
+        raise PiaError(f"基準日「{args.as_of}」を日付として読めません。「令和7年4月1日」又は「2025-04-01」の形で指定してください。")
+    return as_of
+
+
+def _formats(spec: str, allowed: tuple[str, ...]) -> list[str]:
+    formats = [f.strip() for f in spec.split(",") if f.strip()]
+    bad = [f for f in formats if f not in allowed]
+    if bad or not formats:
+        raise PiaError(f"出力形式「{','.join(bad) or spec}」は使えません。{', '.join(allowed)} から選んでください。")
+    return formats
+
+
+def _body_report(args: Any, module: str, stem: str) -> int:
+    import importlib
+
+    from pia.document import assessment as asm
+    from pia.output.outfolder import write_outputs
+    from pia.portfolio.reports import WRITERS
+
+    formats = _formats(args.format, tuple(WRITERS))
+    as_of = _as_of(args)
+    items = [asm.load(f) for p in args.paths for f in asm.find_assessments(p)]
+    report = importlib.import_module(f"pia.portfolio.reports.{module}").build(items, as_of)
+    files = {f"{stem}.{fmt}": WRITERS[fmt](report) for fmt in formats}
+    for p in write_outputs(args.out, files, force=args.force):
+        emit(f"{p} を書き出しました。\n")
+    return 0
+
+
+def plan(args: Any) -> int:
+    return _body_report(args, "plan", "keikaku-kanrisho")
+
+
+def report(args: Any) -> int:
+    return _body_report(args, "yearly", "teiki-hokoku")
+
+
+def status(args: Any) -> int:
+    from pia.portfolio import status as sm
+    from pia.document.assessment import find_assessments
+
+    as_of = _as_of(args)
+    if args.within < 0:
+        raise PiaError("--within には 0 以上の日数を指定してください。")
+    folders = [f for p in args.paths for f in find_assessments(p)]
+    items = sm.statuses(folders, as_of, args.within)
+    out = sm.FORMATS[args.format](items, as_of, args.within)
+    if args.output:
+        from pia.output.outfolder import write_text
+
+        write_text(args.output, out, force=True)
+    else:
+        emit(out)
+    return 1 if args.strict and any(st.overdue for st in items) else 0
+
+
+def site(args: Any) -> int:
+    from pia.document.assessment import find_assessments
+    from pia.portfolio.site.site import FORMATS, build_site
+
+    formats = _formats(args.format, FORMATS)
+    folders = find_assessments(args.path)
+    if len({f.name for f in folders}) < len(folders):
+        raise PiaError("同じ名前の評価書フォルダが複数あります。フォルダ名を変えてください（サイトのページ名に使います）。")
+    written, rebuilt = build_site(folders, args.out, tuple(formats), args.jobs, args.title)
+    emit(f"評価書 {len(folders)} 件のうち {len(rebuilt)} 件を出力し、ページを {len(written)} 件書き出しました: {args.out / 'index.html'}\n")
+    return 0

@@ -1,0 +1,263 @@
+"""`pia init`: set up a repository of assessments that works without a copy of pia.
+
+Everything a colleague's editor, pre-commit and CI need lives inside the repository: the schemas are vendored
+into .pia/schemas/ (so every `$schema` reference resolves there), and pia itself is installed as a package at the
+version that ran `pia init` (PIA_PACKAGE overrides it: an internal index, a wheel, a git URL).
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from pia import __version__
+from pia.base.errors import PiaError
+from pia.base.resources import schemas_dir
+
+VENDORED = Path(".pia") / "schemas"
+ASSESSMENTS = "assessments"
+# The files a pre-commit hook is given: those of an assessment folder (pia check maps each to its folder).
+HOOK_FILES = r"^assessments/[^/]+/(assessment|systems|kiso|juten|(files|juten)/[^/]+)\.ya?ml$"
+EDITOR_SCHEMAS = {"assessment": [f"{ASSESSMENTS}/*/assessment.yaml"], "systems": [f"{ASSESSMENTS}/*/systems.yaml"],
+                  "file": [f"{ASSESSMENTS}/*/files/*.yaml"], "kiso": [f"{ASSESSMENTS}/*/kiso.yaml"],
+                  "juten": [f"{ASSESSMENTS}/*/juten.yaml"], "juten-file": [f"{ASSESSMENTS}/*/juten/*.yaml"],
+                  "council": ["councils/*/council.yaml"]}
+
+
+def package_spec() -> str:
+    return f"pia=={__version__}"
+
+
+def vscode_settings(schemas: str) -> str:
+    """.vscode/settings.json: the YAML extension maps each kind of file to its schema under `schemas`."""
+    doc = {"yaml.schemas": {f"./{schemas}/{name}.schema.json": globs for name, globs in EDITOR_SCHEMAS.items()},
+           "yaml.validate": True, "yaml.hover": True, "yaml.completion": True, "files.encoding": "utf8",
+           "[yaml]": {"editor.insertSpaces": True, "editor.tabSize": 2, "editor.autoIndent": "full"}}
+    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+
+def hook(extra: str = "") -> str:
+    """The pre-commit hook, as pia's .pre-commit-hooks.yaml offers it and as `pia init` writes it locally."""
+    return (f"- id: pia-check\n"
+            f"  name: pia check（変更した評価書の検査）\n"
+            f"  description: 変更したファイルを含む評価書フォルダごとに pia check を行います。\n"
+            f"  entry: pia check\n"
+            f"  language: python\n{extra}"
+            f"  files: {HOOK_FILES}\n"
+            f"  require_serial: true\n")
+
+
+def pre_commit_config() -> str:
+    body = hook(f'  additional_dependencies: ["{package_spec()}"]\n')
+    return ("# pre-commit の設定（pia init が作成）: `pre-commit install` の後は、コミットのたびに変更した評価書を検査します。\n"
+            "# pia を PyPI 以外から入れるときは additional_dependencies を書き換えてください（例: wheel のパスや URL）。\n"
+            "repos:\n  - repo: local\n    hooks:\n" + "".join(f"      {line}\n" for line in body.splitlines()))
+
+
+def _github_setup(why_history: str) -> str:
+    """The steps every pia workflow starts with: the whole history, Python, pia."""
+    return f"""    steps:
+      - uses: actions/checkout@v4
+        with:
+          fetch-depth: 0   # {why_history}
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.12"
+      - name: pia を入れる
+        run: python -m pip install "${{{{ vars.PIA_PACKAGE || '{package_spec()}' }}}}\""""
+
+
+def github_workflow() -> str:
+    return f"""# 評価書（assessments/）を変更するプルリクエストで pia ci を実行し、検査結果を注釈に、変更の要約をジョブの要約に出します。
+# pia は pip で {package_spec()} を入れます。社内の索引・wheel・git から入れるときは、リポジトリの変数 PIA_PACKAGE を設定してください。
+name: pia
+on:
+  pull_request:
+    paths: ["assessments/**"]
+jobs:
+  pia:
+    runs-on: ubuntu-latest
+    timeout-minutes: 15
+{_github_setup("base との差分と変更履歴（別添3）に全履歴が必要")}
+      - name: pia ci
+        run: pia ci --base "origin/${{{{ github.base_ref }}}}" --format github
+"""
+
+
+def gitlab_template() -> str:
+    return f"""# GitLab CI の雛形: .gitlab-ci.yml から include するか（include: local: ci/pia.gitlab-ci.yml）、内容を貼り付けて使います。
+# マージリクエストで評価書（assessments/）が変わったとき、Code Quality レポートと変更の要約（成果物）を作ります。
+# pia は pip で PIA_PACKAGE を入れます。社内の索引・wheel から入れるときは、CI/CD 変数 PIA_PACKAGE を設定してください。
+.pia-setup:  # 二つのジョブに共通の準備（extends で使います）
+  image: python:3.12-slim
+  variables:
+    GIT_DEPTH: "0"
+    PIA_PACKAGE: "{package_spec()}"
+  before_script:
+    - apt-get update -qq && apt-get install -y -qq git >/dev/null
+    - pip install -q "$PIA_PACKAGE"
+
+pia:
+  extends: .pia-setup
+  rules:
+    - if: $CI_PIPELINE_SOURCE == "merge_request_event"
+      changes: ["assessments/**/*"]
+  script:
+    - git fetch -q origin "$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"
+    - pia ci --base "origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME" --format gitlab --gitlab-report gl-code-quality-report.json --summary pia-summary.md
+  artifacts:
+    when: always
+    expose_as: "pia の要約"
+    paths: [pia-summary.md]
+    reports:
+      codequality: gl-code-quality-report.json
+
+# 定期実行（CI/CD → Schedules で週1回などを設定）: 全評価書の期限を確認し、期限超過があれば失敗します。
+pia-status:
+  extends: .pia-setup
+  rules:
+    - if: $CI_PIPELINE_SOURCE == "schedule"
+  script:
+    - pia status assessments --format html --output pia-status.html
+    - pia status assessments --within 60 --strict
+  artifacts:
+    when: always
+    expose_as: "pia の期限一覧"
+    paths: [pia-status.html]
+"""
+
+
+def github_status_workflow() -> str:
+    return f"""# 毎週月曜の朝（日本時間 9時）に全評価書の期限を確認します（pia status）。期限を過ぎたものがあればジョブが失敗し、通知されます。
+# 状況の一覧（HTML）と住民向けの公開サイト（pia site）は成果物として保存します。
+name: pia status
+on:
+  schedule:
+    - cron: "0 0 * * 1"
+  workflow_dispatch:
+jobs:
+  status:
+    runs-on: ubuntu-latest
+    timeout-minutes: 60
+{_github_setup("公開サイトの変更履歴（別添3）に全履歴が必要")}
+      - name: フォント（公開サイトの PDF）
+        run: sudo apt-get install -y -qq fonts-noto-cjk >/dev/null
+      - name: 期限の一覧
+        run: pia status assessments --format html --output status/index.html
+      - name: 公開サイト
+        run: pia site assessments --out site
+      - uses: actions/upload-artifact@v4
+        if: always()
+        with:
+          name: pia-status
+          path: |
+            status/
+            site/
+      - name: 期限超過があれば失敗にする
+        run: pia status assessments --within 60 --strict >> "$GITHUB_STEP_SUMMARY"
+"""
+
+
+GITLAB_INCLUDE = "include:\n  - local: ci/pia.gitlab-ci.yml\n"
+README = """# .pia/
+
+pia（特定個人情報保護評価書の検査・出力ツール）の設定です。`pia init` が作成しました。
+
+- `schemas/`: 評価書の YAML のスキーマ（エディタの補完・説明と検査に使います）。pia を新しい版にしたら
+  `pia init --upgrade` で更新してください。手で編集しないでください。
+- `version`: スキーマを写した pia の版。
+"""
+
+
+@dataclass
+class Outcome:
+    written: list[Path]
+    unchanged: list[Path]
+    skipped: list[Path]  # existing files with other content, kept (without --force)
+
+
+def _schemas() -> dict[str, str]:
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(schemas_dir().glob("*.schema.json"))}
+
+
+def plan(ci: str) -> dict[Path, str]:
+    files: dict[Path, str] = {Path(ASSESSMENTS) / ".gitkeep": "",
+                              Path(".pia") / "README.md": README,
+                              Path(".pia") / "version": __version__ + "\n",
+                              Path(".vscode") / "settings.json": vscode_settings(VENDORED.as_posix()),
+                              Path(".pre-commit-config.yaml"): pre_commit_config()}
+    files.update({VENDORED / name: text for name, text in _schemas().items()})
+    if ci == "github":
+        files[Path(".github") / "workflows" / "pia.yml"] = github_workflow()
+        files[Path(".github") / "workflows" / "pia-status.yml"] = github_status_workflow()
+    elif ci == "gitlab":
+        files[Path("ci") / "pia.gitlab-ci.yml"] = gitlab_template()
+        files[Path(".gitlab-ci.yml")] = GITLAB_INCLUDE
+    return files
+
+
+def _write(root: Path, files: dict[Path, str], force: bool) -> Outcome:
+    out = Outcome([], [], [])
+    for rel, text in files.items():
+        path = root / rel
+        if path.is_file():
+            try:
+                same = path.read_text(encoding="utf-8") == text
+            except (OSError, UnicodeDecodeError):
+                same = False
+            if same:
+                out.unchanged.append(rel)
+                continue
+            if not force:
+                out.skipped.append(rel)
+                continue
+        elif path.exists():
+            raise PiaError(f"{path} はファイルではありません。別の場所で pia init を実行してください。")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8", newline="\n")
+        except OSError as e:
+            raise PiaError(f"{path} を書き込めません（{e.strerror}）。") from None
+        out.written.append(rel)
+    return out
+
+
+def init(root: Path, ci: str = "github", force: bool = False) -> Outcome:
+    if root.exists() and not root.is_dir():
+        raise PiaError(f"{root} はフォルダではありません。")
+    return _write(root, plan(ci), force)
+
+
+def upgrade(root: Path) -> Outcome:
+    """Refresh the vendored schemas (and drop those pia no longer has) after installing another pia."""
+    target = root / VENDORED
+    if not target.is_dir():
+        raise PiaError(f"{target} がありません。先に `pia init {root}` を実行してください。")
+    files = {VENDORED / name: text for name, text in _schemas().items()}
+    files[Path(".pia") / "version"] = __version__ + "\n"
+    out = _write(root, files, force=True)
+    for old in sorted(target.glob("*.schema.json")):
+        if old.name not in _schemas():
+            old.unlink()
+            out.written.append(VENDORED / old.name)
+    return out
+
+
+def schema_ref(yaml_file: Path, name: str) -> tuple[str, bool]:
+    """The `$schema` reference for a new YAML file, relative to it: to the nearest vendored schemas (`pia init`)
+    or the schemas of the pia checkout it lies in (True); else to the installed pia's (False: breaks for others)."""
+    folder = yaml_file.parent.resolve()
+    for parent in (folder, *folder.parents):
+        for candidate in (parent / VENDORED, parent / "schemas"):
+            if (candidate / f"{name}.schema.json").is_file() and (candidate / "assessment.schema.json").is_file():
+                return _relative(candidate / f"{name}.schema.json", folder), True
+    return _relative(schemas_dir() / f"{name}.schema.json", folder), False
+
+
+def _relative(target: Path, start: Path) -> str:
+    try:
+        return Path(os.path.relpath(target.resolve(), start)).as_posix()
+    except ValueError:  # another drive on Windows
+        return target.resolve().as_uri()
+

@@ -1,0 +1,315 @@
+"""`pia serve`: a live preview on 127.0.0.1. The page shows one document of the folder (the main one at `/`, the
+others at `/?doc=basic|focused|full`, with a switcher between them) with every finding of the folder listed at the
+top and shown at its item, and reloads itself when a YAML file of the assessment is saved. Each document's outputs
+are at `/download/FORMAT` (`?doc=…` as for its page). Nothing is written.
+
+Only its user's browser gets it: requests must name the server as `127.0.0.1:PORT` or `localhost:PORT` in Host (so a
+site re-pointing its own name at 127.0.0.1, DNS rebinding, is refused) and, when they carry one, in Origin. Every page
+is sent with a Content-Security-Policy that allows no request to anywhere else. Pages are rendered once per content
+of the YAML files (a hash), without a lock shared by all requests; connections time out.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from markupsafe import escape
+
+from pia.document import assessment as asm
+from pia.base import fsread
+from pia.form import kinds
+from pia.document import family
+from pia.analysis.check import check_assessment
+from pia.base.errors import PiaError
+from pia.base.findings import ERROR
+from pia.document.loader import MAX_BYTES
+
+POLL_MS = 700
+_CURRENT = ' aria-current="page"'
+TIMEOUT_S = 15  # a connection that sends nothing for this long is closed
+CACHE_SIZE = 8
+
+_SCRIPT = """
+<script nonce="%(nonce)s">
+(function () {
+  const findings = %(findings)s;
+  let version = %(version)s;
+  const list = document.getElementById("pia-findings");
+  for (const f of findings) {
+    let id = f.anchor, el = null;
+    while (id && !(el = document.getElementById(id))) { id = id.includes("/") ? id.slice(0, id.lastIndexOf("/")) : ""; }
+    if (!el) continue;
+    const row = el.closest("tr") || el;
+    row.classList.add(f.severity === "error" ? "pia-error" : "pia-warning");
+    const note = document.createElement("div");
+    note.className = "pia-note";
+    note.textContent = f.severity_label + " [" + f.rule_id + "] " + f.message + (f.hint ? "（修正: " + f.hint + "）" : "");
+    (row.querySelector("td") || row).appendChild(note);
+    if (el.id !== f.anchor && !document.getElementById(f.anchor)) {
+      const mark = document.createElement("span");  // so the link in the list reaches the finding's own item
+      mark.id = f.anchor;
+      (row.querySelector("th") || row).prepend(mark);
+    }
+  }
+  async function poll() {
+    try {
+      const r = await fetch("/version", {cache: "no-store"});
+      const v = await r.text();
+      if (v !== version) { location.reload(); return; }
+    } catch (e) {}
+    setTimeout(poll, %(poll)d);
+  }
+  setTimeout(poll, %(poll)d);
+})();
+</script>
+"""
+
+_STYLE = """
+<style>
+html { scroll-padding-top: 32vh; }
+#pia-panel { position: sticky; top: 0; z-index: 10; background: #fffbe6; border: 1px solid #d4b106; padding: 6px 10px; margin-bottom: 8px; max-height: 30vh; overflow: auto; }
+#pia-panel h2 { break-before: auto; font-size: 11pt; margin: 0 0 4px; }
+#pia-findings li.error a { color: #a8071a; } #pia-findings li.warning a { color: #ad6800; }
+tr.pia-error { outline: 3px solid #f5222d; } tr.pia-warning { outline: 3px solid #faad14; }
+.pia-note { margin-top: 4px; padding: 2px 4px; background: #fff1f0; color: #a8071a; font-size: 9pt; }
+</style>
+"""
+
+
+def _version(folder: Path) -> str:
+    """A hash of the assessment's YAML files as pia reads them (through fsread: a FIFO or a link leading out is
+    hashed as its refusal, never opened)."""
+    h = hashlib.sha256()
+    root = fsread.Root(folder)
+    rels = [asm.ASSESSMENT, asm.SYSTEMS, *(name for _, name in asm.EXTRA)]
+    for dirname in (asm.FILES, *(d for _, d in asm.EXTRA_DIRS)):
+        try:
+            rels += [e.rel for e in root.listdir(dirname) if e.rel.endswith((".yaml", ".yml"))]
+        except fsread.Refusal as r:
+            h.update(r.message.encode())
+    for rel in rels:
+        try:
+            data = root.read(rel, MAX_BYTES)
+        except fsread.Refusal as r:
+            data = r.message.encode()
+        h.update(rel.encode("utf-8", "surrogateescape") + b"\0" + hashlib.sha256(data).digest())
+    return h.hexdigest()[:16]
+
+
+def _script_json(value: Any) -> str:
+    """JSON that cannot end or re-open the inline script (`</script>`, `<!--<script>`) nor break a JS string."""
+    text = json.dumps(value, ensure_ascii=False)
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(ch, esc)
+    return text
+
+
+class NoDocument(PiaError):
+    """A request names a document the folder does not have (answered with 404)."""
+
+
+def document_of(a: asm.Assessment, doc: str | None) -> kinds.Kind | None:
+    """The document a request names (`?doc=basic`, the registry's kind id), the main document when it names none;
+    None when the folder has no such document."""
+    if doc is None:
+        return family.main_kind(a)
+    return next((k for k in family.present(a) if k.id == doc), None)
+
+
+def _finding_kind(a: asm.Assessment, f: Any) -> kinds.Kind | None:
+    """The document whose page shows a finding's item (systems and per-file documents belong to their form)."""
+    key = f.anchor.split("/", 1)[0].split(":", 1)[0]
+    kind = kinds.by_key(key)
+    if kind is None:
+        kind = next((k for k in family.present(a) if key in (k.file_schema, "systems") and k.id == "full"), None)
+    return kind
+
+
+def _href(kind: kinds.Kind | None, shown: kinds.Kind, main: kinds.Kind | None) -> str:
+    """The page of a document: `/` for the main one, `/?doc=ID` for the others."""
+    if kind is None or kind is shown:
+        return ""
+    return "/" if kind is main else f"/?doc={kind.id}"
+
+
+def page(folder: Path, nonce: str = "", doc: str | None = None) -> tuple[str, str]:
+    """The preview of one document of the folder (the main one unless `doc` names another), with the findings of
+    the whole folder: those of another document link to that document's page."""
+    from pia.portfolio.render import document_job
+    from pia.history.versions import history_of
+
+    version = _version(folder)
+    a = asm.load(folder)
+    result = check_assessment(a)
+    main = family.main_kind(a)
+    kind = document_of(a, doc)
+    if kind is None:
+        raise NoDocument("この評価書フォルダにその評価書はありません。")
+    derived: dict[str, list[dict[str, Any]]] = {}
+    notes: list[Any] = []
+    history_error = ""
+    try:
+        derived, notes = history_of(folder)
+    except PiaError as e:  # shown in the panel: the preview's 変更箇所 then lacks the rows history would give
+        history_error = str(e)
+    html = document_job(a, folder, kind, derived).html
+    shown = [f for f in [*result.findings, *notes] if not f.suppressed]
+    items = "".join(
+        f'<li class="{f.severity.value}"><a href="{escape(_href(_finding_kind(a, f), kind, main))}#{escape(f.anchor)}">'
+        f'{escape(f.severity.label)} [{escape(f.rule_id)}] {escape(f.item_path)}: {escape(f.message)}</a>'
+        f' <small>{escape(f.file)}:{f.line}</small></li>' for f in shown)
+    if history_error:
+        items += f'<li class="error">{escape(history_error)}</li>'
+    errors = sum(f.severity == ERROR for f in shown) + bool(history_error)
+    query = "" if kind is main else f"?doc={kind.id}"
+    downloads = "".join(f' <a href="/download/{f.name}{query}" download>{escape(f.title)}</a>' for f in _downloads())
+    switcher = "".join(f' <a href="{"/" if k is main else "/?doc=" + k.id}"{_CURRENT if k is kind else ""}>{escape(kinds.short_title(k))}</a>'
+                       for k in family.present(a))
+    panel = (f'<aside id="pia-panel" aria-label="検査結果"><nav class="pia-documents" aria-label="評価書">この事務の評価書:{switcher}</nav>'
+             f'<h2>検査結果: エラー {errors} 件、'
+             f'警告 {sum(f.severity != ERROR for f in shown)} 件（保存すると自動で更新されます）</h2>'
+             f'<p class="pia-downloads">この評価書をこの内容で出力する:{downloads}</p>'
+             f'<ol id="pia-findings">{items}</ol></aside>')
+    data = _script_json([{"anchor": f.anchor, "severity": f.severity.value, "severity_label": f.severity.label, "rule_id": f.rule_id,
+                          "message": f.message, "hint": f.hint} for f in shown if _finding_kind(a, f) is kind])
+    script = _SCRIPT % {"findings": data, "version": _script_json(version), "poll": POLL_MS, "nonce": nonce}
+    html = html.replace("</head>", _STYLE + "</head>", 1).replace("<body>", "<body>" + panel, 1)
+    return html.replace("</body>", script + "</body>", 1), version
+
+
+def _downloads() -> list[Any]:
+    from pia.output.formats import OUTPUTS
+
+    return [f for f in OUTPUTS.values() if "assessment" in f.documents]
+
+
+def output(folder: Path, name: str, doc: str | None = None) -> tuple[bytes, str]:
+    """One output format of one document as it is now on disk (the same bytes and file name `pia render` writes)."""
+    from pia.portfolio.render import document_job
+    from pia.history.versions import history_of
+    from pia.output.formats import OUTPUTS
+
+    a = asm.load(folder)
+    kind = document_of(a, doc)
+    if kind is None:
+        raise NoDocument("この評価書フォルダにその評価書はありません。")
+    derived = history_of(folder)[0]
+    stem = kinds.output_stem(folder.resolve().name, kind, family.main_kind(a))
+    return OUTPUTS[name].write(document_job(a, folder, kind, derived)), stem + OUTPUTS[name].suffix
+
+
+class _Cache:
+    """Pages by content hash: a request renders only when the YAML changed; requests for different contents render
+    side by side, requests for the same content wait for the one rendering it."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.nonce = secrets.token_urlsafe(16)
+        self.pages: dict[tuple[str, str | None], str] = {}  # (content hash, document) -> page
+        self.locks: dict[tuple[str, str | None], threading.Lock] = {}
+        self.guard = threading.Lock()  # held only to look up or store, never while rendering
+        self.renders = 0
+
+    def get(self, version: str, doc: str | None = None) -> str:
+        key = (version, doc)
+        with self.guard:
+            if key in self.pages:
+                return self.pages[key]
+            lock = self.locks.setdefault(key, threading.Lock())
+        with lock:
+            with self.guard:
+                if key in self.pages:
+                    return self.pages[key]
+            html, actual = page(self.folder, self.nonce, doc)
+            self.renders += 1
+            with self.guard:
+                self.pages[(actual, doc)] = html
+                while len(self.pages) > CACHE_SIZE:
+                    self.pages.pop(next(iter(self.pages)))
+                self.locks.pop(key, None)
+            return html
+
+
+def _doc_param(query: str) -> str | None:
+    """`doc=basic` of a query: one of the registry's kind ids (anything else is not a document, and gets a 404)."""
+    from urllib.parse import parse_qs
+
+    values = parse_qs(query).get("doc")
+    return values[0] if values else None
+
+
+class _Handler(BaseHTTPRequestHandler):
+    cache: _Cache
+    timeout = TIMEOUT_S  # socket timeout: a silent or slow client cannot hold a thread for ever
+
+    def _allowed(self) -> bool:
+        port = self.server.server_address[1]
+        hosts = {f"127.0.0.1:{port}", f"localhost:{port}"}
+        origin = self.headers.get("Origin")
+        return self.headers.get("Host", "").lower() in hosts and (origin is None or origin.lower() in {f"http://{h}" for h in hosts})
+
+    def _send(self, status: int, body: bytes, ctype: str, filename: str = "") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        if filename:
+            self.send_header("Content-Disposition", f"attachment; filename*=UTF-8''{quote(filename)}")
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Content-Security-Policy",
+                         f"default-src 'none'; script-src 'nonce-{self.cache.nonce}'; style-src 'unsafe-inline'; "
+                         "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; "
+                         "form-action 'none'; frame-ancestors 'none'")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Referrer-Policy", "no-referrer")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def do_HEAD(self) -> None:  # noqa: N802 (http.server's name)
+        self.do_GET()
+
+    def do_GET(self) -> None:  # noqa: N802
+        if not self._allowed():
+            self._send(403, "このプレビューは、このパソコンのブラウザで http://127.0.0.1:ポート/ として開いたときだけ表示します。".encode(),
+                       "text/plain; charset=utf-8")
+            return
+        url = urlsplit(self.path)
+        path = url.path  # nothing is read by path: the pages, their version and the format table's outputs
+        doc = _doc_param(url.query)
+        try:
+            if path == "/version":
+                body, ctype = _version(self.cache.folder).encode(), "text/plain; charset=utf-8"
+            elif path in ("/", "/index.html"):
+                body, ctype = self.cache.get(_version(self.cache.folder), doc).encode("utf-8"), "text/html; charset=utf-8"
+            elif path.startswith("/download/") and path.removeprefix("/download/") in {f.name for f in _downloads()}:
+                fmt = next(f for f in _downloads() if f.name == path.removeprefix("/download/"))
+                data, filename = output(self.cache.folder, fmt.name, doc)
+                self._send(200, data, fmt.mime, filename)
+                return
+            else:
+                self._send(404, "ありません。".encode(), "text/plain; charset=utf-8")
+                return
+        except NoDocument as e:
+            self._send(404, str(e).encode(), "text/plain; charset=utf-8")
+            return
+        except Exception as e:  # a broken file is shown, not a crash of the server
+            body = (f"<!DOCTYPE html><html lang='ja'><meta charset='utf-8'><p>表示できませんでした: {escape(str(e))}</p>"
+                    f"<script nonce='{self.cache.nonce}'>setTimeout(()=>location.reload(),{POLL_MS * 2})</script></html>").encode()
+            ctype = "text/html; charset=utf-8"
+        self._send(200, body, ctype)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def make_server(folder: Path, port: int) -> ThreadingHTTPServer:
+    handler = type("Handler", (_Handler,), {"cache": _Cache(folder)})
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)  # never reachable from other machines
+    server.daemon_threads = True
+    return server

@@ -1,0 +1,315 @@
+"""Excel both ways: the workbook `pia render --format xlsx` writes can be edited in Excel or LibreOffice and read back.
+
+The writer binds every value cell to its item (`Binder.bind`): the cell is unlocked (labels stay protected), a
+selection gets a dropdown of the official options, and a hidden sheet records (sheet, cell, document, item path,
+kind, the value as written). Reading back compares each bound cell with the value written there, so only what a
+person changed is taken, and applies those values to the YAML with a round-trip YAML library (comments, order and
+ids are kept). Anything else that changed, and any value that is not one the item accepts, is refused as a finding.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+
+from pia.document import assessment as asm
+from pia.form import kinds as form_kinds
+from pia.document import family
+from pia.form import schema as sch
+from pia.base.errors import PiaError
+from pia.base.findings import ERROR, Finding
+from pia.output.xlsx_map import Binding, MAP_COLUMNS, MAP_SHEET, TICK, cell_text
+
+
+# ---- reading back --------------------------------------------------------------------------------------------
+
+@dataclass
+class Result:
+    folder: Path
+    texts: dict[str, str] = field(default_factory=dict)  # relative file -> new YAML text (changed files only)
+    findings: list[Finding] = field(default_factory=list)
+    old: asm.Assessment | None = None
+    new: asm.Assessment | None = None
+
+
+def _bindings(wb: Any) -> list[Binding]:
+    if MAP_SHEET not in wb.sheetnames:
+        raise PiaError("この Excel には pia の対応表がありません。`pia render --format xlsx` で書き出した Excel を指定してください。")
+    rows = list(wb[MAP_SHEET].iter_rows(min_row=2, max_col=len(MAP_COLUMNS), values_only=True))
+    out = []
+    for sheet, cell, doc, path, kind, written in rows:
+        if not sheet:
+            continue
+        try:
+            p = tuple(json.loads(str(path)))
+        except ValueError:
+            raise PiaError("この Excel の pia の対応表が壊れています。もう一度 `pia render --format xlsx` で書き出してください。") from None
+        out.append(Binding(str(sheet), str(cell), str(doc), p, str(kind), cell_text(written)))
+    return out
+
+
+def _finding(workbook: str, ws: str, coord: str, rule: str, label: str, message: str, hint: str = "") -> Finding:
+    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+
+    col, row = coordinate_from_string(coord)
+    return Finding(workbook, row, column_index_from_string(col), rule, ERROR, f"{ws}!{coord} {label}".strip(), message, hint)
+
+
+def _rel(folder: Path, doc: Any) -> str:
+    """The document's file, relative to its assessment folder (every kind of document knows its own file)."""
+    return Path(os.path.relpath(doc.file, folder)).as_posix()
+
+
+MAX_WORKBOOK = 20 * 1024 * 1024  # bytes of the .xlsx file
+MAX_UNZIPPED = 200 * 1024 * 1024  # bytes of its parts once unzipped (a zip bomb stops here)
+
+
+def _workbook_bytes(workbook: Path) -> bytes:
+    """The workbook's bytes through fsread (a regular file, never a FIFO or device, at most MAX_WORKBOOK), refused
+    when its unzipped parts would exceed MAX_UNZIPPED."""
+    import zipfile
+
+    from pia.base import fsread
+
+    try:
+        data = fsread.Root(workbook.parent).read(workbook.name, MAX_WORKBOOK)
+    except fsread.Refusal as r:
+        raise PiaError(r.message + (" " + r.hint if r.hint else "")) from None
+    try:
+        unzipped = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except (zipfile.BadZipFile, ValueError):
+        raise PiaError(f"{workbook} を Excel として読めません（zip 形式ではありません）。") from None
+    if unzipped > MAX_UNZIPPED:
+        raise PiaError(f"{workbook} は展開すると大きすぎます（{unzipped:,} バイト、上限 {MAX_UNZIPPED:,} バイト）。")
+    return data
+
+
+def read(workbook: Path, folder: Path) -> Result:
+    """What the edited workbook changes in the assessment folder (nothing is written here)."""
+    from pia.portfolio.render import document_job
+    from pia.history.versions import history_of
+
+    try:
+        edited = load_workbook(io.BytesIO(_workbook_bytes(workbook)))
+    except PiaError:
+        raise
+    except Exception as e:  # openpyxl raises many kinds (zip, XML, key errors) for a file that is not a workbook
+        raise PiaError(f"{workbook} を Excel として読めません（{type(e).__name__}）。") from None
+    a = asm.load(folder)
+    result = Result(folder, old=a)
+    if any(f.is_error for f in a.load_findings) or family.main_kind(a) is None:
+        raise PiaError(f"{folder} の YAML を読めないため、Excel の内容を戻せません。先に `pia check {folder}` で直してください。")
+    theirs = _bindings(edited)
+    kind = _kind_of(theirs)
+    if kind not in family.present(a):
+        raise PiaError(f"この Excel は{form_kinds.short_title(kind)}のものですが、{folder} に {kind.file} がありません。"
+                       "評価書フォルダを確かめてください。")
+    # the workbook `pia render` writes for this document now (with its 別添3 history and figures), to compare with
+    derived = history_of(folder)[0]
+    base = load_workbook(io.BytesIO(document_job(a, folder, kind, derived).make_workbook()))
+    shown = str(workbook)
+    ours = _bindings(base)
+    if [(b.sheet, b.cell, b.doc, b.path, b.kind) for b in ours] != [(b.sheet, b.cell, b.doc, b.path, b.kind) for b in theirs]:
+        result.findings.append(_finding(shown, MAP_SHEET, "A1", "PIA951", "",
+                                        "この Excel は評価書の今の版から書き出したものではありません（項目の並びが違います）。",
+                                        "今の評価書から `pia render --format xlsx` で書き出した Excel に記入し直してください。"))
+        return result
+    bound = {(b.sheet, b.cell) for b in ours}
+    for ws in base.worksheets:
+        if ws.title == MAP_SHEET:
+            continue
+        if ws.title not in edited.sheetnames:
+            result.findings.append(_finding(shown, ws.title, "A1", "PIA950", "", f"シート「{ws.title}」がありません。",
+                                            "シートの名前を変えたり削除したりしないでください。"))
+            continue
+        other = edited[ws.title]
+        rows = max(ws.max_row, other.max_row)
+        cols = max(ws.max_column, other.max_column)
+        for r in range(1, rows + 1):
+            for c in range(1, cols + 1):
+                coord = ws.cell(row=r, column=c).coordinate
+                if (ws.title, coord) in bound:
+                    continue
+                if cell_text(ws.cell(row=r, column=c).value) != cell_text(other.cell(row=r, column=c).value):
+                    result.findings.append(_finding(shown, ws.title, coord, "PIA950", "",
+                                                    "項目の値ではないセル（項目名・見出し・追加された行など）が変わっています。この変更は評価書に戻せません。",
+                                                    "項目の値のセル（白いセル）だけを変更してください。行や提供先などを増やすときは YAML で書きます。"))
+    current = {(b.sheet, b.cell): b.written for b in ours}
+    changes: dict[tuple[str, tuple[str | int, ...]], list[tuple[Binding, str]]] = {}
+    for b in theirs:
+        now = cell_text(edited[b.sheet][b.cell].value) if b.sheet in edited.sheetnames else b.written
+        if now == b.written:
+            continue  # not edited
+        source = _printed_from(a, b)
+        if source:
+            result.findings.append(_finding(shown, b.sheet, b.cell, "PIA950", _label(a, b),
+                                            f"この項目は{source}に書いた内容が印字される項目です。基礎項目評価書の Excel からは戻せません。",
+                                            f"{source}（又はその Excel）で変更してください。事実は一度だけ書きます。"))
+            continue
+        if current[(b.sheet, b.cell)] != b.written:
+            result.findings.append(_finding(shown, b.sheet, b.cell, "PIA951", _label(a, b),
+                                            "この項目は Excel を書き出した後に YAML でも変わっているため、どちらを採るか決められません。",
+                                            "今の評価書から書き出し直した Excel に記入し直してください。"))
+            continue
+        changes.setdefault((b.doc, b.path if b.kind not in ("tick", "tick-text") else b.path[:-1]), []).append((b, now))
+    if result.findings:
+        return result
+    _apply(a, changes, result, shown, edited)
+    return result
+
+
+def _kind_of(bindings: list[Binding]) -> form_kinds.Kind:
+    """The document a workbook was written for, from the documents its cells are bound to (kiso, juten, …)."""
+    def kind(doc: str) -> form_kinds.Kind | None:
+        base = doc.split(":", 1)[0]
+        return form_kinds.by_key(base) or next((k for k in form_kinds.kinds().values() if k.file_schema == base), None)
+
+    kinds = {kind(b.doc) for b in bindings if b.doc != "systems"}  # systems.yaml serves the 全項目 and the 重点
+    if len(kinds) != 1 or None in kinds:
+        raise PiaError("この Excel の pia の対応表が壊れています。もう一度 `pia render --format xlsx` で書き出してください。")
+    kind = kinds.pop()
+    assert kind is not None
+    return kind
+
+
+def _printed_from(a: asm.Assessment, b: Binding) -> str:
+    """For a cell of a companion 基礎項目評価書 that prints a fact another document holds: that document (else "")."""
+    main = family.main_kind(a)
+    if b.doc != form_kinds.kinds()["基礎"].key or main is None or main.name == "基礎":
+        return ""
+    if any(tuple(b.path[:len(p)]) == p for p in form_kinds.shared_fact_paths()):
+        return f"{form_kinds.short_title(main)}（{main.file} など）"
+    return ""
+
+
+def _label(a: asm.Assessment, b: Binding) -> str:
+    try:
+        return a.label(b.doc, b.path)
+    except Exception:  # a label is only for the message
+        return ""
+
+
+def _node(a: asm.Assessment, doc: str, path: tuple[str | int, ...]) -> sch.Node:
+    node = sch.load().node_at(doc.split(":", 1)[0], path)
+    if node is None:
+        raise PiaError(f"対応表の項目 {doc} {list(path)} が様式にありません。もう一度書き出してください。")
+    return node
+
+
+def _value(a: asm.Assessment, doc: str, path: tuple[str | int, ...]) -> Any:
+    d = a.docs.get(doc)
+    v: Any = d.data if d else None
+    for p in path:
+        if isinstance(v, dict) and isinstance(p, str):
+            v = v.get(p)
+        elif isinstance(v, list) and isinstance(p, int) and p < len(v):
+            v = v[p]
+        else:
+            return None
+    return v
+
+
+def _convert(a: asm.Assessment, b: Binding, text: str, shown: str) -> tuple[Any, Finding | None]:
+    """The YAML value of an edited cell, or a finding saying why it cannot be one."""
+    label = _label(a, b)
+    if b.kind in ("tick", "flag"):
+        if text not in ("", TICK):
+            return None, _finding(shown, b.sheet, b.cell, "PIA952", label, f"「{text}」は○の欄に書けません。", "○ を選ぶか、空欄にしてください。")
+        return text == TICK, None
+    if text.strip() == "":
+        return None, None
+    if b.kind == "choice":
+        opts = sch.options(_node(a, b.doc, b.path))
+        if text not in opts:
+            close = sch.closest_option(text, opts)
+            if close:
+                return close, None
+            return None, _finding(shown, b.sheet, b.cell, "PIA952", label, f"「{text}」は様式の選択肢にありません。",
+                                  "選択肢: " + " ".join(f"{i}) {o}" for i, o in enumerate(opts, 1)))
+        return text, None
+    if b.kind == "count" or (b.kind == "tick-text" and "integer" in sch.types(_tick_text_node(a, b)) and "string" not in sch.types(_tick_text_node(a, b))):
+        t = text.strip().replace(",", "")
+        if not t.isdigit():
+            return None, _finding(shown, b.sheet, b.cell, "PIA952", label, f"「{text}」は件数として読めません。", "0 以上の整数を書いてください。")
+        return int(t), None
+    old = _value(a, b.doc, b.path)
+    if isinstance(old, int) and not isinstance(old, bool) and text.strip().isdigit():
+        return int(text.strip()), None
+    return text, None
+
+
+def _tick_text_node(a: asm.Assessment, b: Binding) -> sch.Node:
+    multi = _node(a, b.doc, b.path[:-1])
+    items = multi.get("items") or {}
+    alts = items.get("anyOf") or [{}, {}]
+    return (alts[1].get("properties") or {}).get(str(b.path[-1]), {}) if len(alts) > 1 else {}
+
+
+def _multi(a: asm.Assessment, doc: str, path: tuple[str | int, ...], edits: list[tuple[Binding, Any]]) -> list[Any]:
+    """The new list of a multiple-choice item: the ticked options in official order, texts kept or replaced."""
+    node = _node(a, doc, path)
+    current = _value(a, doc, path)
+    entries: dict[str, Any] = {}
+    for e in current if isinstance(current, list) else []:
+        if isinstance(e, str):
+            entries[e] = e
+        elif isinstance(e, dict) and len(e) == 1:
+            entries[next(iter(e))] = e
+    for b, v in edits:
+        opt = str(b.path[-1])
+        if b.kind == "tick":
+            if v and opt not in entries:
+                entries[opt] = {opt: None} if opt in sch.text_options(node) else opt
+            elif not v:
+                entries.pop(opt, None)
+    for b, v in edits:
+        opt = str(b.path[-1])
+        if b.kind == "tick-text":
+            if v is None and opt in entries:
+                entries[opt] = {opt: None}
+            elif v is not None:
+                entries[opt] = {opt: v}
+    order = sch.options(node)
+    return [entries[o] for o in sorted(entries, key=lambda o: order.index(o) if o in order else len(order))]
+
+
+def _apply(a: asm.Assessment, changes: dict[tuple[str, tuple[str | int, ...]], list[tuple[Binding, str]]],
+           result: Result, shown: str, edited: Any) -> None:
+    from pia.document import yaml_edit
+
+    new_values: dict[str, list[tuple[tuple[str | int, ...], Any]]] = {}
+    for (doc, path), edits in changes.items():
+        converted = []
+        for b, text in edits:
+            v, f = _convert(a, b, text, shown)
+            if f:
+                result.findings.append(f)
+            converted.append((b, v))
+        if any(b.kind in ("tick", "tick-text") for b, _ in converted):
+            value: Any = _multi(a, doc, path, converted)
+        elif len(converted) > 1:  # one long text over several rows
+            value = "".join(str(v or "") for _, v in converted) or None
+        else:
+            value = converted[0][1]
+            b = converted[0][0]
+            if b.kind == "flag" and value is False and _value(a, doc, path) is None:
+                value = None
+        new_values.setdefault(doc, []).append((path, value))
+    if result.findings:
+        return
+    folder = result.folder
+    rels = {key: _rel(folder, d) for key, d in a.docs.items() if d is not None}
+    texts = {rel: (folder / rel).read_bytes() for rel in rels.values()}
+    for doc, values in new_values.items():
+        rel = rels[doc]
+        text = texts[rel].decode("utf-8-sig")
+        new_text = yaml_edit.set_values(text, values, sch.load().document(doc.split(":", 1)[0]))
+        if new_text != text:
+            result.texts[rel] = new_text
+            texts[rel] = new_text.encode("utf-8")
+    result.new = asm.from_texts(Path(a.folder).name, texts)

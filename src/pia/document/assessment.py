@@ -1,0 +1,235 @@
+"""An assessment folder: assessment.yaml, systems.yaml and files/<id>.yaml, loaded with positions."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from pia.form import schema as sch
+from pia.base.errors import PiaError
+from pia.base.findings import ERROR, Finding
+from pia.base import fsread
+from pia.document import family
+from pia.form import kinds
+from pia.form.items import item
+from pia.form.kinds import PER_FILE
+from pia.document.loader import MAX_FILES, Budget, Document, load_file, load_text, refusal_finding
+
+ASSESSMENT = "assessment.yaml"
+SYSTEMS = "systems.yaml"
+FILES = "files"
+# Per-file documents of the detailed forms: schema -> (the item listing their ids, the file's name, its part II)
+
+
+@dataclass
+class Assessment:
+    folder: str  # as shown to the user
+    docs: dict[str, Document | None] = field(default_factory=dict)  # "assessment", "systems", "file:<id>"
+    load_findings: list[Finding] = field(default_factory=list)
+    final: bool = False  # checked as the document to publish (pia check --final), not as a draft
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        d = self.docs.get("assessment")
+        return d.data if d and isinstance(d.data, dict) else {}
+
+    @property
+    def systems(self) -> list[dict[str, Any]]:
+        d = self.docs.get("systems")
+        val = item("I-システム").get(d.data) if d else None
+        return [s for s in val if isinstance(s, dict)] if isinstance(val, list) else []
+
+    def file_ids(self, schema: str = "file") -> list[str]:
+        """Files in the order I-3 lists them; files it does not list follow in name order. schema: "file" for the
+        全項目評価書's files/, "juten-file" for the 重点項目評価書's juten/ (listed in juten.yaml)."""
+        present = [k.split(":", 1)[1] for k in self.docs if k.split(":", 1)[0] == schema and ":" in k]
+        lister = item(PER_FILE[schema][0])
+        src = self.docs.get(lister.doc)
+        listed = lister.get(src.data) if src else None
+        order = [i for i in listed if isinstance(i, str) and i in present] if isinstance(listed, list) else []
+        return order + sorted(i for i in present if i not in order)
+
+    def files(self) -> list[tuple[str, dict[str, Any]]]:
+        out = []
+        for fid in self.file_ids():
+            d = self.docs.get("file:" + fid)
+            if d is not None and isinstance(d.data, dict):
+                out.append((fid, d.data))
+        return out
+
+    def file_name(self, fid: object, schema: str = "file") -> str:
+        """The file's name as its own YAML states it; fid as written when no such file (an empty or numeric entry
+        of I-3's list, say: the check reports it)."""
+        if not isinstance(fid, str):
+            return "" if fid is None else str(fid)
+        d = self.docs.get(f"{schema}:{fid}")
+        name = item(PER_FILE[schema][1]).get(d.data) if d else None
+        return str(name) if name else fid
+
+    def file_label(self, fid: str, schema: str = "file") -> str:
+        ids = self.file_ids(schema)
+        n = ids.index(fid) + 1 if fid in ids else 0
+        return f"({n}){self.file_name(fid, schema)}"
+
+    def documents(self) -> Iterator[tuple[str, str, Document]]:
+        """(doc key, schema name, document) for every document that loaded (the key before ":" is the schema)."""
+        for key, doc in self.docs.items():
+            if doc is not None:
+                yield key, key.split(":", 1)[0], doc
+
+    # ---- official item paths -------------------------------------------------------------
+    def label(self, key: str, path: tuple[str | int, ...]) -> str:
+        """The item's official path as the form writes it, e.g.
+        `II 特定個人情報ファイルの概要 (1)住民基本台帳ファイル 2. 基本情報 ②対象となる本人の数`."""
+        schema_name, _, fid = key.partition(":")
+        root = sch.load()
+        form = family.kind_of_key(self, key)
+        tag = family.version_of(self, form) if form else None
+
+        def title(node: sch.Node) -> str:  # as the document's own form version prints it
+            return kinds.label(node, tag) if tag else sch.title(node)
+
+        parts: list[str] = []
+        if schema_name == "systems":
+            parts.append(title(item("I").node))
+        per_file = schema_name in PER_FILE
+        if per_file and path[:1] == item(PER_FILE[schema_name][1]).at():
+            parts.append(title(item(PER_FILE[schema_name][2]).node))
+        prev: sch.Node | None = None
+        for node, part in root.item_trail(schema_name, path):
+            if isinstance(part, int):
+                block = prev.get("x-pia-block") if prev else None
+                if block and parts and parts[-1] == block:
+                    parts[-1] = f"{block}{part + 1}"
+                elif block:
+                    parts.append(f"{block}{part + 1}")
+                else:
+                    parts.append(f"{part + 1}件目")
+            else:
+                t = title(node) + (" ※" if sch.starred(node) else "")
+                if not parts or parts[-1] != t:
+                    parts.append(t)
+                if per_file and prev is None:
+                    parts.insert(1, self.file_label(fid, schema_name))
+            prev = node
+        return " ".join(parts)
+
+
+def _display(path: Path) -> str:
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
+
+
+def _missing(file: str, what: str) -> Finding:
+    return Finding(file, 1, 1, "PIA012", ERROR, "", f"{what} がありません。",
+                   "pia new で作成した記載例を参考に、ファイルを作成してください。")
+
+
+# Documents besides the 全項目評価書 layout: the 基礎項目評価書 and the 重点項目評価書 with its per-file documents
+# (schemas/forms.json names them; keys are the schema names, per-file keys "<schema>:<id>").
+EXTRA = (("kiso", "kiso.yaml"), ("juten", "juten.yaml"))
+EXTRA_DIRS = (("juten-file", "juten"),)
+MAIN_FILES = (ASSESSMENT, "juten.yaml", "kiso.yaml")
+
+
+def load(folder: Path) -> Assessment:
+    """The folder's documents, read through fsread (nothing outside the folder, no FIFOs or devices, within the
+    budget of one assessment). An entry pia will not read becomes a finding naming it."""
+    if not folder.is_dir():
+        raise PiaError(f"評価書フォルダ {folder} が見つかりません。")
+    a = Assessment(_display(folder))
+    root = fsread.Root(folder)
+    budget = Budget()
+    has_extra = any(os.path.lexists(folder / name) for _, name in EXTRA)
+    detailed = os.path.lexists(folder / ASSESSMENT) or os.path.lexists(folder / "juten.yaml")
+    for key, name in (("assessment", ASSESSMENT), ("systems", SYSTEMS), *EXTRA):
+        p = folder / name
+        if os.path.lexists(p):
+            a.docs[key], found = load_file(p, _display(p), root, budget)
+            a.load_findings += found
+        elif key in dict(EXTRA) or key == "assessment" and has_extra or key == "systems" and not detailed:
+            continue  # 基礎/重点 documents are optional; a 基礎-only folder needs neither assessment.yaml nor systems.yaml
+        else:
+            a.docs[key] = None
+            a.load_findings.append(_missing(_display(p), name))
+    for key, dirname in (("file", FILES), *EXTRA_DIRS):
+        if not _load_dir(a, folder, root, budget, key, dirname):
+            break
+    return a
+
+
+def _load_dir(a: Assessment, folder: Path, root: fsread.Root, budget: Budget, key: str, dirname: str) -> bool:
+    """The per-file documents of one folder (files/ or juten/). False when the file budget ran out."""
+    fdir = folder / dirname
+    if not os.path.lexists(fdir):
+        return True
+    try:
+        entries = root.listdir(dirname)
+    except fsread.Refusal as r:
+        a.load_findings.append(refusal_finding(_display(fdir), r))
+        return True
+    for e in entries:
+        if not e.rel.endswith((".yaml", ".yml")):
+            continue
+        shown = fsread.ascii_name(_display(e.path))
+        if e.refused is not None:
+            a.load_findings.append(refusal_finding(shown, e.refused))
+            continue
+        budget.files -= 1
+        if budget.files < 0:
+            a.load_findings.append(Finding(_display(fdir), 1, 1, "PIA043", ERROR, "",
+                                           f"{dirname}/ のファイルが多すぎます（上限 {MAX_FILES:,} 件）。残りは読みません。",
+                                           "誤って大量のファイルを置いていないか確認してください。"))
+            return False
+        a.docs[f"{key}:" + Path(e.rel).stem], found = load_file(e.path, shown, root, budget)
+        a.load_findings += found
+    return True
+
+
+def from_texts(name: str, texts: dict[str, bytes]) -> Assessment:
+    """An assessment from file contents keyed by relative path (git revisions, tests)."""
+    a = Assessment(name)
+    budget = Budget()
+    for rel, raw in sorted(texts.items()):
+        shown = f"{name}/{rel}"
+        if rel == ASSESSMENT:
+            key = "assessment"
+        elif rel == SYSTEMS:
+            key = "systems"
+        elif rel.startswith(FILES + "/") and rel.endswith((".yaml", ".yml")) and rel.count("/") == 1:
+            key = "file:" + Path(rel).stem
+        elif rel in dict((n, k) for k, n in EXTRA):
+            key = dict((n, k) for k, n in EXTRA)[rel]
+        elif any(rel.startswith(d + "/") for _, d in EXTRA_DIRS) and rel.endswith((".yaml", ".yml")) and rel.count("/") == 1:
+            key = next(k for k, d in EXTRA_DIRS if rel.startswith(d + "/")) + ":" + Path(rel).stem
+        else:
+            continue
+        a.docs[key], found = load_text(shown, raw, budget)
+        a.load_findings += found
+    return a
+
+
+def is_assessment(path: Path) -> bool:
+    """A folder holding the main file of some document of the form family (assessment.yaml, juten.yaml, kiso.yaml)."""
+    return any((path / m).is_file() for m in MAIN_FILES)
+
+
+def find_assessments(path: Path) -> list[Path]:
+    """An assessment folder itself, or the assessment folders directly inside path."""
+    if is_assessment(path):
+        return [path]
+    if path.is_dir():
+        found = sorted(p for p in path.iterdir() if any((p / m).is_file() for m in MAIN_FILES))
+        if found:
+            return found
+    if path.is_file() and path.suffix in (".yaml", ".yml"):
+        for parent in path.parents:
+            if any((parent / m).is_file() for m in MAIN_FILES):
+                return [parent]
+    if not path.exists():
+        raise PiaError(f"{path} が見つかりません。")
+    raise PiaError(f"{path} は評価書フォルダではありません（{ASSESSMENT} がありません）。")

@@ -1,0 +1,251 @@
+"""The documents of one loaded 事務 folder: which kinds it holds, the main one, each document's data and version,
+the 基礎's view of facts written in the other documents, the threshold inputs, and the documents a change touches.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pia.form import schema as sch
+from pia.form.items import item
+from pia.form.kinds import PER_FILE, Kind, ORDER, option_attr, current_version, kinds, map_bounds, meaning_documents, owns, parse_version, table, version_key, versions
+from pia.form.layout import changes_item
+from pia.form.kinds import Required
+
+if TYPE_CHECKING:
+    from pia.document.assessment import Assessment
+
+
+def kind_of_key(a: Assessment, key: str) -> Kind | None:
+    """The document a YAML file of the folder belongs to (systems.yaml: the detailed form of the folder)."""
+    main = main_kind(a)
+    return next((k for k in ([main] if main else []) + list(kinds().values()) if owns(k, key)), None)
+
+
+# ---- the documents of one folder --------------------------------------------------------------------
+
+def present(a: Assessment) -> list[Kind]:
+    return [kinds()[n] for n in ORDER if kinds()[n].key in a.docs]
+
+
+def main_kind(a: Assessment) -> Kind | None:
+    """The most detailed document of the folder: it holds the facts the other documents print."""
+    p = present(a)
+    return p[-1] if p else None
+
+
+def data(a: Assessment, kind: Kind) -> dict[str, Any]:
+    d = a.docs.get(kind.key)
+    return d.data if d is not None and isinstance(d.data, dict) else {}
+
+
+def declared_result(a: Assessment, kind: Kind) -> tuple[Required | None, str | None]:
+    """The しきい値判断結果 the document states, as the set of documents it says are required (and the text)."""
+    if kind.name == "基礎" and main_kind(a) is not kind:
+        return None, None  # a companion 基礎 prints the main document's result
+    v = _get(data(a, kind), kind.result)
+    meaning = option_attr(kind.schema, kind.result, "x-pia-meaning").get(v) if isinstance(v, str) else None
+    return (meaning_documents(meaning), v) if meaning else (None, None)
+
+
+@dataclass
+class Inputs:
+    persons: int | None  # the lower bound of the 対象人数 band
+    many: bool | None
+    accident: bool | None
+    kind: Kind | None  # the document the inputs were read from
+
+
+def staff_bounds(a: Assessment) -> tuple[int, int | None]:
+    """取扱者数 of the 事務, counted once (TH-3): the same staff may handle every file, so staff count at least the
+    largest 使用者数 lower bound; contractors' staff are other persons, likewise at least the largest 委託先 lower
+    bound. At most everybody is distinct: the sum of the upper bounds (None when a value is missing)."""
+    kind = main_kind(a)
+    codes = table()["kinds"][kind.name].get("codes", {}) if kind else {}
+    if "users" not in codes:
+        return 0, None
+    users, outsourcing, contractor = (item(codes[k]) for k in ("users", "outsourcing", "contractor_handlers"))
+    staff: list[tuple[int, int | None]] = []
+    contractors: list[tuple[int, int | None]] = []
+    for _, f in files_of(a, kind):
+        b = users.bounds(users.get(f))
+        if b is None:
+            return 0, None
+        staff.append(b)
+        for it in outsourcing.get(f) or []:
+            b = contractor.bounds(contractor.of(it, outsourcing))
+            if b is None:
+                return 0, None
+            contractors.append(b)
+    lo = max((b[0] for b in staff), default=0) + max((b[0] for b in contractors), default=0)
+    hi: int | None = 0
+    for b in staff + contractors:
+        hi = None if hi is None or b[1] is None else hi + b[1]
+    return lo, hi
+
+
+def files_of(a: Assessment, kind: Kind) -> list[tuple[str, dict[str, Any]]]:
+    """The per-file documents of a detailed form, in the order its 特定個人情報ファイル名 lists them."""
+    if kind.file_schema is None:
+        return []
+    out = []
+    for fid in a.file_ids(kind.file_schema):
+        d = a.docs.get(f"{kind.file_schema}:{fid}")
+        if d is not None and isinstance(d.data, dict):
+            out.append((fid, d.data))
+    return out
+
+
+def inputs(a: Assessment) -> Inputs:
+    """The three threshold inputs as the folder states them (the main document's, or the 基礎's own)."""
+    kind = main_kind(a)
+    if kind is None:
+        return Inputs(None, None, None, None)
+    view = kiso_view(a)
+    codes = table()["kinds"]["基礎"]["codes"]
+    persons_item, handlers_item, accident_item = (item(codes[k]) for k in ("persons", "handlers", "accident"))
+    persons = persons_item.bounds(persons_item.get(view))
+    handlers = handlers_item.bounds(handlers_item.get(view))
+    limit = table()["threshold"]["many_handlers"]
+    many = None if handlers is None else handlers[0] >= limit
+    if many is None:
+        lo, hi = staff_bounds(a)
+        many = True if lo >= limit else False if hi is not None and hi < limit else None
+    accident = {"yes": True, "no": False}.get(accident_item.meaning(accident_item.get(view)) or "")
+    if accident is None and kind.name == "全項目":
+        # 過去3年以内に個人情報の重大事故なし ⇒ 過去1年以内に特定個人情報の重大事故なし (TH-2)
+        nines = [_nine(f) for _, f in files_of(a, kind)]
+        if nines and all(n == "no" for n in nines):
+            accident = False
+    return Inputs(persons[0] if persons else None, many, accident, kind)
+
+
+def _nine(f: dict[str, Any]) -> Any:
+    nine = item("III-7-リスク1-⑨")
+    return nine.meaning(nine.get(f))
+
+
+# ---- the 基礎項目評価書 of a folder ---------------------------------------------------------------------
+
+def kiso_view(a: Assessment) -> dict[str, Any]:
+    """The complete 基礎項目評価書 (in kiso.schema.json's shape): kiso.yaml, with the facts the main document
+    holds filled in from there (facts are written once, printed in every document)."""
+    kiso = kinds()["基礎"]
+    own = data(a, kiso)
+    view: dict[str, Any] = json.loads(json.dumps(own))  # a deep copy of plain data
+    main = main_kind(a)
+    if main is None or main.name == "基礎":
+        return view
+    src = data(a, main)
+    for fact in table()["kiso_facts"]["items"]:
+        where = fact[main.name]
+        if where == "systems":
+            name = item("I-2-システム-①")
+            names = [name.of(s, item("I-システム")) for s in a.systems]
+            value: Any = "、".join(str(n) for n in names if n) or None
+        elif where == "files":
+            value = [a.file_name(fid, main.file_schema) for fid, _ in files_of(a, main)] or None
+        else:
+            value = _get(src, where)
+            if fact.get("map") == "option":
+                value = map_bounds(value, main.schema, where, "kiso", fact["kiso"][:-1])
+            elif fact.get("map") == "result":
+                value = _map_result(value, main, kiso)
+        _put(view, fact["kiso"], value)
+    return view
+
+
+def fact_source(a: Assessment, kiso_path: tuple[str, ...]) -> tuple[str, tuple[str, ...]] | None:
+    """Where the main document holds a fact the 基礎 prints: (doc key, path), or None (derived from several)."""
+    main = main_kind(a)
+    if main is None or main.name == "基礎":
+        return None
+    for fact in table()["kiso_facts"]["items"]:
+        if tuple(fact["kiso"]) == kiso_path and isinstance(fact[main.name], list):
+            return main.key, tuple(fact[main.name])
+    return None
+
+
+def version_of(a: Assessment, kind: Kind) -> str:
+    """The version tag a document declares (`様式:`), or the current one when it declares none or an unknown one."""
+    parsed = parse_version(data(a, kind).get(version_key()))
+    known = {v["tag"] for v in versions()}
+    return parsed[0] if parsed and parsed[0] in known else current_version()
+
+
+def cover_tag(a: Assessment, kind: Kind) -> str:
+    """The version tag the cover prints, as published documents do: 「[平成30年5月 様式4]」."""
+    return f"[{version_of(a, kind)} {kind.number}]"
+
+
+# ---- which documents a change concerns ---------------------------------------------------------------
+
+def change_documents(a: Assessment, key: str, path: tuple[Any, ...]) -> list[Kind]:
+    """The documents that print the item changed at (doc key, data path): the document it is written in and,
+    for a fact the 基礎項目評価書 takes from the main document, the 基礎 too (each document's 変更箇所)."""
+    base = key.split(":", 1)[0]
+    kiso = kinds()["基礎"]
+    if base == kiso.key:
+        return [kiso]
+    main = main_kind(a)
+    if main is None:
+        return []
+    out = [main]
+    if kiso.key not in a.docs or main is kiso:
+        return out
+    prints = False
+    if base == "systems":
+        prints = bool(path) and path[-1] == item("I-2-システム-①").key
+    elif base == main.file_schema:
+        prints = tuple(path[:1]) == item(PER_FILE[base][1]).at()
+    elif base == main.key:
+        sources = [tuple(f[main.name]) for f in table()["kiso_facts"]["items"] if isinstance(f[main.name], list)]
+        prints = any(tuple(path[:len(s)]) == s for s in sources)
+    return out + [kiso] if prints else out
+
+
+# ---- what the renderers print for each document -------------------------------------------------------
+
+def render_view(a: Assessment, kind: Kind) -> Assessment:
+    """The folder as the renderer reads it for one document: for the 基礎, kiso.yaml completed with the facts the
+    main document holds (kiso_view); the other documents are printed from their own files."""
+    from dataclasses import replace
+
+    doc = a.docs.get(kind.key)
+    if kind.name != "基礎" or doc is None:
+        return a
+    return replace(a, docs={**a.docs, kind.key: replace(doc, data=kiso_view(a))})
+
+
+def recorded_changes(a: Assessment, kind: Kind) -> list[list[Any]]:
+    """The rows of a document's 変更箇所 as written in its YAML (the 全項目's 別添3 also derives rows from history)."""
+    it = changes_item(kind)
+    if it is None:
+        return []
+    cols = [k for k, _ in sch.properties(it.node.get("items", {}))]
+    rows = it.get(data(a, kind)) or []
+    return [[r.get(k) for k in cols] for r in rows if isinstance(r, dict)]
+
+
+def _get(d: Any, path: list[str] | tuple[str, ...]) -> Any:
+    for k in path:
+        d = d.get(k) if isinstance(d, dict) else None
+    return d
+
+
+def _map_result(value: Any, main: Kind, kiso: Kind) -> Any:
+    """The 基礎's option with the same meaning as the main document's しきい値判断結果."""
+    meaning = option_attr(main.schema, main.result, "x-pia-meaning").get(value) if isinstance(value, str) else None
+    if meaning is None:
+        return value
+    return next((o for o, m in option_attr(kiso.schema, kiso.result, "x-pia-meaning").items() if m == meaning), value)
+
+
+def _put(d: dict[str, Any], path: list[str], value: Any) -> None:
+    for k in path[:-1]:
+        nxt = d.get(k)
+        if not isinstance(nxt, dict):
+            nxt = d[k] = {}
+        d = nxt
+    d[path[-1]] = value

@@ -1,0 +1,384 @@
+"""YAML text -> plain values + a map of source positions, or findings. Never raises on user content.
+
+The C composer builds the node tree without constructing anything (an alias is the same node object, so nothing
+is expanded); one walk over it then refuses explicit tags, collections reached twice (billion laughs), deep
+nesting, duplicate keys and non-scalar keys, and builds plain values with their positions.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pia.base import fsread
+from pia.document import prescan
+from pia.base.registry import static
+from pia.base.findings import ERROR, Finding
+
+MAX_BYTES = 2 * 1024 * 1024  # one file
+MAX_DEPTH = 40
+# Per assessment (all its files together): the real Setagaya example has 335 KB, about 6,000 nodes and lists of
+# fewer than 100 items, so these leave a wide margin while bounding time and memory.
+MAX_TOTAL_BYTES = 8 * 1024 * 1024
+MAX_NODES = 100_000
+MAX_LIST = 10_000
+MAX_FILES = 1_000
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Resolver(_Loader):  # type: ignore[misc, valid-type]
+    """YAML 1.1 without its surprises: no dates, floats, sexagesimals or yes/no booleans."""
+
+
+_Resolver.yaml_implicit_resolvers = {}
+for _tag, _regexp, _first in (
+    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", list("tTfF")),
+    ("tag:yaml.org,2002:int", r"^[-+]?(?:0|[1-9][0-9]{0,17})$", list("-+0123456789")),
+    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+):
+    _Resolver.add_implicit_resolver(_tag, re.compile(_regexp), _first)
+
+Path_ = tuple[str | int, ...]
+Pos = tuple[int, int]
+
+# Characters YAML 1.1 refuses (C0/C1 controls except tab/LF/CR/NEL, surrogates, non-characters).
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+_IGNORE = re.compile(r"#\s*pia-ignore:\s*((?:PIA\d+[,\s]*)+)(.*)$")
+# In values (written as YAML escapes such as "\e", "\0", "\x9b", or typed): control characters other than tab and
+# newline, bidirectional controls (which reorder what a reviewer sees) and invisible zero-width characters.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200d\u2060-\u2064\ufeff]")
+_UNSAFE = re.compile(f"{_CONTROL.pattern}|{_BIDI.pattern}")
+_REPORTED = re.compile(f"{_UNSAFE.pattern}|{_INVISIBLE.pattern}")
+
+
+@dataclass
+class Document:
+    """One loaded YAML file: plain JSON-like data and where each value and key was written."""
+
+    file: str
+    data: Any
+    values: dict[Path_, Pos] = field(default_factory=dict)
+    keys: dict[Path_, Pos] = field(default_factory=dict)
+    lines: list[str] = field(default_factory=list)
+
+    def locate(self, path: Path_) -> Pos:
+        """Line and column of the value at path, or of its nearest ancestor that exists."""
+        p = tuple(path)
+        while p:
+            if p in self.values:
+                return self.values[p]
+            p = p[:-1]
+        return self.values.get((), (1, 1))
+
+    def locate_key(self, path: Path_) -> Pos:
+        p = tuple(path)
+        return self.keys.get(p) or self.locate(p)
+
+    def suppression(self, line: int, rule_id: str) -> str | None:
+        """The reason written as `# pia-ignore: PIA011 理由` on that line, if it names this rule."""
+        if not 0 < line <= len(self.lines):
+            return None
+        m = _IGNORE.search(self.lines[line - 1])
+        if m and rule_id in re.findall(r"PIA\d+", m.group(1)):
+            return m.group(2).strip() or "（理由の記載なし）"
+        return None
+
+
+def _finding(file: str, line: int, col: int, rule: str, msg: str, hint: str = "") -> Finding:
+    """A loading finding with the severity the registry gives its id."""
+    return Finding(file, line, col, rule, static(rule).severity, "", msg, hint)
+
+
+@dataclass
+class Budget:
+    """What one assessment may cost, shared by all its files (see MAX_* above)."""
+
+    bytes: int = MAX_TOTAL_BYTES
+    nodes: int = MAX_NODES
+    files: int = MAX_FILES
+
+
+def _decode(file: str, raw: bytes) -> tuple[str | None, Finding | None]:
+    """UTF-8 text without its BOM, or the finding naming what the bytes are instead."""
+    for bom, name in ((b"\x00\x00\xfe\xff", "UTF-32（ビッグエンディアン）"), (b"\xff\xfe\x00\x00", "UTF-32（リトルエンディアン）"),
+                      (b"\xfe\xff", "UTF-16（ビッグエンディアン）"), (b"\xff\xfe", "UTF-16（リトルエンディアン）")):
+        if raw.startswith(bom):
+            return None, _encoding(file, name)
+    head = raw[:4096]
+    if b"\x00" in head:
+        for enc, name in (("utf-32-le", "UTF-32（リトルエンディアン）"), ("utf-32-be", "UTF-32（ビッグエンディアン）"),
+                          ("utf-16-le", "UTF-16（リトルエンディアン）"), ("utf-16-be", "UTF-16（ビッグエンディアン）")):
+            unit = 4 if "32" in enc else 2
+            try:
+                sample = head[: len(head) // unit * unit].decode(enc)
+            except UnicodeDecodeError:
+                continue
+            if sample and "\x00" not in sample and all(c.isprintable() or c in "\r\n\t" for c in sample):
+                return None, _encoding(file, name)
+        return None, _finding(file, 1, 1, "PIA006", "テキストファイルではありません（バイナリデータを含みます）。",
+                              "評価書フォルダには UTF-8 の YAML ファイルだけを置いてください。")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        col = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
+        return None, _finding(file, line, col, "PIA006", "文字コードが UTF-8 ではありません（Shift_JIS などで保存されています）。",
+                              "エディタで文字コードを UTF-8 にして保存し直してください。")
+    return text.removeprefix("\ufeff"), None
+
+
+def _encoding(file: str, name: str) -> Finding:
+    return _finding(file, 1, 1, "PIA006", f"文字コードが {name}です。pia は UTF-8 のファイルだけを読みます。",
+                    "エディタで文字コードを UTF-8（BOM なしでも可）にして保存し直してください。")
+
+
+def _too_many_nodes(file: str, text: str, limit: int) -> bool:
+    """Whether the text holds more than limit nodes, counted on the parser's events without building anything."""
+    n = 0
+    try:
+        for ev in yaml.parse(text, Loader=_Resolver):
+            if isinstance(ev, (yaml.ScalarEvent, yaml.AliasEvent, yaml.CollectionStartEvent)):
+                n += 1
+                if n > limit:
+                    return True
+    except (yaml.YAMLError, RecursionError):
+        return False  # composing reports it with its line
+    return False
+
+
+def _syntax_message(err: yaml.MarkedYAMLError, text: str) -> tuple[str, str]:
+    problem = (err.problem or "") + " " + (err.context or "")
+    mark = err.problem_mark
+    if mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t" or "tab" in problem:
+        return ("インデントにタブ文字が使われています。", "YAML のインデントには半角スペースを使ってください。")
+    if "mapping values are not allowed" in problem:
+        return ("値の中に「: 」（コロンと空白）があり、YAML として読めません。",
+                "値を「|」の複数行形式にするか、\"…\" で囲んでください。")
+    if "could not find expected ':'" in problem or "simple key" in problem:
+        return ("「項目名: 値」の形になっていない行があります。", "コロン（:）の抜けやインデントのずれを確認してください。")
+    if "expected <block end>" in problem or "did not find expected" in problem:
+        return ("インデント（字下げ）がそろっていません。", "同じ階層の項目は同じ数の半角スペースで字下げしてください。")
+    if "found character" in problem or "found unknown escape" in problem:
+        return ("YAML で使えない文字があります。", "値を「|」の複数行形式にするか、\"…\" で囲んでください。")
+    if "unacceptable character" in problem or "special characters" in problem:
+        return ("制御文字など、YAML で使えない文字が含まれています。", "その文字を削除してください。")
+    if "another document" in problem or "document separator" in problem:
+        return ("一つのファイルに YAML の文書が複数あります（「---」や「...」の区切りの後にも記載があります）。",
+                "評価書の YAML は一つのファイルに一つの文書です。区切りの行を削除し、内容を一つにまとめてください。")
+    if "nesting depth" in problem:
+        return ("入れ子が深すぎます。", f"入れ子は {MAX_DEPTH} 段までにしてください。")
+    if "undefined alias" in problem:
+        return ("エイリアス（*）の参照先のアンカー（&）がありません。", "「*」で始まる記号を削除し、値を書いてください。")
+    if "duplicate anchor" in problem:
+        return ("同じ名前のアンカー（&）が二つあります。", "「&」で始まる記号を削除してください。")
+    if "end of stream" in problem and "quoted" in problem:
+        return ("引用符（\" 又は '）が閉じられていません。", "値の終わりに同じ引用符を書いてください。")
+    if "end of stream" in problem:
+        return ("ファイルが途中で終わっています。", "括弧や引用符の閉じ忘れを確認してください。")
+    if "directive" in problem:
+        return ("「%」で始まる指示（ディレクティブ）が正しくありません。", "「%」で始まる行を削除してください。")
+    if "tag" in problem:
+        return ("「!」で始まるタグの書き方に誤りがあります。", "「!」で始まる記号を削除し、値だけを書いてください。")
+    if "flow" in problem:
+        return ("括弧（[ ] や { }）の対応がとれていません。", "括弧を閉じるか、「- 」の並びで書いてください。")
+    return ("YAML の書き方に誤りがあります。", "インデント、コロン、引用符、括弧の対応を確認してください。")
+
+
+def load_text(file: str, raw: bytes, budget: Budget | None = None, scan: bool = True) -> tuple[Document | None, list[Finding]]:
+    """raw -> Document, or None with the findings that stopped it. Findings that do not stop loading (a zero-width
+    character, say) come with the Document. budget is shared by every file of one assessment."""
+    budget = budget if budget is not None else Budget()
+    if len(raw) > MAX_BYTES:
+        return None, [_finding(file, 1, 1, "PIA005", f"ファイルが大きすぎます（{len(raw):,} バイト、上限 {MAX_BYTES:,} バイト）。",
+                               "評価書の YAML としては大きすぎます。誤って別のファイルを置いていないか確認してください。")]
+    budget.bytes -= len(raw)
+    if budget.bytes < 0:
+        return None, [_finding(file, 1, 1, "PIA040", f"評価書全体の YAML が大きすぎます（上限 {MAX_TOTAL_BYTES:,} バイト）。このファイルから先は読みません。",
+                               "誤って大きなファイルを置いていないか確認してください。")]
+    text, bad_encoding = _decode(file, raw)
+    if text is None:
+        return None, [bad_encoding] if bad_encoding else []
+    if not text.strip() or all(ln.strip().startswith("#") or not ln.strip() for ln in text.splitlines()):
+        return None, [_finding(file, 1, 1, "PIA001", "ファイルが空です。", "記載例（pia new で作成できます）を参考に項目を記載してください。")]
+    lines = text.splitlines()
+    bad = _FORBIDDEN.search(text)
+    if bad:
+        line, col = _position(text, bad.start())
+        return None, [_finding(file, line, col, "PIA001", f"YAML で使えない制御文字（U+{ord(bad.group()):04X}）が含まれています。",
+                               "その文字を削除してください（見えない文字のため、前後を打ち直すと確実です）。")]
+    if len(text) // 2 > budget.nodes and _too_many_nodes(file, text, budget.nodes):
+        return None, [_nodes_exceeded(file, 1, 1)]
+    pre = prescan.scan(file, text) if scan else []
+    if any(f.severity == ERROR for f in pre):  # named where they are; the parser then reports what remains
+        # one repaired pass only: what the repair leaves is the parser's to report, never another repair
+        return None, pre + [f for f in load_text(file, prescan.repair(text).encode("utf-8"), scan=False)[1]
+                            if f.rule_id == "PIA001" and all(p.line != f.line for p in pre)]
+    try:
+        node = yaml.compose(text, Loader=_Resolver)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        msg, hint = _syntax_message(e, text)
+        return None, [_finding(file, line, col, "PIA007" if msg == "入れ子が深すぎます。" else "PIA001", msg, hint)]
+    except yaml.reader.ReaderError as e:
+        line, col = _position(text, e.position)
+        return None, [_finding(file, line, col, "PIA001", f"YAML で使えない制御文字（U+{e.character:04X}）が含まれています。",
+                               "その文字を削除してください。")]
+    except yaml.YAMLError:
+        return None, [_finding(file, 1, 1, "PIA001", "YAML として読めません。", "インデント、コロン、引用符、括弧の対応を確認してください。")]
+    except RecursionError:
+        return None, [_finding(file, 1, 1, "PIA007", "入れ子が深すぎます。", f"入れ子は {MAX_DEPTH} 段までにしてください。")]
+    doc = Document(file, None, lines=lines)
+    findings: list[Finding] = []
+    if node is None:
+        return None, [_finding(file, 1, 1, "PIA001", "ファイルが空です。", "")]
+    walker = _Walker(doc, findings, budget, text)
+    try:
+        doc.data = walker.walk(node, (), node)
+    except _Reject as r:
+        return None, [r.finding]
+    if not isinstance(doc.data, dict):
+        findings.append(_finding(file, 1, 1, "PIA010", "ファイルの最上位は「項目名: 値」の並び（マッピング）でなければなりません。",
+                                 "記載例を参考に、項目名から書き始めてください。"))
+    return (None if findings else doc), (findings + pre if findings else walker.notes + pre)
+
+
+def _position(text: str, pos: int) -> Pos:
+    return text.count("\n", 0, pos) + 1, pos - (text.rfind("\n", 0, pos) + 1) + 1
+
+
+def _nodes_exceeded(file: str, line: int, col: int) -> Finding:
+    return _finding(file, line, col, "PIA041", f"評価書全体の項目と値の数が多すぎます（上限 {MAX_NODES:,} 個）。ここから先は読みません。",
+                    "同じ内容の繰り返しや、誤って貼り付けた大量の行がないか確認してください。")
+
+
+class _Reject(Exception):
+    def __init__(self, finding: Finding):
+        self.finding = finding
+
+
+_STANDARD_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "bool", "null", "seq", "map")}
+
+
+class _Walker:
+    """One pass over the composed nodes. Hostile input is refused here, before any value is expanded:
+    explicit tags (object construction), a collection reached twice (aliases: billion laughs), deep nesting,
+    more nodes or longer lists than the budget. Control and bidi characters in values are reported and replaced
+    by U+FFFD, so no output (terminal, HTML, PDF, Excel) ever carries them."""
+
+    def __init__(self, doc: Document, findings: list[Finding], budget: Budget, text: str):
+        self.doc, self.findings, self.budget, self.text = doc, findings, budget, text
+        self.seen: set[int] = set()
+        self.notes: list[Finding] = []  # findings that do not stop loading
+
+    def walk(self, node: yaml.Node, path: Path_, parent: yaml.Node) -> Any:
+        doc = self.doc
+        line, col = node.start_mark.line + 1, node.start_mark.column + 1
+        self.budget.nodes -= 1
+        if self.budget.nodes < 0:
+            raise _Reject(_nodes_exceeded(doc.file, line, col))
+        if node.tag not in _STANDARD_TAGS:
+            raise _Reject(_finding(doc.file, line, col, "PIA004", f"YAML のタグ（{visible(node.tag)}）は使えません。",
+                                   "「!」や「!!」で始まる記号を削除し、値だけを書いてください。"))
+        if isinstance(node, (yaml.SequenceNode, yaml.MappingNode)):
+            if id(node) in self.seen:
+                at = parent.start_mark
+                raise _Reject(_finding(doc.file, at.line + 1, at.column + 1, "PIA003", "アンカーとエイリアス（& と *）による繰り返しは使えません。",
+                                       "同じ内容でも、それぞれの項目に書いてください。"))
+            self.seen.add(id(node))
+            if len(path) >= MAX_DEPTH:
+                raise _Reject(_finding(doc.file, line, col, "PIA007", "入れ子が深すぎます。", f"入れ子は {MAX_DEPTH} 段までにしてください。"))
+            if len(node.value) > MAX_LIST:
+                raise _Reject(_finding(doc.file, line, col, "PIA042", f"一つの一覧又は項目の並びの件数が多すぎます（{len(node.value):,} 件、上限 {MAX_LIST:,} 件）。",
+                                       "誤って貼り付けた大量の行がないか確認してください。"))
+        doc.values[path] = (line, col)
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag.endswith(":null"):
+                return None
+            if node.tag.endswith(":bool"):
+                return node.value.lower() == "true"
+            if node.tag.endswith(":int"):
+                return int(node.value)
+            return self.text_value(node)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.walk(item, path + (i,), node) for i, item in enumerate(node.value)]
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            kline, kcol = key_node.start_mark.line + 1, key_node.start_mark.column + 1
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.findings.append(_finding(doc.file, kline, kcol, "PIA010", "項目名に一覧やマッピングは使えません。", "項目名は文字で書いてください。"))
+                continue
+            if key_node.value == "<<":
+                self.findings.append(_finding(doc.file, kline, kcol, "PIA003", "マージキー（<<）は使えません。", "項目はそれぞれ書いてください。"))
+                continue
+            self.budget.nodes -= 1
+            key = self.text_value(key_node) if key_node.value is not None else ""
+            if key in out:
+                first = doc.keys[path + (key,)][0]
+                self.findings.append(_finding(doc.file, kline, kcol, "PIA002", f"項目「{key}」が重複しています（{first}行目にもあります）。",
+                                              "どちらか一方を削除し、内容を一つにまとめてください。"))
+                continue
+            doc.keys[path + (key,)] = (kline, kcol)
+            out[key] = self.walk(value_node, path + (key,), node)
+        return out
+
+    def text_value(self, node: yaml.ScalarNode) -> str:
+        value: str = node.value
+        if not _REPORTED.search(value):
+            return value
+        reported: set[str] = set()
+        for m in _REPORTED.finditer(value):
+            ch = m.group()
+            if ch in reported:
+                continue
+            reported.add(ch)
+            line, col = self._locate(node, ch)
+            if _CONTROL.match(ch):
+                f = _finding(self.doc.file, line, col, "PIA030", f"値に制御文字（U+{ord(ch):04X}）が含まれています（{line}行目）。",
+                             "エスケープ（\\e、\\0、\\x9b など）や貼り付けた見えない文字を削除してください。出力では「�」に置き換えます。")
+            elif _BIDI.match(ch):
+                f = _finding(self.doc.file, line, col, "PIA031", f"値に文字の表示順を入れ替える制御文字（U+{ord(ch):04X}）が含まれています（{line}行目）。",
+                             "表示と実際の内容が食い違うおそれがあるため、削除してください。出力では「�」に置き換えます。")
+            else:
+                what = "BOM（U+FEFF）" if ch == "\ufeff" else f"見えない文字（U+{ord(ch):04X}）"
+                f = _finding(self.doc.file, line, col, "PIA032", f"値に{what}が含まれています（{line}行目）。",
+                             "検索や比較で一致しなくなるため、削除してください（前後を打ち直すと確実です）。")
+            self.notes.append(f)
+        return _UNSAFE.sub("\ufffd", value)
+
+    def _locate(self, node: yaml.Node, ch: str) -> Pos:
+        """Where ch was typed in the scalar's source; the scalar's start when it was written as an escape."""
+        i = self.text.find(ch, node.start_mark.index, node.end_mark.index)
+        if i < 0:
+            return node.start_mark.line + 1, node.start_mark.column + 1
+        return _position(self.text, i)
+
+
+_SHOWN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u00ad\u180e\u200b-\u200d\u2060-\u2064\ufeff\u2028\u2029]")
+
+
+def visible(s: str) -> str:
+    """s with control (except tab and newline), bidi and invisible characters shown as <U+XXXX>: what pia prints
+    to a terminal or log never moves the cursor, erases lines or reorders text."""
+    return _SHOWN.sub(lambda m: f"<U+{ord(m.group()):04X}>", s)
+
+
+def load_file(path: Path, display: str, root: fsread.Root | None = None, budget: Budget | None = None) -> tuple[Document | None, list[Finding]]:
+    """A file read through fsread: inside root (default: its own folder), regular, at most MAX_BYTES."""
+    root = root or fsread.Root(path.parent)
+    rel = path.relative_to(root.folder).as_posix() if root.folder in path.parents else path.name
+    try:
+        raw = root.read(rel, MAX_BYTES)
+    except fsread.Refusal as r:
+        return None, [refusal_finding(display, r)]
+    return load_text(display, raw, budget)
+
+
+def refusal_finding(display: str, r: fsread.Refusal) -> Finding:
+    return _finding(display, 1, 1, r.rule_id, r.message, r.hint)

@@ -1,0 +1,205 @@
+"""Schema validation of every document of an assessment, each error turned into a located Japanese finding."""
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from typing import Any, Iterator
+
+from jsonschema.exceptions import ValidationError
+
+from pia.form import schema as sch
+from pia.document.assessment import Assessment
+from pia.base.findings import ERROR, WARNING, Finding
+from pia.document.loader import Document
+
+_TYPES = {"string": "文字", "integer": "整数", "array": "一覧（「- 」で始まる行の並び）",
+          "object": "項目の並び（「項目名: 値」）", "boolean": "true か false", "null": "空欄"}
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "空欄"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int):
+        return "数値"
+    if isinstance(value, str):
+        return "文字"
+    if isinstance(value, list):
+        return "一覧"
+    return "項目の並び"
+
+
+def _option_hint(opts: list[str]) -> str:
+    return "選択肢: " + " ".join(f"{i}) {o}" for i, o in enumerate(opts, 1))
+
+
+_DASHES = {"—", "-", "－", "―", "ー", "‐", "–", "−"}  # as rules._util.DASHES (importing it would be circular)
+
+
+def is_dash(v: Any) -> bool:
+    return isinstance(v, str) and v.strip() in _DASHES
+
+
+def _blank_hint(node: sch.Node) -> str:
+    """What to write when the item does not apply. Agrees with PIA501/PIA502 and the type checks: 「—」 only
+    where the form allows it (x-pia-dash), otherwise an option or an empty value."""
+    if sch.dash_allowed(node):
+        return "該当がなければ「—」、まだ書けないときは値を空欄にしておけます。"
+    if sch.options(node):
+        return "選択肢から選んでください（まだ決まっていなければ値を空欄にしておけます）。" + _option_hint(sch.options(node))
+    return "この項目は「—」とせず内容を書きます。まだ書けないときは値を空欄にしておけます。"
+
+
+def anchor(key: str, path: tuple[Any, ...]) -> str:
+    """The id the rendered HTML gives the item at path (templates build the same string)."""
+    return "/".join([key, *map(str, path)])
+
+
+def validate(a: Assessment) -> list[Finding]:
+    root = sch.load()
+    out: list[Finding] = []
+    for key, name, doc in a.documents():
+        doc.data = _accept(a, key, doc, root.document(name), doc.data, (), out)
+        for err in root.validator(name).iter_errors(doc.data):
+            out.extend(_findings(a, key, name, doc, err, root))
+    return out
+
+
+# Yes/no items as the form marks them: a ○ in the box, or the box's own words (「委託しない」).
+_MARKS_YES = {"○", "〇", "◯", "●", "✓", "✔", "レ", "はい"}
+_MARKS_NO = {"×", "✕", "いいえ"}
+_COUNT = re.compile(r"(\d+)\s*件?")
+
+
+def _count_value(a: Assessment, key: str, doc: Document, path: tuple[Any, ...], value: Any,
+                 out: list[Finding]) -> Any:
+    """A count written 「３」 or 「3件」 is read as 3, with a warning saying what to write."""
+    if not isinstance(value, str):
+        return value
+    m = _COUNT.fullmatch(unicodedata.normalize("NFKC", value).strip().replace(",", ""))
+    if not m:
+        return value
+    n = int(m.group(1))
+    line, col = doc.locate(path)
+    out.append(Finding(doc.file, line, col, "PIA055", WARNING, a.label(key, path),
+                       f"件数「{value}」を {n} と読みました。", f"件数は半角数字だけで「{n}」と書いてください（pia fix --write で直せます）。",
+                       anchor=anchor(key, path)))
+    return n
+
+
+def _accept(a: Assessment, key: str, doc: Document, node: sch.Node, value: Any, path: tuple[Any, ...],
+            out: list[Finding]) -> Any:
+    """Values staff write the form's way, read as the schema wants them before validation."""
+    kind = sch.kind(node)
+    if kind == "flag" and isinstance(value, str):
+        t = unicodedata.normalize("NFKC", value).strip()
+        if t in _MARKS_YES or sch.normalise(t) == sch.normalise(sch.title(node)):
+            return True
+        return False if t in _MARKS_NO else value
+    if kind == "count" or (sch.kind(node) == "" and sch.types(node) == ["integer"]):
+        return _count_value(a, key, doc, path, value, out)
+    if kind == "multi" and isinstance(value, list):
+        counted = set(sch.count_options(node))
+        for i, entry in enumerate(value):
+            if isinstance(entry, dict) and len(entry) == 1:
+                (k, v), = entry.items()
+                if k in counted:
+                    entry[k] = _count_value(a, key, doc, path + (i, k), v, out)
+        return value
+    if isinstance(value, dict):
+        for k, sub in sch.properties(node):
+            if k in value:
+                value[k] = _accept(a, key, doc, sub, value[k], path + (k,), out)
+    elif isinstance(value, list) and isinstance(node.get("items"), dict) and "properties" in node["items"]:
+        for i, v in enumerate(value):
+            value[i] = _accept(a, key, doc, node["items"], v, path + (i,), out)
+    return value
+
+
+def _findings(a: Assessment, key: str, name: str, doc: Document, err: ValidationError,
+              root: sch.Schema) -> Iterator[Finding]:
+    if err.validator == "anyOf" and sch.may_be_empty(err.schema):
+        # not empty, so the value itself is wrong: report why against what may be written
+        inner = [e for e in err.context if e.relative_schema_path[0] == 0]
+        if inner:
+            err = inner[0]
+    path = tuple(err.absolute_path)
+    node = root.node_at(name, path) or {}
+    title = sch.title(node) or (str(path[-1]) if path else "")
+    v = err.validator
+
+    def make(rule: str, at: tuple[int, int], item_path: tuple[Any, ...], msg: str, hint: str) -> Finding:
+        return Finding(doc.file, at[0], at[1], rule, ERROR, a.label(key, item_path), msg, hint,
+                       anchor=anchor(key, item_path))
+
+    if v == "required":
+        missing = err.message.split("'")[1] if "'" in err.message else "?"
+        sub = sch.child(node, missing) if node else None
+        mt = sch.title(sub) if sub else missing
+        yield make("PIA012", doc.locate_key(path), path + (missing,), f"「{mt}」（{missing}）がありません。",
+                   f"「{missing}:」の行を追加してください。" + _blank_hint(sub or {}))
+    elif v == "additionalProperties":
+        allowed = list((err.schema.get("properties") or {}).keys())
+        for extra in sorted(set(err.instance) - set(allowed)):
+            near = difflib.get_close_matches(extra, allowed, n=1, cutoff=0.4)
+            hint = f"「{near[0]}」の誤りではありませんか。" if near else "この階層に書ける項目: " + "、".join(allowed[:12]) + ("…" if len(allowed) > 12 else "")
+            where = f"「{title}」の中に" if path else ""
+            f = make("PIA013", doc.locate_key(path + (extra,)), path, f"{where}「{extra}」という項目は様式にありません。", hint)
+            yield Finding(f.file, f.line, f.column, f.rule_id, f.severity, (f.item_path + " " if f.item_path else "") + extra,
+                          f.message, f.hint, anchor=f.anchor)
+    elif v == "enum" or (v == "anyOf" and sch.kind(root.node_at(name, path[:-1]) or {}) == "multi"):
+        owner = node if v == "enum" else (root.node_at(name, path[:-1]) or {})
+        opts = sch.options(owner)
+        shown = err.instance if not isinstance(err.instance, dict) else "、".join(map(str, err.instance))
+        close = sch.closest_option(str(shown), opts) if isinstance(shown, str) else None
+        near = difflib.get_close_matches(sch.normalise(shown), [sch.normalise(o) for o in opts], n=1, cutoff=0.6) \
+            if isinstance(shown, str) and not close else []
+        if close:
+            hint = f"「{close}」と書いてください（表記だけが違います）。"
+        elif isinstance(shown, str) and is_dash(shown):
+            hint = "「—」は選択肢の項目には書けません。選択肢から選ぶか、まだ決まっていなければ空欄にしてください。" + _option_hint(opts)
+        elif near:
+            guess = opts[[sch.normalise(o) for o in opts].index(near[0])]
+            hint = f"「{shown}」→「{guess}」ですか？ " + _option_hint(opts)
+        else:
+            hint = _option_hint(opts)
+        t = sch.title(owner) or title
+        yield make("PIA011", doc.locate(path), path if v == "enum" else path[:-1],
+                   f"「{shown}」は「{t}」の選択肢にありません。", hint)
+    elif v == "type":
+        expected = err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
+        want = "・".join(_TYPES.get(t, t) for t in expected)
+        if sch.kind(node) == "choice" and isinstance(err.instance, str) and "properties" in node:
+            detail = "」「".join(k for k, _ in sch.details(node)) or sch.COUNT
+            yield make("PIA010", doc.locate(path), path,
+                       f"「{title}」は選択した値と「{detail}」を分けて書く項目です。",
+                       f"次の形で書いてください:  選択: {err.instance} / {detail}: …")
+        elif sch.kind(node) == "flag":
+            yield make("PIA010", doc.locate(path), path,
+                       f"「{title}」には、○を付けるなら「○」、付けないなら空欄を書いてください（「{err.instance}」が書かれています）。",
+                       f"様式の「[ ] {title}」の欄です。「{title}: ○」のように書きます（true / false でも書けます）。")
+        elif isinstance(err.instance, str) and is_dash(err.instance):
+            yield make("PIA010", doc.locate(path), path, f"「{title}」には「—」を書けません。", _blank_hint(node))
+        elif "integer" in expected and isinstance(err.instance, str):
+            yield make("PIA010", doc.locate(path), path,
+                       f"「{title}」には件数を半角数字で書いてください（「{err.instance}」が書かれています）。",
+                       "例: 3（「件」は付けません）。まだ決まっていなければ空欄にしてください。")
+        else:
+            yield make("PIA010", doc.locate(path), path,
+                       f"「{title}」には{want}を書いてください（{_type_name(err.instance)}が書かれています）。",
+                       _option_hint(sch.options(node)) if sch.options(node) else "")
+    elif v == "pattern":
+        yield make("PIA014", doc.locate(path), path, f"「{err.instance}」は ID として使えません。",
+                   "ID は半角英数字で始め、半角英数字・ハイフン・下線だけで書いてください。")
+    elif v == "minimum":
+        yield make("PIA014", doc.locate(path), path, f"「{title}」に負の数は書けません。", "0 以上の整数を書いてください。")
+    elif v in ("minProperties", "maxProperties"):
+        owner = root.node_at(name, path[:-1]) or {}
+        yield make("PIA011", doc.locate(path), path[:-1], f"「{sch.title(owner)}」の選択肢の書き方が正しくありません。",
+                   "「- その他: 内容」のように、選択肢一つと括弧内の内容を書いてください。")
+    elif v == "anyOf":
+        yield make("PIA010", doc.locate(path), path, f"「{title}」の書き方が正しくありません。", _option_hint(sch.options(node)))
+    else:
+        yield make("PIA014", doc.locate(path), path, f"「{title}」の値が正しくありません（{v}）。", "")

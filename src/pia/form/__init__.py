@@ -1,0 +1,1 @@
+"""The form as data: schemas, items by code, kinds, versions and layouts. Knows no loaded folder."""

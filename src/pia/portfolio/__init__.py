@@ -1,0 +1,1 @@
+"""The body's documents: rendering a folder, status, build, reports and the residents' site."""

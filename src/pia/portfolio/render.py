@@ -1,0 +1,82 @@
+"""The documents of one 事務 folder into files: load and check it, read the 変更箇所 rows from its history, and
+hand each document to the writers of pia.output (HTML, PDF, Excel). `pia render`, `serve`, `import` and the site
+make a document's outputs here.
+"""
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from pia.base.progress import silent
+
+if TYPE_CHECKING:  # the package is imported for its format table (the command line's help); load the rest on use
+    from pia.document.assessment import Assessment
+    from pia.analysis.check import CheckResult
+    from pia.form.kinds import Kind
+    from pia.output.formats import Job, OutputFormat
+
+Derived = dict[str, list[dict[str, Any]]]  # 変更箇所 rows from the version history, by kind name (history_of)
+
+
+def document_job(a: Assessment, folder: Path | None, kind: Kind, derived: Derived | None = None) -> Job:
+    """The outputs of one document of the folder: its view (the 基礎 takes the main document's facts) and its
+    変更箇所 (the rows its YAML records, then those derived from history for it).
+    `pia render`, `pia serve`, `pia import` and the site's editions all make a document's outputs here."""
+    from pia.document import family
+    from pia.document.changes import document_rows
+    from pia.output.html import render_html
+    from pia.output.formats import Job
+    from pia.output.xlsx import render_xlsx
+
+    view = family.render_view(a, kind)
+    rows = document_rows(view, kind, derived)
+    return Job(partial(render_html, view, folder, rows, kind.id), partial(render_xlsx, view, rows, kind.id, folder))
+
+
+def render_all(folder: Path, formats: list[OutputFormat], out: Path, force: bool = False,
+               progress: Callable[[str, str], None] = silent) -> tuple[list[Path], CheckResult]:
+    from contextlib import nullcontext
+
+    from pia.document import assessment as asm
+    from pia.output.outfolder import write_outputs
+    from pia.output import pdfparts
+
+    name = folder.resolve().name
+    # the processes that lay out PDFs start now and import WeasyPrint while the assessment is read and checked
+    with pdfparts.processes() if any(f.name == "pdf" for f in formats) else nullcontext():
+        progress("読み込みと検査", name)
+        files, result = render_documents(asm.load(folder), folder, formats, name, progress=progress)
+    progress("書き出し", name)
+    return write_outputs(out, files, force=force), result
+
+
+def render_documents(a: Assessment, folder: Path, formats: list[OutputFormat], name: str,
+                     derived: Derived | None = None,
+                     progress: Callable[[str, str], None] = silent) -> tuple[dict[str, bytes], CheckResult]:
+    """Every document of the 事務 in every format, named after `name` (the most detailed document; the 基礎 adds
+    -kiso, …). derived: the 変更箇所 rows from the version history, when the caller has them (an old edition);
+    otherwise they are read from the folder's git history."""
+    from pia.document import family
+    from pia.form import kinds
+    from pia.analysis.check import check_assessment
+    from pia.history.versions import history_of
+    from pia.output.formats import write_all
+
+    result = check_assessment(a)
+    files: dict[str, bytes] = {}
+    if derived is None:
+        progress("変更履歴（変更箇所）", name)
+        derived, notes = history_of(folder)  # raises when a 変更箇所 would be incomplete
+        result.findings = sorted(result.findings + notes)
+    # every document of the 事務, the most detailed first (its name is the folder's; the 基礎 adds -kiso, …)
+    jobs = [(document_job(a, folder, kind, derived), kinds.output_stem(name, kind, family.main_kind(a)))
+            for kind in reversed(family.present(a))]
+    if any(f.name == "pdf" for f in formats):
+        from pia.output import pdfparts
+
+        for job, _ in jobs[1:]:  # laid out by a free process while the first document's PDF is put together
+            pdfparts.later(job.html)
+    for job, stem in jobs:
+        files.update(write_all(formats, job, stem, progress))
+    return files, result

@@ -1,0 +1,80 @@
+"""Published editions of an assessment, from its git history: the site offers each one for download.
+
+An edition is the last commit of the folder that carries a given set of 公表日 and 変更日 (every document's): a
+new 公表日 or a new change makes a new edition. Drafts (評価書名 with (案)) and versions with no date are not
+editions. The working tree's edition is the current one, rendered beside the folder's pages; the older ones are
+rendered from the commit's files with the 別添3 rows their own history gave (so an old PDF is what was published).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pia.portfolio import documents as pf
+from pia.document.assessment import Assessment
+
+
+@dataclass(frozen=True)
+class Edition:
+    sha: str
+    date: dt.date  # the latest 公表日 or 変更日 it carries
+    index: int  # its place in the history (the versions up to it give its 別添3)
+
+
+def _key(a: Assessment) -> tuple[Any, ...]:
+    """The dates that make an edition: each document's 公表日 and last 変更日 (a document added without either, such
+    as a 基礎項目評価書 written down later, makes none)."""
+    return tuple(sorted((d.kind, d.published, d.changed) for d in pf.documents_of(a) if d.published or d.changed))
+
+
+def _date(a: Assessment) -> dt.date | None:
+    return max([d for doc in pf.documents_of(a) for d in (doc.published, doc.changed) if d], default=None)
+
+
+def editions(history: Any, current: Assessment) -> list[Edition]:
+    """The published editions before the current one, newest first."""
+    last: dict[tuple[Any, ...], Edition] = {}
+    for i, v in enumerate(history.versions):
+        a = v.assessment
+        docs = pf.documents_of(a) if v.readable and len(v.name) == 40 else []  # a commit id: not the working tree
+        when = _date(a) if docs and not docs[-1].draft else None
+        if when is not None:
+            last[_key(a)] = Edition(v.name, when, i)
+    current_key = _key(current)
+    return sorted((e for k, e in last.items() if k != current_key), key=lambda e: (e.date, e.index), reverse=True)
+
+
+def digest(e: Edition, options: str) -> str:
+    """What an edition's outputs depend on: the commit (its files and its history) and pia's own inputs."""
+    from pia.portfolio.build import shared_digest
+
+    return hashlib.sha256(f"{shared_digest()}\0{options}\0{e.sha}".encode()).hexdigest()
+
+
+def render(folder: Path, history: Any, e: Edition, stem: str, formats: tuple[str, ...]) -> dict[str, bytes]:
+    """The files of an edition: its documents as the commit holds them (figures included), rendered in a
+    temporary folder."""
+    from pia.document import assessment as asm
+    from pia.document import family
+    from pia.history.versions import cat, history_rows, toplevel, tree_blobs
+    from pia.portfolio.render import render_documents
+    from pia.output.formats import parse
+
+    top = toplevel(folder)
+    blobs, _ = tree_blobs(top, e.sha, folder.resolve().relative_to(top.resolve()).as_posix())
+    with tempfile.TemporaryDirectory(prefix="pia-edition-") as tmp:
+        root = Path(tmp) / folder.name
+        for (name, _), data in zip(blobs, cat(top, [o for _, o in blobs])):
+            parts = name.split("/")
+            if data is None or any(p in ("", ".", "..") for p in parts):
+                continue  # git never stores such a path; never write outside the temporary folder
+            root.joinpath(*parts).parent.mkdir(parents=True, exist_ok=True)
+            root.joinpath(*parts).write_bytes(data)
+        versions = history.versions[: e.index + 1]
+        derived = {k.name: [r.betten3() for r in history_rows(versions, k)] for k in family.present(versions[-1].assessment)}
+        files, _ = render_documents(asm.load(root), root, parse(",".join(formats), "assessment"), stem, derived)
+    return files
