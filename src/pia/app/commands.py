@@ -115,17 +115,20 @@ def fix(args: Any) -> int:
 
 
 def new(args: Any) -> int:
-    from pia.app.scaffold import create
+    from pia.app.scaffold import create, kind_for
 
     answers = threshold_answers(args)
-    kind = args.kind or derive_kind(answers) or (_ask_kind() if sys.stdin.isatty() else "全項目")
+    from pia.form import kinds as form_kinds
+
+    name = args.kind or derive_kind(answers) or (_ask_kind() if sys.stdin.isatty() else form_kinds.most_detailed().name)
+    kind = kind_for(name)
     folder, inside = create(args.dir / args.name, kind)
     if answers:  # the しきい値判断 inputs given are written into the skeleton (a voluntary --kind keeps them too)
         from pia.form.items import item
-        from pia.app.scaffold import answer_threshold, kind_for
+        from pia.app.scaffold import answer_threshold
 
-        answer_threshold(folder, kind_for(kind), {item(c).at(): v for c, v in answers.items()})
-    emit(f"{folder} を作成しました（{kind}）。YAML を記入し、`pia check {folder}` で検査してください。\n")
+        answer_threshold(folder, kind, {item(c).at(): v for c, v in answers.items()})
+    emit(f"{folder} を作成しました（{kind.name}）。YAML を記入し、`pia check {folder}` で検査してください。\n")
     if not inside:
         emit("注意: このリポジトリにスキーマがないため、エディタ用の $schema はこのパソコンの pia を指しています。"
              "リポジトリの最上位で `pia init` を実行すると、スキーマがリポジトリに入り、他の人の環境でも補完が働きます。\n", sys.stderr)
@@ -166,7 +169,7 @@ def _ask_kind() -> str:
     """At a terminal, `pia new NAME` asks which documents the 事務 needs (Enter: 全項目)."""
     from pia.form import kinds as form_kinds
 
-    names = list(reversed(form_kinds.ORDER))
+    names = [k.name for k in reversed(form_kinds.ordered())]
     answer = input(f"最も詳しい評価書の種類（{' / '.join(names)}。分からなければ --persons などで決められます）[{names[0]}]: ").strip()
     return answer or names[0]
 
@@ -219,7 +222,7 @@ def derive_kind(answers: dict[str, str]) -> str | None:
     req = next(iter(outcomes))
     if not req:
         raise PiaError("この対象人数では特定個人情報保護評価の実施は義務付けられません（任意に実施するときは --kind を指定してください）。")
-    return next(k for k in reversed(form_kinds.ORDER) if k in req)
+    return next(k.name for k in reversed(form_kinds.ordered()) if k.id in req)
 
 
 def init(args: Any) -> int:

@@ -75,6 +75,6 @@ def render(folder: Path, history: Any, e: Edition, stem: str, formats: tuple[str
             root.joinpath(*parts).parent.mkdir(parents=True, exist_ok=True)
             root.joinpath(*parts).write_bytes(data)
         versions = history.versions[: e.index + 1]
-        derived = {k.name: [r.betten3() for r in history_rows(versions, k)] for k in family.present(versions[-1].assessment)}
+        derived = {k.id: [r.betten3() for r in history_rows(versions, k)] for k in family.present(versions[-1].assessment)}
         files, _ = render_documents(asm.load(root), root, parse(",".join(formats), "assessment"), stem, derived)
     return files
