@@ -10,8 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from conftest import ROOT
 
 FORM_LAYER = ROOT / "src" / "pia" / "form"
