@@ -8,6 +8,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from pia.base import formats as output_formats
 from pia.base.errors import PiaError
 
 
@@ -61,7 +62,7 @@ def check(args: Any) -> int:
 
     # files (as pre-commit passes them) stand for their assessment folder, each checked once
     folders = list(dict.fromkeys(f for p in args.paths for f in find_assessments(p)))
-    fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
+    fmt = _format(args, "check")
     jobs = args.jobs or os.cpu_count() or 1
     sel, ign = _rule_list(getattr(args, "select", "")), _rule_list(getattr(args, "ignore", ""))
     final = bool(getattr(args, "final", False))
@@ -242,12 +243,12 @@ def init(args: Any) -> int:
 
 def render(args: Any) -> int:
     from pia.portfolio.render import render_all
-    from pia.output.formats import parse
+    from pia.output.formats import writers
 
     from pia.document.assessment import is_assessment
     from pia.base.progress import Progress
 
-    formats = parse(args.format, "assessment")
+    formats = writers(output_formats.parse("render", args.format))
     if args.path.is_dir() and not is_assessment(args.path):
         return _render_many(args, [f.name for f in formats])
     progress = Progress()
@@ -298,7 +299,7 @@ def diff(args: Any) -> int:
         emit("".join(f"{f.file}:{f.line}:{f.column}: {f.severity} [{f.rule_id}] {f.message}\n" for f in unread), sys.stderr)
         emit("読めない版があるため、差分を作りません。\n", sys.stderr)
         return 1
-    _emit_diff(old, new, args.format)
+    _emit_diff(old, new, _format(args, "diff"))
     return 0
 
 
@@ -375,7 +376,7 @@ def history(args: Any) -> int:
     per_kind = [(k, revisions(h, k)) for k in kinds]  # each document's own 変更箇所, the main document first
     for p in h.problems:
         emit(f"{p.file}: {p.severity} [{p.rule_id}] {p.message}{'（' + p.hint + '）' if p.hint else ''}\n", sys.stderr)
-    if args.format == "json":
+    if _format(args, "history") == "json":
         doc = "評価書"  # which document's 変更箇所 the row belongs to
         emit(json.dumps([dict(r.betten3(), **{doc: form_kinds.short_title(k)}) for k, revs in per_kind for rev in revs for r in rev.rows],
                         ensure_ascii=False, indent=2) + "\n")
@@ -400,7 +401,7 @@ def ci(args: Any) -> int:
     reports = ci_mod.run(args.base, args.head)
     results = [CheckResult(r.check.folder, sorted([*r.check.findings, *r.problems]), r.check.rules_ran, r.check.lines)
                for r in reports if r.check]
-    fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
+    fmt = _format(args, "ci")
     if fmt == "gitlab":
         write_text(args.gitlab_report, REPORTERS["gitlab"](results), force=True)
     else:
@@ -423,7 +424,7 @@ def ci(args: Any) -> int:
 def council(args: Any) -> int:
     from pia.app import council as cm
     from pia.output.outfolder import write_outputs
-    from pia.output.formats import Job, parse, write_all
+    from pia.output.formats import Job, write_all, writers
     from pia.analysis.reporters import text as text_report
     from pia.analysis.check import CheckResult
 
@@ -433,7 +434,7 @@ def council(args: Any) -> int:
                                       {c.doc.file: c.doc.lines} if c.doc else {})]), sys.stderr)
     if c.doc is None or cm.errors(c):
         return 1
-    formats = parse(args.format, "council")
+    formats = writers(output_formats.parse("council", args.format))
     approved = cm.load_approved(args.approved, args.path) if args.approved else None
     from pia.base.progress import Progress
 
@@ -477,22 +478,20 @@ def _as_of(args: Any) -> Any:
     return as_of
 
 
-def _formats(spec: str, allowed: tuple[str, ...]) -> list[str]:
-    formats = [f.strip() for f in spec.split(",") if f.strip()]
-    bad = [f for f in formats if f not in allowed]
-    if bad or not formats:
-        raise PiaError(f"出力形式「{','.join(bad) or spec}」は使えません。{', '.join(allowed)} から選んでください。")
-    return formats
+def _format(args: Any, command: str) -> str:
+    """The one format of a command that writes one (check, ci: GitHub Actions annotations inside GitHub Actions)."""
+    auto = "github" if command in ("check", "ci") and os.environ.get("GITHUB_ACTIONS") == "true" else None
+    return output_formats.parse(command, args.format or auto)[0].name
 
 
-def _body_report(args: Any, module: str, stem: str) -> int:
+def _body_report(args: Any, module: str, stem: str) -> int:  # plan, report
     import importlib
 
     from pia.document import assessment as asm
     from pia.output.outfolder import write_outputs
     from pia.portfolio.reports import WRITERS
 
-    formats = _formats(args.format, tuple(WRITERS))
+    formats = [f.name for f in output_formats.parse(args.command, args.format)]
     as_of = _as_of(args)
     items = [asm.load(f) for p in args.paths for f in asm.find_assessments(p)]
     report = importlib.import_module(f"pia.portfolio.reports.{module}").build(items, as_of)
@@ -514,12 +513,13 @@ def status(args: Any) -> int:
     from pia.portfolio import status as sm
     from pia.document.assessment import find_assessments
 
+    fmt = _format(args, "status")
     as_of = _as_of(args)
     if args.within < 0:
         raise PiaError("--within には 0 以上の日数を指定してください。")
     folders = [f for p in args.paths for f in find_assessments(p)]
     items = sm.statuses(folders, as_of, args.within)
-    out = sm.FORMATS[args.format](items, as_of, args.within)
+    out = sm.FORMATS[fmt](items, as_of, args.within)
     if args.output:
         from pia.output.outfolder import write_text
 
@@ -531,9 +531,9 @@ def status(args: Any) -> int:
 
 def site(args: Any) -> int:
     from pia.document.assessment import find_assessments
-    from pia.portfolio.site.site import FORMATS, build_site
+    from pia.portfolio.site.site import build_site
 
-    formats = _formats(args.format, FORMATS)
+    formats = [f.name for f in output_formats.parse("site", args.format)]
     folders = find_assessments(args.path)
     if len({f.name for f in folders}) < len(folders):
         raise PiaError("同じ名前の評価書フォルダが複数あります。フォルダ名を変えてください（サイトのページ名に使います）。")

@@ -185,9 +185,10 @@ def page(folder: Path, nonce: str = "", doc: str | None = None) -> tuple[str, st
 
 
 def _downloads() -> list[Any]:
+    from pia.base.formats import USES
     from pia.output.formats import OUTPUTS
 
-    return [f for f in OUTPUTS.values() if "assessment" in f.documents]
+    return [OUTPUTS[n] for n in USES["render"].formats]
 
 
 def output(folder: Path, name: str, doc: str | None = None) -> tuple[bytes, str]:
