@@ -144,6 +144,11 @@ class DocumentInfo:
     published: dt.date | None = None  # its own 公表日
     changed: dt.date | None = None  # the last of its recorded changes
 
+    @property
+    def is_published(self) -> bool:
+        """Published as the document residents read: it has a 公表日 and is not a draft ((案)・(素案))."""
+        return self.published is not None and not self.draft
+
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "published": _iso(self.published), "changed": _iso(self.changed)}
 
