@@ -115,6 +115,17 @@ def _downloads(a: Any, stem: str, files: dict[str, int], href: str = "") -> list
 VERSIONS = "versions"  # the folder of an assessment's old editions, under its page
 
 
+def _hidden(a: Any, stem: str) -> set[str]:
+    """The output names (without suffix) of the documents not published — a draft ((案)・(素案)) or one without a
+    公表日: the site never writes, lists or links them."""
+    from pia.document import family
+    from pia.form import kinds
+    from pia.portfolio import documents as pf
+
+    main = family.main_kind(a)
+    return {kinds.output_stem(stem, k, main) for k, d in zip(family.present(a), pf.documents_of(a)) if not d.is_published}
+
+
 def _editions(folder: Path, a: Any, history: Any, out: Path, formats: tuple[str, ...]) -> list[dict[str, Any]]:
     """Every published edition before the current one, rendered into <name>/versions/ unless the last build
     already did (the same commit, pia and options: see editions.digest)."""
@@ -139,7 +150,8 @@ def _editions(folder: Path, a: Any, history: Any, out: Path, formats: tuple[str,
         if old and old.get("hash") == digest and all((target / f).is_file() for f in old.get("files", {})):
             sizes = old["files"]
         else:
-            files = ed.render(folder, history, e, stem, formats)
+            hidden = _hidden(history.versions[e.index].assessment, stem)
+            files = {n: b for n, b in ed.render(folder, history, e, stem, formats).items() if Path(n).stem not in hidden}
             write_outputs(target, files, force=True)
             sizes = {n: len(b) for n, b in files.items()}
         then = history.versions[e.index].assessment
@@ -156,18 +168,15 @@ def build_one(folder: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> di
     from pia.portfolio import documents as pf
     from pia.portfolio.render import render_all
     from pia.output.formats import parse
-    from pia.document import family
-    from pia.form import kinds
     from pia.portfolio.status import reassessment_due
 
     name = folder.name
     a = asm.load(folder)
-    docs = pf.documents_of(a)
     # only published documents reach the site: a draft ((案)) or a document without 公表日 is never listed or linked
-    shown = [d for d in docs if d.is_published]
-    main_kind = family.main_kind(a)
-    hidden = {kinds.output_stem(name, k, main_kind) for k, d in zip(family.present(a), docs) if not d.is_published}
-    written, errors = [], 0
+    shown = [d for d in pf.documents_of(a) if d.is_published]
+    hidden = _hidden(a, name)
+    written: list[Path] = []
+    errors = 0
     if shown:
         written, result = render_all(folder, parse(",".join(formats), "assessment"), out / name, force=True)
         errors = result.errors
