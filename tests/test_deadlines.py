@@ -81,6 +81,8 @@ def test_a_draft_never_reaches_the_published_list(tmp_path: Path):
     out = tmp_path / "site"
     r = pia("site", root, "--out", out, "--format", "html")
     assert r.returncode == 0, r.stderr
+    assert "kiso-draft: 基礎項目評価書（案）" in r.stdout and "juten-draft: 重点項目評価書（案）" in r.stdout  # said, not hidden
+    assert "no-date: 基礎項目評価書（公表日なし）、全項目評価書（公表日なし）" in r.stdout
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "公表している評価書の一覧（1 件）" in index
     assert "kiso-draft" not in index and "no-date" not in index and "(案)" not in index and "（案）" not in index

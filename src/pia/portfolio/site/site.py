@@ -126,6 +126,19 @@ def _hidden(a: Any, stem: str) -> set[str]:
     return {kinds.output_stem(stem, k, main) for k, d in zip(family.present(a), pf.documents_of(a)) if not d.is_published}
 
 
+def unpublished(folders: list[Path]) -> list[str]:
+    """「folder: 評価書（理由）」 for every document the site leaves out, for the command to say so."""
+    from pia.document import assessment as asm
+    from pia.portfolio import documents as pf
+
+    out = []
+    for folder in folders:
+        left = [f"{d.kind}（{'案' if d.draft else '公表日なし'}）" for d in pf.documents_of(asm.load(folder)) if not d.is_published]
+        if left:
+            out.append(f"{folder.name}: {'、'.join(left)}")
+    return out
+
+
 def _editions(folder: Path, a: Any, history: Any, out: Path, formats: tuple[str, ...]) -> list[dict[str, Any]]:
     """Every published edition before the current one, rendered into <name>/versions/ unless the last build
     already did (the same commit, pia and options: see editions.digest)."""
