@@ -55,6 +55,7 @@ def run(a: Assessment, kinds: str | set[str] = "full") -> list[Finding]:
     from pia.analysis.catalog import rules
 
     wanted = {kinds} if isinstance(kinds, str) else kinds
+    a.__dict__["_rule_memo"] = {}  # what several rules derive from the documents, computed once per run
     out: list[Finding] = []
     for spec in rules():
         if spec.applies_to(wanted) and spec.func is not None:

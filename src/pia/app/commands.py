@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 import re
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +71,8 @@ def check(args: Any) -> int:
     results = []
     try:
         if len(folders) > 1 and jobs > 1:
+            from concurrent.futures import ProcessPoolExecutor  # lazy loading: one folder needs no processes
+
             with ProcessPoolExecutor(min(jobs, len(folders))) as ex:
                 done = ex.map(_check_one, folders, [sel] * len(folders), [ign] * len(folders), [final] * len(folders),
                               chunksize=max(1, len(folders) // (jobs * 4)))

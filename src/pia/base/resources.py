@@ -25,3 +25,15 @@ def schemas_dir() -> Path:
 
 def templates_dir() -> Path:
     return data_dir("templates")
+
+
+def cache_dir() -> Path | None:
+    """pia's folder in the user's cache (what may be rebuilt at any time: the compiled schemas): XDG_CACHE_HOME, else
+    ~/.cache (LOCALAPPDATA on Windows); None when there is no home to put it in."""
+    base = os.environ.get("XDG_CACHE_HOME") or (os.environ.get("LOCALAPPDATA") if os.name == "nt" else None)
+    if not base:
+        home = os.path.expanduser("~")
+        if home == "~":
+            return None
+        base = os.path.join(home, ".cache")
+    return Path(base) / "pia"

@@ -4,9 +4,10 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
-from jsonschema.exceptions import ValidationError
+if TYPE_CHECKING:  # the errors come from pia.form.compiled (jsonschema only for a schema it does not compile)
+    from jsonschema.exceptions import ValidationError
 
 from pia.form import schema as sch
 from pia.document.assessment import Assessment
@@ -62,7 +63,7 @@ def validate(a: Assessment) -> list[Finding]:
     out: list[Finding] = []
     for key, name, doc in a.documents():
         doc.data = _accept(a, key, doc, root.document(name), doc.data, (), out)
-        for err in root.validator(name).iter_errors(doc.data):
+        for err in root.errors(name, doc.data):
             out.extend(_findings(a, key, name, doc, err, root))
     return out
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 import json
 import unicodedata
 from functools import cache
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 if TYPE_CHECKING:  # jsonschema loads in a tenth of a second: only when something is validated
     from jsonschema import Draft202012Validator
 
 from pia.base.resources import schemas_dir
+from pia.form import compiled
 
 Node = dict[str, Any]
 
@@ -29,12 +30,26 @@ def selected(value: Any) -> Any:
 
 
 class Schema:
-    def __init__(self, raw: dict[str, Node]):
+    def __init__(self, raw: dict[str, Node], key: str = ""):
         self.raw = raw  # name (without .schema.json) -> schema document
+        self.key = key  # the content hash of the schema files (the compiled schemas' cache key)
         self._trees: dict[str, Node] = {}
+        self._compiled: dict[str, Callable[[Any], bool]] | None = None
 
     def validator(self, name: str) -> Draft202012Validator:
         return _validator(self, name)
+
+    def errors(self, name: str, data: Any) -> Iterable[Any]:
+        """The validation errors of data (jsonschema's ValidationError, or pia.form.compiled.Error with the same
+        fields). A compiled schema answers without jsonschema; an invalid document is walked by the compiled
+        schema's error walker."""
+        if self._compiled is None:
+            self._compiled = compiled.validators(self.key, lambda: {n: self.document(n) for n in self.raw}) \
+                if self.key else {}
+        predicate = self._compiled.get(name)
+        if predicate is None:
+            return self.validator(name).iter_errors(data)
+        return () if predicate(data) else compiled.iter_errors(self.document(name), data)
 
     def document(self, name: str) -> Node:
         """The schema with every $ref replaced by the node it points to (shared, not copied)."""
@@ -106,10 +121,12 @@ def _validator(schema: Schema, name: str) -> Draft202012Validator:
 
 @cache
 def load() -> Schema:
-    raw = {}
+    raw, sources = {}, []
     for path in sorted(schemas_dir().glob("*.schema.json")):
-        raw[path.name.removesuffix(".schema.json")] = json.loads(path.read_text(encoding="utf-8"))
-    return Schema(raw)
+        data = path.read_bytes()
+        raw[path.name.removesuffix(".schema.json")] = json.loads(data.decode("utf-8"))
+        sources.append((path.name, data))
+    return Schema(raw, compiled.digest(sources))
 
 
 # ---- what an item is -----------------------------------------------------------------------

@@ -13,16 +13,18 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pia.base import dates
 from pia.form import kinds
 from pia.document import family
 from pia.document.assessment import Assessment
 from pia.base.errors import PiaError
-from pia.history.diff import Change
 from pia.document.changes import COLUMNS
 from pia.form.items import Item, UnknownItem, each, item
+
+if TYPE_CHECKING:  # the diff (and the formatting it imports) is not loaded by `pia check`, which reads revisions
+    from pia.history.diff import Change
 
 REVISIONS, REVISION_DATE, EXCEPTIONS = item("表紙-改訂"), item("改訂-変更日"), item("改訂-例外")
 TIMING = item("別添3-提出時期")

@@ -40,6 +40,18 @@ class Context:
         self.a = a
         self.rule = spec
 
+    def values(self, key: str) -> list[tuple[tuple[Any, ...], dict[str, Any], Any]]:
+        """(path, schema node, value) of every item of the document key (pia.form.walk.values), walked once per run
+        of the rules however many rules read it."""
+        memo = self.a.__dict__.setdefault("_rule_memo", {})  # emptied by pia.analysis.catalog.run
+        if ("values", key) not in memo:
+            from pia.form import schema as sch
+            from pia.form.walk import values
+
+            doc = self.a.docs.get(key)
+            memo[("values", key)] = list(values(sch.load().document(key.split(":", 1)[0]), doc.data)) if doc else []
+        return memo[("values", key)]
+
     def finding(self, key: str, path: tuple[Any, ...], message: str, hint: str = "",
                 severity: Severity | None = None) -> Finding:
         doc = self.a.docs.get(key)

@@ -144,10 +144,8 @@ def network_consistency(ctx: Context) -> Iterator[Finding]:
 def other_text(ctx: Context) -> Iterator[Finding]:
     """複数選択の項目で、括弧（ ）付きの選択肢（その他（ ）、評価実施機関内の他部署（ ）など）に○を付けたときは、
     括弧内の内容を書く（様式）。「提供を行っている（ ）件」のような件数は PIA201 が検査する。"""
-    from pia.form.walk import values
-
-    for key, name, doc in ctx.a.documents():
-        for path, node, value in values(sch.load().document(name), doc.data):
+    for key, _, _ in ctx.a.documents():
+        for path, node, value in ctx.values(key):
             if sch.kind(node) != "multi":
                 continue
             texts = set(sch.text_options(node)) - set(sch.count_options(node))

@@ -9,7 +9,6 @@ from pia.form.items import Item, each, entry_of, item
 from pia.base.registry import Certainty
 from pia.analysis.rules import Context, rule
 from pia.document.values import blank, ticked
-from pia.form.walk import values
 
 PROVISION = item("II-5-提供・移転の有無")
 OUTSOURCED = item("II-4-委託の有無")
@@ -160,7 +159,7 @@ def network_risks(ctx: Context) -> Iterator[Finding]:
     「接続しない（提供）」とリスク5〜7 も同じ（様式、スキーマの x-pia-off-when）。"""
     flags = set(NO_NETWORK.values())
     for key, fid, f in _files(ctx):
-        for path, node, block in values(sch.load().document("file"), f):
+        for path, node, block in ctx.values(key):
             flag = off_when(node)
             if flag not in flags:
                 continue
@@ -219,9 +218,8 @@ def details_given(ctx: Context) -> Iterator[Finding]:
     """「行っている」「定めている」「記録を残している」「発生あり」「保管している」「有料」などを選んだ項目には、
     続く「具体的な…」「その内容」「手数料額、納付方法」などを書く。否定の選択肢（スキーマの x-pia-details-unless）を
     選んだときは不要（様式、ppc-rules X-ACC, X-DEAD, X-ERASE, X-RISK-SEL, X-FEE, X-FILEBOOK）。"""
-    root = sch.load()
-    for key, name, doc in ctx.a.documents():
-        for path, node, value in values(root.document(name), doc.data):
+    for key, _, _ in ctx.a.documents():
+        for path, node, value in ctx.values(key):
             unless = node.get("x-pia-details-unless")
             if not unless or not isinstance(value, dict):
                 continue

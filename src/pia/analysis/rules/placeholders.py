@@ -41,9 +41,9 @@ def _required(data: Any, name: str, shared: set[tuple[str, ...]] | None = None,
               absent: set[str] | None = None) -> Iterator[tuple[Path, sch.Node, Any]]:
     """(path, node, value) of every item the form asks to be filled in, given what is chosen elsewhere."""
     shared, absent = shared or set(), absent or set()
-    skip: list[Path] = []
+    skip: set[Path] = set()  # parts left out, with everything below them
     for e in walk(sch.load().document(name), data):
-        if any(e.path[:len(s)] == s for s in skip):
+        if skip and any(e.path[:n] in skip for n in range(1, len(e.path) + 1)):
             continue
         node = e.node
         if e.kind == "note":
@@ -52,10 +52,10 @@ def _required(data: Any, name: str, shared: set[tuple[str, ...]] | None = None,
         draft_blank = node.get("x-pia-draft-blank") and is_draft(data)
         if node.get("x-pia-optional") or node.get("x-pia-hide-empty") or node.get("x-pia-checked-by") or draft_blank \
                 or sch.code(node) in absent or e.path in shared:
-            skip.append(e.path)
+            skip.add(e.path)
             continue
         if _off(data, node):
-            skip.append(e.path)
+            skip.add(e.path)
             continue
         if e.kind == "choice" and "properties" in node:
             if e.path + (sch.SELECTED,) in shared:
@@ -63,9 +63,18 @@ def _required(data: Any, name: str, shared: set[tuple[str, ...]] | None = None,
             # the chosen option is written under 選択; the details are required unless it is the negative option
             yield e.path + (sch.SELECTED,) if isinstance(e.value, dict) else e.path, node, sch.selected(e.value)
             if node.get("x-pia-details-unless") and sch.selected(e.value) == node["x-pia-details-unless"]:
-                skip.append(e.path)
+                skip.add(e.path)
         elif e.kind in _LEAVES:
             yield e.path, node, e.value
+
+
+def _required_items(a: Any) -> list[tuple[str, Any, list[tuple[Path, sch.Node, Any]]]]:
+    """(key, document, its required items) for every document, computed once per run of the rules (PIA501, PIA502)."""
+    memo = a.__dict__.setdefault("_rule_memo", {})  # emptied by pia.analysis.catalog.run
+    if "required" not in memo:
+        memo["required"] = [(key, doc, list(_required(doc.data, name, *_exempt(a, key, name))))
+                            for key, name, doc in a.documents() if isinstance(doc.data, dict)]
+    return memo["required"]
 
 
 @rule("PIA501", "記載が必要な項目が空欄", source="様式・記載要領（空欄にしない項目）", certainty=Certainty.INFERRED, kinds=EVERY)
@@ -76,10 +85,8 @@ def not_empty(ctx: Context) -> Iterator[Finding]:
     すべての評価書に同じように働く。全項目評価書・重点項目評価書のある事務の基礎項目評価書では、それらから印字する事実
     （forms.json の kiso_facts）を求めず、古い版の様式にない項目（forms.json の versions の absent）はその版の評価書に
     求めない。pia new の記載例の空欄もこれで「未記入」と報告される。※は重要な変更の対象を示す印で、必須という意味ではない。"""
-    for key, name, doc in ctx.a.documents():
-        if not isinstance(doc.data, dict):
-            continue
-        for path, node, value in _required(doc.data, name, *_exempt(ctx.a, key, name)):
+    for key, doc, required in _required_items(ctx.a):
+        for path, node, value in required:
             if empty(value) and path[0] in doc.data:
                 what = "選択してください" if sch.options(node) else "記載してください"
                 yield ctx.finding(key, path, f"「{sch.title(node)}」が未記入です。",
@@ -90,10 +97,8 @@ def not_empty(ctx: Context) -> Iterator[Finding]:
       kinds=EVERY)
 def dash_only_where_allowed(ctx: Context) -> Iterator[Finding]:
     """「—」（記載事項なし）は、様式が認める項目（その他の措置の内容、変更の妥当性、備考など。スキーマの x-pia-dash）に限る。"""
-    for key, name, doc in ctx.a.documents():
-        if not isinstance(doc.data, dict):
-            continue
-        for path, node, value in _required(doc.data, name, *_exempt(ctx.a, key, name)):
+    for key, doc, required in _required_items(ctx.a):
+        for path, node, value in required:
             if is_dash(value) and not sch.dash_allowed(node):
                 yield ctx.finding(key, path, f"「{sch.title(node)}」は「—」とせず、内容を書く項目です。", "内容を記載してください。")
 

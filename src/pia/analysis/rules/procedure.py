@@ -11,7 +11,6 @@ from pia.form.items import item
 from pia.base.registry import Certainty
 from pia.analysis.rules import Context, rule
 from pia.document.values import blank
-from pia.form.walk import values
 
 PERIOD = item("VI-2-②")
 SHORTENED = item("VI-2-③")
@@ -30,7 +29,7 @@ def date_format(ctx: Context) -> Iterator[Finding]:
     doc = ctx.a.docs.get("assessment")
     if doc is None:
         return
-    for path, node, v in values(sch.load().document("assessment"), doc.data):
+    for path, node, v in ctx.values("assessment"):
         if sch.kind(node) == "date" and not blank(v) and dates.parse(v) is None:
             yield ctx.finding("assessment", path, f"「{v}」を日付として読めません。", "「令和5年8月1日」又は「2023-08-01」の形で書いてください。")
 
