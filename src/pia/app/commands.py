@@ -25,6 +25,31 @@ def _check_one(folder: Path, select: list[str] | None = None, ignore: list[str] 
     return check(folder, select, ignore, final)
 
 
+def _prepare_workers() -> None:
+    """Load the check's modules, schemas and rule catalog once, before the worker processes fork (they inherit them
+    instead of each loading them again)."""
+    from pia.analysis import catalog
+    from pia.form import schema as sch
+
+    catalog.specs()
+    root = sch.load()
+    root.compiled()
+    for name in root.raw:
+        root.document(name)
+
+
+def _check_in_worker(folder: Path, select: list[str] | None = None, ignore: list[str] | None = None,
+                     final: bool = False) -> Any:
+    """_check_one, sending back only the source lines the report quotes (a finding's line), not every file's text."""
+    r = _check_one(folder, select, ignore, final)
+    quoted: dict[str, set[int]] = {}
+    for f in r.findings:
+        quoted.setdefault(f.file, set()).add(f.line)
+    r.lines = {file: [t if n in quoted[file] else "" for n, t in enumerate(lines, 1)]
+               for file, lines in r.lines.items() if file in quoted}
+    return r
+
+
 def _rule_list(text: str) -> list[str]:
     import re
 
@@ -73,8 +98,9 @@ def check(args: Any) -> int:
         if len(folders) > 1 and jobs > 1:
             from concurrent.futures import ProcessPoolExecutor  # lazy loading: one folder needs no processes
 
+            _prepare_workers()
             with ProcessPoolExecutor(min(jobs, len(folders))) as ex:
-                done = ex.map(_check_one, folders, [sel] * len(folders), [ign] * len(folders), [final] * len(folders),
+                done = ex.map(_check_in_worker, folders, [sel] * len(folders), [ign] * len(folders), [final] * len(folders),
                               chunksize=max(1, len(folders) // (jobs * 4)))
                 for i, r in enumerate(done, 1):
                     progress(f"検査 {i}/{len(folders)}", str(folders[i - 1]))

@@ -30,7 +30,7 @@ from pia.base.errors import PiaError
 from pia.base.findings import ERROR
 from pia.document.loader import MAX_BYTES
 
-POLL_MS = 700
+POLL_MS = 250  # how often an open page asks whether the YAML changed (a stat of each file while nothing changes)
 _CURRENT = ' aria-current="page"'
 TIMEOUT_S = 15  # a connection that sends nothing for this long is closed
 CACHE_SIZE = 8
@@ -59,7 +59,7 @@ _SCRIPT = """
   }
   async function poll() {
     try {
-      const r = await fetch("/version", {cache: "no-store"});
+      const r = await fetch("/version" + location.search, {cache: "no-store"});
       const v = await r.text();
       if (v !== version) { location.reload(); return; }
     } catch (e) {}
@@ -237,6 +237,22 @@ class _Cache:
                 self.locks.pop(key, None)
             return html
 
+    def prepare(self, version: str, doc: str | None = None) -> None:
+        """Start rendering the page of a new version in the background (the poll that saw the change answers at
+        once; the reload it causes finds the page ready or being rendered)."""
+        if doc is not None and doc not in kinds.kinds():
+            return
+        with self.guard:
+            if (version, doc) in self.pages or (version, doc) in self.locks:
+                return
+        threading.Thread(target=self._prepare, args=(version, doc), daemon=True).start()
+
+    def _prepare(self, version: str, doc: str | None) -> None:
+        try:
+            self.get(version, doc)
+        except Exception:  # the request that follows renders again and shows the error
+            pass
+
 
 def _doc_param(query: str) -> str | None:
     """`doc=basic` of a query: one of the registry's kind ids (anything else is not a document, and gets a 404)."""
@@ -286,7 +302,9 @@ class _Handler(BaseHTTPRequestHandler):
         doc = _doc_param(url.query)
         try:
             if path == "/version":
-                body, ctype = _version(self.cache.folder).encode(), "text/plain; charset=utf-8"
+                version = _version(self.cache.folder)
+                self.cache.prepare(version, doc)  # the page the browser will ask for next is rendered now
+                body, ctype = version.encode(), "text/plain; charset=utf-8"
             elif path in ("/", "/index.html"):
                 body, ctype = self.cache.get(_version(self.cache.folder), doc).encode("utf-8"), "text/html; charset=utf-8"
             elif path.startswith("/download/") and path.removeprefix("/download/") in {f.name for f in _downloads()}:

@@ -39,14 +39,18 @@ class Schema:
     def validator(self, name: str) -> Draft202012Validator:
         return _validator(self, name)
 
+    def compiled(self) -> dict[str, Callable[[Any], bool]]:
+        """name -> the compiled schema's predicate (read from the cache, or compiled once per process)."""
+        if self._compiled is None:
+            self._compiled = compiled.validators(self.key, lambda: {n: self.document(n) for n in self.raw}) \
+                if self.key else {}
+        return self._compiled
+
     def errors(self, name: str, data: Any) -> Iterable[Any]:
         """The validation errors of data (jsonschema's ValidationError, or pia.form.compiled.Error with the same
         fields). A compiled schema answers without jsonschema; an invalid document is walked by the compiled
         schema's error walker."""
-        if self._compiled is None:
-            self._compiled = compiled.validators(self.key, lambda: {n: self.document(n) for n in self.raw}) \
-                if self.key else {}
-        predicate = self._compiled.get(name)
+        predicate = self.compiled().get(name)
         if predicate is None:
             return self.validator(name).iter_errors(data)
         return () if predicate(data) else compiled.iter_errors(self.document(name), data)
