@@ -1,10 +1,9 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
-from conftest import EXAMPLE, pia, run_pia
+from conftest import EXAMPLE, parse_github, pia, run_pia
 
 
 def test_example_passes_with_its_documented_suppressions():
@@ -28,19 +27,6 @@ def test_json_format_is_stable_and_complete():
     assert any(f["rule_id"] == "PIA201" and "59件" in f["message"] for f in findings)
 
 
-_CMD = re.compile(r"^::(error|warning|notice) (?P<props>[^:]*)::(?P<msg>.*)$")
-
-
-def _parse_github(line: str) -> dict[str, str]:
-    """Parse a workflow command the way the Actions runner does (properties split on ',', then unescaped)."""
-    m = _CMD.match(line)
-    assert m, line
-    props = {}
-    for part in m.group("props").split(","):
-        k, _, v = part.partition("=")
-        props[k] = v.replace("%2C", ",").replace("%3A", ":").replace("%0A", "\n").replace("%0D", "\r").replace("%25", "%")
-    props["message"] = m.group("msg").replace("%0A", "\n").replace("%0D", "\r").replace("%25", "%")
-    return props
 
 
 def test_github_annotations_point_at_the_file_and_line(example: Path):
@@ -50,7 +36,7 @@ def test_github_annotations_point_at_the_file_and_line(example: Path):
     line = next(i for i, l in enumerate(text.splitlines(), 1) if "移転を行っている: 3" in l)
     r = pia("check", example, "--format", "github")
     assert r.returncode == 1
-    cmds = [_parse_github(l) for l in r.stdout.splitlines()]
+    cmds = [parse_github(l) for l in r.stdout.splitlines()]
     hit = [c for c in cmds if "PIA201" in c["title"]]
     assert hit and hit[0]["file"].endswith("files/juki.yaml") and hit[0]["line"] == str(line)
     assert "移転先は1件" in hit[0]["message"]

@@ -1,60 +1,10 @@
 """`pia ci` on temporary git repositories, as a pull-request check would run it."""
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
-import pytest
 
-from conftest import EXAMPLE, pia, run_pia
-from test_check_cli import _parse_github
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
-
-
-@pytest.fixture(scope="module")
-def base_repo(tmp_path_factory) -> Path:
-    r = tmp_path_factory.mktemp("base") / "repo"
-    shutil.copytree(EXAMPLE, r / "assessments" / "juki")
-    (r / "README.md").write_text("repo\n", encoding="utf-8")
-    git(r, "init", "-q", "-b", "main")
-    git(r, "config", "user.email", "t@example.jp")
-    git(r, "config", "user.name", "t")
-    git(r, "add", "-A")
-    git(r, "commit", "-qm", "base")
-    return r
-
-
-@pytest.fixture
-def repo(base_repo: Path, tmp_path: Path) -> Path:
-    """A private copy (work tree and .git) of a repository whose one commit holds the example."""
-    return Path(shutil.copytree(base_repo, tmp_path / "repo", symlinks=True))
-
-
-def edit(repo: Path, rel: str, old: str, new: str) -> None:
-    f = repo / "assessments" / "juki" / rel
-    text = f.read_text(encoding="utf-8")
-    assert old in text, old
-    f.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def new_revision(repo: Path, date: str = "令和7年4月1日", extra: str = "") -> None:
-    edit(repo, "assessment.yaml", "  - 変更日: 令和6年1月4日\n    説明: 標準準拠システムへの移行及びガバメントクラウドの利用\n",
-         "  - 変更日: 令和6年1月4日\n    説明: 標準準拠システムへの移行及びガバメントクラウドの利用\n"
-         f"  - 変更日: {date}\n    説明: 改訂\n{extra}")
-
-
-def ci(repo: Path, *extra: str, process: bool = False) -> subprocess.CompletedProcess[str]:
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "change", "--allow-empty")
-    return (run_pia if process else pia)("ci", "--base", "HEAD~1", "--head", "HEAD", "--summary", str(repo.parent / "summary.md"), *extra, cwd=repo)
-
-
-def summary(repo: Path) -> str:
-    return (repo.parent / "summary.md").read_text(encoding="utf-8")
+from conftest import ci, ci_summary as summary, edit_repo as edit, git, new_revision, parse_github
 
 
 def test_no_assessment_changed(repo: Path):
@@ -101,7 +51,7 @@ def test_rule_breaking_change_is_annotated_at_its_line(repo: Path):
     edit(repo, "files/juki.yaml", "      - 移転を行っている: 1", "      - 移転を行っている: 4")
     r = ci(repo, "--format", "github", process=True)  # the real command, as the workflow runs it
     assert r.returncode == 1
-    cmds = [_parse_github(l) for l in r.stdout.splitlines() if l.startswith("::")]
+    cmds = [parse_github(l) for l in r.stdout.splitlines() if l.startswith("::")]
     hit = [c for c in cmds if "PIA201" in c["title"]]
     text = (repo / "assessments/juki/files/juki.yaml").read_text(encoding="utf-8").splitlines()
     assert hit and hit[0]["file"] == "assessments/juki/files/juki.yaml"

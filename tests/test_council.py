@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, pia
+from conftest import ROOT, git, pia
 
 SEEDS = ROOT.parent / "shared" / "seeds"
 
@@ -38,10 +38,6 @@ def test_rendered_sheets_hold_every_field_value_of_the_seed(tmp_path: Path, name
             missing.append(line[:80])
     assert not missing, missing
     assert '<html lang="ja">' in html and "<strong>" not in html  # nothing marked without an approved version
-
-
-def git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
 
 
 def test_changes_since_the_approved_revision_are_marked(tmp_path: Path):

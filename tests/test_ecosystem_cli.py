@@ -10,7 +10,7 @@ import pytest
 from conftest import EXAMPLE
 from pia import __version__
 from pia.app.cli import main
-from test_ci import base_repo, ci, edit, repo, summary  # noqa: F401  (base_repo, repo are fixtures)
+from conftest import ci, ci_summary as summary, edit_repo as edit
 
 
 def test_ci_summary_counts_what_it_reports(repo: Path):  # noqa: F811

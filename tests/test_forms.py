@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import EXAMPLE, ROOT, declare_version
+from conftest import EXAMPLE, FORM_TRIGGERS, JU, KI, ROOT, ci, ci_summary, commit, declare_version, edit_repo, init_repo, new_revision
 from pia.document import assessment as asm
 from pia.document import family
 from pia.form import kinds as form_kinds
@@ -118,23 +118,6 @@ def _edit(folder: Path, rel: str, old: str, new: str | None) -> None:
     f.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-SET, KI, JU = "setagaya-juki", "marumaru-kiso", "marumaru-juten"
-# rule -> (example, edits, extra check flags): a real variant of an example that breaks the rule
-FORM_TRIGGERS: dict[str, tuple[str, list[tuple[str, str, str | None]], tuple[str, ...]]] = {
-    "PIA801": (KI, [("kiso.yaml", "    選択: 1万人以上10万人未満", "    選択: 30万人以上"),
-                    ("kiso.yaml", "  しきい値判断結果: 基礎項目評価の実施が義務付けられる", "  しきい値判断結果: 基礎項目評価及び全項目評価の実施が義務付けられる")], ()),
-    "PIA802": (SET, [("kiso.yaml", "", None)], ()),
-    "PIA803": (SET, [("kiso.yaml", "公表日:\n", "公表日:\n関連情報:\n  他の評価実施機関: —\n")], ()),
-    "PIA804": (KI, [("kiso.yaml", "しきい値判断結果:\n  しきい値判断結果: 基礎項目評価の実施が義務付けられる\n", "")], ()),
-    "PIA805": (JU, [("kiso.yaml", ": 基礎項目評価書及び重点項目評価書", ": 基礎項目評価書")], ()),
-    "PIA806": (JU, [("juten.yaml", "  取扱者数: 500人未満", "  取扱者数:")], ()),
-    "PIA807": (JU, [("kiso.yaml", "    委託しない: false", "    委託しない: true")], ()),
-    "PIA810": (JU, [("juten.yaml", "評価書名: 国民健康保険に関する事務 重点項目評価書", "評価書名: 国民健康保険に関する事務 重点項目評価書（案）")], ()),
-    "PIA811": (KI, [("kiso.yaml", "公表日: 令和6年6月1日", "公表日:")], ("--final",)),
-    "PIA812": (JU, [("juten.yaml", "評価書名: 国民健康保険に関する事務 重点項目評価書", "評価書名: 国民健康保険に関する事務 重点項目評価書(素案)")], ("--final",)),
-    "PIA820": (KI, [("kiso.yaml", "様式: 平成30年5月 様式2", "様式: 平成30年5月 様式4")], ()),
-    "PIA821": (KI, [("kiso.yaml", "様式: 平成30年5月 様式2", "様式: 平成29年5月 様式2")], ()),
-}
 
 
 def test_every_form_rule_is_in_the_range_and_has_a_trigger():
@@ -323,19 +306,14 @@ def test_the_betten3_of_the_main_document_leaves_out_what_only_the_kiso_holds(tm
 
 
 def test_ci_summary_names_the_documents_concerned(tmp_path: Path):
-    from test_ci import ci, edit, git, new_revision, summary
-
     r = tmp_path / "repo"
     shutil.copytree(EXAMPLE, r / "assessments" / "juki")
-    git(r, "init", "-q", "-b", "main")
-    git(r, "config", "user.email", "t@example.jp")
-    git(r, "config", "user.name", "t")
-    git(r, "add", "-A")
-    git(r, "commit", "-qm", "base")
+    init_repo(r)
+    commit(r, "base")
     new_revision(r)
-    edit(r, "assessment.yaml", "    事務の名称: 住民基本台帳に関する事務", "    事務の名称: 住民基本台帳事務")
+    edit_repo(r, "assessment.yaml", "    事務の名称: 住民基本台帳に関する事務", "    事務の名称: 住民基本台帳事務")
     assert ci(r).returncode == 0
-    assert "- 変わる評価書: 全項目評価書（1 件、事後）、基礎項目評価書（1 件、事後）" in summary(r)
+    assert "- 変わる評価書: 全項目評価書（1 件、事後）、基礎項目評価書（1 件、事後）" in ci_summary(r)
 
 
 def test_new_asks_for_the_kind_at_a_terminal(tmp_path: Path, monkeypatch):
@@ -348,19 +326,14 @@ def test_new_asks_for_the_kind_at_a_terminal(tmp_path: Path, monkeypatch):
 
 
 def test_ci_checks_a_juten_folder_and_names_its_documents(tmp_path: Path):
-    from test_ci import ci, git, summary
-
     r = tmp_path / "repo"
     shutil.copytree(JUTEN, r / "assessments" / "kokuho")
-    git(r, "init", "-q", "-b", "main")
-    git(r, "config", "user.email", "t@example.jp")
-    git(r, "config", "user.name", "t")
-    git(r, "add", "-A")
-    git(r, "commit", "-qm", "base")
+    init_repo(r)
+    commit(r, "base")
     _edit(r / "assessments" / "kokuho", "juten.yaml", "    部署: 市民部保険年金課", "    部署: 市民部国保年金課")
     _edit(r / "assessments" / "kokuho", "juten.yaml", "\n変更箇所:", "\n改訂:\n  - 変更日: 令和7年4月1日\n変更箇所:")
     assert ci(r).returncode == 0
-    text = summary(r)
+    text = ci_summary(r)
     assert "assessments/kokuho（変更）" in text and "- 変わる評価書: 重点項目評価書（1 件、事後）、基礎項目評価書（1 件、事後）" in text
 
 

@@ -5,12 +5,11 @@ import copy
 import json
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import yaml
 
-from conftest import EXAMPLE, pia
+from conftest import EXAMPLE, git, pia
 
 ROWS = yaml.safe_load((EXAMPLE / "assessment.yaml").read_text(encoding="utf-8"))["変更箇所の記録"]
 
@@ -19,10 +18,6 @@ def seed_row(label_part: str, before_part: str = "") -> dict:
     hits = [r for r in ROWS if r["変更日"] == "令和6年1月4日" and label_part in r["項目"] and before_part in str(r["変更前の記載"])]
     assert len(hits) == 1, (label_part, len(hits))
     return hits[0]
-
-
-def git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
 
 
 def dump(path: Path, data) -> None:

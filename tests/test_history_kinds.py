@@ -11,24 +11,18 @@ from pathlib import Path
 
 import openpyxl
 
-from conftest import EXAMPLE, ROOT, pia
+from conftest import EXAMPLE, ROOT, commit, git, init_repo, pia
 
 KISO = ROOT / "assessments" / "marumaru-kiso"
 JUTEN = ROOT / "assessments" / "marumaru-juten"
 OUTLINE = "国民健康保険法に基づき、被保険者の資格の取得・喪失、保険料の賦課・徴収、保険給付を行う。"
 
 
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
-
-
 def repo_with(tmp_path: Path, example: Path, name: str) -> tuple[Path, Path]:
     repo = tmp_path / "repo"
     folder = repo / "assessments" / name
     shutil.copytree(example, folder)
-    git(repo, "init", "-q", "-b", "main")
-    git(repo, "config", "user.email", "t@example.jp")
-    git(repo, "config", "user.name", "t")
+    init_repo(repo)
     return repo, folder
 
 
@@ -45,11 +39,6 @@ def add_revision(path: Path, date: str, extra: str = "") -> None:
         text = text.replace("\n変更箇所:", "\n改訂:\n変更箇所:", 1) if "\n変更箇所:" in text else text + "改訂:\n"
     text = text.replace("\n改訂:\n", f"\n改訂:\n  - 変更日: {date}\n    説明: 改訂\n{extra}", 1)
     path.write_text(text, encoding="utf-8")
-
-
-def commit(repo: Path, message: str = "change") -> None:
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", message)
 
 
 def history_json(folder: Path) -> list[dict]:

@@ -6,23 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "assessments" / "setagaya-juki"
-FAKE_CLOCK = """
-import datetime as _dt, time as _time
-class _Date(_dt.date):
-    @classmethod
-    def today(cls):
-        return cls({year}, 1, 15)
-class _DateTime(_dt.datetime):
-    @classmethod
-    def now(cls, tz=None):
-        return cls({year}, 1, 15, 12, 0, 0, tzinfo=tz)
-    @classmethod
-    def today(cls):
-        return cls({year}, 1, 15, 12, 0, 0)
-_dt.date, _dt.datetime = _Date, _DateTime
-_time.time = lambda: _DateTime({year}, 1, 15).timestamp()
-"""
+from conftest import EXAMPLE, FAKE_CLOCK
 
 
 def _check_at(year: int, tmp: Path) -> bytes:

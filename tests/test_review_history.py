@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLE
+from conftest import EXAMPLE, git
 from pia.app.cli import main
 
 A, J, H = "assessment.yaml", "files/juki.yaml", "files/honnin-kakunin.yaml"
@@ -22,10 +21,6 @@ def sub(folder: Path, rel: str, old: str, new: str) -> None:
     text = p.read_text(encoding="utf-8")
     assert old in text, old
     p.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
 
 
 def new_revision(folder: Path, exceptions: list[str] = ()) -> None:

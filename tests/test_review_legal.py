@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from test_review_typing import check_json, edit
+from conftest import check_json, edit_file as edit
 
 A, J, H = "assessment.yaml", "files/juki.yaml", "files/honnin-kakunin.yaml"
 R6 = "  - 変更日: 令和6年1月4日\n"

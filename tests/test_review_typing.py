@@ -1,29 +1,16 @@
 """Staff typing mistakes, named where they are: exact (line, column), every mistake of a file, every file."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
+from conftest import check_json, edit_file as edit
 from pia.app.cli import main
 
 A, S, J = "assessment.yaml", "systems.yaml", "files/juki.yaml"
 
 
-def check_json(capsys, *args: str) -> tuple[int, list[dict]]:
-    rc = main(["check", *args, "--format", "json"])
-    out = capsys.readouterr().out
-    return rc, [f for a in json.loads(out)["assessments"] for f in a["findings"]]
-
-
-def edit(folder: Path, rel: str, old: str, new: str) -> int:
-    """Replace old by new (once) and return the 1-based line where new starts."""
-    p = folder / rel
-    text = p.read_text(encoding="utf-8")
-    assert old in text, old
-    p.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return text[: text.index(old)].count("\n") + 1
 
 
 # (name, file, old, new, rule, severity, column of the mistake on the line where `new` starts (+ line offset))

@@ -66,7 +66,7 @@ def _findings(folder: Path) -> list[dict]:
 
 
 def test_every_rule_has_a_trigger():
-    from test_forms import FORM_TRIGGERS  # the form-family rules trigger on the 基礎/重点 examples too
+    from conftest import FORM_TRIGGERS  # the form-family rules trigger on the 基礎/重点 examples too
 
     assert set(TRIGGERS) | set(FORM_TRIGGERS) == set(RULES)
 

@@ -9,14 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_pia
+from conftest import commit, edit_repo as edit, git, new_revision, run_pia
 from pia.app.cli import main
-from test_ci import base_repo, edit, git, new_revision, repo  # noqa: F401 (fixtures)
-
-
-def commit(r: Path, msg: str = "c") -> None:
-    git(r, "add", "-A")
-    git(r, "commit", "-qm", msg)
 
 
 def history_json(r: Path) -> subprocess.CompletedProcess[str]:
@@ -24,7 +18,7 @@ def history_json(r: Path) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture
-def revised(repo: Path) -> Path:  # noqa: F811
+def revised(repo: Path) -> Path:
     """The example, then one ex-post revision: history gives exactly one row."""
     new_revision(repo)
     edit(repo, "files/juki.yaml", "    時期・頻度: 随時", "    時期・頻度: 毎月")
@@ -33,7 +27,7 @@ def revised(repo: Path) -> Path:  # noqa: F811
 
 
 @pytest.mark.parametrize("flag", ["--base", "--head"])
-def test_revision_values_never_become_git_options(repo: Path, flag: str):  # noqa: F811
+def test_revision_values_never_become_git_options(repo: Path, flag: str):
     victim = repo / "victim.txt"
     victim.write_text("keep me\n", encoding="utf-8")
     argv = ["ci", f"--base=--output={victim}" if flag == "--base" else "--base=HEAD"] + \
@@ -43,7 +37,7 @@ def test_revision_values_never_become_git_options(repo: Path, flag: str):  # noq
     assert victim.read_text(encoding="utf-8") == "keep me\n"
 
 
-def test_diff_and_council_revisions_are_verified_too(repo: Path):  # noqa: F811
+def test_diff_and_council_revisions_are_verified_too(repo: Path):
     victim = repo / "victim.txt"
     victim.write_text("keep me\n", encoding="utf-8")
     r = run_pia("diff", "--", f"--output={victim}:assessments/juki", "assessments/juki", cwd=repo)
@@ -51,7 +45,7 @@ def test_diff_and_council_revisions_are_verified_too(repo: Path):  # noqa: F811
     assert victim.read_text(encoding="utf-8") == "keep me\n"
 
 
-def test_a_tree_is_not_a_commit(repo: Path):  # noqa: F811
+def test_a_tree_is_not_a_commit(repo: Path):
     tree = git(repo, "rev-parse", "HEAD^{tree}").strip()
     r = run_pia("ci", "--base", tree, "--summary", str(repo.parent / "s.md"), cwd=repo)
     assert r.returncode == 2 and "コミットではありません" in r.stderr
@@ -157,7 +151,7 @@ def test_council_approved_revision_is_verified(tmp_path: Path, capsys):
     assert victim.read_text(encoding="utf-8") == "keep\n"
 
 
-def test_diff_refuses_an_unreadable_version_but_not_a_reported_character(repo: Path):  # noqa: F811
+def test_diff_refuses_an_unreadable_version_but_not_a_reported_character(repo: Path):
     sysf = repo / "assessments/juki/systems.yaml"
     good = sysf.read_text(encoding="utf-8")
     sysf.write_text(good + "  : [broken\n", encoding="utf-8")

@@ -3,7 +3,6 @@ files, pages carry a CSP, finding text cannot break the inline script, rendering
 serialised, and silent connections time out."""
 from __future__ import annotations
 
-import http.client
 import socket
 import threading
 import time
@@ -11,31 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from conftest import http_get as get, serving
 from pia.app import serve
 
 
 @pytest.fixture
 def srv(example: Path):
-    server = serve.make_server(example, 0)
-    t = threading.Thread(target=server.serve_forever, daemon=True)
-    t.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-
-
-def get(server, path: str = "/", host: str | None = None, headers: dict | None = None) -> tuple[int, dict, str]:
-    port = server.server_address[1]
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    c.putrequest("GET", path, skip_host=True)
-    c.putheader("Host", host if host is not None else f"127.0.0.1:{port}")
-    for k, v in (headers or {}).items():
-        c.putheader(k, v)
-    c.endheaders()
-    r = c.getresponse()
-    body = r.read().decode("utf-8", "replace")
-    c.close()
-    return r.status, dict(r.getheaders()), body
+    with serving(example) as server:
+        yield server
 
 
 def test_only_loopback_host_names_with_the_port_are_answered(srv):

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import http_get, serving
+
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 SHOTS = Path(os.environ.get("PIA_SCREENSHOTS", "")) if os.environ.get("PIA_SCREENSHOTS") else None
 
@@ -106,34 +108,20 @@ def test_browser_switches_to_the_kiso_and_sees_its_finding(tmp_path: Path):
 def test_a_save_updates_the_preview_quickly(example: Path, record_property):
     """Save → updated preview: the poll that sees the change starts the render, the reload gets the new page. The
     time is recorded (docs/performance.md), not asserted tightly: the machine is shared."""
-    import http.client
-    import threading
+    from pia.app.serve import POLL_MS
 
-    from pia.app.serve import POLL_MS, make_server
-
-    server = make_server(example, 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-
-    def get(path: str) -> str:
-        c = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=60)
-        c.request("GET", path, headers={"Host": f"127.0.0.1:{server.server_port}"})
-        return c.getresponse().read().decode("utf-8")
-
-    try:
-        before, page = get("/version"), get("/")
+    with serving(example) as server:
+        before, page = http_get(server, "/version")[2], http_get(server)[2]
         old, new = "番号連携サーバ", "番号連携サーバ（新）"
         assert old in page and new not in page
         f = example / "systems.yaml"
         f.write_text(f.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
         saved = time.perf_counter()
-        while get("/version") == before:  # what the page's script does every POLL_MS
+        while http_get(server, "/version")[2] == before:  # what the page's script does every POLL_MS
             assert time.perf_counter() - saved < 30
             time.sleep(0.01)
-        page = get("/")
+        page = http_get(server)[2]
         took = time.perf_counter() - saved
-    finally:
-        server.shutdown()
-        server.server_close()
     assert new in page
     record_property("save_to_preview_s", round(took, 3))
     print(f"save → updated preview: {took:.3f} s (+ up to {POLL_MS} ms until the page polls)")

@@ -5,15 +5,13 @@ import http.client
 import io
 import re
 import shutil
-import threading
 from pathlib import Path
 
 import openpyxl
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, serving
 from pia.output.formats import OUTPUTS
-from pia.app.serve import make_server
 
 
 def _get(port: int, path: str) -> http.client.HTTPResponse:
@@ -23,9 +21,7 @@ def _get(port: int, path: str) -> http.client.HTTPResponse:
 
 
 def test_downloads_follow_the_format_table(example: Path) -> None:
-    server = make_server(example, 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with serving(example) as server:
         port = server.server_port
         page = _get(port, "/").read().decode("utf-8")
         for f in OUTPUTS.values():
@@ -37,15 +33,6 @@ def test_downloads_follow_the_format_table(example: Path) -> None:
         r = _get(port, "/download/xlsx")
         assert r.status == 200 and r.read()[:2] == b"PK"
         assert _get(port, "/download/docx").status == 404
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def _serve(folder: Path):
-    server = make_server(folder, 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
 
 
 @pytest.fixture
@@ -56,8 +43,7 @@ def juten(tmp_path: Path) -> Path:
 
 
 def test_every_document_of_the_folder_has_its_page_and_its_downloads(juten: Path) -> None:
-    server = _serve(juten)
-    try:
+    with serving(juten) as server:
         port = server.server_port
         main = _get(port, "/").read().decode("utf-8")
         assert "<title>国民健康保険に関する事務 重点項目評価書</title>" in main
@@ -80,16 +66,12 @@ def test_every_document_of_the_folder_has_its_page_and_its_downloads(juten: Path
         assert book["表紙"]["A1"].value and "重点項目評価書" in "".join(str(c.value) for c in book["表紙"]["A"] if c.value)
         for bad in ("/?doc=full", "/download/html?doc=full", "/?doc=../x"):
             assert _get(port, bad).status == 404
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_a_finding_of_another_document_links_to_its_page(juten: Path) -> None:
     k = juten / "kiso.yaml"
     k.write_text(k.read_text(encoding="utf-8").replace("公表日: 令和6年6月1日", "公表日: 2024/6/1"), encoding="utf-8")
-    server = _serve(juten)
-    try:
+    with serving(juten) as server:
         port = server.server_port
         main = _get(port, "/").read().decode("utf-8")
         link = re.search(r'<li class="warning"><a href="([^"]*)">警告 \[PIA\d+\][^<]*2024/6/1', main)
@@ -99,6 +81,3 @@ def test_a_finding_of_another_document_links_to_its_page(juten: Path) -> None:
         assert own and own.group(1).startswith("#kiso/")
         # the finding is marked at its item on the 基礎's page only (the script's list of findings of the page)
         assert '"anchor": "kiso/' in kiso and '"anchor": "kiso/' not in main
-    finally:
-        server.shutdown()
-        server.server_close()

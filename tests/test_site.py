@@ -15,16 +15,11 @@ import yaml
 from pia.portfolio import documents as pf
 from pia.app.cli import main
 
-from conftest import CHROMEDRIVER, CHROMIUM, EXAMPLE, ROOT
+from conftest import CHROMEDRIVER, CHROMIUM, EXAMPLE, ROOT, git
 
 # where .ci/run installs axe-core (npm), or where `npm install axe-core` in the checkout puts it
 AXE = next((p for p in (Path(os.environ.get("PIA_AXE", "/nonexistent")), ROOT / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js",
                         ROOT / "node_modules" / "axe-core" / "axe.min.js") if p.is_file()), ROOT / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js")
-
-
-def _git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args], cwd=repo, check=True,
-                   capture_output=True)
 
 
 def _edit(folder: Path, edits: dict[str, object], revision: str | None = None) -> None:
@@ -53,11 +48,11 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _edit(root / "juki", {"表紙-公表日": "令和6年2月1日"})
     _edit(root / "old-jimu", {"I-1-①": "旧住民記録に関する事務", "表紙-評価書名": "旧住民記録に関する事務 全項目評価書",
                               "表紙-公表日": "令和3年4月1日", "表紙-事務終了日": "令和6年3月31日"})
-    _git(repo, "init", "-q")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-qm", "first")
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "first")
     _edit(root / "juki", {"I-7-①": "地域行政部住民記録課"}, revision="令和7年4月1日")
-    _git(repo, "commit", "-qam", "renamed section")
+    git(repo, "commit", "-qam", "renamed section")
     return repo
 
 
@@ -181,7 +176,7 @@ def test_old_editions_are_rendered_once(repo: Path, tmp_path: Path, capsys):
     first = out / "juki" / "versions" / "juki-2024-02-01.html"
     stamp = first.stat().st_mtime_ns
     _edit(work / "assessments" / "juki", {"I-7-②": "住民記録課長"}, revision="令和8年1月5日")
-    _git(work, "commit", "-qam", "another revision")
+    git(work, "commit", "-qam", "another revision")
     assert main(args) == 0
     assert "2 件のうち 1 件を出力" in capsys.readouterr().out
     assert first.stat().st_mtime_ns == stamp  # the same commit, pia and options: kept

@@ -351,7 +351,7 @@ def test_status_is_deterministic(portfolio: Path, capsys):
 def test_status_without_as_of_reads_the_system_date(tmp_path: Path):
     import os
 
-    from test_pure_check import FAKE_CLOCK
+    from conftest import FAKE_CLOCK
 
     (tmp_path / "sitecustomize.py").write_text(FAKE_CLOCK.format(year=2040), encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}
