@@ -13,7 +13,7 @@ def _check_at(year: int, tmp: Path) -> bytes:
     site = tmp / str(year)
     site.mkdir()
     (site / "sitecustomize.py").write_text(FAKE_CLOCK.format(year=year), encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(site)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH", "")]))}
     r = subprocess.run([sys.executable, "-m", "pia", "check", str(EXAMPLE), "--format", "json"],
                        capture_output=True, env=env, timeout=120)
     assert r.returncode == 0, r.stderr.decode()
