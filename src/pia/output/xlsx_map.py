@@ -83,9 +83,9 @@ class Binder:
         ws = self.wb.create_sheet(MAP_SHEET)
         ws.sheet_state = "hidden"
         ws.append(list(MAP_COLUMNS))
-        for b in self.bindings:
+        for row, b in enumerate(self.bindings, 2):  # (not ws.max_row: it counts every cell each time)
             for col, v in enumerate([b.sheet, b.cell, b.doc, json.dumps(list(b.path), ensure_ascii=False), b.kind, b.written], 1):
-                c = ws.cell(row=ws.max_row + (1 if col == 1 else 0), column=col, value=safe_text(v))
+                c = ws.cell(row=row, column=col, value=safe_text(v))
                 c.data_type = "s"
                 c.quotePrefix = v[:1] in ("=", "+", "-", "@", "\t", "\r")  # stays text when opened and saved
         for n, (opts, name) in enumerate(self._lists.items()):

@@ -12,6 +12,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
@@ -50,11 +51,23 @@ def put(ws: Worksheet, row: int, col: int, text: str, fill: PatternFill | None =
     cell.data_type = "s"
     if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
         cell.quotePrefix = True
-    cell.font = Font(name=FONT, size=9, bold=bold)
-    cell.alignment = Alignment(wrap_text=True, vertical="top")
-    cell.border = BORDER
+    # the workbook's style ids of each (bold, fill) are looked up once: openpyxl hashes a style on every assignment
+    known = ws.parent.__dict__.setdefault("_pia_put_styles", {})
+    key = (bold, id(fill) if fill else None)
+    if key not in known:
+        cell.font = Font(name=FONT, size=9, bold=bold)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        cell.border = BORDER
+        if fill:
+            cell.fill = fill
+        known[key] = (cell._style.fontId, cell._style.alignmentId, cell._style.borderId, cell._style.fillId, fill)
+        return
+    if cell._style is None:  # as openpyxl does on a cell's first style
+        cell._style = StyleArray()
+    st = cell._style
+    st.fontId, st.alignmentId, st.borderId = known[key][:3]
     if fill:
-        cell.fill = fill
+        st.fillId = known[key][3]
 
 
 class FixedZip(zipfile.ZipFile):
