@@ -14,7 +14,7 @@ from pia.findings import ERROR, WARNING, Finding
 from pia.loader import Document
 
 _TYPES = {"string": "文字", "integer": "整数", "array": "一覧（「- 」で始まる行の並び）",
-          "object": "項目の並び（「項目名: 値」）", "boolean": "true か false", "null": "空欄"}
+          "object": "項目の並び（「項目名: 値」）", "boolean": "○か空欄", "null": "空欄"}
 
 
 def _type_name(value: Any) -> str:
@@ -67,9 +67,6 @@ def validate(a: Assessment) -> list[Finding]:
     return out
 
 
-# Yes/no items as the form marks them: a ○ in the box, or the box's own words (「委託しない」).
-_MARKS_YES = {"○", "〇", "◯", "●", "✓", "✔", "レ", "はい"}
-_MARKS_NO = {"×", "✕", "いいえ"}
 _COUNT = re.compile(r"(\d+)\s*件?")
 
 
@@ -93,11 +90,9 @@ def _accept(a: Assessment, key: str, doc: Document, node: sch.Node, value: Any, 
             out: list[Finding]) -> Any:
     """Values staff write the form's way, read as the schema wants them before validation."""
     kind = sch.kind(node)
-    if kind == "flag" and isinstance(value, str):
-        t = unicodedata.normalize("NFKC", value).strip()
-        if t in _MARKS_YES or sch.normalise(t) == sch.normalise(sch.title(node)):
-            return True
-        return False if t in _MARKS_NO else value
+    if kind == "flag" and value is not None:  # ○ items: every spelling of a box, read as the schema's true / false
+        ticked = sch.tick(value, node)  # (a blank stays blank: not ticked, and for the rules not yet decided)
+        return value if ticked is None else ticked
     if kind == "count" or (sch.kind(node) == "" and sch.types(node) == ["integer"]):
         return _count_value(a, key, doc, path, value, out)
     if kind == "multi" and isinstance(value, list):
@@ -134,7 +129,11 @@ def _findings(a: Assessment, key: str, name: str, doc: Document, err: Validation
         return Finding(doc.file, at[0], at[1], rule, ERROR, a.label(key, item_path), msg, hint,
                        anchor=anchor(key, item_path))
 
-    if v == "required":
+    if sch.kind(node) == "flag" and v in ("type", "anyOf", "enum", "pattern"):
+        yield make("PIA010", doc.locate(path), path,
+                   f"「{title}」は様式の「[ ] {title}」の○の欄です。「{err.instance}」は○の付け方として読めません。",
+                   sch.tick_hint(node))
+    elif v == "required":
         missing = err.message.split("'")[1] if "'" in err.message else "?"
         sub = sch.child(node, missing) if node else None
         mt = sch.title(sub) if sub else missing
@@ -176,10 +175,6 @@ def _findings(a: Assessment, key: str, name: str, doc: Document, err: Validation
             yield make("PIA010", doc.locate(path), path,
                        f"「{title}」は選択した値と「{detail}」を分けて書く項目です。",
                        f"次の形で書いてください:  選択: {err.instance} / {detail}: …")
-        elif sch.kind(node) == "flag":
-            yield make("PIA010", doc.locate(path), path,
-                       f"「{title}」には、○を付けるなら「○」、付けないなら空欄を書いてください（「{err.instance}」が書かれています）。",
-                       f"様式の「[ ] {title}」の欄です。「{title}: ○」のように書きます（true / false でも書けます）。")
         elif isinstance(err.instance, str) and is_dash(err.instance):
             yield make("PIA010", doc.locate(path), path, f"「{title}」には「—」を書けません。", _blank_hint(node))
         elif "integer" in expected and isinstance(err.instance, str):

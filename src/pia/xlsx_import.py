@@ -30,7 +30,7 @@ from pia.findings import ERROR, Finding
 
 MAP_SHEET = "pia"
 MAP_COLUMNS = ("sheet", "cell", "document", "path", "kind", "written")  # a sheet for pia, not for people
-TICK = "○"
+TICK = sch.TICK
 # kinds of bound cells: the value of a text/date item, a selection, a count, one box of a multiple choice
 # (TICK or empty), the text in that box's parenthesis, a flag (TICK or empty)
 KINDS = ("text", "choice", "count", "tick", "tick-text", "flag")
@@ -302,9 +302,10 @@ def _convert(a: asm.Assessment, b: Binding, text: str, shown: str) -> tuple[Any,
     """The YAML value of an edited cell, or a finding saying why it cannot be one."""
     label = _label(a, b)
     if b.kind in ("tick", "flag"):
-        if text not in ("", TICK):
+        ticked = sch.tick(text)  # ○, レ, ✓, ×, a blank…: read as the check reads the YAML
+        if ticked is None:
             return None, _finding(shown, b.sheet, b.cell, "PIA952", label, f"「{text}」は○の欄に書けません。", "○ を選ぶか、空欄にしてください。")
-        return text == TICK, None
+        return ticked, None
     if text.strip() == "":
         return None, None
     if b.kind == "choice":
@@ -381,8 +382,8 @@ def _apply(a: asm.Assessment, changes: dict[tuple[str, tuple[str | int, ...]], l
         else:
             value = converted[0][1]
             b = converted[0][0]
-            if b.kind == "flag" and value is False and _value(a, doc, path) is None:
-                value = None
+            if b.kind == "flag":  # written as the YAML wrote it: true/false, else ○ or a blank
+                value = value if isinstance(_value(a, doc, path), bool) else (sch.TICK if value else None)
         new_values.setdefault(doc, []).append((path, value))
     if result.findings:
         return
