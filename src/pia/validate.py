@@ -155,7 +155,18 @@ def _findings(a: Assessment, key: str, name: str, doc: Document, err: Validation
         close = sch.closest_option(str(shown), opts) if isinstance(shown, str) else None
         near = difflib.get_close_matches(sch.normalise(shown), [sch.normalise(o) for o in opts], n=1, cutoff=0.6) \
             if isinstance(shown, str) and not close else []
-        if close:
+        comment = re.search(r"[\u3000\t]+#", shown) if isinstance(shown, str) else None
+        head = shown.split(":", 1)[0].strip() if isinstance(shown, str) and ":" in shown else None
+        at = doc.locate(path)
+        if comment and sch.closest_option(shown[:comment.start()], opts):
+            opt = sch.closest_option(shown[:comment.start()], opts)
+            hint = (f"「{shown[:comment.start()]}」の後ろの全角スペースと「#」以降も値として読まれています（注釈の「#」の前には"
+                    f"半角スペースを置きます）。「{opt}  {shown[comment.start():].lstrip()}」と書いてください。")
+            at = (at[0], at[1] + comment.start())
+        elif head and head in opts and v != "enum":
+            hint = (f"引用符を外して「- {shown}」と書いてください（引用符で囲むと、選択肢「{head}」と括弧内の内容が"
+                    "一つの文字として読まれます）。")
+        elif close:
             hint = f"「{close}」と書いてください（表記だけが違います）。"
         elif isinstance(shown, str) and is_dash(shown):
             hint = "「—」は選択肢の項目には書けません。選択肢から選ぶか、まだ決まっていなければ空欄にしてください。" + _option_hint(opts)
@@ -165,8 +176,7 @@ def _findings(a: Assessment, key: str, name: str, doc: Document, err: Validation
         else:
             hint = _option_hint(opts)
         t = sch.title(owner) or title
-        yield make("PIA011", doc.locate(path), path if v == "enum" else path[:-1],
-                   f"「{shown}」は「{t}」の選択肢にありません。", hint)
+        yield make("PIA011", at, path if v == "enum" else path[:-1], f"「{shown}」は「{t}」の選択肢にありません。", hint)
     elif v == "type":
         expected = err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
         want = "・".join(_TYPES.get(t, t) for t in expected)
