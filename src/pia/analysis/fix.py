@@ -135,7 +135,7 @@ def apply(text: str, edits: list[Edit]) -> str:
 # What `pia fix` rewrites, by the finding it repairs: 字下げのタブ・全角スペース、全角「：」、日付、件数. A fix applies
 # to a document when the registry says that finding's rule covers the document's kind (基礎・重点・全項目). The
 # blanking of a continuation line (PIA053) is the parser's, never a fix: it would delete what was written.
-LINE_FIXES = frozenset({"PIA050", "PIA051", "PIA052"})
+LINE_FIXES = frozenset({"PIA050", "PIA051", "PIA052", "PIA057", "PIA058", "PIA059"})
 DATE_FIX, COUNT_FIX = "PIA054", "PIA055"
 
 

@@ -23,7 +23,7 @@ from pia.document import family
 from pia.form import schema as sch
 from pia.base.errors import PiaError
 from pia.base.findings import ERROR, Finding
-from pia.output.xlsx_map import Binding, MAP_COLUMNS, MAP_SHEET, TICK, cell_text
+from pia.output.xlsx_map import Binding, MAP_COLUMNS, MAP_SHEET, cell_text
 
 
 # ---- reading back --------------------------------------------------------------------------------------------
@@ -218,9 +218,10 @@ def _convert(a: asm.Assessment, b: Binding, text: str, shown: str) -> tuple[Any,
     """The YAML value of an edited cell, or a finding saying why it cannot be one."""
     label = _label(a, b)
     if b.kind in ("tick", "flag"):
-        if text not in ("", TICK):
+        ticked = sch.tick(text)  # ○, レ, ✓, ×, a blank…: read as the check reads the YAML
+        if ticked is None:
             return None, _finding(shown, b.sheet, b.cell, "PIA952", label, f"「{text}」は○の欄に書けません。", "○ を選ぶか、空欄にしてください。")
-        return text == TICK, None
+        return ticked, None
     if text.strip() == "":
         return None, None
     if b.kind == "choice":
@@ -297,8 +298,8 @@ def _apply(a: asm.Assessment, changes: dict[tuple[str, tuple[str | int, ...]], l
         else:
             value = converted[0][1]
             b = converted[0][0]
-            if b.kind == "flag" and value is False and _value(a, doc, path) is None:
-                value = None
+            if b.kind == "flag":  # written as the YAML wrote it: true/false, else ○ or a blank
+                value = value if isinstance(_value(a, doc, path), bool) else (sch.TICK if value else None)
         new_values.setdefault(doc, []).append((path, value))
     if result.findings:
         return

@@ -13,7 +13,8 @@ from pia.analysis.rules import Context, rule
 from pia.document.values import empty, is_dash, scalars
 from pia.form.walk import Path, walk
 
-_LEAVES = ("text", "date", "choice", "selected", "multi", "idlist", "strlist", "id", "flag", "count")
+# (a ○ item is not among them: its blank is the form's unticked box)
+_LEAVES = ("text", "date", "choice", "selected", "multi", "idlist", "strlist", "id", "count")
 
 
 def _off(data: Any, node: sch.Node) -> bool:
