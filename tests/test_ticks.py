@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 
 from conftest import ROOT, pia
-from pia import schema as sch
+from pia.form import schema as sch
 
 KISO = ROOT / "assessments" / "marumaru-kiso"
 LINE = "    人手を介在させる作業はない: false\n"

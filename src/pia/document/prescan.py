@@ -267,6 +267,11 @@ def _closes(text: str, quote: str) -> bool:
     return re.search(r'(?<!\\)(?:\\\\)*"', text) is not None
 
 
+def mistakes(text: str) -> list[Mistake]:
+    """Every mistake of the text, each with its repaired line (`pia fix` repairs them line by line)."""
+    return _mistakes(text)
+
+
 def scan(file: str, text: str) -> list[Finding]:
     return [Finding(file, m.line, m.column, m.rule, m.severity, "", m.message, m.hint) for m in _mistakes(text)]
 

@@ -167,7 +167,7 @@ def _findings(a: Assessment, key: str, name: str, doc: Document, err: Validation
             hint = (f"引用符を外して「- {shown}」と書いてください（引用符で囲むと、選択肢「{head}」と括弧内の内容が"
                     "一つの文字として読まれます）。")
         elif close:
-            hint = f"「{close}」と書いてください（表記だけが違います）。"
+            hint = f"「{close}」と書いてください（表記だけが違います。pia fix --write で直せます）。"
         elif isinstance(shown, str) and is_dash(shown):
             hint = "「—」は選択肢の項目には書けません。選択肢から選ぶか、まだ決まっていなければ空欄にしてください。" + _option_hint(opts)
         elif near:

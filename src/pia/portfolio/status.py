@@ -147,7 +147,7 @@ class _Reader:
         d = dates.parse(raw)
         if d is None and isinstance(raw, str) and raw.strip() and raw.strip() not in ("—", "-", "－"):
             self.finding("PIA900", kind.key, it.at(), f"「{raw}」を日付として読めないため、期限の計算に使えません。",
-                         "「令和5年8月1日」又は「2023-08-01」の形で書いてください。")
+                         "「令和5年8月1日」の形で書いてください。")
         return d
 
     def role(self, kind: form_kinds.Kind | None, role: str) -> dt.date | None:
@@ -159,8 +159,7 @@ class _Reader:
 
     def period(self, kind: form_kinds.Kind) -> tuple[dt.date, dt.date] | None:
         raw = pf.doc_value(self.a, kind, "consultation")
-        ds = dates.find_dates(raw) if isinstance(raw, str) else []
-        return (ds[0], ds[1]) if len(ds) >= 2 else None
+        return dates.period(raw)
 
     def finding(self, rule_id: str, key: str, path: tuple[Any, ...], message: str, hint: str) -> None:
         from pia.analysis.catalog import spec

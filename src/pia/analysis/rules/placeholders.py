@@ -8,9 +8,9 @@ from pia.form import schema as sch
 from pia.base.findings import WARNING, Finding
 from pia.form.kinds import is_draft
 from pia.form.items import item
-from pia.base.registry import Certainty
+from pia.base.registry import KINDS, Certainty
 from pia.analysis.rules import Context, rule
-from pia.document.values import empty, is_dash, scalars
+from pia.document.values import DASH, dash_variant, empty, is_dash, scalars
 from pia.form.walk import Path, walk
 
 # (a ○ item is not among them: its blank is the form's unticked box)
@@ -77,6 +77,19 @@ def dash_only_where_allowed(ctx: Context) -> Iterator[Finding]:
         for path, node, value in _required(doc.data, name):
             if is_dash(value) and not sch.dash_allowed(node):
                 yield ctx.finding(key, path, f"「{sch.title(node)}」は「—」とせず、内容を書く項目です。", "内容を記載してください。")
+
+
+@rule("PIA504", "該当なしの「—」を別の記号（ー、―、－、- など）で書いている", WARNING,
+      source="様式・記載要領（該当なしは「—」）", certainty=Certainty.INFERRED, kinds=KINDS)
+def dash_spelling(ctx: Context) -> Iterator[Finding]:
+    """「—」を書ける項目（スキーマの x-pia-dash）に、長音符「ー」、横棒「―」、全角ハイフン「－」、半角「-」などを書いたときは、
+    該当なしと読んだうえで、様式どおりの「—」（全角のダッシュ）を示す。`pia fix --write` で「—」に書き換えられる。
+    「なし」「該当なし」は文として書ける項目ではそのまま認める。「—」を書けない項目の記号は PIA502。"""
+    for key, name, doc in ctx.a.documents():
+        for e in walk(sch.load().document(name), doc.data):
+            if dash_variant(e.node, e.value):
+                yield ctx.finding(key, e.path, f"「{e.value.strip()}」を該当なし（「{DASH}」）と読みました。",
+                                  f"様式どおり「{DASH}」（全角のダッシュ）と書いてください（pia fix --write で直せます）。")
 
 
 _FORMULA = re.compile(r"^\s*[=+@＝]|^-[^\s\-—]")

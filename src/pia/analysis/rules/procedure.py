@@ -8,7 +8,7 @@ from pia.base import dates
 from pia.form import schema as sch
 from pia.base.findings import WARNING, Finding
 from pia.form.items import item
-from pia.base.registry import Certainty
+from pia.base.registry import KINDS, Certainty
 from pia.analysis.rules import Context, rule
 from pia.document.values import blank
 from pia.form.walk import values
@@ -20,25 +20,43 @@ REVIEW = (item("VI-3-①"), item("VI-3-②"), item("VI-3-③"))
 APPROVAL = (item("VI-4-①"), item("VI-4-②"))
 APPROVED_ON = item("表紙-個人情報保護委員会承認日")
 PUBLISHED_ON = item("表紙-公表日")
+OLD_ROWS = item("表紙-変更箇所の記録")  # 別添3 rows kept as the original wrote them
 BODY = item("表紙-評価実施機関の区分")
 
 
-@rule("PIA301", "日付として読めない", source="pia の記載方法（日付の書式）", certainty=Certainty.PIA)
+@rule("PIA301", "日付として読めない", source="pia の記載方法（日付の書式）", certainty=Certainty.PIA, kinds=KINDS)
 def date_format(ctx: Context) -> Iterator[Finding]:
-    """日付の項目（実施日、公表日、変更日など）は「令和5年8月1日」（元年も可）又は「2023-08-01」の形で書く。
-    pia は和暦と西暦の両方を読み、比較のために西暦の日付に直して扱う。"""
-    doc = ctx.a.docs.get("assessment")
-    if doc is None:
-        return
-    for path, node, v in values(sch.load().document("assessment"), doc.data):
-        if sch.kind(node) == "date" and not blank(v) and dates.parse(v) is None:
-            yield ctx.finding("assessment", path, f"「{v}」を日付として読めません。", "「令和5年8月1日」又は「2023-08-01」の形で書いてください。")
+    """日付の項目（実施日、公表日、変更日など）と、日付を書く文字の項目（ファイルごとの保有開始日・使用開始日。年月だけも可）は、
+    「令和5年8月1日」（元年も可）の形で書く。13月や4月31日のようにない日付、日付として読めない書き方はこのエラーになる。
+    西暦や略記（2015/10/5、R7.4.1）は読めるが、公式の書き方でないため PIA054 が警告する。意見聴取の期間は PIA306。
+    原本のまま残す「変更箇所の記録」（pia 以前の別添3）は対象外。"""
+    root = sch.load()
+    for key, name, doc in ctx.a.documents():
+        for path, node, v in values(root.document(name), doc.data):
+            if blank(v) or not isinstance(v, str) or path[:1] == OLD_ROWS.path:
+                continue
+            if sch.kind(node) == "date" and dates.parse(v) is None:
+                yield ctx.finding(key, path, f"「{v}」を日付として読めません。", "「令和5年8月1日」の形で書いてください。")
+            elif node.get("x-pia-dated") == "date" and dates.looks_like_date(v) and dates.parse(v) is None \
+                    and dates.year_month(v) is None:
+                yield ctx.finding(key, path, f"「{v}」を日付として読めません（ない日付か、書き方の誤り）。",
+                                  "「令和5年8月1日」（年月だけなら「令和5年8月」）の形で書いてください。")
 
 
 def _period(ctx: Context) -> tuple[dt.date, dt.date] | None:
+    """The 意見聴取 period as staff write it (から…まで, ～, 同年, a month and day without the year)."""
+    year = next((d.year for d in (dates.parse(PUBLISHED_ON.get(ctx.a.meta)), dates.parse(BASIC_DONE.get(ctx.a.meta))) if d), None)
+    return dates.period(PERIOD.get(ctx.a.meta), year)
+
+
+@rule("PIA306", "意見聴取の期間を読めない", WARNING, source="指針 第5の3（意見聴取の期間）", certainty=Certainty.PIA)
+def period_format(ctx: Context) -> Iterator[Finding]:
+    """VI-2 ②の期間から開始日と終了日を読めないと、30日以上かどうか（PIA302）を確かめられない。「令和7年3月10日～令和7年4月9日」
+    「令和7年3月10日から同年4月9日まで」「3月10日～4月9日」のように、二つの日付を書く。"""
     v = PERIOD.get(ctx.a.meta)
-    ds = dates.find_dates(v) if isinstance(v, str) else []
-    return (ds[0], ds[1]) if len(ds) >= 2 else None
+    if isinstance(v, str) and not blank(v) and _period(ctx) is None:
+        yield ctx.finding("assessment", PERIOD.at(), f"意見聴取の期間「{v}」から開始日と終了日を読めません。",
+                          "「令和7年3月10日～令和7年4月9日」の形で書いてください。")
 
 
 @rule("PIA302", "意見聴取の期間が30日に満たない", source="指針 第5の3（意見聴取の期間）", certainty=Certainty.SUMMARY)
