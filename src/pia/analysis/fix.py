@@ -187,9 +187,9 @@ def _line_fixes(text: str, schema_name: str) -> dict[int, str]:
     """Line number -> the repaired line, for the lines whose every mistake pia fix may repair (never a blanked line)."""
     rules = frozenset(r for r in LINE_FIXES if _applies(r, schema_name))
     mistakes = prescan.mistakes(text)
-    refused = {m.line for m in mistakes if m.rule not in rules or m.fixed == ""}
+    refused = {m.line for m in mistakes if m.rule not in rules}  # PIA053 blanks a continuation: never a fix
     cr = {i for i, line in enumerate(text.split("\n"), 1) if line.endswith("\r")}
-    return {m.line: m.fixed + ("\r" if m.line in cr else "") for m in mistakes if m.fixed and m.line not in refused}
+    return {m.line: m.fixed + ("\r" if m.line in cr else "") for m in mistakes if m.fixed is not None and m.line not in refused}
 
 
 class _Checker:
@@ -225,7 +225,11 @@ class _Checker:
                 and (self.rules_ran or spec(f.rule_id).stage != Stage.RULE)]
 
     def keep(self, rel: str, text: str) -> None:
-        self.texts[rel] = text
+        """Take the fixed text as the new state the next fixes are measured against."""
+        if self.texts.get(rel) != text:
+            self.texts[rel] = text
+            self.before, self.loaded, self.rules_ran = self._check(self.texts)
+            self.keys = {self._key(f) for f in self.before}
 
 
 def _settle(check: _Checker, rel: str, base: str, units: list[Any], make: Callable[[list[Any]], str],

@@ -73,27 +73,31 @@ class _Indent:
 
     def __init__(self, lines: list[str]):
         self.lines = lines
-        self.levels: list[int] = []  # indentations of the enclosing lines, outermost first
+        self.levels: list[tuple[int, bool]] = []  # (indentation, of a 「- 」) of the enclosing lines, outermost first
         self.opens = False  # the last content line opens a block (`key:` with nothing after it, a bare `-`)
 
     def seen(self, indent: int, key_indent: int, opens: bool) -> None:
-        while self.levels and self.levels[-1] > indent:
+        while self.levels and self.levels[-1][0] > indent:
             self.levels.pop()
-        for i in (indent, key_indent):
-            if not self.levels or self.levels[-1] < i:
-                self.levels.append(i)
+        if self.levels and self.levels[-1][0] == indent:
+            self.levels.pop()
+        self.levels.append((indent, key_indent != indent))
+        if key_indent != indent:
+            self.levels.append((key_indent, False))
         self.opens = opens
 
-    def wanted(self, no: int, lead: str) -> int:
+    def wanted(self, no: int, lead: str, entry: bool) -> int:
+        """entry: the line is a list entry (「- 」), which lines up with the entries above it."""
         width = sum({" ": 1, "\t": 4}.get(c, 2) for c in lead)
-        candidates = list(self.levels) or [0]
+        same = [i for i, dash in self.levels if dash == entry]
+        candidates = same or [i for i, _ in self.levels] or [0]
         if self.opens:  # the block's own indentation, as its next line written with spaces has it
-            child = candidates[-1] + 2
+            child = (self.levels[-1][0] if self.levels else 0) + 2
             for line in self.lines[no:]:
                 head = _LEAD.match(line).group()  # type: ignore[union-attr]
                 body = line[len(head):].strip()
                 if body and not body.startswith("#") and set(head) <= {" "}:
-                    child = len(head) if len(head) > candidates[-1] else child
+                    child = len(head) if len(head) > child - 2 else child
                     break
             candidates.append(child)
         return min(reversed(candidates), key=lambda c: abs(c - width))
@@ -144,7 +148,7 @@ def _mistakes(text: str) -> list[Mistake]:
         marker = _LIST.match(body)
         fixed_lead = lead
         if lead != " " * len(lead):
-            want = where.wanted(no, lead)
+            want = where.wanted(no, lead, bool(marker))
             fixed_lead = " " * want
             bad = "\t" if "\t" in lead else "\u3000"
             tab = bad == "\t"
