@@ -45,8 +45,13 @@ def date_format(ctx: Context) -> Iterator[Finding]:
 
 def _period(ctx: Context) -> tuple[dt.date, dt.date] | None:
     """The 意見聴取 period as staff write it (から…まで, ～, 同年, a month and day without the year)."""
-    year = next((d.year for d in (dates.parse(PUBLISHED_ON.get(ctx.a.meta)), dates.parse(BASIC_DONE.get(ctx.a.meta))) if d), None)
-    return dates.period(PERIOD.get(ctx.a.meta), year)
+    # a period written without its year is in the year of the 基礎項目評価 before it (else of the 公表日)
+    basic, published = dates.parse(BASIC_DONE.get(ctx.a.meta)), dates.parse(PUBLISHED_ON.get(ctx.a.meta))
+    year = basic.year if basic else published.year if published else None
+    per = dates.period(PERIOD.get(ctx.a.meta), year)
+    if per and basic and year is not None and per[0] < basic:
+        per = dates.period(PERIOD.get(ctx.a.meta), year + 1) or per
+    return per
 
 
 @rule("PIA306", "意見聴取の期間を読めない", WARNING, source="指針 第5の3（意見聴取の期間）", certainty=Certainty.PIA)
