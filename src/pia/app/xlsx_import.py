@@ -35,6 +35,26 @@ class Result:
     findings: list[Finding] = field(default_factory=list)
     old: asm.Assessment | None = None
     new: asm.Assessment | None = None
+    originals: dict[str, bytes] = field(default_factory=dict)  # relative file -> the YAML before the import
+
+
+def added_findings(result: Result) -> list[Finding]:
+    """What the check reports on the YAML the import would write that it did not report before: each change is
+    checked before it is written (an error blocks writing unless forced; a warning is shown)."""
+    from dataclasses import replace
+
+    from pia.analysis.check import check_assessment
+
+    name = Path(result.folder).name
+    new = {**result.originals, **{rel: t.encode("utf-8") for rel, t in result.texts.items()}}
+
+    def found(texts: dict[str, bytes]) -> list[Finding]:
+        return [f for f in check_assessment(asm.from_texts(name, texts)).findings if not f.suppressed]
+
+    before = {(f.file, f.rule_id, f.item_path) for f in found(result.originals)}
+    prefix = name + "/"
+    return [replace(f, file=str(result.folder / f.file[len(prefix):]) if f.file.startswith(prefix) else f.file)
+            for f in found(new) if (f.file, f.rule_id, f.item_path) not in before]
 
 
 def _bindings(wb: Any) -> list[Binding]:
@@ -178,13 +198,11 @@ def _kind_of(bindings: list[Binding]) -> form_kinds.Kind:
 
 
 def _printed_from(a: asm.Assessment, b: Binding) -> str:
-    """For a cell of a companion 基礎項目評価書 that prints a fact another document holds: that document (else "")."""
-    main = family.main_kind(a)
-    if b.doc != form_kinds.kinds()["基礎"].key or main is None or main.name == "基礎":
+    """For a cell of a companion 基礎項目評価書 that prints a fact another document holds: where it is written (else "").
+    The same words as the cell's note in the workbook (pia.output.xlsx)."""
+    if b.doc != form_kinds.kinds()["基礎"].key:
         return ""
-    if any(tuple(b.path[:len(p)]) == p for p in form_kinds.shared_fact_paths()):
-        return f"{form_kinds.short_title(main)}（{main.file} など）"
-    return ""
+    return family.written_in(a, b.path) or ""
 
 
 def _label(a: asm.Assessment, b: Binding) -> str:
@@ -306,6 +324,7 @@ def _apply(a: asm.Assessment, changes: dict[tuple[str, tuple[str | int, ...]], l
     folder = result.folder
     rels = {key: _rel(folder, d) for key, d in a.docs.items() if d is not None}
     texts = {rel: (folder / rel).read_bytes() for rel in rels.values()}
+    result.originals = dict(texts)
     for doc, values in new_values.items():
         rel = rels[doc]
         text = texts[rel].decode("utf-8-sig")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from pia.form import schema as sch
 from pia.form.items import item
-from pia.form.kinds import PER_FILE, Kind, ORDER, option_attr, current_version, kinds, map_bounds, meaning_documents, owns, parse_version, table, version_key, versions
+from pia.form.kinds import PER_FILE, Kind, ORDER, short_title, option_attr, current_version, kinds, map_bounds, meaning_documents, owns, parse_version, table, version_key, versions
 from pia.form.layout import changes_item
 from pia.form.kinds import Required
 
@@ -164,6 +164,27 @@ def fact_source(a: Assessment, kiso_path: tuple[str, ...]) -> tuple[str, tuple[s
     for fact in table()["kiso_facts"]["items"]:
         if tuple(fact["kiso"]) == kiso_path and isinstance(fact[main.name], list):
             return main.key, tuple(fact[main.name])
+    return None
+
+
+def written_in(a: Assessment, kiso_path: tuple[Any, ...]) -> str | None:
+    """For an item of the 基礎 that prints a fact another document of the folder holds (kiso_facts): where staff
+    write it, in words (「全項目評価書（assessment.yaml）の「事務の名称」」); None for the 基礎's own items."""
+    main = main_kind(a)
+    if main is None or main.name == "基礎":
+        return None
+    for fact in table()["kiso_facts"]["items"]:
+        if tuple(kiso_path[:len(fact["kiso"])]) != tuple(fact["kiso"]):
+            continue
+        where = fact[main.name]
+        if where == "systems":
+            return f"systems.yaml の各システムの「{item('I-2-システム-①').title}」"
+        if where == "files":
+            named = item(PER_FILE[main.file_schema][1]) if main.file_schema in PER_FILE else None
+            return f"{main.files_dir}/ の各ファイルの「{named.title}」" if named else f"{main.files_dir}/ の各ファイル"
+        node = sch.load().node_at(main.schema, tuple(where))
+        title = sch.title(node) if node else where[-1]
+        return f"{short_title(main)}（{main.file}）の「{title}」"
     return None
 
 

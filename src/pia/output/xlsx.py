@@ -9,9 +9,11 @@ import datetime as dt
 import io
 import re
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import PatternFill, Protection
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pia.base import dates
@@ -127,7 +129,13 @@ def _sheet(wb: Workbook, title: str, doc_title: str) -> Worksheet:
     return ws
 
 
-def _write_lines(ws: Worksheet, heading: str, lines: Iterator[Line], binder: Binder | None = None) -> None:
+INHERITED = PatternFill("solid", fgColor="D9D9D9")  # a value another document holds: grey and locked
+
+
+def _write_lines(ws: Worksheet, heading: str, lines: Iterator[Line], binder: Binder | None = None,
+                 inherited: Callable[[str, tuple[Any, ...]], str | None] | None = None) -> None:
+    """inherited: for a bound cell, where the value is written when it is a fact of another document (the 基礎's
+    facts of the main document), else None; such a cell stays locked, grey, with a note saying where."""
     put(ws, 1, 1, heading, FILL["group"], bold=True)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=2)
     ws.print_title_rows = "1:1"
@@ -153,7 +161,14 @@ def _write_lines(ws: Worksheet, heading: str, lines: Iterator[Line], binder: Bin
             put(ws, r, 2, chunk)
             if binder and ln.bind:  # every part of a long text: read back joined
                 doc, path, kind, opts = ln.bind
-                binder.bind(ws.cell(row=r, column=2), doc, path, kind, opts)
+                cell = ws.cell(row=r, column=2)
+                binder.bind(cell, doc, path, kind, opts)
+                source = inherited(doc, path) if inherited else None
+                if source:
+                    cell.protection = Protection(locked=True)
+                    cell.fill = INHERITED
+                    cell.comment = Comment(f"この欄は{source}に書いた内容を印字しています。そちらで変更してください"
+                                           "（事実は一度だけ書きます）。", "pia")
             ws.row_dimensions[r].height = max(row_height(chunk, WIDTHS[1]), row_height(indent + ln.label, WIDTHS[0]))
             r += 1
 
@@ -199,14 +214,16 @@ def render_xlsx(a: Assessment, betten3_rows: list[list[Any]] | None = None, kind
     wb.remove(wb.active)
     binder = Binder(wb)
     rows = betten3_rows if betten3_rows is not None else betten3(a)
+    kiso_key = kinds.kinds()["基礎"].key
+    inherited = (lambda doc, path: family.written_in(a, path) if doc == kiso_key else None) if kind == "basic" else None
     for block in blocks.document(a, kind):
         if block.role == "cover":
             form_title = sch.title(sch.load().document(layout.load(kind)["form"]))
             tag = family.cover_tag(a, kinds.by_id(kind)) if kinds.by_id(kind) else ""
-            _write_lines(_sheet(wb, COVER_SHEET, title), f"{form_title}　{tag}".strip(), _lines(block, c), binder)
+            _write_lines(_sheet(wb, COVER_SHEET, title), f"{form_title}　{tag}".strip(), _lines(block, c), binder, inherited)
         elif block.role == "table":
             head = block.title + (f" {c.texts['star']}{block.star_note}" if block.star else "") + (f" {block.file_label}" if block.file_label else "")
-            _write_lines(_sheet(wb, _sheet_name(block), title), head, _lines(block, c), binder)
+            _write_lines(_sheet(wb, _sheet_name(block), title), head, _lines(block, c), binder, inherited)
         elif block.role == "changes":
             _changes(wb, block, rows, title)
     binder.finish()
