@@ -235,23 +235,23 @@ class _Checker:
 def _settle(check: _Checker, rel: str, base: str, units: list[Any], make: Callable[[list[Any]], str],
             notes: list[str], shown: str) -> str:
     """The text with every unit (a repaired line, an edited value) that adds no finding: all at once when that
-    adds none, else one by one; each unit dropped is noted with the finding it would add."""
-    if not units:
-        return base
-    every = make(units)
-    if not check.added(rel, every):
-        return every
-    kept: list[Any] = []
-    for u in units:
-        added = check.added(rel, make(kept + [u]))
-        if added:
-            f = added[0]
+    adds none, else each half in turn (down to single units); each unit dropped is noted with what it would add."""
+    def settle(todo: list[Any], kept: list[Any]) -> list[Any]:
+        if not todo:
+            return kept
+        added = check.added(rel, make(kept + todo))
+        if not added:
+            return kept + todo
+        if len(todo) == 1:
+            u, f = todo[0], added[0]
             what = f"「{base[u[0]:u[1]]}」→「{u[2]}」の修正" if len(u) == 3 else "この行の修正"
             notes.append(f"{shown}:{_unit_line(base, u)}: {what}は、新たな検査結果が出るため行いません"
                          f"（[{f.rule_id}] {f.message}）。手で確かめてください。\n")
-        else:
-            kept.append(u)
-    return make(kept)
+            return kept
+        half = len(todo) // 2
+        return settle(todo[half:], settle(todo[:half], kept))
+
+    return make(settle(units, [])) if units else base
 
 
 def _unit_line(base: str, u: Any) -> int:
