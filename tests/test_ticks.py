@@ -37,7 +37,7 @@ def test_editor_schema_accepts_what_pia_reads_and_offers_the_tick_first():
     """The schema the editor validates against agrees with sch.tick: ○ first (completion), other marks by pattern."""
     node = sch.load().node_at("kiso", ("リスク対策", "人手を介在させる作業", TITLE))
     alts = sch.accepted(node)["anyOf"]
-    assert alts[0] == {"enum": [sch.TICK]}
+    assert alts[0] == {"enum": [sch.TICK]} and "type" not in alts[2]  # true / false read, never offered
     pattern = re.compile(alts[1]["pattern"])
     for written, ticked in SPELLINGS.items():
         if written not in ("", "''", "true", "True", "false", sch.TICK, "ﾚ"):
@@ -88,3 +88,38 @@ def test_a_value_that_is_no_mark_says_how_to_tick(spelled: Path):
         (folder / "kiso.yaml").write_text(text, encoding="utf-8")
     assert "[PIA010]" in r.stdout and "「済」は○の付け方として読めません" in r.stdout
     assert f"○を付けるなら「○」と書き（{TITLE}: ○）、付けないなら空欄" in r.stdout and "true" not in r.stdout
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node (yaml-language-server)")
+def test_the_editor_offers_the_tick_hovers_in_staff_words_and_accepts_every_mark(tmp_path: Path):
+    """The real yaml-language-server on a repository from `pia init` and `pia new`: ○ is the only value offered,
+    the hover says ○ and blank, every spelling pia reads is accepted and anything else is flagged."""
+    import time
+
+    from yls import Client, ensure_installed
+
+    assert pia("init", tmp_path).returncode == 0
+    assert pia("new", "juki", "--dir", tmp_path / "assessments").returncode == 0
+    assert ensure_installed(), "npm install yaml-language-server failed"
+    folder = tmp_path / "assessments" / "juki" / "files"
+    lines = (folder / "file1.yaml").read_text(encoding="utf-8").splitlines()
+    i = next(n for n, line in enumerate(lines) if line.strip() == "委託しない:")
+    assert "○" in lines[i - 1] and "空欄" in lines[i - 1]  # the skeleton's comment above the item
+    c = Client(tmp_path, {"yaml": {"validate": True, "hover": True, "completion": True}})
+    try:
+        lines[i] += " "
+        uri = c.open(folder / "value.yaml", "\n".join(lines) + "\n")
+        assert [x["label"] for x in c.completion(uri, i, len(lines[i]))] == [sch.TICK]
+        hover = c.hover(uri, i, 6)
+        assert "○" in hover and "空欄" in hover and "true" not in hover
+        uris = {}
+        for n, written in enumerate(["レ", "×", "いいえ", "true", "委託しない", "済"]):
+            lines[i] = f"{lines[i].split(':')[0]}: {written}"
+            uris[written] = c.open(folder / f"v{n}.yaml", "\n".join(lines) + "\n")
+        end = time.monotonic() + 20
+        while not all(u in c.diagnostics for u in uris.values()) and time.monotonic() < end:
+            time.sleep(0.1)
+        flagged = {w for w, u in uris.items() if [d for d in c.diagnostics.get(u, []) if d["range"]["start"]["line"] == i]}
+        assert flagged == {"済"}, flagged
+    finally:
+        c.close()
