@@ -52,6 +52,23 @@ def _blank_hint(node: sch.Node) -> str:
     return "この項目は「—」とせず内容を書きます。まだ書けないときは値を空欄にしておけます。"
 
 
+def _id_hint(data: Any, entry: tuple[Any, ...], key: str) -> str:
+    """What to write as the id of one entry of a list (提供先, 委託事項, システム): one its neighbours do not use,
+    in their style (t01, t03 -> t02)."""
+    entries: Any = data
+    for p in entry[:-1]:
+        entries = entries.get(p) if isinstance(entries, dict) else entries[p] if isinstance(entries, list) and isinstance(p, int) and p < len(entries) else None
+    used = [e.get(key) for e in entries if isinstance(e, dict) and isinstance(e.get(key), str)] if isinstance(entries, list) else []
+    m = next((re.fullmatch(r"(.*?)(\d+)", u) for u in used if re.fullmatch(r"(.*?)(\d+)", u)), None)
+    prefix, width = (m.group(1), len(m.group(2))) if m else ("id", 1)
+    n = int(entry[-1]) + 1
+    while f"{prefix}{n:0{width}d}" in used:
+        n += 1
+    example = f"{prefix}{n:0{width}d}"
+    return (f"「{key}: {example}」のように、この一件を見分ける ID を半角英数字で書いてください（ほかの一件と重ならない、"
+            "変えない名前。変更箇所の記録で同じものを見分けるために使います）。")
+
+
 def anchor(key: str, path: tuple[Any, ...]) -> str:
     """The id the rendered HTML gives the item at path (templates build the same string)."""
     return "/".join([key, *map(str, path)])
@@ -137,8 +154,12 @@ def _findings(a: Assessment, key: str, name: str, doc: Document, err: Validation
         missing = err.message.split("'")[1] if "'" in err.message else "?"
         sub = sch.child(node, missing) if node else None
         mt = sch.title(sub) if sub else missing
-        yield make("PIA012", doc.locate_key(path), path + (missing,), f"「{mt}」（{missing}）がありません。",
-                   f"「{missing}:」の行を追加してください。" + _blank_hint(sub or {}))
+        if sub is not None and sch.kind(sub) == "id" and path and isinstance(path[-1], int):
+            yield make("PIA012", doc.locate_key(path), path + (missing,), f"「{mt}」（{missing}）がありません。",
+                       _id_hint(doc.data, path, missing))
+        else:
+            yield make("PIA012", doc.locate_key(path), path + (missing,), f"「{mt}」（{missing}）がありません。",
+                       f"「{missing}:」の行を追加してください。" + _blank_hint(sub or {}))
     elif v == "additionalProperties":
         allowed = list((err.schema.get("properties") or {}).keys())
         for extra in sorted(set(err.instance) - set(allowed)):
@@ -185,6 +206,9 @@ def _findings(a: Assessment, key: str, name: str, doc: Document, err: Validation
             yield make("PIA010", doc.locate(path), path,
                        f"「{title}」は選択した値と「{detail}」を分けて書く項目です。",
                        f"次の形で書いてください:  選択: {err.instance} / {detail}: …")
+        elif sch.kind(node) == "id" and err.instance is None and len(path) >= 2 and isinstance(path[-2], int):
+            yield make("PIA010", doc.locate(path), path, f"「{title}」（{path[-1]}）が空欄です。",
+                       _id_hint(doc.data, path[:-1], str(path[-1])))
         elif isinstance(err.instance, str) and is_dash(err.instance):
             yield make("PIA010", doc.locate(path), path, f"「{title}」には「—」を書けません。", _blank_hint(node))
         elif "integer" in expected and isinstance(err.instance, str):
