@@ -200,7 +200,8 @@ def _kind_of(bindings: list[Binding]) -> form_kinds.Kind:
 def _printed_from(a: asm.Assessment, b: Binding) -> str:
     """For a cell of a companion 基礎項目評価書 that prints a fact another document holds: where it is written (else "").
     The same words as the cell's note in the workbook (pia.output.xlsx)."""
-    if b.doc != form_kinds.kinds()["基礎"].key:
+    kiso = form_kinds.borrower()
+    if kiso is None or b.doc != kiso.key:
         return ""
     return family.written_in(a, b.path) or ""
 

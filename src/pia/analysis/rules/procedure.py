@@ -8,7 +8,7 @@ from pia.base import dates
 from pia.form import schema as sch
 from pia.base.findings import WARNING, Finding
 from pia.form.items import item
-from pia.base.registry import KINDS, Certainty
+from pia.base.registry import EVERY, Certainty
 from pia.analysis.rules import Context, rule
 from pia.document.values import blank
 from pia.form.walk import values
@@ -24,7 +24,7 @@ OLD_ROWS = item("表紙-変更箇所の記録")  # 別添3 rows kept as the orig
 BODY = item("表紙-評価実施機関の区分")
 
 
-@rule("PIA301", "日付として読めない", source="pia の記載方法（日付の書式）", certainty=Certainty.PIA, kinds=KINDS)
+@rule("PIA301", "日付として読めない", source="pia の記載方法（日付の書式）", certainty=Certainty.PIA, kinds=EVERY)
 def date_format(ctx: Context) -> Iterator[Finding]:
     """日付の項目（実施日、公表日、変更日など）と、日付を書く文字の項目（ファイルごとの保有開始日・使用開始日。年月だけも可）は、
     「令和5年8月1日」（元年も可）の形で書く。13月や4月31日のようにない日付、日付として読めない書き方はこのエラーになる。
