@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from pia import __version__
+from pia import DISTRIBUTION, __version__
 from pia.base.errors import PiaError
 from pia.base.resources import schemas_dir
 
@@ -26,7 +26,7 @@ EDITOR_SCHEMAS = {"assessment": [f"{ASSESSMENTS}/*/assessment.yaml"], "systems":
 
 
 def package_spec() -> str:
-    return f"pia=={__version__}"
+    return f"{DISTRIBUTION}=={__version__}"
 
 
 def vscode_settings(schemas: str) -> str:
@@ -48,10 +48,15 @@ def hook(extra: str = "") -> str:
             f"  require_serial: true\n")
 
 
+PRE_COMMIT_SETUP = "`pip install pre-commit` で pre-commit を入れ、リポジトリの最上位で `pre-commit install` を実行します。"
+
+
 def pre_commit_config() -> str:
     body = hook(f'  additional_dependencies: ["{package_spec()}"]\n')
-    return ("# pre-commit の設定（pia init が作成）: `pre-commit install` の後は、コミットのたびに変更した評価書を検査します。\n"
-            "# pia を PyPI 以外から入れるときは additional_dependencies を書き換えてください（例: wheel のパスや URL）。\n"
+    return ("# pre-commit の設定（pia init が作成）: コミットのたびに、変更した評価書を検査します。\n"
+            f"# 使い始めるには: {PRE_COMMIT_SETUP}\n"
+            f"# pia は PyPI の {DISTRIBUTION} を入れます。PyPI 以外から入れるときは additional_dependencies を書き換えてください\n"
+            "# （例: wheel のパスや URL）。\n"
             "repos:\n  - repo: local\n    hooks:\n" + "".join(f"      {line}\n" for line in body.splitlines()))
 
 
@@ -70,7 +75,8 @@ def _github_setup(why_history: str) -> str:
 
 def github_workflow() -> str:
     return f"""# 評価書（assessments/）を変更するプルリクエストで pia ci を実行し、検査結果を注釈に、変更の要約をジョブの要約に出します。
-# pia は pip で {package_spec()} を入れます。社内の索引・wheel・git から入れるときは、リポジトリの変数 PIA_PACKAGE を設定してください。
+# pia は pip で {package_spec()}（PyPI の {DISTRIBUTION}）を入れます。社内の索引・wheel・git から入れるときは、リポジトリの変数
+# PIA_PACKAGE を設定してください。
 name: pia
 on:
   pull_request:
@@ -88,7 +94,8 @@ jobs:
 def gitlab_template() -> str:
     return f"""# GitLab CI の雛形: .gitlab-ci.yml から include するか（include: local: ci/pia.gitlab-ci.yml）、内容を貼り付けて使います。
 # マージリクエストで評価書（assessments/）が変わったとき、Code Quality レポートと変更の要約（成果物）を作ります。
-# pia は pip で PIA_PACKAGE を入れます。社内の索引・wheel から入れるときは、CI/CD 変数 PIA_PACKAGE を設定してください。
+# pia は pip で PIA_PACKAGE（既定: PyPI の {DISTRIBUTION}）を入れます。社内の索引・wheel から入れるときは、CI/CD 変数 PIA_PACKAGE
+# を設定してください。
 .pia-setup:  # 二つのジョブに共通の準備（extends で使います）
   image: python:3.12-slim
   variables:

@@ -22,9 +22,13 @@ def _write(path: Path, name: str, replace: tuple[str, str] | None = None,
 
 
 def kind_for(name: str) -> kinds.Kind:
-    """A kind by its name (基礎 / 重点 / 全項目), its id (basic / focused / full) or its file's stem (kiso / juten)."""
+    """A kind by its name (基礎 / 重点 / 全項目), its title (重点項目評価書), its id (basic / focused / full), its form
+    number (様式3) or its file's stem (kiso / juten)."""
+    import unicodedata
+
+    name = unicodedata.normalize("NFKC", name).strip()
     for k in kinds.kinds().values():
-        if name in (k.name, k.id, k.schema, k.number, k.file.removesuffix(".yaml")):
+        if name in (k.name, k.id, k.schema, k.number, k.file.removesuffix(".yaml"), kinds.short_title(k), k.title):
             return k
     raise PiaError(f"評価書の種類「{name}」は使えません。{'、'.join(kinds.kinds())} から選んでください。")
 
@@ -57,11 +61,13 @@ def create(folder: Path, kind: str = "全項目") -> tuple[Path, bool]:
     return folder, inside
 
 
-def answer_threshold(folder: Path, main: kinds.Kind, answers: dict[tuple[str, ...], str]) -> None:
+def answer_threshold(folder: Path, main: kinds.Kind, answers: dict[tuple[str, ...], str],
+                     required: frozenset[str] | None = None) -> None:
     """Write the しきい値判断 inputs the user gave to `pia new` (by their place in the 全項目評価書, in its options)
-    where this folder keeps them: the main document, or kiso.yaml for a 基礎-only 事務 (forms.json kiso_facts)."""
-    from pia.form import schema as sch
-    from pia.document import yaml_edit
+    where this folder keeps them: the main document, or kiso.yaml for a 基礎-only 事務 (forms.json kiso_facts);
+    with the しきい値判断結果 they decide (`required`, when they decide it) and the 基礎's 提出する評価書の種類
+    (the documents the folder holds)."""
+    from pia.form.items import item
 
     kiso = kinds.kinds()["基礎"]
     values: list[tuple[tuple[str | int, ...], str]] = []
@@ -73,6 +79,20 @@ def answer_threshold(folder: Path, main: kinds.Kind, answers: dict[tuple[str, ..
         if fact.get("map") == "option":  # the 基礎's 対象人数 sits in {選択: …}
             value = kinds.map_bounds(value, "assessment", fact["全項目"], main.schema, path[:-1] if main is kiso else path)
         values.append((tuple(path), value))
-    file = folder / main.file
-    text = yaml_edit.set_values(file.read_text(encoding="utf-8"), values, sch.load().document(main.schema))
-    file.write_text(text, encoding="utf-8", newline="\n")
+    if required is not None:
+        meaning = next(m for m, docs in kinds.table()["meanings"].items() if m != "description" and frozenset(docs) == required)
+        result = next((o for o, m in kinds.option_attr(main.schema, main.result, "x-pia-meaning").items() if m == meaning), None)
+        if result is not None:  # a voluntary --kind whose form has no option for it: left for check to point at
+            values.append((main.result, result))
+    _set(folder / main.file, main.schema, values)
+    submitted = item(kinds.table()["kinds"]["基礎"]["codes"]["submitted"])
+    _set(folder / kiso.file, kiso.schema, [(submitted.at(), submitted.option(main.id))])
+
+
+def _set(file: Path, schema: str, values: list[tuple[tuple[str | int, ...], str]]) -> None:
+    from pia.document import yaml_edit
+    from pia.form import schema as sch
+
+    if values:
+        text = yaml_edit.set_values(file.read_text(encoding="utf-8"), values, sch.load().document(schema))
+        file.write_text(text, encoding="utf-8", newline="\n")
