@@ -185,7 +185,37 @@ class Outcome:
 
 
 def _schemas() -> dict[str, str]:
-    return {p.name: p.read_text(encoding="utf-8") for p in sorted(schemas_dir().glob("*.schema.json"))}
+    return {p.name: editor_schema(p.read_text(encoding="utf-8")) for p in sorted(schemas_dir().glob("*.schema.json"))}
+
+
+def editor_schema(text: str) -> str:
+    """A schema as the editor's YAML extension (yaml-language-server) should read it: what it accepts is unchanged,
+    but its completion offers only what staff write. Keys an object must have go under `allOf` (the server offers
+    a candidate named after the parent's title, or `object(…)`, for every required key); a multiple-choice item's
+    options become `examples` of an if/then/else (an `anyOf` of items makes it offer English `- (array item) …`
+    candidates); 「—」 is offered where 該当なし may be written, 「○」 for a mark."""
+    return json.dumps(_for_editor(json.loads(text)), ensure_ascii=False, indent=2) + "\n"
+
+
+def _for_editor(node: object) -> object:
+    if isinstance(node, list):
+        return [_for_editor(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _for_editor(v) for k, v in node.items() if not (k == "required" and "properties" in node)}
+    if node.get("required") and "properties" in node:
+        out["allOf"] = [*out.get("allOf", []), {"required": node["required"]}]
+    items = out.get("items")
+    if isinstance(items, dict) and isinstance(items.get("anyOf"), list) and "enum" in items["anyOf"][0]:
+        options, *objects = items["anyOf"]
+        out["items"] = {"examples": options["enum"], "if": {"not": {"type": "object"}}, "then": options,
+                        "else": objects[0] if len(objects) == 1 else {"anyOf": objects}}
+    if node.get("x-pia-dash"):
+        out["examples"] = ["—"]
+    if node.get("x-pia-kind") == "flag" and isinstance(out.get("anyOf"), list):
+        if not any("○" in (a.get("enum") or [a.get("const")]) for a in out["anyOf"]):
+            out["anyOf"] = [{"const": "○"}, *out["anyOf"]]
+    return out
 
 
 def plan(ci: str) -> dict[Path, str]:
