@@ -30,7 +30,7 @@ def test_version(capsys):
 
 
 def _subcommands() -> dict[str, argparse.ArgumentParser]:
-    from pia.cli import _parser
+    from pia.app.cli import _parser
 
     return next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction)).choices
 

@@ -107,7 +107,7 @@ def test_a_file_pia_cannot_read_is_said_on_the_page_and_every_finding_has_a_labe
     from html import unescape
 
     from conftest import small_example
-    from pia import serve
+    from pia.app import serve
 
     folder = small_example(tmp_path / "x")
     f = folder / "files" / "honnin-kakunin.yaml"

@@ -142,9 +142,9 @@ def new(args: Any) -> int:
 
 def _documents(main: Any) -> str:
     """「全項目評価書と基礎項目評価書」: the documents `pia new` made for a 事務 whose most detailed one is main."""
-    from pia.form import kinds as forms
+    from pia.form import kinds as form_kinds
 
-    names = [forms.short_title(main)] + ([] if main.name == "基礎" else [forms.short_title(forms.kinds()["基礎"])])
+    names = [form_kinds.short_title(main)] + ([] if main.name == "基礎" else [form_kinds.short_title(form_kinds.kinds()["基礎"])])
     return "と".join(names)
 
 
@@ -181,11 +181,11 @@ def migrate(args: Any) -> int:
 def _ask_kind() -> str:
     """At a terminal, `pia new NAME` asks which documents the 事務 needs (Enter: 全項目); a number or a name
     (重点, 重点項目評価書, 様式3) answers, anything else is asked again."""
-    from pia.form import kinds as forms
+    from pia.form import kinds as form_kinds
     from pia.app.scaffold import kind_for
 
-    choices = [forms.kinds()[n] for n in reversed(forms.ORDER)]
-    menu = "  ".join(f"{i}) {forms.short_title(k)}" for i, k in enumerate(choices, 1))
+    choices = [form_kinds.kinds()[n] for n in reversed(form_kinds.ORDER)]
+    menu = "  ".join(f"{i}) {form_kinds.short_title(k)}" for i, k in enumerate(choices, 1))
     emit("最も詳しい評価書の種類を選んでください（分からなければ、--persons・--handlers・--accident でしきい値判断の入力を"
          "指定すると pia が決めます）。\n" f"  {menu}\n")
     while True:
@@ -251,13 +251,13 @@ def _yes_no(it: Any, given: str | None) -> str | None:
 
 def _outcomes(answers: dict[str, str]) -> set[frozenset[str]]:
     """Every set of documents the threshold may require for these answers (one when they decide it)."""
-    from pia.form import kinds as forms
+    from pia.form import kinds as form_kinds
     from pia.form.items import item
 
     bounds = item(HANDLERS).bounds(answers.get(HANDLERS))
-    many = None if bounds is None else bounds[0] >= forms.table()["threshold"]["many_handlers"]
+    many = None if bounds is None else bounds[0] >= form_kinds.table()["threshold"]["many_handlers"]
     accident = {"yes": True, "no": False}.get(item(ACCIDENT).meaning(answers.get(ACCIDENT)) or "")
-    return forms.required_documents((item(PERSONS).bounds(answers[PERSONS]) or (0, None))[0], many, accident)
+    return form_kinds.required_documents((item(PERSONS).bounds(answers[PERSONS]) or (0, None))[0], many, accident)
 
 
 def required_for(answers: dict[str, str]) -> frozenset[str] | None:
@@ -270,7 +270,7 @@ def required_for(answers: dict[str, str]) -> frozenset[str] | None:
 
 def derive_kind(answers: dict[str, str]) -> str | None:
     """The most detailed document the threshold requires for these answers (None without 対象人数)."""
-    from pia.form import kinds as forms
+    from pia.form import kinds as form_kinds
 
     if PERSONS not in answers:
         return None
