@@ -100,6 +100,22 @@ def test_a_flow_list_completes_only_the_options(server: Client, repo: Path):
     assert _labels(server.completion(uri, j, len(lines[j]))) == sch.options(node)  # no English `- (array item) …`
 
 
+def test_a_list_of_entries_offers_their_keys_once_and_nothing_in_english(server: Client, repo: Path):
+    _, lines = _skeleton(repo)
+    i = _line(lines, "提供先:")
+    indent = " " * (len(lines[i]) - len(lines[i].lstrip()) + 2)
+    new_line = lines[: i + 1] + [indent] + lines[i + 1:]
+    assert _labels(server.completion(_open(server, repo, "entry0.yaml", new_line), i + 1, len(indent))) == []
+    new_entry = lines[: i + 1] + [indent + "- "] + lines[i + 1:]
+    got = _labels(server.completion(_open(server, repo, "entry1.yaml", new_entry), i + 1, len(indent) + 2))
+    assert got[:2] == ["id", "提供先"] and len(got) == len(set(got)), got
+    _, lines = _skeleton(repo, "systems.yaml")
+    k = _line(lines, "システム:")
+    lines[k] = "システム: ["
+    assert _labels(server.completion(server.open(repo / "assessments" / "juki" / "entry2.yaml", "\n".join(lines) + "\n"),
+                                     k, len(lines[k]))) == []
+
+
 def test_a_mark_offers_maru_and_a_dash_item_offers_the_dash(server: Client, repo: Path):
     _, lines = _skeleton(repo)
     i, j = _line(lines, "委託しない:"), _line(lines, "変更の妥当性:")

@@ -56,7 +56,8 @@ def test_init_never_overwrites_without_force_and_upgrade_refreshes_schemas(tmp_p
     vendored.write_text("{}", encoding="utf-8")
     (tmp_path / ".pia" / "schemas" / "gone.schema.json").write_text("{}", encoding="utf-8")
     assert main(["init", str(tmp_path), "--upgrade"]) == 0
-    assert vendored.read_text(encoding="utf-8") == init_mod.editor_schema((ROOT / "schemas" / "file.schema.json").read_text(encoding="utf-8"))
+    shipped = {p.name: p.read_text(encoding="utf-8") for p in (ROOT / "schemas").glob("*.schema.json")}
+    assert vendored.read_text(encoding="utf-8") == init_mod.editor_schemas(shipped)["file.schema.json"]
     assert not (tmp_path / ".pia" / "schemas" / "gone.schema.json").exists()
     assert (tmp_path / ".pre-commit-config.yaml").read_text(encoding="utf-8") == "repos: []\n"
     assert main(["init", str(tmp_path), "--force"]) == 0
@@ -158,11 +159,12 @@ def test_the_editor_schemas_accept_what_pia_accepts():
     from referencing import Registry, Resource
 
     def validators(transform) -> dict[str, Draft202012Validator]:
-        docs = {p.name: json.loads(transform(p.read_text(encoding="utf-8"))) for p in (ROOT / "schemas").glob("*.schema.json")}
+        texts = transform({p.name: p.read_text(encoding="utf-8") for p in (ROOT / "schemas").glob("*.schema.json")})
+        docs = {n: json.loads(text) for n, text in texts.items()}
         registry = Registry().with_resources((n, Resource.from_contents(d)) for n, d in docs.items())
         return {n.removesuffix(".schema.json"): Draft202012Validator(d, registry=registry) for n, d in docs.items()}
 
-    source, editor = validators(lambda t: t), validators(init_mod.editor_schema)
+    source, editor = validators(lambda t: t), validators(init_mod.editor_schemas)
     kinds = {"assessment.yaml": "assessment", "systems.yaml": "systems", "kiso.yaml": "kiso", "juten.yaml": "juten"}
     checked = marks = 0
     for f in sorted((ROOT / "assessments").rglob("*.yaml")):

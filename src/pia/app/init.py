@@ -185,26 +185,59 @@ class Outcome:
 
 
 def _schemas() -> dict[str, str]:
-    return {p.name: editor_schema(p.read_text(encoding="utf-8")) for p in sorted(schemas_dir().glob("*.schema.json"))}
+    return editor_schemas({p.name: p.read_text(encoding="utf-8") for p in sorted(schemas_dir().glob("*.schema.json"))})
 
 
-def editor_schema(text: str) -> str:
-    """A schema as the editor's YAML extension (yaml-language-server) should read it: what it accepts is unchanged,
-    but its completion offers only what staff write. Keys an object must have go under `allOf` (the server offers
-    a candidate named after the parent's title, or `object(…)`, for every required key); a multiple-choice item's
-    options become `examples` of an if/then/else (an `anyOf` of items makes it offer English `- (array item) …`
-    candidates); 「—」 is offered where 該当なし may be written, 「○」 for a mark."""
-    return json.dumps(_for_editor(json.loads(text)), ensure_ascii=False, indent=2) + "\n"
+_NOT_OBJECT = ["string", "number", "boolean", "array", "null"]
 
 
-def _for_editor(node: object) -> object:
+def editor_schemas(texts: dict[str, str]) -> dict[str, str]:
+    """The schemas (file name -> text) as the editor's YAML extension (yaml-language-server) should read them: what
+    they accept is unchanged, but its completion offers only what staff write. Keys an object must have go under
+    `allOf`, or if/then in an entry of a list (for `required` the server offers a candidate named after the parent's
+    title, or `object(…)`, with every key; for `allOf` in a list's entry, an English `- (array item) …`);
+    a multiple-choice item's options become `examples` of an if/then/else, and an entry of a list of objects says
+    "object" without `type` (else it offers English `- (array item) …` candidates); 「—」 is offered where 該当なし
+    may be written, 「○」 for a mark."""
+    docs = {name: json.loads(text) for name, text in texts.items()}
+    entries: set[int] = set()  # the nodes that describe an entry of a list of objects, by identity
+
+    def find_entries(node: object, name: str) -> None:
+        if isinstance(node, list):
+            for n in node:
+                find_entries(n, name)
+        elif isinstance(node, dict):
+            items = node.get("items")
+            if isinstance(items, dict):
+                target: object = items
+                if "$ref" in items:
+                    file, _, pointer = items["$ref"].partition("#")
+                    target = docs.get(file or name)
+                    for part in filter(None, pointer.split("/")):
+                        target = target.get(part) if isinstance(target, dict) else None
+                if isinstance(target, dict) and target.get("type") == "object":
+                    entries.add(id(target))
+            for v in node.values():
+                find_entries(v, name)
+
+    for name, doc in docs.items():
+        find_entries(doc, name)
+    return {name: json.dumps(_for_editor(doc, entries), ensure_ascii=False, indent=2) + "\n" for name, doc in docs.items()}
+
+
+def _for_editor(node: object, entries: set[int]) -> object:
     if isinstance(node, list):
-        return [_for_editor(n) for n in node]
+        return [_for_editor(n, entries) for n in node]
     if not isinstance(node, dict):
         return node
-    out = {k: _for_editor(v) for k, v in node.items() if not (k == "required" and "properties" in node)}
-    if node.get("required") and "properties" in node:
-        out["allOf"] = [*out.get("allOf", []), {"required": node["required"]}]
+    out = {k: _for_editor(v, entries) for k, v in node.items() if not (k == "required" and "properties" in node)}
+    if node.get("required") and "properties" in node:  # required, in a form the server makes no candidate of
+        if id(node) in entries and "if" not in out:
+            out.update({"if": {"type": "object"}, "then": {"required": node["required"]}})
+        else:
+            out["allOf"] = [*out.get("allOf", []), {"required": node["required"]}]
+    if id(node) in entries:  # the same as type object
+        out = {"not": {"type": _NOT_OBJECT}, **{k: v for k, v in out.items() if k != "type"}}
     items = out.get("items")
     if isinstance(items, dict) and isinstance(items.get("anyOf"), list) and "enum" in items["anyOf"][0]:
         options, *objects = items["anyOf"]
