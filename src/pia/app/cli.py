@@ -90,9 +90,9 @@ class _Parser(argparse.ArgumentParser):
         """「もしかして」 for a misspelt option of the subcommand (--formt -> --format)."""
         import difflib
 
-        sub = next((a.choices[cmd] for a in self._actions if isinstance(a, argparse._SubParsersAction) and cmd in a.choices),  # noqa: SLF001
+        sub = next((a.choices[cmd] for a in self._actions if isinstance(a, argparse._SubParsersAction) and cmd in a.choices),
                    self)
-        known = [o for a in sub._actions for o in a.option_strings if o.startswith("--")]  # noqa: SLF001
+        known = [o for a in sub._actions for o in a.option_strings if o.startswith("--")]
         for word in message.replace(":", " ").split():
             if word.startswith("--") and word.split("=")[0] not in known:
                 near = difflib.get_close_matches(word.split("=")[0], known, n=1, cutoff=0.6)
@@ -108,7 +108,7 @@ def _command(parser: argparse.ArgumentParser, argv: Sequence[str]) -> str:
     word = next((a for a in argv if not a.startswith("-")), None)
     if word is None:
         return ""
-    names = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices  # noqa: SLF001
+    names = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
     if word in names:
         return word
     if any(a in ("-h", "--help", "--version") for a in argv[: list(argv).index(word)]):

@@ -190,7 +190,7 @@ def _ask_kind() -> str:
          "指定すると pia が決めます）。\n" f"  {menu}\n")
     while True:
         try:
-            answer = input(f"番号か名前 [1]: ").strip()
+            answer = input("番号か名前 [1]: ").strip()
         except EOFError:
             raise PiaError("評価書の種類が選ばれませんでした。--kind 全項目 のように指定してください。") from None
         if not answer:

@@ -245,9 +245,9 @@ def _for_editor(node: object, entries: set[int]) -> object:
                         "else": objects[0] if len(objects) == 1 else {"anyOf": objects}}
     if node.get("x-pia-dash"):
         out["examples"] = ["—"]
-    if node.get("x-pia-kind") == "flag" and isinstance(out.get("anyOf"), list):
-        if not any("○" in (a.get("enum") or [a.get("const")]) for a in out["anyOf"]):
-            out["anyOf"] = [{"const": "○"}, *out["anyOf"]]
+    marks = out.get("anyOf") if node.get("x-pia-kind") == "flag" else None
+    if isinstance(marks, list) and not any("○" in (a.get("enum") or [a.get("const")]) for a in marks):
+        out["anyOf"] = [{"const": "○"}, *marks]
     return out
 
 
