@@ -50,6 +50,11 @@ def test_help_is_japanese(command: str, capsys):
     # and is named in Japanese (argparse would show SELECT, AS_OF, path …)
     usage = re.sub(r"--?[\w-]+|\{[\w,]+\}", "", text.split("\n\n")[0].replace(f"pia {command}", ""))
     assert not re.findall(r"[A-Za-z_]{2,}", usage.replace("Excel", "")), usage
+    # and the explanations line up on screen, where a 全角 character takes two columns
+    from pia.app.cli import _columns
+
+    starts = {_columns(m.group(1)) for m in re.finditer(r"^(  \S.*?[ ]{2,})\S", text.split("\n\n", 1)[1], re.M)}
+    assert len(starts) <= 1, (starts, text)
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -68,9 +68,34 @@ _METAVARS = {"output": "ファイル", "jobs": "数", "dir": "フォルダ", "fo
              "handlers": "人数", "accident": "あり・なし", "as_of": "日付", "within": "日数", "title": "題名"}
 
 
+def _columns(text: str) -> int:
+    """The width of text at a terminal: 全角 characters take two columns."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 class _Formatter(argparse.HelpFormatter):
     def _get_default_metavar_for_optional(self, action: argparse.Action) -> str:
         return _METAVARS.get(action.dest, action.dest.upper())
+
+    def _format_action(self, action: argparse.Action) -> str:
+        # argparse pads by characters; a Japanese metavar is wider: take the extra columns off the padding
+        text = super()._format_action(action)
+        header = self._format_action_invocation(action)
+        extra = _columns(header) - len(header)
+        first, sep, rest = text.partition("\n")
+        at = first.find(header)
+        if not extra or not action.help or at < 0:
+            return text
+        after = first[at + len(header):]
+        pad = len(after) - len(after.lstrip(" "))
+        if pad - extra >= 2:
+            first = first[: at + len(header)] + after[extra:]
+        else:  # no longer fits: the help starts on the next line, where argparse puts that of a long option
+            help_position = min(self._action_max_length + 2, self._max_help_position)
+            first = first[: at + len(header)] + "\n" + " " * help_position + after.lstrip(" ")
+        return first + sep + rest
 
 
 class _Parser(argparse.ArgumentParser):
