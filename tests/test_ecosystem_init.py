@@ -57,7 +57,7 @@ def test_init_never_overwrites_without_force_and_upgrade_refreshes_schemas(tmp_p
     (tmp_path / ".pia" / "schemas" / "gone.schema.json").write_text("{}", encoding="utf-8")
     assert main(["init", str(tmp_path), "--upgrade"]) == 0
     shipped = {p.name: p.read_text(encoding="utf-8") for p in (ROOT / "schemas").glob("*.schema.json")}
-    assert vendored.read_text(encoding="utf-8") == init_mod.editor_schemas(shipped)["file.schema.json"]
+    assert vendored.read_text(encoding="utf-8") == init_mod.for_editor(shipped)["file.schema.json"]
     assert not (tmp_path / ".pia" / "schemas" / "gone.schema.json").exists()
     assert (tmp_path / ".pre-commit-config.yaml").read_text(encoding="utf-8") == "repos: []\n"
     assert main(["init", str(tmp_path), "--force"]) == 0
@@ -164,7 +164,7 @@ def test_the_editor_schemas_accept_what_pia_accepts():
         registry = Registry().with_resources((n, Resource.from_contents(d)) for n, d in docs.items())
         return {n.removesuffix(".schema.json"): Draft202012Validator(d, registry=registry) for n, d in docs.items()}
 
-    source, editor = validators(lambda t: t), validators(init_mod.editor_schemas)
+    source, editor = validators(lambda t: t), validators(init_mod.for_editor)
     kinds = {"assessment.yaml": "assessment", "systems.yaml": "systems", "kiso.yaml": "kiso", "juten.yaml": "juten"}
     checked = marks = 0
     for f in sorted((ROOT / "assessments").rglob("*.yaml")):
