@@ -36,7 +36,7 @@ def date_format(ctx: Context) -> Iterator[Finding]:
             if blank(v) or not isinstance(v, str) or path[:1] == OLD_ROWS.path:
                 continue
             if sch.kind(node) == "date" and dates.parse(v) is None:
-                yield ctx.finding(key, path, f"「{v}」を日付として読めません。", "「令和5年8月1日」の形で書いてください。")
+                yield ctx.finding(key, path, f"「{v}」を日付として読めません。", "「令和5年8月1日」の形（様式の書き方）で書いてください。")
             elif node.get("x-pia-dated") == "date" and dates.looks_like_date(v) and dates.parse(v) is None \
                     and dates.year_month(v) is None:
                 yield ctx.finding(key, path, f"「{v}」を日付として読めません（ない日付か、書き方の誤り）。",
