@@ -118,7 +118,10 @@ STATIC: tuple[Spec, ...] = (
     _static("PIA042", "一つの一覧・項目の並びの件数が多すぎる（上限 10,000 件）", Stage.LOAD),
     _static("PIA043", "files/ のファイルが多すぎる（上限 1,000 件）", Stage.LOAD),
     _static("PIA010", "値の型が違う", Stage.SCHEMA, "様式（スキーマ）", Certainty.INFERRED),
-    _static("PIA011", "選択肢にない値", Stage.SCHEMA, "様式（スキーマ）", Certainty.INFERRED),
+    _static("PIA011", "選択肢にない値", Stage.SCHEMA, "様式（スキーマ）", Certainty.INFERRED,
+            explanation="表記だけが違う値（全角数字の「３０万人以上」、末尾の全角スペース、半角の括弧）は、その選択肢を示し、"
+                        "`pia fix --write` で選択肢の文言に直せる。引用符で囲んだ「- \"その他: …\"」や、全角スペースの後の「#」で"
+                        "注釈が値に入ったものは、直し方を示す。"),
     _static("PIA012", "必要な項目がない（ファイル・項目）", Stage.SCHEMA, "様式（スキーマ）", Certainty.INFERRED),
     _static("PIA013", "様式にない項目（近い項目名を提案）", Stage.SCHEMA, "様式（スキーマ）", Certainty.INFERRED),
     _static("PIA014", "その他の値の誤り（ID の書式など）", Stage.SCHEMA),
