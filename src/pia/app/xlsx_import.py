@@ -133,6 +133,7 @@ def _scan_parts(data: bytes, shown: str) -> None:
                 continue  # not XML: openpyxl says so when it reads the workbook
 
 
+MAX_REPORTED = 100  # changed cells named one by one; a workbook with more is not an edited form
 MAX_WORKBOOK = 20 * 1024 * 1024  # bytes of the .xlsx file
 MAX_UNZIPPED = 200 * 1024 * 1024  # bytes of its parts once unzipped (a zip bomb stops here)
 
@@ -189,6 +190,7 @@ def read(workbook: Path, folder: Path) -> Result:
                                         "今の評価書から `pia render --format xlsx` で書き出した Excel に記入し直してください。"))
         return result
     bound = {(b.sheet, b.cell) for b in ours}
+    unbound = 0  # changed cells that are not values (the first MAX_REPORTED are named)
     for ws in base.worksheets:
         if ws.title == MAP_SHEET:
             continue
@@ -203,9 +205,15 @@ def read(workbook: Path, folder: Path) -> Result:
             if (ws.title, coord) in bound:
                 continue
             if cell_text(getattr(mine.get((r, c)), "value", None)) != cell_text(getattr(edits.get((r, c)), "value", None)):
-                result.findings.append(_finding(shown, ws.title, coord, "PIA950", "",
-                                                "項目の値ではないセル（項目名・見出し・追加された行など）が変わっています。この変更は評価書に戻せません。",
-                                                "項目の値のセル（白いセル）だけを変更してください。行や提供先などを増やすときは YAML で書きます。"))
+                unbound += 1
+                if unbound <= MAX_REPORTED:
+                    result.findings.append(_finding(shown, ws.title, coord, "PIA950", "",
+                                                    "項目の値ではないセル（項目名・見出し・追加された行など）が変わっています。この変更は評価書に戻せません。",
+                                                    "項目の値のセル（白いセル）だけを変更してください。行や提供先などを増やすときは YAML で書きます。"))
+    if unbound > MAX_REPORTED:
+        result.findings.append(_finding(shown, MAP_SHEET, "A1", "PIA950", "",
+                                        f"ほかにも項目の値ではないセルが {unbound - MAX_REPORTED:,} か所変わっています（最初の {MAX_REPORTED} か所だけを示しました）。",
+                                        "今の評価書から `pia render --format xlsx` で書き出した Excel に記入し直してください。"))
     current = {(b.sheet, b.cell): b.written for b in ours}
     changes: dict[tuple[str, tuple[str | int, ...]], list[tuple[Binding, str]]] = {}
     for b in theirs:

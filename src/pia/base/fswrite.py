@@ -21,7 +21,7 @@ import shutil
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from pia.base.errors import PiaError
 from pia.base.fsread import os_hint, os_reason
@@ -33,15 +33,20 @@ _DIRFLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW | _CLOEXEC
 _AT = {os.open, os.stat, os.rename, os.unlink, os.mkdir, os.link, os.rmdir} <= os.supports_dir_fd  # rename: replace too
 
 
-def _umask_mode() -> int:
+def _umask() -> int:
     try:  # read without changing it (os.umask would race with threads)
         with open("/proc/self/status", encoding="ascii") as fh:
             for line in fh:
                 if line.startswith("Umask:"):
-                    return 0o666 & ~int(line.split()[1], 8)
+                    return int(line.split()[1], 8)
     except (OSError, ValueError):
         pass
-    return 0o644
+    return 0o022
+
+
+def _umask_mode() -> int:
+    """The permissions of a new file, as the umask allows."""
+    return 0o666 & ~_umask()
 
 
 def _parts(rel: str | PurePosixPath | Path, shown: str) -> list[str]:
@@ -322,26 +327,48 @@ def copy_tree(src: Path, dst: Path, replace: Mapping[str, bytes] | None = None) 
     Links are never followed: a link to something inside src is copied as a link (an absolute one made relative,
     so it points inside the copy); a link leading out of src, a dangling or looping link, a FIFO, device or socket
     is refused with a message naming it (nothing is made)."""
-    src, dst = Path(src), Path(dst)
-    replace = dict(replace or {})
-    if os.path.lexists(dst):
-        raise PiaError(f"{dst} はすでにあります。上書きしないため、新しいフォルダを指定してください。")
+    src = Path(src)
     real = os.path.realpath(src)
     if not os.path.isdir(real):
         raise PiaError(f"{src} はフォルダではありません。")
-    parent = dst.parent if str(dst.parent) else Path(".")
-    inside = os.path.realpath(parent)
+    inside = os.path.realpath(Path(dst).parent if str(Path(dst).parent) else ".")
     if inside == real or inside.startswith(real.rstrip(os.sep) + os.sep):
         raise PiaError(f"{dst} は {src} の中です。コピー先にはフォルダの外を指定してください。")
+    left = dict(replace or {})
+
+    def fill(tmp: Path) -> None:
+        _copy_dir(Path(real), "", tmp, src, left)
+        if left:
+            raise PiaError(f"{src / next(iter(left))} がコピー元にありません。")
+        os.chmod(tmp, stat.S_IMODE(os.stat(real).st_mode))
+
+    _new_folder(Path(dst), fill)
+
+
+def new_folder(dst: Path, files: Mapping[str, bytes]) -> None:
+    """A new folder dst holding files (paths relative to it, '/'-separated), all or nothing (see copy_tree)."""
+    def fill(tmp: Path) -> None:
+        for rel, data in files.items():
+            parts = _parts(rel, str(dst / rel))
+            target = tmp.joinpath(*parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _write_new(target, data)
+        os.chmod(tmp, 0o777 & ~_umask())
+
+    _new_folder(Path(dst), fill)
+
+
+def _new_folder(dst: Path, fill: Callable[[Path], None]) -> None:
+    """Make dst complete under a temporary name beside it (fill writes into it), then rename it to dst."""
+    if os.path.lexists(dst):
+        raise PiaError(f"{dst} はすでにあります。上書きしないため、新しいフォルダを指定してください。")
+    parent = dst.parent if str(dst.parent) else Path(".")
     tmp = parent / f".{dst.name}.{secrets.token_hex(4)}.tmp"
     try:
         try:
             parent.mkdir(parents=True, exist_ok=True)
             os.mkdir(tmp, 0o700)
-            _copy_dir(Path(real), "", tmp, src, replace)
-            if replace:
-                raise PiaError(f"{src / next(iter(replace))} がコピー元にありません。")
-            os.chmod(tmp, stat.S_IMODE(os.stat(real).st_mode))
+            fill(tmp)
             if os.path.lexists(dst):
                 raise PiaError(f"{dst} はすでにあります。上書きしないため、新しいフォルダを指定してください。")
             os.rename(tmp, dst)
