@@ -14,8 +14,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
 from conftest import ROOT, pia, small_example
+
 from pia.base import fswrite
 from pia.base.errors import PiaError
 from pia.output.xlsx_map import MAP_SHEET
@@ -248,7 +248,7 @@ print(code, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru
 
 def _bounded(*args: object) -> tuple[int, float, int, str]:
     """Exit code, seconds and peak RSS (MB) of pia in a process of its own, and its stderr."""
-    r = subprocess.run([sys.executable, "-c", _BOUNDED, *map(str, args)], capture_output=True, text=True, timeout=120,
+    r = subprocess.run([sys.executable, "-c", _BOUNDED, *map(str, args)], check=False, capture_output=True, text=True, timeout=120,
                        env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
     code, secs, mb = r.stderr.strip().splitlines()[-1].split()
     return int(code), float(secs), int(mb), r.stderr
@@ -345,7 +345,7 @@ def test_file_size_limit_while_writing_a_workbook_is_no_internal_error(tmp_path:
     code = ("import resource, sys; resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000)); "
             "from pia.app.cli import main; sys.exit(main(sys.argv[1:]))")
     r = subprocess.run([sys.executable, "-c", code, "render", str(ROOT / "assessments" / "marumaru-kiso"), "--format", "xlsx",
-                        "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=120,
+                        "--out", str(tmp_path / "out")], check=False, capture_output=True, text=True, timeout=120,
                        env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
     assert r.returncode == 2 and "ファイルの大きさの上限" in r.stderr, r.stderr
     assert "内部エラー" not in r.stderr and "Traceback" not in r.stderr and "IO_EFBIG" not in r.stderr

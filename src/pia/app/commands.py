@@ -412,13 +412,13 @@ def ci(args: Any) -> int:
     md = ci_mod.summary(reports, args.base, args.head)
     target = args.summary or (Path(os.environ["GITHUB_STEP_SUMMARY"]) if os.environ.get("GITHUB_STEP_SUMMARY") else None)
     if target:
-        from pia.base.fsread import os_reason
+        from pia.base.fsread import os_hint, os_reason
 
         try:
             with open(target, "a", encoding="utf-8") as fh:  # GitHub appends step summaries
                 fh.write(md)
         except OSError as e:
-            raise PiaError(f"要約を {target} に書き込めません（{os_reason(e, writing=True)}）。") from None
+            raise PiaError(f"要約を {target} に書き込めません（{os_reason(e, writing=True)}）。{os_hint(e, writing=True)}") from None
     else:
         emit(md)
     return 1 if any(r.failed() for r in reports) else 0

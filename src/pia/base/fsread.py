@@ -171,13 +171,6 @@ class Root:
         """The path, relative to the root's real folder, of the regular file rel names (links inside followed)."""
         return self.check_file(rel).relative_to(self.real).as_posix()
 
-    def replace(self, rel: str, data: bytes) -> None:
-        """Replace a regular file inside the root with data, atomically, keeping its permissions (pia fix). The real
-        file is replaced, never a link's target outside the root."""
-        from pia.base import fswrite  # the writer builds on this module's messages
-
-        fswrite.commit(self.real, {self.real_rel(rel): data})
-
     def listdir(self, rel: str = "") -> list[Entry]:
         """Entries of a folder inside the root, in name order, each refused or not. A folder that is itself
         refused (a symlinked `files/` leading out, say) raises its Refusal."""

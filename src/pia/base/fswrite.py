@@ -19,9 +19,9 @@ import os
 import secrets
 import shutil
 import stat
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Callable, Iterable, Mapping
 
 from pia.base.errors import PiaError
 from pia.base.fsread import os_hint, os_reason
@@ -72,7 +72,7 @@ class _Dir:
         except FileNotFoundError:
             return None
 
-    def sub(self, name: str) -> "_Dir":
+    def sub(self, name: str) -> _Dir:
         p, kw = self.at(name)
         if self.fd is None:
             if os.path.islink(p) or not os.path.isdir(p):
@@ -81,7 +81,7 @@ class _Dir:
         return _Dir(os.open(p, _DIRFLAGS, **kw), os.path.join(self.path, name))
 
     def replace(self, src: str, dst: str) -> None:
-        s, kw = self.at(src)
+        s, _ = self.at(src)
         d, _ = self.at(dst)
         os.replace(s, d, **({"src_dir_fd": self.fd, "dst_dir_fd": self.fd} if self.fd is not None else {}))
 
@@ -178,7 +178,12 @@ def commit(root: Path, files: Mapping[str, bytes], delete: Iterable[str] = (), *
             for rel, data in [*files.items(), *((r, None) for r in delete)]:
                 where = str(root / rel)
                 parts = _parts(rel, where)
-                parent = s.folder(tuple(parts[:-1]), where, create and data is not None)
+                try:
+                    parent = s.folder(tuple(parts[:-1]), where, create and data is not None)
+                except FileNotFoundError:
+                    if data is None:
+                        continue  # deleting from a folder that is not there: nothing to delete
+                    raise
                 ops.append(_prepare(parent, parts[-1], rel, where, data, mode))
             for op in ops:  # every temporary written and synced before any name changes
                 where = op.shown
