@@ -45,7 +45,14 @@ def _tree(folder: Path) -> dict[str, bytes | str]:
 
 # ---- the writer itself -----------------------------------------------------------------------------------------
 
-def test_commit_is_all_or_nothing_when_a_rename_fails(tmp_path: Path, monkeypatch):
+@pytest.fixture(params=[True, False], ids=["dir-fd", "paths"])
+def at(request, monkeypatch) -> bool:
+    """Both ways the writer works: directory descriptors (POSIX), and checked paths (where dir_fd is missing)."""
+    monkeypatch.setattr(fswrite, "_AT", request.param and fswrite._AT)
+    return request.param
+
+
+def test_commit_is_all_or_nothing_when_a_rename_fails(tmp_path: Path, monkeypatch, at: bool):
     root = tmp_path / "r"
     root.mkdir()
     (root / "a.yaml").write_bytes(b"A")
@@ -55,7 +62,7 @@ def test_commit_is_all_or_nothing_when_a_rename_fails(tmp_path: Path, monkeypatc
     real = os.replace
 
     def fail_second(src, dst, **kw):
-        if dst == "b.yaml":
+        if Path(dst).name == "b.yaml":
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(src, dst, **kw)
 
@@ -69,7 +76,7 @@ def test_commit_is_all_or_nothing_when_a_rename_fails(tmp_path: Path, monkeypatc
     assert (root / "a.yaml").stat().st_mode & 0o777 == 0o600  # permissions kept
 
 
-def test_commit_never_writes_or_deletes_through_a_link(tmp_path: Path, outside: Path):
+def test_commit_never_writes_or_deletes_through_a_link(tmp_path: Path, outside: Path, at: bool):
     root = tmp_path / "r"
     root.mkdir()
     (root / "linked").symlink_to(outside)
