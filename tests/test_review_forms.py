@@ -93,6 +93,7 @@ CASES = [
     ("ju-handlers-counted-after-published", JU, [(JM, "  取扱者数の計数時点: 令和6年4月1日時点", "  取扱者数の計数時点: 令和6年7月1日時点")], "PIA307", JM),
     ("ju-unreadable-date", JU, [(JM, "公表日: 令和6年6月1日", "公表日: 令和6年6月31日")], "PIA301", JM),
     # 基礎 of the 重点 事務 (kiso.yaml beside juten.yaml)
+    ("ju-kiso-published-before-kiso-done", JU, [(K, "公表日: 令和6年6月1日", "公表日: 令和6年4月1日")], "PIA304", K),
     ("ju-kiso-network-flag-vs-files", JU, [(K, "    接続しない（入手）: false", "    接続しない（入手）: true")], "PIA807", K),
     ("ju-kiso-i4-vs-iv6", JU, [(K, NETWORK_FLAGS, NETWORK_FLAGS.replace("false", "true"))], "PIA105", K),
     ("ju-kiso-provision-flag-vs-files", JU, [(K, "    提供・移転しない: true", "    提供・移転しない: false")], "PIA807", K),

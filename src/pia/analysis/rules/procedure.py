@@ -89,7 +89,7 @@ def procedure_order(ctx: Context) -> Iterator[Finding]:
     """手続は 基礎項目評価 ≤ 意見聴取の開始 ≤ 終了 ≤ 第三者点検（地方公共団体等）≤ 公表日 の順に行う。
     行政機関等は 意見聴取の終了 ≤ 個人情報保護委員会への提出日 ≤ 承認日 ≤ 公表日（番号法第28条、ppc-rules §4）。
     重点項目評価書では意見聴取・第三者点検は任意のため、行ったときにその日付で同じ順序を見る（基礎項目評価 ≤ 意見聴取 ≤
-    第三者点検 ≤ 公表日）。"""
+    第三者点検 ≤ 公表日）。同じ事務の基礎項目評価書の公表日も、基礎項目評価の実施日より後になる。"""
     for key, done, m in ctx.each("kiso-done-on"):
         period, inspected, published = (_step(ctx, c, done.doc) for c in ("consultation-period", "inspection-on", "published-on"))
         body = _step(ctx, "body-type", done.doc)
@@ -109,6 +109,14 @@ def procedure_order(ctx: Context) -> Iterator[Finding]:
             if d2 < d1:
                 yield ctx.finding(key, p2, f"{dates.to_era(d2)}は、先に行うべき手続の日（{dates.to_era(d1)}）より前です。",
                                   "手続の順序（基礎項目評価→意見聴取→第三者点検又は承認→公表）に合うよう日付を確認してください。")
+        # the 基礎項目評価書 beside it is published after the 基礎項目評価 it records
+        done_on, kiso_published = dates.parse(done.get(m)), _step(ctx, "published-on", "kiso")
+        for kiso_key, kiso in ctx.docs("kiso") if kiso_published is not None else ():
+            pub = dates.parse(kiso_published.get(kiso))
+            if done_on is not None and pub is not None and pub < done_on:
+                yield ctx.finding(kiso_key, kiso_published.at(),
+                                  f"基礎項目評価書の公表日（{dates.to_era(pub)}）が、{done.title}（{dates.to_era(done_on)}）より前です。",
+                                  "基礎項目評価を実施してから公表します。どちらかの日付を確認してください。")
 
 
 @rule("PIA305", "評価実施機関の区分と第三者点検・承認の記載が合わない", WARNING, source="番号法第28条、規則第7条", certainty=Certainty.SUMMARY,
