@@ -62,16 +62,28 @@ def number_recorded(ctx: Context) -> Iterator[Finding]:
 def insufficient(ctx: Context) -> Iterator[Finding]:
     """「課題が残されている」「十分に行っていない」「十分に整備していない」など、対策が十分でないことを意味する回答
     （選択肢の意味 insufficient）ごとに、審査で問われることを示す。回答自体は正直な記載であり誤りではないため警告。"""
+    repeats = {r.code for r in ctx.items("repeated")}  # a 【再掲】 answer is reported where it is first given
     for key, it, path, chosen in _answers(ctx, "sufficiency", "insufficient"):
+        if it.code in repeats:
+            continue
+        where = _where(ctx, key, it, path)
         yield ctx.finding(key, path, f"「{chosen}」と回答しています。審査では、何が不十分か、その理由、いつまでにどう改善するかが問われます。",
-                          f"{_where(ctx, key, it, path)}に、残る課題と改善の予定（時期）を書いてください。")
+                          f"{where}に、残る課題と改善の予定（時期）を書いてください。" if where else
+                          "この様式には措置を書く欄がないため、残る課題と改善の予定（時期）を表紙の「特記事項」に書くなどして説明できるようにしてください。")
 
 
 def _where(ctx: Context, key: str, it: Item, path: tuple[Any, ...]) -> str:
-    """Where the answer is explained: its own 「具体的な…」 text, else the measures of the risk it answers for."""
+    """Where the answer is explained: its own 「具体的な…」 text, else the measures of the risk it answers for ("" when
+    the form has no text there)."""
     details = sch.details(it.node)
     if details:
         return f"「{sch.title(details[0][1])}」"
+    block = sch.load().node_at(it.doc, it.path[:-1]) or {}
+    texts = [n for _, n in sch.properties(block) if sch.kind(n) == "text"]
+    if not texts:
+        return ""  # no text beside the answer (most of the 基礎項目評価書's IV)
+    if it.doc == "kiso":
+        return f"「{sch.title(texts[0])}」"  # IV 8: 判断の根拠
     return f"「{_risk(ctx, key, path)}」の措置の内容の欄"
 
 
