@@ -193,3 +193,21 @@ def test_a_juten_reassessment_before_the_previous_publication_is_caught_by_histo
     assert "PIA632" not in r.stderr, r.stderr
     r = pia("ci", "--base", "HEAD~2", "--head", "HEAD", cwd=repo)
     assert "PIA632" not in r.stdout, r.stdout
+
+
+@pytest.mark.parametrize("name, rel, tag, edit, rule", [
+    (JU, JM, "平成26年4月 様式3", (JF, "      - 提供を行っている: 1", "      - 提供を行っている: 2"), "PIA201"),
+    (KI, K, "平成26年4月 様式2", (K, NETWORK_FLAGS, NETWORK_FLAGS.replace("false", "true")), "PIA105"),
+])
+def test_the_rules_run_on_a_document_of_an_older_form_version(tmp_path: Path, name, rel, tag, edit, rule):
+    """Concepts name items by code, whatever the version: a 重点/基礎 declared in the first 様式 is checked alike."""
+    folder = tmp_path / name
+    shutil.copytree(ROOT / "assessments" / name, folder)
+    p = folder / rel
+    text = p.read_text(encoding="utf-8")
+    assert f"様式: 平成30年5月 {tag[-3:]}\n" in text
+    p.write_text(text.replace(f"様式: 平成30年5月 {tag[-3:]}\n", f"様式: {tag}\n", 1), encoding="utf-8")
+    assert {f["rule_id"] for f in _findings(folder)} == {"PIA821"}  # only "an older version"
+    f, old, new = edit
+    (folder / f).write_text((folder / f).read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    assert rule in {x["rule_id"] for x in _findings(folder)}

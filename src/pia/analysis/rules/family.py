@@ -14,9 +14,6 @@ from pia.form.items import dig, item
 from pia.document.values import blank, empty
 
 Required = kinds.Required
-# cover items every form shares (the same keys in 基礎・重点・全項目; read through the 全項目 codes)
-TITLE, PUBLISHED, VERSION = item("表紙-評価書名"), item("表紙-公表日"), item("表紙-様式")
-APPROVED, BODY = item("表紙-個人情報保護委員会承認日"), item("表紙-評価実施機関の区分")
 
 
 def _where(ctx: Context) -> tuple[str, tuple[str, ...]]:
@@ -200,8 +197,9 @@ def draft_published(ctx: Context) -> Iterator[Finding]:
     """意見聴取などのために公表する案は、評価書名に「(案)」又は「(素案)」を付け、評価書番号・公表日・承認日を空欄にできる。
     案に公表日があるのは、案の印を外し忘れたか、公表日を早く書きすぎたかのどちらかである（forms.md §3）。"""
     for key, doc in _cover_docs(ctx):
-        if kinds.is_draft(doc) and not blank(PUBLISHED.get(doc)):
-            yield ctx.finding(key, PUBLISHED.at(), f"評価書名が案（{TITLE.get(doc)}）ですが、公表日が書かれています。",
+        title, published = concept("title").item_in(key), concept("published-on").item_in(key)
+        if title and published and kinds.is_draft(doc) and not blank(published.get(doc)):
+            yield ctx.finding(key, published.at(), f"評価書名が案（{title.get(doc)}）ですが、公表日が書かれています。",
                               "公表する版なら評価書名から「(案)」を外し、案なら公表日を空欄にしてください。")
 
 
@@ -223,7 +221,8 @@ def final_blanks(ctx: Context) -> Iterator[Finding]:
         for k, node in sch.properties(sch.load().document(key)):
             if not node.get("x-pia-draft-blank") or not blank(doc.get(k)):
                 continue
-            if k == APPROVED.key and BODY.meaning(BODY.get(doc)) != "national":
+            approved, body = concept("approved-on").item_in(key), concept("body-type").item_in(key)
+            if approved and k == approved.key and not (body and body.meaning(body.get(doc)) == "national"):
                 continue  # only 行政機関等 are approved by the PPC
             yield ctx.finding(key, (k,), f"公表する版では「{sch.title(node)}」を記載します。", "記載してください。")
 
@@ -235,8 +234,9 @@ def final_not_draft(ctx: Context) -> Iterator[Finding]:
     if not ctx.a.final:
         return
     for key, doc in _cover_docs(ctx):
-        if kinds.is_draft(doc):
-            yield ctx.finding(key, TITLE.at(), f"評価書名「{TITLE.get(doc)}」に案の印が残っています。", "公表する版では「(案)」「(素案)」を外してください。")
+        title = concept("title").item_in(key)
+        if title and kinds.is_draft(doc):
+            yield ctx.finding(key, title.at(), f"評価書名「{title.get(doc)}」に案の印が残っています。", "公表する版では「(案)」「(素案)」を外してください。")
 
 
 @rule("PIA820", "様式の版の記載が読めない、又は評価書の種類と合わない",
@@ -246,16 +246,17 @@ def version_known(ctx: Context) -> Iterator[Finding]:
     versions）と、その評価書の様式番号（基礎項目評価書は様式2、重点項目評価書は様式3、全項目評価書は様式4）を書く。"""
     known = [v["tag"] for v in kinds.versions()]
     for kind in family.present(ctx.a):
-        raw = VERSION.get(family.data(ctx.a, kind))
-        if empty(raw):
+        version = concept("form-version").item_in(kind.key)
+        raw = version.get(family.data(ctx.a, kind)) if version else None
+        if version is None or empty(raw):
             continue
         parsed = kinds.parse_version(raw)
         if parsed is None:
-            yield ctx.finding(kind.key, VERSION.at(), f"「{raw}」を様式の版として読めません。", f"「{kinds.current_version()} {kind.number}」の形で書いてください。")
+            yield ctx.finding(kind.key, version.at(), f"「{raw}」を様式の版として読めません。", f"「{kinds.current_version()} {kind.number}」の形で書いてください。")
         elif parsed[0] not in known:
-            yield ctx.finding(kind.key, VERSION.at(), f"「{parsed[0]}」の版は pia の版の一覧にありません。", "pia が知っている版: " + "、".join(known))
+            yield ctx.finding(kind.key, version.at(), f"「{parsed[0]}」の版は pia の版の一覧にありません。", "pia が知っている版: " + "、".join(known))
         elif parsed[1] != kind.number:
-            yield ctx.finding(kind.key, VERSION.at(), f"{kinds.short_title(kind)}の様式は{kind.number}ですが、「{parsed[1]}」と書かれています。",
+            yield ctx.finding(kind.key, version.at(), f"{kinds.short_title(kind)}の様式は{kind.number}ですが、「{parsed[1]}」と書かれています。",
                               f"「{parsed[0]} {kind.number}」と書いてください。")
 
 
@@ -266,7 +267,8 @@ def version_current(ctx: Context) -> Iterator[Finding]:
     移した後に記入・見直しが必要な項目を示す）。"""
     current = kinds.current_version()
     for kind in family.present(ctx.a):
-        parsed = kinds.parse_version(VERSION.get(family.data(ctx.a, kind)))
-        if parsed and parsed[0] != current and parsed[0] in {v["tag"] for v in kinds.versions()}:
-            yield ctx.finding(kind.key, VERSION.at(), f"{kinds.short_title(kind)}は{parsed[0]}の様式で書かれています（現在の版は{current}）。",
+        version = concept("form-version").item_in(kind.key)
+        parsed = kinds.parse_version(version.get(family.data(ctx.a, kind))) if version else None
+        if version and parsed and parsed[0] != current and parsed[0] in {v["tag"] for v in kinds.versions()}:
+            yield ctx.finding(kind.key, version.at(), f"{kinds.short_title(kind)}は{parsed[0]}の様式で書かれています（現在の版は{current}）。",
                               f"pia migrate で{current}の様式に移せます。")
