@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pia.base.registry import STAGE_LABELS, Stage
 from pia.analysis.catalog import specs
+from pia.form.concepts import concept, concepts
+from pia.form.kinds import ORDER, kinds as form_kinds
 
 
 def rules_markdown() -> str:
@@ -34,15 +36,11 @@ def rules_markdown() -> str:
 
 def documents_label(kinds: tuple[str, ...]) -> str:
     """「基礎・重点・全項目」: the documents a finding can be about, from the kinds' names in forms.json."""
-    from pia.form.kinds import ORDER, kinds as form_kinds
-
     names = [n for n in ORDER if form_kinds()[n].id in kinds]
     return "・".join(names) if names else "なし"
 
 
 def concepts_label(ids: tuple[str, ...]) -> str:
-    from pia.form.concepts import concept
-
     return "、".join(concept(c).title for c in ids)
 
 
@@ -53,9 +51,6 @@ def readers(cid: str) -> list[str]:
 
 def concept_table() -> list[str]:
     """Each concept: its item in each form and the rules that check it there (or why none does), from forms.json."""
-    from pia.form.concepts import concepts
-    from pia.form.kinds import ORDER, kinds as form_kinds
-
     rows = []
     for c in concepts().values():
         cells = []

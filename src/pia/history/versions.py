@@ -14,7 +14,7 @@ from pia.document import family
 from pia.base.errors import PiaError
 from pia.base.registry import static
 from pia.base.findings import ERROR, WARNING, Finding
-from pia.history.classify import Row, classify, revision, revision_date
+from pia.history.classify import Row, classify, reassessed, record, revision, revision_date
 from pia.history.diff import Change, diff
 from pia.form.items import Item, item
 from pia.document.validate import anchor
@@ -321,8 +321,6 @@ def reassessment_findings(old: asm.Assessment, new: asm.Assessment, kind: kinds.
     """PIA632: the 再評価 of the revision new adds is done after the previous publication and before the new one. Its
     実施済み date earlier than the 公表日 of the version before the revision cannot belong to this revision (a copied
     entry, a typo); later than a new 公表日, the document was published before it was re-assessed."""
-    from pia.history.classify import reassessed, record
-
     rec = record(kind.name)
     rev_new, rev_old = revision(new, kind.name), revision(old, kind.name)
     doc = new.docs.get(kind.key)

@@ -10,7 +10,7 @@ from typing import Iterator
 from pia.form import schema as sch
 from pia.form.concepts import concept
 from pia.base.findings import WARNING, Finding
-from pia.form.items import each, entry_of
+from pia.form.items import each, entry_of, item
 from pia.base.registry import Certainty
 from pia.analysis.rules import Context, rule
 from pia.document.values import blank, ticked
@@ -152,8 +152,6 @@ def network_risks(ctx: Context) -> Iterator[Finding]:
     """III-6 で「接続しない（入手）」に○を付けたらリスク1〜4 は空欄、付けないならリスク1〜4 を書く。
     「接続しない（提供）」とリスク5〜7 も同じ（様式、スキーマの x-pia-off-when）。情報提供ネットワークシステムとの
     接続の印（概念 no-network-in・no-network-out）で空欄になる部分を見る。"""
-    from pia.form.items import item
-
     flags = {it.code for c in ("no-network-in", "no-network-out") for it in ctx.items(c)}
     for doc in sorted({it.doc for it in ctx.items("off-when")}):
         for key, f in ctx.docs(doc):

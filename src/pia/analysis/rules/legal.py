@@ -19,6 +19,7 @@ from pia.base.findings import WARNING, Finding
 from pia.form.items import Item, each
 from pia.base.registry import Certainty
 from pia.analysis.rules import Context, rule
+from pia.history.classify import revision, revision_date as revision_date_of
 from pia.document.values import blank, scalars, ticked
 
 
@@ -65,8 +66,6 @@ def article19(value: Any) -> set[int]:
 
 def as_of(ctx: Context, key: str) -> dt.date | None:
     """The date a document speaks for: the later of its 公表日 and its latest 改訂's 変更日 (any form)."""
-    from pia.history.classify import revision, revision_date as revision_date_of
-
     kind = family.kind_of_key(ctx.a, key)
     if kind is None:
         return None
