@@ -7,7 +7,6 @@ import pytest
 
 from conftest import pia
 from pia.form.concepts import concept, concepts, reach
-from pia.form.kinds import kinds
 from pia.analysis.catalog import rules
 from pia.analysis.rules import rule
 
@@ -23,12 +22,12 @@ def test_every_rule_reaches_a_document():
 def test_every_concept_is_checked_in_every_form_that_has_it_or_says_why_not():
     missing, stale = [], []
     for c in concepts().values():
-        for name in c.items:
-            checked = _readers(c.id, kinds()[name].id)
-            if not checked and not c.unchecked.get(name, "").strip():
-                missing.append((c.id, name))
-            if checked and name in c.unchecked:
-                stale.append((c.id, name, checked))
+        for kid in c.items:
+            checked = _readers(c.id, kid)
+            if not checked and not c.unchecked.get(kid, "").strip():
+                missing.append((c.id, kid))
+            if checked and kid in c.unchecked:
+                stale.append((c.id, kid, checked))
         assert set(c.unchecked) <= set(c.items), c.id  # a reason for a form that has no such item
     assert missing == [] and stale == []
 
@@ -43,15 +42,15 @@ def test_a_rule_names_its_concepts_and_has_no_default_reach():
 
 def test_the_reach_follows_the_forms_that_have_the_items():
     # the same item in the 全項目 and the 重点, named by different codes
-    assert [it.code for it in concept("subcontract").items["重点"]] == ["重点-II-4-委託事項-④"]
-    assert [it.code for it in concept("subcontract").items["全項目"]] == ["II-4-委託事項-再委託-⑦"]
+    assert [it.code for it in concept("subcontract").items["focused"]] == ["重点-II-4-委託事項-④"]
+    assert [it.code for it in concept("subcontract").items["full"]] == ["II-4-委託事項-再委託-⑦"]
     by_id = {s.id: s.kinds for s in rules()}
     assert by_id["PIA203"] == ("focused", "full")
     assert by_id["PIA701"] == ("basic", "focused", "full")
     assert by_id["PIA308"] == ("basic",)
     assert by_id["PIA713"] == ("full",)  # 第三者点検 is a duty of the 全項目評価書 only
     # a property concept picks the items of every form that has it (the 重点・基礎's 十分か carry the meanings too)
-    assert set(concept("sufficiency").items) == {"基礎", "重点", "全項目"}
+    assert set(concept("sufficiency").items) == {"basic", "focused", "full"}
 
 
 def test_pia_rules_shows_the_documents_each_rule_covers():

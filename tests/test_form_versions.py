@@ -84,7 +84,7 @@ def _patched_table(monkeypatch) -> None:
 
     table = copy.deepcopy(kinds.table())
     entry = next(v for v in table["versions"] if v["tag"] == "平成28年1月")
-    entry["layout"] = {"重点": {"parts": {"B1": {"title": "(別添2) 特定個人情報ファイル記録項目"}, "B2": {"title": "(別添3) 変更箇所"}},
+    entry["layout"] = {"focused": {"parts": {"B1": {"title": "(別添2) 特定個人情報ファイル記録項目"}, "B2": {"title": "(別添3) 変更箇所"}},
                                "omit": ["III-common"]}}
     monkeypatch.setattr(kinds, "table", lambda: table)
 

@@ -26,8 +26,8 @@ KISO = ROOT / "assessments" / "marumaru-kiso"
 JUTEN = ROOT / "assessments" / "marumaru-juten"
 EXAMPLES = [EXAMPLE, KISO, JUTEN]
 
-# forms.md §2, written out independently of schemas/form_forms.json: band -> (normal, escalated)
-B, J, Z = "基礎", "重点", "全項目"
+# forms.md §2, written out independently of schemas/forms.json: band -> (normal, escalated)
+B, J, Z = "basic", "focused", "full"  # the kinds' ids
 TABLE = [(set(), set()), ({B}, {B}), ({B}, {B, J}), ({B, J}, {B, Z}), ({B, Z}, {B, Z})]
 
 
@@ -74,7 +74,7 @@ def test_each_example_has_the_documents_its_threshold_requires():
         a = asm.load(folder)
         inp = family.inputs(a)
         assert form_kinds.required_documents(inp.persons, inp.many, inp.accident) == {frozenset(kinds)}, folder
-        assert {k.name for k in family.present(a)} == kinds
+        assert {k.id for k in family.present(a)} == kinds
 
 
 def test_the_kiso_prints_the_facts_written_once_in_the_main_document():

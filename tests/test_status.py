@@ -90,16 +90,16 @@ def _kind_revision(kind: str, changed: str, planned: str | None = None) -> dict:
 OTHERS = {
     "kiso-fresh": ("marumaru-kiso", {"基礎-表紙-公表日": "2025-03-01"}),
     "kiso-review-due": ("marumaru-kiso", {"基礎-表紙-公表日": "2024-07-01"}),
-    "kiso-unpublished-change": ("marumaru-kiso", {"基礎-表紙-公表日": "2020-08-01", "基礎-変更箇所": [_row("基礎", "2025-05-10")]}),
+    "kiso-unpublished-change": ("marumaru-kiso", {"基礎-表紙-公表日": "2020-08-01", "基礎-変更箇所": [_row("basic", "2025-05-10")]}),
     "kiso-bad-date": ("marumaru-kiso", {"基礎-表紙-公表日": "令和7年2月30日"}),
     "juten-inspected": ("marumaru-juten", {"重点-表紙-公表日": "2024-07-01", "基礎-表紙-公表日": "2025-03-01",
                                            "重点-V-1-①": "2024-05-01", "重点-V-3-①": "2024-06-10"}),
     "juten-five-year": ("marumaru-juten", {"重点-表紙-公表日": "2020-07-20", "基礎-表紙-公表日": "2020-07-20",
                                            "重点-V-1-①": "2020-06-01", "重点-V-3-①": None,
-                                           "重点-別添2": [_row("重点", "2024-12-01")]}),
+                                           "重点-別添2": [_row("focused", "2024-12-01")]}),
     "juten-pending": ("marumaru-juten", {"重点-表紙-公表日": "2024-07-01", "基礎-表紙-公表日": "2024-07-01",
-                                         "重点-表紙-改訂": [_kind_revision("重点", "2025-10-01", planned="2025-09-01")],
-                                         "基礎-表紙-改訂": [_kind_revision("基礎", "2025-05-10")]}),
+                                         "重点-表紙-改訂": [_kind_revision("focused", "2025-10-01", planned="2025-09-01")],
+                                         "基礎-表紙-改訂": [_kind_revision("basic", "2025-05-10")]}),
 }
 
 
@@ -256,7 +256,7 @@ def test_required_documents_from_the_threshold(portfolio: Path, capsys):
     assert f["file"].endswith("bad-date/assessment.yaml") and f["line"] > 1 and "令和7年13月1日" in f["message"]
 
 
-KISO, JUTEN = pf.KISO, pf.JUTEN
+KISO, JUTEN = (form_kinds.short_title(form_kinds.by_id(i)) for i in ("basic", "focused"))
 
 
 def _assessment(report: dict, name: str) -> dict:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from pia.document import assessment as asm
+from pia.form import kinds as form_kinds
 from pia.base.findings import WARNING, Finding
 from pia.document.loader import Document
 from pia.document.validate import validate
@@ -169,7 +170,7 @@ def check_assessment(a: asm.Assessment, select: Iterable[str] | None = None,
     # (findings silenced beside the value do not block them; rules left out by --select/--ignore do not count).
     if not any(f.is_error for f in found):
         # every rule that applies to a kind of document the folder holds runs once
-        kinds = {k.id for k in family.present(a)} or {"full"}
+        kinds = {k.id for k in family.present(a)} or {form_kinds.most_detailed().id}
         found += _suppress(a, [f for f in catalog.run(a, kinds) if selected(f.rule_id)], ignores, lines)
         result.rules_ran = True
     found += [f for f in _ignore_findings((i for v in ignores.values() for i in v), result.rules_ran, selected)

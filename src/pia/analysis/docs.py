@@ -4,7 +4,7 @@ from __future__ import annotations
 from pia.base.registry import STAGE_LABELS, Stage
 from pia.analysis.catalog import specs
 from pia.form.concepts import concept, concepts
-from pia.form.kinds import ORDER, kinds as form_kinds
+from pia.form.kinds import ordered
 
 
 def rules_markdown() -> str:
@@ -36,8 +36,8 @@ def rules_markdown() -> str:
 
 def documents_label(kinds: tuple[str, ...]) -> str:
     """「基礎・重点・全項目」: the documents a finding can be about, from the kinds' names in forms.json."""
-    names = [n for n in ORDER if form_kinds()[n].id in kinds]
-    return "・".join(names) if names else "なし"
+    names = [k.name for k in ordered() if not kinds or k.id in kinds]  # none named: every kind
+    return "・".join(names)
 
 
 def concepts_label(ids: tuple[str, ...]) -> str:
@@ -54,19 +54,19 @@ def concept_table() -> list[str]:
     rows = []
     for c in concepts().values():
         cells = []
-        for name in ORDER:
-            its = c.items.get(name, ())
+        for kind in ordered():
+            its = c.items.get(kind.id, ())
             if not its:
                 cells.append("—")
                 continue
             codes = "、".join(it.code for it in its[:3]) + (f" ほか{len(its) - 3}件" if len(its) > 3 else "")
-            by = [r for r in readers(c.id) if form_kinds()[name].id in specs()[r].kinds]
-            cells.append(f"{codes}<br>{'・'.join(by)}" if by else f"{codes}<br>（{c.unchecked.get(name, '検査する規則なし')}）")
+            by = [r for r in readers(c.id) if kind.id in specs()[r].kinds]
+            cells.append(f"{codes}<br>{'・'.join(by)}" if by else f"{codes}<br>（{c.unchecked.get(kind.id, '検査する規則なし')}）")
         rows.append(f"| {c.title} | " + " | ".join(cells) + " |")
     return ["## 項目の概念と、それを検査する規則", "",
             "様式が違っても同じ意味の項目（概念）は一つの規則が検査します。各欄は、その様式での項目（コード）と、その様式の評価書で"
             "その項目を読む規則です。表は schemas/forms.json の concepts から生成しています。", "",
-            "| 概念 | " + " | ".join(ORDER) + " |", "| --- | " + " | ".join("---" for _ in ORDER) + " |", *rows, ""]
+            "| 概念 | " + " | ".join(k.name for k in ordered()) + " |", "| --- | " + " | ".join("---" for _ in ordered()) + " |", *rows, ""]
 
 
 def blank_items() -> list[str]:

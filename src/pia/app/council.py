@@ -102,7 +102,7 @@ def _by_code(parts: list[str], at: int, a: asm.Assessment) -> Any:
     from pia.document import family
 
     it = item(parts[at])
-    per_file = it.doc in ("file", "juten-file")
+    per_file = kinds.per_file(it.doc) is not None
     kind = kinds.by_key(it.doc) or next((k for k in kinds.kinds().values() if it.doc == k.file_schema), None)
     if kind is not None and kind not in family.present(a):
         raise Unresolved(f"評価書フォルダに{kinds.short_title(kind)}（{kind.file}）がありません。",
@@ -116,7 +116,7 @@ def _by_code(parts: list[str], at: int, a: asm.Assessment) -> Any:
             raise Unresolved(f"ファイル「{parts[0]}」がありません（{', '.join(a.file_ids(it.doc)) or 'ファイルなし'}）。",
                              "特定個人情報ファイルの ID（ファイルの YAML の名前）を書いてください。")
         data: Any = doc.data
-    elif kind is not None and kind.name == "基礎":
+    elif kind is not None and kind.borrows_facts:
         data = family.kiso_view(a)  # the 基礎 as printed: with the facts the main document holds
     else:
         data = family.data(a, kind) if kind is not None else {item("I-システム").key: a.systems}
@@ -191,7 +191,7 @@ def base_folder(c: Council) -> Path | None:
         raise Unresolved(f"「{BASE}:」の {value} は、審議会資料のあるリポジトリ（{root.name}）の外を指しています。読み込みません。",
                          f"{COUNCIL} のあるフォルダからの相対パスで、リポジトリの中の評価書フォルダを指定してください。")
     if not asm.is_assessment(target):
-        raise Unresolved(f"「{BASE}:」の {value} は評価書フォルダではありません（{'、'.join(asm.MAIN_FILES)} がありません）。",
+        raise Unresolved(f"「{BASE}:」の {value} は評価書フォルダではありません（{'、'.join(asm.main_files())} のどれもありません）。",
                          "評価書フォルダ（例: ../../assessments/setagaya-juki）を指定してください。")
     return target
 

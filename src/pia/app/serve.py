@@ -87,8 +87,9 @@ def _version(folder: Path) -> str:
     hashed as its refusal, never opened)."""
     h = hashlib.sha256()
     root = fsread.Root(folder)
-    rels = [asm.ASSESSMENT, asm.SYSTEMS, *(name for _, name in asm.EXTRA)]
-    for dirname in (asm.FILES, *(d for _, d in asm.EXTRA_DIRS)):
+    singles, dirs = asm.folder_files()
+    rels = [name for _, name, _ in singles]
+    for _, dirname in dirs:
         try:
             rels += [e.rel for e in root.listdir(dirname) if e.rel.endswith((".yaml", ".yml"))]
         except fsread.Refusal as r:
@@ -127,7 +128,7 @@ def _finding_kind(a: asm.Assessment, f: Any) -> kinds.Kind | None:
     key = f.anchor.split("/", 1)[0].split(":", 1)[0]
     kind = kinds.by_key(key)
     if kind is None:
-        kind = next((k for k in family.present(a) if key in (k.file_schema, "systems") and k.id == "full"), None)
+        kind = family.kind_of_key(a, key)
     return kind
 
 
@@ -184,9 +185,10 @@ def page(folder: Path, nonce: str = "", doc: str | None = None) -> tuple[str, st
 
 
 def _downloads() -> list[Any]:
+    from pia.base.formats import USES
     from pia.output.formats import OUTPUTS
 
-    return [f for f in OUTPUTS.values() if "assessment" in f.documents]
+    return [OUTPUTS[n] for n in USES["render"].formats]
 
 
 def output(folder: Path, name: str, doc: str | None = None) -> tuple[bytes, str]:

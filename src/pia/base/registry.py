@@ -64,8 +64,8 @@ STAGE_LABELS = {Stage.LOAD: "読み込み", Stage.SCHEMA: "スキーマの検査
                 Stage.CI: "変更の検査（pia ci）", Stage.HISTORY: "版の読み込み", Stage.IMPORT: "Excel の読み戻し（pia import）",
                 Stage.STATUS: "期限と手続の状況（pia status）", Stage.COUNCIL: "審議会資料（pia council）"}
 
-# Document kinds (the form family). Stable ids; their Japanese names come from forms data.
-KINDS = ("basic", "focused", "full")
+# The document kinds a finding applies to, by id (schemas/forms.json); none named means every kind.
+EVERY: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,17 +76,21 @@ class Spec:
     stage: Stage
     source: str
     certainty: Certainty
-    kinds: tuple[str, ...] = KINDS
+    kinds: tuple[str, ...] = EVERY
     explanation: str = ""
     func: Callable[..., Iterator[Any]] | None = None  # rules only
     module: str = ""
     concepts: tuple[str, ...] = ()  # rules: the concepts they need (their reach is the kinds that have them all)
     also: tuple[str, ...] = ()  # rules: concepts read where present
 
+    def applies_to(self, kind_ids: set[str]) -> bool:
+        """Whether the finding concerns any of these kinds of document."""
+        return not self.kinds or bool(kind_ids & set(self.kinds))
+
 
 def _static(id: str, title: str, stage: Stage, source: str = "pia", certainty: Certainty = Certainty.PIA,
             severity: Severity = Severity.ERROR, explanation: str = "") -> Spec:
-    return Spec(id, title, severity, stage, source, certainty, KINDS, explanation)
+    return Spec(id, title, severity, stage, source, certainty, EVERY, explanation)
 
 
 # Findings that are not rules between items.

@@ -12,15 +12,16 @@ from typing import Any
 
 from pia.form import schema as sch
 from pia.form.items import Item, all_items, item
-from pia.form.kinds import ORDER, kinds, table
+from pia.form.kinds import ordered
+from pia.form.table import table
 
 
 @dataclass(frozen=True)
 class Concept:
     id: str
     title: str
-    items: dict[str, tuple[Item, ...]]  # form name (基礎/重点/全項目) -> its items, in schema order
-    unchecked: dict[str, str]  # form name -> why no rule checks this concept in that form
+    items: dict[str, tuple[Item, ...]]  # kind id (basic/focused/full) -> its items, in schema order
+    unchecked: dict[str, str]  # kind id -> why no rule checks this concept in that form
     note: str = ""
 
     def forms(self) -> list[str]:
@@ -39,17 +40,17 @@ def _table() -> dict[str, Any]:
 
 
 def _form_of_doc() -> dict[str, list[str]]:
-    """Schema document -> the forms it is part of (systems.yaml belongs to both detailed forms)."""
+    """Schema document -> the kinds it is part of (systems.yaml belongs to both detailed forms)."""
     out: dict[str, list[str]] = {}
-    for name, k in kinds().items():
-        for doc in (k.schema, k.file_schema, "systems" if k.file_schema else None):
+    for k in ordered():
+        for doc in (k.schema, k.file_schema, *k.shared):
             if doc:
-                out.setdefault(doc, []).append(name)
+                out.setdefault(doc, []).append(k.id)
     return out
 
 
 def _picks(spec: dict[str, Any], it: Item) -> bool:
-    """Whether an item has the property a concept names (meaning / attr / kind)."""
+    """Whether an item has the property a concept names (meaning / attr / item_kind)."""
     node = it.node
     sel = sch.child(node, sch.SELECTED) or {} if "properties" in node else {}
     if "meaning" in spec:
@@ -57,8 +58,8 @@ def _picks(spec: dict[str, Any], it: Item) -> bool:
         return spec["meaning"] in meanings.values()
     if "attr" in spec:
         return spec["attr"] in node
-    if "kind" in spec:
-        return sch.kind(node) == spec["kind"]
+    if "item_kind" in spec:
+        return sch.kind(node) == spec["item_kind"]
     return False
 
 
@@ -67,17 +68,17 @@ def concepts() -> dict[str, Concept]:
     docs = _form_of_doc()
     out: dict[str, Concept] = {}
     for cid, spec in _table().items():
-        found: dict[str, list[Item]] = {name: [] for name in ORDER}
-        if any(k in spec for k in ("meaning", "attr", "kind")):
+        found: dict[str, list[Item]] = {k.id: [] for k in ordered()}
+        if any(k in spec for k in ("meaning", "attr", "item_kind")):
             for it in all_items():
                 if _picks(spec, it):
-                    for name in docs.get(it.doc, []):
-                        if it not in found[name]:
-                            found[name].append(it)
-        for name in ORDER:
-            codes = spec.get(name)
+                    for kid in docs.get(it.doc, []):
+                        if it not in found[kid]:
+                            found[kid].append(it)
+        for kid in found:
+            codes = spec.get(kid)
             for code in [codes] if isinstance(codes, str) else codes or []:
-                found[name].append(item(code))  # an unknown code raises: a concept cannot silently lose a form
+                found[kid].append(item(code))  # an unknown code raises: a concept cannot silently lose a form
         out[cid] = Concept(cid, spec["title"], {k: tuple(v) for k, v in found.items() if v},
                            dict(spec.get("unchecked", {})), spec.get("note", ""))
     return out
@@ -92,5 +93,4 @@ def concept(cid: str) -> Concept:
 
 def reach(ids: tuple[str, ...]) -> tuple[str, ...]:
     """The document kinds (registry ids: basic/focused/full) that have every one of the concepts."""
-    names = [n for n in ORDER if all(n in concept(c).items for c in ids)] if ids else []
-    return tuple(kinds()[n].id for n in names)
+    return tuple(k.id for k in ordered() if all(k.id in concept(c).items for c in ids)) if ids else ()

@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # the package is imported for its format table (the command l
     from pia.form.kinds import Kind
     from pia.output.formats import Job, OutputFormat
 
-Derived = dict[str, list[dict[str, Any]]]  # 変更箇所 rows from the version history, by kind name (history_of)
+Derived = dict[str, list[dict[str, Any]]]  # 変更箇所 rows from the version history, by kind id (history_of)
 
 
 def document_job(a: Assessment, folder: Path | None, kind: Kind, derived: Derived | None = None) -> Job:

@@ -178,9 +178,9 @@ def _documents(a: Assessment, r: _Reader, docs: list[pf.DocumentInfo]) -> Obliga
             r.finding("PIA901", main.key, main.result, "しきい値判断結果がないため、必要な評価書を判断できません。",
                       "基礎項目評価のしきい値判断結果を選んでください。")
         return Obligation("S01", f"必要な評価書: 不明／管理中: {held}", mark=ATTENTION)
-    kinds = {d.kind for d in docs}
-    # A 全項目評価書 done voluntarily covers a 重点 obligation (forms.md §1).
-    missing = [k for k in required if k not in kinds and not (k == pf.JUTEN and pf.ZENKOMOKU in kinds)]
+    held_kinds = [k for d in docs if (k := form_kinds.by_id(d.kind_id))]
+    missing = [form_kinds.short_title(k) for k in pf.required_kinds(a) or []
+               if not any(form_kinds.covers(h, k) for h in held_kinds)]
     note = f"pia で管理していない評価書: {'、'.join(missing)}（別に作成・公表していることを確認してください）" if missing else ""
     return Obligation("S01", f"必要: {'、'.join(required) or 'なし（任意の評価）'}／管理中: {held}",
                       mark=ATTENTION if missing else NOTHING, note=note)
@@ -199,7 +199,7 @@ def _publication(doc: pf.DocumentInfo, published: dt.date | None, as_of: dt.date
 def _procedure(kind: form_kinds.Kind, doc: pf.DocumentInfo, r: _Reader, as_of: dt.date, within: int, national: bool,
                published: dt.date | None) -> Iterator[Obligation]:
     """S07–S09 of a document with a procedure: mandatory for the 全項目評価書, voluntary (【任意】) for the 重点."""
-    mandatory = kind.name == "全項目"
+    mandatory = kind.procedure == "mandatory"
     draft, per = doc.draft, r.period(kind)
     tenken, approved, submitted = r.role(kind, "inspection"), r.role(kind, "approved"), r.role(kind, "ppc_submitted")
     o = lambda sid, state, due=None, mark=NOTHING: Obligation(sid, state, due, mark, document=doc.kind)  # noqa: E731

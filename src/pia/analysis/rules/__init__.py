@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterator
 
-from pia.document.assessment import PER_FILE, Assessment
+from pia.document.assessment import Assessment
 from pia.base.findings import ERROR, WARNING, Finding
 from pia.form.concepts import concept
 from pia.form.items import ANY, Item, dig
 from pia.base.registry import Certainty, Severity, Spec, Stage
+from pia.form import kinds as form_kinds
 from pia.document.validate import anchor
 
 RULE_ATTR = "__pia_rule__"
@@ -69,7 +70,7 @@ class Context:
 
     def docs(self, schema: str) -> Iterator[tuple[str, dict[str, Any]]]:
         """(doc key, data) of the loaded documents of one schema; per-file documents in their listed order."""
-        if schema in PER_FILE:
+        if form_kinds.per_file(schema):
             keys = [f"{schema}:{fid}" for fid in self.a.file_ids(schema)]
         else:
             keys = [schema]

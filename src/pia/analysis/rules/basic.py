@@ -55,7 +55,7 @@ def threshold_inputs(ctx: Context) -> Iterator[Finding]:
     ならない。また、過去1年以内に特定個人情報に関する重大事故が「発生あり」なら、III-7 リスク1⑨（過去3年以内の個人情報に
     関する重大事故）も「発生あり」のはずである（ppc-rules TH-2, TH-3。推論に基づくため警告）。"""
     main = family.main_kind(ctx.a)
-    if main is None or main.name == "基礎":
+    if main is None or main.borrows_facts:
         return
     m = family.data(ctx.a, main)
     handlers = HANDLERS_INPUT.bounds(HANDLERS_INPUT.get(m))
@@ -69,7 +69,7 @@ def threshold_inputs(ctx: Context) -> Iterator[Finding]:
             yield ctx.finding(main.key, HANDLERS_INPUT.at(),
                               f"取扱者数が「{HANDLERS_INPUT.get(m)}」とされていますが、使用者数と委託先における取扱者数の合計は多くとも{hi}人です。",
                               "取扱者数か、各ファイルの使用者数・委託先における取扱者数を確認してください。")
-    if main.name == "全項目" and ACCIDENT_INPUT.meaning(ACCIDENT_INPUT.get(m)) == "yes":
+    if main.accident_from and ACCIDENT_INPUT.meaning(ACCIDENT_INPUT.get(m)) == "yes":
         for fid, f in ctx.a.files():
             if ACCIDENT_3Y.meaning(ACCIDENT_3Y.get(f)) == "no":
                 yield ctx.finding("file:" + fid, ACCIDENT_3Y.at(),
@@ -136,7 +136,7 @@ def network_consistency(ctx: Context) -> Iterator[Finding]:
         no_in, no_out = concept("no-network-in").item_in(flags_doc), concept("no-network-out").item_in(flags_doc)
         if linkage is None or no_in is None or no_out is None:
             continue
-        main = family.kiso_view(ctx.a) if kind.name == "基礎" else family.data(ctx.a, kind)
+        main = family.kiso_view(ctx.a) if kind.borrows_facts else family.data(ctx.a, kind)
         said = linkage.get(main)
         v = linkage.meaning(said)
         flagged = list(ctx.docs(flags_doc))
@@ -145,7 +145,7 @@ def network_consistency(ctx: Context) -> Iterator[Finding]:
         if any(no_in.get(f) is None or no_out.get(f) is None for _, f in flagged):
             continue  # not answered yet: PIA501 reports it
         connected = [k for k, f in flagged if not (no_in.get(f) is True and no_out.get(f) is True)]
-        own = family.main_kind(ctx.a) is kind or kind.name != "基礎"
+        own = family.main_kind(ctx.a) is kind or not kind.borrows_facts
         at_key, at = (kind.key, linkage.at()) if own else (kind.key, no_in.at())
         where = "III-6" if kind.file_schema else "IV-6"
         if v == "no" and connected:

@@ -46,14 +46,13 @@ def required_documents(ctx: Context) -> Iterator[Finding]:
     req = _required(ctx)
     if req is None:
         return
-    have = {k.name for k in family.present(ctx.a)}
+    held = family.present(ctx.a)
     key, path = _where(ctx)
-    for name in ("重点", "全項目"):
-        if name not in req or name in have or name == "重点" and "全項目" in have:
+    for kind in kinds.ordered():  # the 基礎 is PIA802's
+        if kind.id not in req or kind.borrows_facts or any(kinds.covers(h, kind) for h in held):
             continue
-        kind = kinds.kinds()[name]
         yield ctx.finding(key, path, f"しきい値判断では{kinds.short_title(kind)}が必要ですが、このフォルダに {kind.file} がありません。",
-                          f"pia new --kind {name} で雛形を作り、{kind.file} を作成してください。")
+                          f"pia new --kind {kind.name} で雛形を作り、{kind.file} を作成してください。")
 
 
 @rule("PIA802", "基礎項目評価書（kiso.yaml）がない", WARNING,
@@ -61,8 +60,8 @@ def required_documents(ctx: Context) -> Iterator[Finding]:
 def kiso_present(ctx: Context) -> Iterator[Finding]:
     """特定個人情報保護評価の実施が義務付けられる事務には、重点項目評価書・全項目評価書に加えて基礎項目評価書がある
     （forms.md §1）。pia 導入前のフォルダでは基礎項目評価書を別に管理していることがあるため警告とする。"""
-    req = _required(ctx)
-    if req and "基礎" in req and "kiso" not in ctx.a.docs:
+    req, kiso = _required(ctx), kinds.borrower()
+    if req and kiso and kiso.id in req and kiso.key not in ctx.a.docs:
         key, path = _where(ctx)
         yield ctx.finding(key, path, "しきい値判断では基礎項目評価書が必要ですが、このフォルダに kiso.yaml がありません。",
                           "pia new --kind 基礎 の雛形を参考に kiso.yaml を作成してください（事務の名称などは書かず、基礎項目評価書だけの項目を書きます）。")
@@ -77,7 +76,7 @@ def facts_once(ctx: Context) -> Iterator[Finding]:
     kiso.yaml に同じ事実を書くと、二か所の記載が食い違うおそれがあるため誤りとする（対応表は schemas/forms.json の kiso_facts）。"""
     main = family.main_kind(ctx.a)
     kiso = ctx.a.docs.get("kiso")
-    if main is None or main.name == "基礎" or kiso is None or not isinstance(kiso.data, dict):
+    if main is None or main.borrows_facts or kiso is None or not isinstance(kiso.data, dict):
         return
     for path in kinds.shared_fact_paths():
         if not empty(dig(kiso.data, tuple(path))):
@@ -90,7 +89,7 @@ def _own_sections(main: kinds.Kind) -> list[str]:
     """Top-level parts of kiso.yaml the 基礎 must have: all of them when it stands alone, else its own parts."""
     root = sch.load().document("kiso")
     shared_tops = {p[0] for p in kinds.shared_fact_paths()}
-    return [k for k, n in sch.properties(root) if sch.kind(n) == "group" and (main.name == "基礎" or k not in shared_tops)]
+    return [k for k, n in sch.properties(root) if sch.kind(n) == "group" and (main.borrows_facts or k not in shared_tops)]
 
 
 @rule("PIA804", "基礎項目評価書の記載が足りない",
@@ -112,7 +111,7 @@ def kiso_complete(ctx: Context) -> Iterator[Finding]:
         node = sch.load().node_at("kiso", path) or {}
         if path[0] not in kiso.data:
             continue
-        if main.name == "基礎" and blank(dig(kiso.data, path)) and not (sch.dash_allowed(node) and not empty(dig(kiso.data, path))):
+        if main.borrows_facts and blank(dig(kiso.data, path)) and not (sch.dash_allowed(node) and not empty(dig(kiso.data, path))):
             yield ctx.finding("kiso", path, f"「{sch.title(node)}」が未記入です。",
                               "基礎項目評価のみの事務では、この事実を kiso.yaml に記載します。該当がなければ「—」と書ける項目もあります。")
         if path[-1] == sch.SELECTED:  # the choice's own details (いつ時点の計数か) are the 基礎's in every folder
@@ -131,13 +130,13 @@ def submitted_kinds(ctx: Context) -> Iterator[Finding]:
     kiso = ctx.a.docs.get("kiso")
     if kiso is None or not isinstance(kiso.data, dict):
         return
-    submitted = item(kinds.table()["kinds"]["基礎"]["codes"]["submitted"])
+    submitted = item(kinds.borrower().codes["submitted"])
     v = submitted.get(kiso.data)
     meaning = submitted.meaning(v)
     if meaning is None:
         return
     said = kinds.meaning_documents(meaning)
-    have = frozenset(k.name for k in family.present(ctx.a))
+    have = frozenset(k.id for k in family.present(ctx.a))
     if said != have:
         yield ctx.finding("kiso", submitted.at(), f"「{v}」としていますが、このフォルダの評価書は「{kinds.describe(have)}」です。",
                           "選択を直すか、必要な評価書（kiso.yaml、juten.yaml、assessment.yaml）をそろえてください。")
@@ -153,7 +152,7 @@ def kiso_flags(ctx: Context) -> Iterator[Finding]:
     各ファイルの III の印と II の記載との矛盾は PIA202・PIA207・PIA208 が見る。"""
     main = family.main_kind(ctx.a)
     kiso = ctx.a.docs.get("kiso")
-    if main is None or main.name == "基礎" or main.file_schema is None or kiso is None or not isinstance(kiso.data, dict):
+    if main is None or main.borrows_facts or main.file_schema is None or kiso is None or not isinstance(kiso.data, dict):
         return
     files = list(ctx.docs(main.file_schema))
     for cid in ("no-outsourcing", "no-provision", "no-network-in", "no-network-out"):
@@ -178,7 +177,7 @@ def shared_fact_blank(ctx: Context) -> Iterator[Finding]:
     それらの評価書から印字される。全項目評価書では空欄でよい「しきい値判断の入力」も、基礎項目評価書では記載が必要な
     ため、空欄なら警告する。"""
     main = family.main_kind(ctx.a)
-    if main is None or main.name == "基礎" or "kiso" not in ctx.a.docs:
+    if main is None or main.borrows_facts or "kiso" not in ctx.a.docs:
         return
     src = family.data(ctx.a, main)
     for path in kinds.shared_fact_paths():

@@ -69,9 +69,9 @@ def as_of(ctx: Context, key: str) -> dt.date | None:
     kind = family.kind_of_key(ctx.a, key)
     if kind is None:
         return None
-    rev = revision(ctx.a, kind.name)
+    rev = revision(ctx.a, kind)
     published = next((dates.parse(it.get(family.data(ctx.a, kind))) for it in ctx.items("published-on") if it.doc == kind.key), None)
-    known = [d for d in (revision_date_of(rev, kind.name) if rev else None, published) if d is not None]
+    known = [d for d in (revision_date_of(rev, kind) if rev else None, published) if d is not None]
     return max(known) if known else None
 
 

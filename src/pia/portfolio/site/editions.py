@@ -62,7 +62,8 @@ def render(folder: Path, history: Any, e: Edition, stem: str, formats: tuple[str
     from pia.document import family
     from pia.history.versions import cat, history_rows, toplevel, tree_blobs
     from pia.portfolio.render import render_documents
-    from pia.output.formats import parse
+    from pia.base.formats import parse
+    from pia.output.formats import writers
 
     top = toplevel(folder)
     blobs, _ = tree_blobs(top, e.sha, folder.resolve().relative_to(top.resolve()).as_posix())
@@ -75,6 +76,6 @@ def render(folder: Path, history: Any, e: Edition, stem: str, formats: tuple[str
             root.joinpath(*parts).parent.mkdir(parents=True, exist_ok=True)
             root.joinpath(*parts).write_bytes(data)
         versions = history.versions[: e.index + 1]
-        derived = {k.name: [r.betten3() for r in history_rows(versions, k)] for k in family.present(versions[-1].assessment)}
-        files, _ = render_documents(asm.load(root), root, parse(",".join(formats), "assessment"), stem, derived)
+        derived = {k.id: [r.betten3() for r in history_rows(versions, k)] for k in family.present(versions[-1].assessment)}
+        files, _ = render_documents(asm.load(root), root, writers(parse("render", ",".join(formats))), stem, derived)
     return files

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from pia.base import dates
+from pia.base.formats import USES
 
-FORMATS = ("html", "pdf", "xlsx")
+FORMATS = USES["site"].formats
 LABELS = {"pdf": "PDF", "html": "HTML（ウェブページ）", "xlsx": "Excel"}
 # What a 提出時期 means (x-pia-meaning of 別添3's 提出時期) -> the sentence residents read.
 TIMING_EXPLAINED = {
@@ -155,10 +156,11 @@ def build_one(folder: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> di
     from pia.document import assessment as asm
     from pia.portfolio import documents as pf
     from pia.portfolio.render import render_all
-    from pia.output.formats import parse
+    from pia.base.formats import parse
+    from pia.output.formats import writers
 
     name = folder.name
-    written, result = render_all(folder, parse(",".join(formats), "assessment"), out / name, force=True)
+    written, result = render_all(folder, writers(parse("render", ",".join(formats))), out / name, force=True)
     a = asm.load(folder)
     history = _history(folder)
     docs = pf.documents_of(a)
