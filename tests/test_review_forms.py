@@ -58,6 +58,7 @@ CASES = [
                                       (JF, "          - 情報提供ネットワークシステム\n        時期", "          - 紙\n        時期")], "PIA703", JF),
     ("ju-transfer-basis", JU, [(JF, "      - 提供を行っている: 1", "      - 提供を行っている: 1\n      - 移転を行っている: 1"),
                                (JF, "    移転先: []\n", TRANSFEREE)], "PIA704", JF),
+    ("ju-not-connected-but-risks", JU, [(JF, "    接続しない（入手）: false", "    接続しない（入手）: true")], "PIA206", JF),
     ("ju-not-connected-but-network", JU, [(JF, "    接続しない（入手）: false", "    接続しない（入手）: true")], "PIA207", JF),
     ("ju-no-provision-unticked", JU, [(JF, "    提供・移転しない: true", "    提供・移転しない: false")], "PIA208", JF),
     ("ju-risk-insufficient", JU, [(JF, "      リスクへの対策は十分か: 十分である", "      リスクへの対策は十分か: 課題が残されている")], "PIA711", JF),
@@ -101,6 +102,10 @@ CASES = [
     ("ju-kiso-education-insufficient", JU, [(K, "  従業者に対する教育・啓発: 十分に行っている", "  従業者に対する教育・啓発: 十分に行っていない")], "PIA711", K),
     ("ju-kiso-audit-unticked", JU, [(K, "    実施の有無:\n      - 自己点検\n      - 内部監査\n", "    実施の有無: []\n")], "PIA501", K),
     # 基礎-only 事務 (kiso.yaml)
+    ("ki-not-connected-but-answered", KI, [(K, "    接続しない（入手）: false", "    接続しない（入手）: true")], "PIA206", K),
+    ("ki-iv-answer-blank", KI, [(K, "    委託先における不正な使用等のリスクへの対策は十分か: 十分である",
+                                 "    委託先における不正な使用等のリスクへの対策は十分か:")], "PIA501", K),
+    ("ki-body-name-blank", KI, [(K, "評価実施機関名: 〇〇市長", "評価実施機関名:")], "PIA501", K),
     ("ki-i4-vs-iv6", KI, [(K, NETWORK_FLAGS, NETWORK_FLAGS.replace("false", "true"))], "PIA105", K),
     ("ki-i4-not-done-but-connected", KI, [(K, "    実施の有無: 実施する", "    実施の有無: 実施しない")], "PIA105", K),
     ("ki-repeated-differs", KI, [(K, "    当該対策は十分か【再掲】: 十分である", "    当該対策は十分か【再掲】: 特に力を入れている")], "PIA308", K),

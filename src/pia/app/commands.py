@@ -534,7 +534,7 @@ def status(args: Any) -> int:
 
 def site(args: Any) -> int:
     from pia.document.assessment import find_assessments
-    from pia.portfolio.site.site import build_site
+    from pia.portfolio.site.site import build_site, unpublished
 
     formats = [f.name for f in output_formats.parse("site", args.format)]
     folders = find_assessments(args.path)
@@ -542,4 +542,8 @@ def site(args: Any) -> int:
         raise PiaError("同じ名前の評価書フォルダが複数あります。フォルダ名を変えてください（サイトのページ名に使います）。")
     written, rebuilt = build_site(folders, args.out, tuple(formats), args.jobs, args.title)
     emit(f"評価書 {len(folders)} 件のうち {len(rebuilt)} 件を出力し、ページを {len(written)} 件書き出しました: {args.out / 'index.html'}\n")
+    left = unpublished(folders)
+    if left:  # never on the residents' site: say so, so that a missing 公表日 is noticed
+        emit("次の評価書は公表していない（公表日がない、又は評価書名に(案)・(素案)がある）ため、サイトに載せていません:\n"
+             + "".join(f"  {line}\n" for line in left))
     return 0

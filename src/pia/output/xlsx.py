@@ -25,7 +25,7 @@ from pia.document import blocks
 from pia.form import layout
 from pia.document.figures import Figure
 from pia.document.blocks import Block
-from pia.document.formatting import Ctx, fmt, heading, label_text
+from pia.document.formatting import Ctx, fmt, heading, label_text, question
 from pia.output.html import doc_date, document_title
 from pia.document.formatting import format_ctx
 from pia.document.values import ticked
@@ -81,7 +81,9 @@ def _choice_lines(e: Any, doc: str, c: Ctx) -> Iterator[Line]:
     listed = c.texts["options"] + " " + " ".join(f"{i}) {o}" for i, o in enumerate(opts, 1))
     v = e.value if isinstance(e.value, dict) else {}
     at = e.path + (sch.SELECTED,) if isinstance(e.value, dict) else e.path
-    yield Line("row", e.depth + 1, f"{label_text(e, c)}\n{listed}", _plain(sch.selected(e.value)), bind=(doc, at, "choice", opts))
+    q = question(e, c)
+    yield Line("row", e.depth + 1, f"{label_text(e, c)}\n{q + chr(10) if q else ''}{listed}", _plain(sch.selected(e.value)),
+               bind=(doc, at, "choice", opts))
     props = e.node.get("properties", {})
     if sch.COUNT in props:
         yield Line("row", e.depth + 2, sch.title(props[sch.COUNT]) or sch.COUNT, _plain(v.get(sch.COUNT)),

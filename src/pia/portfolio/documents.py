@@ -142,6 +142,11 @@ class DocumentInfo:
     changed: dt.date | None = None  # the last of its recorded changes
     kind_id: str = ""  # basic / focused / full (pia.form.kinds)
 
+    @property
+    def is_published(self) -> bool:
+        """Published as the document residents read: it has a 公表日 and is not a draft ((案)・(素案))."""
+        return self.published is not None and not self.draft
+
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "published": _iso(self.published), "changed": _iso(self.changed)}
 

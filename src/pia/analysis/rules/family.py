@@ -96,8 +96,9 @@ def _own_sections(main: kinds.Kind) -> list[str]:
       source="様式2（基礎項目評価書）", certainty=Certainty.RECALLED, concepts=("kiso-facts",))
 def kiso_complete(ctx: Context) -> Iterator[Finding]:
     """基礎項目評価書には、I 関連情報、II しきい値判断項目、III しきい値判断結果、IV リスク対策がそろっている。
-    基礎項目評価のみの事務では、他の評価書から印字される事実がないため、kiso.yaml にそれらをすべて書く（空欄は誤り）。
-    全項目評価書・重点項目評価書のある事務でも、IV リスク対策は基礎項目評価書だけの項目として kiso.yaml に書く。"""
+    基礎項目評価のみの事務では、他の評価書から印字される事実がないため、kiso.yaml にそれらの部分をすべて書く。
+    全項目評価書・重点項目評価書のある事務でも、IV リスク対策は基礎項目評価書だけの項目として kiso.yaml に書く。
+    部分の中の空欄は、他の評価書と同じく PIA501 が示す。"""
     main = family.main_kind(ctx.a)
     kiso = ctx.a.docs.get("kiso")
     if main is None or kiso is None or not isinstance(kiso.data, dict):
@@ -106,20 +107,6 @@ def kiso_complete(ctx: Context) -> Iterator[Finding]:
         if top not in kiso.data:
             node = sch.load().node_at("kiso", (top,)) or {}
             yield ctx.finding("kiso", (), f"「{sch.title(node)}」がありません。", f"「{top}:」以下の項目を記載してください（pia new --kind 基礎 の雛形を参考にできます）。")
-    shared = set(kinds.shared_fact_paths())
-    for path in kinds.shared_fact_paths():
-        node = sch.load().node_at("kiso", path) or {}
-        if path[0] not in kiso.data:
-            continue
-        if main.borrows_facts and blank(dig(kiso.data, path)) and not (sch.dash_allowed(node) and not empty(dig(kiso.data, path))):
-            yield ctx.finding("kiso", path, f"「{sch.title(node)}」が未記入です。",
-                              "基礎項目評価のみの事務では、この事実を kiso.yaml に記載します。該当がなければ「—」と書ける項目もあります。")
-        if path[-1] == sch.SELECTED:  # the choice's own details (いつ時点の計数か) are the 基礎's in every folder
-            parent = sch.load().node_at("kiso", path[:-1]) or {}
-            for k, sub in sch.properties(parent):
-                own = path[:-1] + (k,)
-                if own not in shared and not sub.get("x-pia-optional") and blank(dig(kiso.data, own)):
-                    yield ctx.finding("kiso", own, f"「{sch.title(sub)}」が未記入です。", "記載してください。")
 
 
 @rule("PIA805", "提出する評価書の種類（基礎項目評価書 IV-1）がフォルダの評価書と一致しない",

@@ -5,12 +5,13 @@ items it reads (files/ of the 全項目評価書, juten/ of the 重点項目評�
 """
 from __future__ import annotations
 
+import re
 from typing import Iterator
 
 from pia.form import schema as sch
 from pia.form.concepts import concept
 from pia.base.findings import WARNING, Finding
-from pia.form.items import each, entry_of, item
+from pia.form.items import Item, each, entry_of, item
 from pia.base.registry import Certainty
 from pia.analysis.rules import Context, rule
 from pia.document.values import blank, ticked
@@ -136,8 +137,15 @@ def record_count(ctx: Context) -> Iterator[Finding]:
             continue
         n = sum(len(each(names.of(g, records))) for g in each(records.get(f)))
         if n < b[0] or (b[1] is not None and n > b[1]):
-            yield ctx.finding(key, band.at(), f"記録される項目を「{v}」としていますが、別添の記録項目は{n}項目です。",
-                              "区分を直すか、別添の記録項目を確認してください（項目をまとめて書いている場合は理由を添えて抑止できます）。")
+            where = _annex(records)
+            yield ctx.finding(key, band.at(), f"記録される項目を「{v}」としていますが、{where} の記録項目は{n}項目です。",
+                              f"区分を直すか、{where} の記録項目を確認してください（項目をまとめて書いている場合は理由を添えて抑止できます）。")
+
+
+def _annex(records: Item) -> str:
+    """「別添2」 (全項目評価書) or 「別添1」 (重点項目評価書): the annex the form lists the record items in, from its code."""
+    m = re.search(r"別添\d+", records.code)
+    return m.group() if m else records.title
 
 
 def off_when(node: sch.Node) -> list[str]:
@@ -146,12 +154,13 @@ def off_when(node: sch.Node) -> list[str]:
     return [code] if isinstance(code, str) else list(code or [])
 
 
-@rule("PIA206", "「委託しない」「接続しない」などとリスク対策の記載が矛盾する", source="様式（III-4〜III-6、スキーマの x-pia-off-when）",
+@rule("PIA206", "「接続しない」とリスク対策の記載が矛盾する", source="様式（III-6・基礎項目評価書 IV-6、スキーマの x-pia-off-when）",
       certainty=Certainty.INFERRED, concepts=("off-when",))
 def network_risks(ctx: Context) -> Iterator[Finding]:
     """III-6 で「接続しない（入手）」に○を付けたらリスク1〜4 は空欄、付けないならリスク1〜4 を書く。
     「接続しない（提供）」とリスク5〜7 も同じ（様式、スキーマの x-pia-off-when）。情報提供ネットワークシステムとの
-    接続の印（概念 no-network-in・no-network-out）で空欄になる部分を見る。"""
+    接続の印（概念 no-network-in・no-network-out）で空欄になる部分を見る。基礎項目評価書の IV-6 では、印を付けたのに
+    「…リスクへの対策は十分か」に回答していれば矛盾とする（印がないのに空欄なのは PIA501 が示す）。"""
     flags = {it.code for c in ("no-network-in", "no-network-out") for it in ctx.items(c)}
     for doc in sorted({it.doc for it in ctx.items("off-when")}):
         for key, f in ctx.docs(doc):
@@ -163,11 +172,14 @@ def network_risks(ctx: Context) -> Iterator[Finding]:
                 said = flag.get(f)
                 if said is None:
                     continue  # not filled in yet: PIA501 reports it
-                filled = isinstance(block, dict) and any(not blank(v) for v in block.values())
+                answer = not isinstance(block, dict)  # the 基礎's IV: one answer, not a block of measures
+                filled = not blank(block) if answer else any(not blank(v) for v in block.values())
                 if said is True and filled:
                     yield ctx.finding(key, path, f"「{flag.title}」に○が付いていますが、このリスクの対策が書かれています。",
                                       "接続しないなら対策を削除し、接続するなら「接続しない」を false にしてください。")
-                if said is not True and not (isinstance(block, dict) and all(not blank(v) for v in block.values())):
+                if answer:
+                    continue  # an answer left blank while connected is PIA501's (x-pia-off-when)
+                if said is not True and not all(not blank(v) for v in block.values()):
                     yield ctx.finding(key, path, f"情報提供ネットワークシステムと接続する場合は、このリスクの対策を書きます（「{flag.title}」に○なし）。",
                                       f"対策を書くか、接続しないなら「{flag.title}」を true にしてください。")
 
