@@ -9,7 +9,7 @@ from pia.base.findings import WARNING, Finding
 from pia.document import family
 from pia.form.kinds import absent_codes, is_draft, shared_fact_paths
 from pia.form.items import item
-from pia.base.registry import EVERY, Certainty
+from pia.base.registry import Certainty
 from pia.analysis.rules import Context, rule
 from pia.document.values import empty, is_dash, scalars
 from pia.form.walk import Path, walk
