@@ -12,7 +12,7 @@ from pia.document import family
 from pia.analysis.check import CheckResult, check_assessment
 from pia.base.findings import ERROR, Finding
 from pia.history.classify import Row, classified, classify, record, revision, revision_date, threshold_raised
-from pia.form.items import each
+from pia.form.items import each, item
 from pia.history.versions import Version, at_revision, commit, document_changes, git, reassessment_findings
 
 MAX_CELL = 80
@@ -261,7 +261,10 @@ def summary(reports: list[AssessmentReport], base: str, head: str | None) -> str
             out.append(f"- ❌ {md(p.message)}（{md(p.file)}:{p.line}）")
         out.append("")
         if rep.rows:
-            out += ["| 項目 | 変更前 | 変更後 | 重要な変更 | 提出時期 |", "| --- | --- | --- | --- | --- |"]
+            # the 別添3's own column titles (schema), with pia's 重要な変更 column before 提出時期
+            item_col, before_col, after_col, timing_col = (item(c).title for c in (
+                "別添3-項目", "別添3-変更前の記載", "別添3-変更後の記載", "別添3-提出時期"))
+            out += [f"| {item_col} | {before_col} | {after_col} | 重要な変更 | {timing_col} |", "| --- | --- | --- | --- | --- |"]
             grouped = _group(rep.rows)
             for label, kind, before, after, r in grouped[:MAX_ROWS]:
                 k = f"（{kind}）" if kind != "変更" else ""

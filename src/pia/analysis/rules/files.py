@@ -36,10 +36,10 @@ def provision_counts(ctx: Context) -> Iterator[Finding]:
                 n = boxes[box]
                 at = p + (entry_of(prov.get(f), box),)
                 if n is None:
-                    yield ctx.finding(key, at, f"「{box}（ ）件」の件数が空欄です（{name}は{listed}件書かれています）。",
+                    yield ctx.finding(key, at, f"「{box}」の件数が空欄です（{name}は{listed}件書かれています）。",
                                       f"「- {box}: {listed}」のように件数を書いてください。")
                 elif n != listed:
-                    yield ctx.finding(key, at, f"「{box}（{n}）件」としていますが、{name}は{listed}件書かれています。",
+                    yield ctx.finding(key, at, f"「{box}」の件数を{n}件としていますが、{name}は{listed}件書かれています。",
                                       f"件数を{listed}に直すか、{name}の一覧を確認してください。")
             elif listed:
                 yield ctx.finding(key, p, f"{name}が{listed}件書かれていますが、「{box}」に○が付いていません。",
@@ -66,7 +66,8 @@ def outsourcing_counts(ctx: Context) -> Iterator[Finding]:
         meaning = outsourced.meaning(v)
         if meaning == "yes":
             if n != listed:
-                yield ctx.finding(key, p, f"委託件数が（{n if n is not None else ' '}）件ですが、委託事項は{listed}件書かれています。",
+                yield ctx.finding(key, p, (f"委託の件数を{n}件としていますが、委託事項は{listed}件書かれています。" if n is not None else
+                                   f"委託の件数が空欄です（委託事項は{listed}件書かれています）。"),
                                   f"件数を{listed}にするか、委託事項の一覧を確認してください。")
             if listed == 0:
                 yield ctx.finding(key, p, f"「{said}」としていますが、委託事項が一つも書かれていません。", "委託事項を書いてください。")

@@ -25,11 +25,11 @@ REVIEW = (item("VI-3-①"), item("VI-3-②"), item("VI-3-③"))
 
 @rule("PIA301", "日付として読めない", source="pia の記載方法（日付の書式）", certainty=Certainty.PIA, concepts=("dates",))
 def date_format(ctx: Context) -> Iterator[Finding]:
-    """日付の項目（実施日、公表日、変更日など）は「令和5年8月1日」（元年も可）又は「2023-08-01」の形で書く。
-    pia は和暦と西暦の両方を読み、比較のために西暦の日付に直して扱う。"""
+    """日付の項目（実施日、公表日、変更日など）は「令和5年8月1日」（元年も可）の形で書く。pia は「2023-08-01」も
+    読むが、様式の書き方ではないため PIA054 が知らせる。比較のためには西暦の日付に直して扱う。"""
     for key, it, path, v in ctx.values("dates"):
         if not blank(v) and dates.parse(v) is None:
-            yield ctx.finding(key, path, f"「{v}」を日付として読めません。", "「令和5年8月1日」又は「2023-08-01」の形で書いてください。")
+            yield ctx.finding(key, path, f"「{v}」を日付として読めません。", "「令和5年8月1日」の形（様式の書き方）で書いてください。")
 
 
 def _period(v: Any) -> tuple[dt.date, dt.date] | None:
