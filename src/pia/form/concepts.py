@@ -22,17 +22,15 @@ class Concept:
     title: str
     items: dict[str, tuple[Item, ...]]  # kind id (basic/focused/full) -> its items, in schema order
     unchecked: dict[str, str]  # kind id -> why no rule checks this concept in that form
-    note: str = ""
-
-    def forms(self) -> list[str]:
-        return [k for k, v in self.items.items() if v]
+    note: str = ""  # what the concept covers, when its title does not say
 
     def item_in(self, doc: str) -> Item | None:
         """The concept's (first) item in one schema document ("file", "juten-file", "kiso" …)."""
         return next((it for its in self.items.values() for it in its if it.doc == doc), None)
 
     def items_in(self, doc: str) -> list[Item]:
-        return [it for its in self.items.values() for it in its if it.doc == doc]
+        """Every item of the concept in one schema document, once (systems.yaml serves two forms)."""
+        return list(dict.fromkeys(it for its in self.items.values() for it in its if it.doc == doc))
 
 
 def _table() -> dict[str, Any]:
