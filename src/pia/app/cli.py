@@ -64,8 +64,8 @@ def _japanese() -> Iterator[None]:
 # metavars shown in help for options that take a value (argparse would show the dest in capitals)
 _METAVARS = {"output": "ファイル", "jobs": "数", "dir": "フォルダ", "format": "形式", "out": "フォルダ",
              "base": "リビジョン", "head": "リビジョン", "gitlab_report": "ファイル", "summary": "ファイル",
-             "approved": "版", "port": "番号", "select": "規則", "ignore": "規則", "kind": "種類", "persons": "人数",
-             "handlers": "人数", "accident": "あり・なし", "as_of": "日付", "within": "日数", "title": "題名"}
+             "approved": "版", "port": "番号", "select": "規則", "ignore": "規則", "kind": "評価書の種類", "persons": "人数",
+             "handlers": "人数", "accident": "あり・なし", "as_of": "基準日", "within": "日数", "title": "題名"}
 
 
 def _columns(text: str) -> int:

@@ -103,8 +103,10 @@ def rules(args: Any) -> int:
 
         emit(rules_markdown())
         return 0
+    from pia.analysis.docs import documents_label
+
     for s in specs().values():
-        emit(f"{s.id}  {s.severity.label}  {s.title}\n")
+        emit(f"{s.id}  {s.severity.label}  [{documents_label(s.kinds)}]  {s.title}\n")
     return 0
 
 
@@ -432,7 +434,7 @@ def history(args: Any) -> int:
     from pia.document import family
     from pia.analysis.check import CheckResult
     from pia.document.changes import COLUMNS
-    from pia.history.versions import history as load_history, revision_findings, revisions
+    from pia.history.versions import history as load_history, reassessment_findings, revision_findings, revisions
     from pia.analysis.reporters import text as text_report
 
     h = load_history(args.path)
@@ -451,6 +453,7 @@ def history(args: Any) -> int:
                 emit(f"{form_kinds.short_title(k)}の変更箇所:\n")
             emit(_table([[r[c] for c in COLUMNS] for r in rows], list(COLUMNS)) if rows else "バージョン履歴から作られる変更箇所の行はありません。\n")
     problems = sorted(f for k, revs in per_kind for f in revision_findings(revs, k))
+    problems += sorted(f for k, revs in per_kind for rev in revs for f in reassessment_findings(rev.base.assessment, rev.end.assessment, k))
     if problems:  # on stderr, so that the rows stay machine-readable
         emit(text_report([CheckResult(str(args.path), problems, False)]), sys.stderr)
     return 0 if h.complete and not any(f.is_error for f in problems) else 1

@@ -64,7 +64,7 @@ def answer_threshold(folder: Path, main: kinds.Kind, answers: dict[tuple[str, ..
     where this folder keeps them: the main document, or kiso.yaml for a 基礎-only 事務 (forms.json kiso_facts);
     with the しきい値判断結果 they decide (`required`, the kinds' ids, when they decide it) and the 基礎's
     提出する評価書の種類 (the documents the folder holds)."""
-    from pia.form.items import item
+    from pia.form.items import UnknownItem, item
 
     kiso, ref = kinds.borrower(), kinds.most_detailed()
     values: list[tuple[tuple[str | int, ...], str]] = []
@@ -84,7 +84,10 @@ def answer_threshold(folder: Path, main: kinds.Kind, answers: dict[tuple[str, ..
     _set(folder / main.file, main.schema, values)
     if kiso is not None and "submitted" in kiso.codes:
         submitted = item(kiso.codes["submitted"])
-        _set(folder / kiso.file, kiso.schema, [(submitted.at(), submitted.option(main.id))])
+        try:
+            _set(folder / kiso.file, kiso.schema, [(submitted.at(), submitted.option(main.id))])
+        except UnknownItem:  # a kind the 基礎's IV 1 has no option for: left blank, for check to point at
+            pass
 
 
 def _set(file: Path, schema: str, values: list[tuple[tuple[str | int, ...], str]]) -> None:
