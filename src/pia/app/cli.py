@@ -64,8 +64,8 @@ def _japanese() -> Iterator[None]:
 # metavars shown in help for options that take a value (argparse would show the dest in capitals)
 _METAVARS = {"output": "ファイル", "jobs": "数", "dir": "フォルダ", "format": "形式", "out": "フォルダ",
              "base": "リビジョン", "head": "リビジョン", "gitlab_report": "ファイル", "summary": "ファイル",
-             "approved": "版", "port": "番号", "select": "規則", "ignore": "規則", "kind": "種類", "persons": "人数",
-             "handlers": "人数", "accident": "あり・なし", "as_of": "日付", "within": "日数", "title": "題名"}
+             "approved": "版", "port": "番号", "select": "規則", "ignore": "規則", "kind": "評価書の種類", "persons": "人数",
+             "handlers": "人数", "accident": "あり・なし", "as_of": "基準日", "within": "日数", "title": "題名"}
 
 
 def _columns(text: str) -> int:
@@ -268,11 +268,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except OSError as e:  # the OS refused something no finding covers (a folder that cannot be listed, say)
-        from pia.base.fsread import os_reason
+        from pia.base.fsread import os_hint, os_reason
         from pia.document.loader import visible
 
+        # not known here whether it was a read or a write: the permission is named without a direction
         where = f"{os.fsdecode(e.filename)} を" if e.filename else ""
-        print(visible(f"pia: {where}扱えません（{os_reason(e)}）。"), file=sys.stderr)
+        print(visible(f"pia: {where}扱えません（{os_reason(e, writing=None)}）。{os_hint(e, writing=None)}"), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("pia: 中断しました。", file=sys.stderr)
