@@ -29,7 +29,7 @@ def date_format(ctx: Context) -> Iterator[Finding]:
     """日付の項目（実施日、公表日、変更日など）と、日付を書く文字の項目（ファイルごとの保有開始日・使用開始日。年月だけも可）は、
     「令和5年8月1日」（元年も可）の形で書く。13月や4月31日のようにない日付、日付として読めない書き方はこのエラーになる。
     西暦や略記（2023-08-01、2015/10/5、R7.4.1）は読めるが、様式の書き方ではないため PIA054 が知らせる。比較のためには
-    西暦の日付に直して扱う。意見聴取の期間は PIA306。"""
+    西暦の日付に直して扱う。意見聴取の期間は PIA309。"""
     for key, it, path, v in ctx.values("dates"):
         if not blank(v) and dates.parse(v) is None:
             yield ctx.finding(key, path, f"「{v}」を日付として読めません。", "「令和5年8月1日」の形（様式の書き方）で書いてください。")
@@ -53,7 +53,7 @@ def _period(v: Any, doc: str, data: dict[str, Any]) -> tuple[dt.date, dt.date] |
     return per
 
 
-@rule("PIA306", "意見聴取の期間を読めない", WARNING, source="指針 第5の3（意見聴取の期間）", certainty=Certainty.PIA,
+@rule("PIA309", "意見聴取の期間を読めない", WARNING, source="指針 第5の3（意見聴取の期間）", certainty=Certainty.PIA,
       concepts=("consultation-period",))
 def period_format(ctx: Context) -> Iterator[Finding]:
     """意見聴取の実施日・期間から開始日と終了日を読めないと、30日以上かどうか（PIA302）や手続の順序（PIA304）を確かめられない。
