@@ -224,7 +224,7 @@ def page(folder: Path, nonce: str = "", doc: str | None = None) -> tuple[str, st
     items = "".join(
         f'<li class="{f.severity.value}"><a href="{escape(_href(_finding_kind(a, f), kind, main))}#{escape(f.anchor)}">'
         f'{escape(f.severity.label)} [{escape(f.rule_id)}] {escape(f.item_path)}: {escape(f.message)}</a>'
-        f' <small>{escape(f.file)}:{f.line}</small></li>' for f in shown)
+        f' <small>{escape(asm.display_name(f.file))}:{f.line}</small></li>' for f in shown)
     if history_error:
         items += f'<li class="error">{escape(history_error)}</li>'
     errors = sum(f.severity == ERROR for f in shown) + bool(history_error)

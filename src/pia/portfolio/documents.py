@@ -19,7 +19,7 @@ from pia.form import layout as form_layout
 from pia.document import family
 from pia.form import items
 from pia.form import schema as sch
-from pia.document.assessment import Assessment
+from pia.document.assessment import Assessment, display_name
 
 # The three forms of the family (forms.md §1) and their 様式 numbers.
 KISO, JUTEN, ZENKOMOKU = (kinds.short_title(kinds.by_id(i)) for i in ("basic", "focused", "full"))  # type: ignore[arg-type]
@@ -171,7 +171,7 @@ def required_documents(a: Assessment) -> tuple[str, ...] | None:
 
 def jimu_name(a: Assessment) -> str:
     v = shared(a, "jimu")
-    return str(v) if v else Path(a.folder).name
+    return str(v) if v else display_name(Path(a.folder).name)
 
 
 def reassessment(rev: dict[str, Any], kind: kinds.Kind) -> tuple[bool | None, dt.date | None]:
