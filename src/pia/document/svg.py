@@ -40,9 +40,10 @@ def measure(data: bytes, max_drawn: int = MAX_DRAWN) -> Measure:
 
     p = xml.parsers.expat.ParserCreate(namespace_separator=" ")
     p.SetParamEntityParsing(xml.parsers.expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    p.buffer_text = True  # a style's text in one piece, so a reference is never split
     children: list[list[int]] = []
     refs: list[list[str]] = []
-    ids: dict[str, int] = {}
+    ids: dict[str, list[int]] = {}  # every element of an id: a renderer may take any of them, all are counted
     stack: list[int] = []
     images: list[bytes] = []
     state = {"depth": 0, "style": 0}
@@ -78,7 +79,7 @@ def measure(data: bytes, max_drawn: int = MAX_DRAWN) -> Measure:
         for key, value in attrs.items():
             attr = key.rpartition(" ")[2]
             if attr == "id":
-                ids.setdefault(value, n)
+                ids.setdefault(value, []).append(n)
             elif attr == "href":
                 v = value.strip()
                 if v.startswith("#"):
@@ -88,7 +89,7 @@ def measure(data: bytes, max_drawn: int = MAX_DRAWN) -> Measure:
                         images.append(base64.b64decode(v[_DATA_IMAGE.match(v).end():], validate=False))
                     except (binascii.Error, ValueError):
                         fail("埋め込まれた画像が壊れています")
-                elif local not in ("a",):
+                elif local != "a" or not re.match(r"(?i)(https?|mailto):", v):
                     fail("図の中から別のファイルやウェブ上の資源を参照しています")
             else:
                 refs_in(value, mine)
@@ -126,7 +127,7 @@ def measure(data: bytes, max_drawn: int = MAX_DRAWN) -> Measure:
     return Measure(len(children), state["depth"], drawn, tuple(images))
 
 
-def _drawn(children: list[list[int]], refs: list[list[str]], ids: dict[str, int], limit: int) -> int:
+def _drawn(children: list[list[int]], refs: list[list[str]], ids: dict[str, list[int]], limit: int) -> int:
     """Elements drawn from the root, each reference drawing its target again (iteratively; a reference cycle is an
     error). Sizes are capped just above the limit, so a bomb stops early."""
     size: dict[int, int] = {}
@@ -137,7 +138,7 @@ def _drawn(children: list[list[int]], refs: list[list[str]], ids: dict[str, int]
     while todo:
         n, done = todo.pop()
         if done:
-            total = 1 + sum(size[c] for c in children[n]) + sum(size[ids[r]] for r in refs[n] if r in ids)
+            total = 1 + sum(size[c] for c in children[n]) + sum(size[m] for r in refs[n] for m in ids.get(r, ()))
             size[n] = min(total, limit + 1)
             on_stack.discard(n)
             continue
@@ -145,7 +146,7 @@ def _drawn(children: list[list[int]], refs: list[list[str]], ids: dict[str, int]
             continue
         on_stack.add(n)
         todo.append((n, True))
-        for m in [*children[n], *(ids[r] for r in refs[n] if r in ids)]:
+        for m in [*children[n], *(m for r in refs[n] for m in ids.get(r, ()))]:
             if m in on_stack:
                 raise SvgError("参照（<use> など）が循環しています")
             if m not in size:
