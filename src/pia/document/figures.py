@@ -21,7 +21,7 @@ MAX_PIXELS = 40_000_000  # about 8,000 × 5,000: far more than an A4 page needs
 MAX_COUNT = 30
 MAX_TOTAL_BYTES = 15_000_000  # the HTML embeds each citation as base64: about 20 MB of HTML at the limit
 MAX_TOTAL_PIXELS = 100_000_000
-MAX_TOTAL_DRAWN = svg.MAX_DRAWN * 2
+MAX_TOTAL_DRAWN = svg.MAX_DRAWN  # the costliest to lay out: one such SVG per document
 TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/svg+xml": "SVG"}
 _SVG = re.compile(rb"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*|<!DOCTYPE[^>]*>\s*)*<svg[\s>]", re.S)
 
