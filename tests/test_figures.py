@@ -175,3 +175,18 @@ def test_figures_of_one_document_are_bounded_in_total(example: Path) -> None:
     html = render_html(a, example, [])
     assert html.count('<img class="figure"') == figures.MAX_COUNT  # the render stops where the check does
     assert len(html) < figures.MAX_TOTAL_BYTES * 4 / 3 + 2_000_000
+
+
+def test_docs_state_the_limits_the_code_applies() -> None:
+    from conftest import ROOT
+    from pia.document import figures, svg
+    from pia.portfolio import build
+
+    doc = (ROOT / "docs" / "security.md").read_text(encoding="utf-8")
+    table = doc.split("### 図の上限", 1)[1].split("\n## ", 1)[0]
+    for cell in (f"| {svg.MAX_ELEMENTS:,} 個 |", f"| {svg.MAX_DEPTH} 段 |", f"| {svg.MAX_DRAWN:,} 個 |", f"| {figures.MAX_COUNT} 個 |",
+                 f"| {figures.MAX_TOTAL_BYTES // 1_000_000} MB |", f"| {figures.MAX_TOTAL_PIXELS // 100_000_000} 億画素 |",
+                 f"| {figures.MAX_TOTAL_DRAWN:,} 個（", f"| {figures.MAX_BYTES // 1_000_000} MB、{figures.MAX_PIXELS // 10_000:,} 万画素 |"):
+        assert cell in table, cell
+    assert f"一つのファイルは {build.HASH_LIMIT // 1_000_000} MB まで" in doc
+    assert f"合わせて {build.HASH_BUDGET // 1_000_000} MB" in doc
