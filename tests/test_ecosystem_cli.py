@@ -47,7 +47,7 @@ def test_errors_are_japanese(capsys):
     err = capsys.readouterr().err
     assert "次の引数が必要です: フォルダ" in err and "pia check --help" in err
     assert main(["check", str(EXAMPLE), "--format", "xml"]) == 2
-    assert "'xml' は選べません" in capsys.readouterr().err
+    assert "出力形式「xml」は使えません" in capsys.readouterr().err
 
 
 class _Terminal(io.StringIO):

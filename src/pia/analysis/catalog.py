@@ -57,6 +57,6 @@ def run(a: Assessment, kinds: str | set[str] = "full") -> list[Finding]:
     wanted = {kinds} if isinstance(kinds, str) else kinds
     out: list[Finding] = []
     for spec in rules():
-        if wanted & set(spec.kinds) and spec.func is not None:
+        if spec.applies_to(wanted) and spec.func is not None:
             out.extend(spec.func(Context(a, spec)))
     return out

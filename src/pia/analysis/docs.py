@@ -22,22 +22,33 @@ def rules_markdown() -> str:
     out += blank_items()
     out += ["## 検査結果の抑止", "",
             "原本どおりに残したい記載など、理由があって検査結果を残さないときは、その値と同じ行に",
-            "`# pia-ignore: PIA011@1a2b3c 理由` のように規則 ID、値の指紋（6桁）と理由を書きます。抑止した結果も理由とともに",
-            "報告に表示され、エラーとしては数えません。抑止はその規則の、その値の検査結果だけに効きます。値が変わると検査結果が",
-            "戻り、PIA070 が新しい指紋を示します。指紋を書かずに `# pia-ignore: PIA011 理由` と書くと、PIA071 が書くべき指紋を",
-            "示します。", ""]
+            "`# pia-ignore: PIA011@1a2b3c 理由` のように規則 ID、検査結果の指紋（6桁）と理由を書きます。抑止した結果も理由とともに",
+            "報告に表示され、エラーとしては数えません。指紋は値と、規則がそれと比べたもの（件数と数えた一覧の件数、比べた二つの",
+            "日付など。検査結果の文に書かれている）から作ります。抑止はその規則の、その検査結果だけに効きます。値か比べた相手が",
+            "変わると検査結果が戻り、PIA070 が新しい指紋を示します。指紋を書かずに `# pia-ignore: PIA011 理由` と書くと、",
+            "PIA071 が書くべき指紋を示します。", ""]
     return "\n".join(out)
 
 
 def blank_items() -> list[str]:
     """The items PIA501/PIA502 let stay blank or hold 「—」, and why, from the schemas (x-pia-optional,
     x-pia-off-when, x-pia-dash): the 記載要領's cases, listed where the rules read them."""
+    from pia.form import kinds as forms
     from pia.form.items import all_items, item
 
+    shared = set(forms.shared_fact_paths())
+    absent: dict[str, list[str]] = {}
+    for v in forms.versions():
+        for code in v.get("absent", []):
+            absent.setdefault(code, []).append(v["tag"])
     rows = []
     for it in all_items():
         n = it.node
         why = []
+        if it.doc == "kiso" and (it.path in shared or it.path + ("選択",) in shared):
+            why.append("全項目評価書・重点項目評価書のある事務では、そちらの記載を印字する（kiso.yaml には書かない）")
+        if it.code in absent:
+            why.append(f"{'・'.join(absent[it.code])}の様式にない項目（その版の評価書では不要）")
         if n.get("x-pia-optional"):
             why.append("空欄でよい（手続の前・区分により不要など。項目の説明を参照）")
         off = n.get("x-pia-off-when")

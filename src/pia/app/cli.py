@@ -83,7 +83,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    from pia.output import formats
+    from pia.base import formats
 
     p = _Parser(prog="pia", description="特定個人情報保護評価書（全項目評価書）を YAML から検査・出力します。",
                 epilog="各コマンドの使い方: pia コマンド --help")
@@ -93,8 +93,7 @@ def _parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("check", help="評価書を検査する")
     c.add_argument("paths", metavar="フォルダ", nargs="+", type=Path, help="評価書フォルダ（又はそれを含むフォルダ）")
-    c.add_argument("--format", choices=["text", "json", "github", "gitlab", "sarif"], default=None,
-                   help="出力形式（既定: text。GitHub Actions の中では github）")
+    formats.add_argument(c, "check")
     c.add_argument("--output", type=Path, help="結果を書き出すファイル（gitlab 形式など）")
     c.add_argument("--strict", action="store_true", help="警告もエラーとして扱う")
     c.add_argument("--final", action="store_true", help="公表する版として検査する（案では空欄でよい評価書番号・公表日なども求める）")
@@ -123,7 +122,7 @@ def _parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("render", help="評価書を HTML・PDF・Excel に出力する")
     d.add_argument("path", metavar="フォルダ", type=Path, help="評価書フォルダ")
-    d.add_argument("--format", default="html,pdf", help=formats.help_text("assessment", "html,pdf"))
+    formats.add_argument(d, "render")
     d.add_argument("--out", type=Path, default=Path("out"), help="出力フォルダ（既定: out）")
     d.add_argument("--force", action="store_true", help="pia が作ったのではないファイルも上書きする")
     im = sub.add_parser("import", help="Excel で編集した評価書（pia render --format xlsx の出力）を YAML に戻す")
@@ -134,26 +133,25 @@ def _parser() -> argparse.ArgumentParser:
     df = sub.add_parser("diff", help="二つの版の変更箇所を、重要な変更かどうかとともに示す")
     df.add_argument("old", metavar="変更前", help="変更前の版（評価書フォルダ、又は リビジョン:パス）")
     df.add_argument("new", metavar="変更後", help="変更後の版（評価書フォルダ、又は リビジョン:パス）")
-    df.add_argument("--format", choices=["text", "json"], default="text", help="出力形式（既定: text）")
+    formats.add_argument(df, "diff")
 
     h = sub.add_parser("history", help="バージョン履歴から別添3（変更箇所）の行を作る")
     h.add_argument("path", metavar="フォルダ", type=Path, help="git で管理された評価書フォルダ、又は版ごとのフォルダを並べたフォルダ")
-    h.add_argument("--format", choices=["text", "json"], default="text", help="出力形式（既定: text）")
+    formats.add_argument(h, "history")
     ci = sub.add_parser("ci", help="プルリクエストなどで変わった評価書を検査し、変更と必要な手続をまとめる")
     fx = sub.add_parser("fix", help="日付の書き方や全角数字、字下げの全角スペースなどを公式の書き方に直す（既定は差分の表示のみ）")
     fx.add_argument("path", type=Path, help="評価書フォルダ（又は YAML ファイル）")
     fx.add_argument("--write", action="store_true", help="差分を表示せず、ファイルを書き換える")
     ci.add_argument("--base", required=True, help="比較の基準（例: origin/main）")
     ci.add_argument("--head", default=None, help="比較する版（既定: 作業中のファイル）")
-    ci.add_argument("--format", choices=["text", "github", "gitlab"], default=None,
-                    help="検査結果の形式（既定: text。GitHub Actions の中では github）")
+    formats.add_argument(ci, "ci")
     ci.add_argument("--gitlab-report", type=Path, default=Path("gl-code-quality-report.json"),
                     help="--format gitlab のときの出力先")
     ci.add_argument("--summary", type=Path, help="Markdown の要約の出力先（既定: $GITHUB_STEP_SUMMARY、なければ標準出力）")
     co = sub.add_parser("council", help="審議会資料（外部結合・業務委託）を出力する")
     co.add_argument("path", metavar="フォルダ", type=Path, help="審議会資料のフォルダ（council.yaml を含む）")
     co.add_argument("--approved", help="前回審議会で承認を受けた版（git のリビジョン又はフォルダ）。変更箇所を太字・下線にする")
-    co.add_argument("--format", default="html,pdf", help=formats.help_text("council", "html,pdf"))
+    formats.add_argument(co, "council")
     co.add_argument("--out", type=Path, default=Path("out"), help="出力フォルダ（既定: out）")
     co.add_argument("--force", action="store_true", help="pia が作ったのではないファイルも上書きする")
     mg = sub.add_parser("migrate", help="古い版の様式の評価書を現在の版に移し、記入・見直しが必要な項目を示す")
@@ -166,21 +164,21 @@ def _parser() -> argparse.ArgumentParser:
     st.add_argument("paths", nargs="*", type=Path, default=[Path("assessments")], help="評価書フォルダ（又はそれを含むフォルダ。既定: assessments）")
     st.add_argument("--as-of", dest="as_of", help="基準日（令和7年4月1日 又は 2025-04-01。既定: 今日）")
     st.add_argument("--within", type=int, default=60, help="この日数以内の期限を「期限間近」とする（既定: 60）")
-    st.add_argument("--format", choices=["text", "json", "html"], default="text")
+    formats.add_argument(st, "status")
     st.add_argument("--output", type=Path, help="結果を書き出すファイル")
     st.add_argument("--strict", action="store_true", help="期限超過があれば終了コード 1 にする（定期実行の CI 向け）")
     si = sub.add_parser("site", help="住民向けの公開サイト（評価書の一覧・ダウンロード・変更の説明）を作る")
     si.add_argument("path", type=Path, help="評価書フォルダを含むフォルダ（例: assessments）")
     si.add_argument("--out", type=Path, default=Path("site"), help="出力フォルダ（既定: site）")
-    si.add_argument("--format", default="html,pdf,xlsx", help="ダウンロードに載せる形式（既定: html,pdf,xlsx）")
+    formats.add_argument(si, "site")
     si.add_argument("--jobs", type=int, default=0, help="並列数（既定: CPU 数）")
     si.add_argument("--title", help="サイトの題名（既定: 評価実施機関名から作る）")
-    for name, help_, default in (("plan", "計画管理書（様式1）を全評価書から作る", "html,pdf,xlsx"),
-                                 ("report", "定期的な報告（リスク対策の実施状況）の下書きを作る", "html,xlsx")):
+    for name, help_ in (("plan", "計画管理書（様式1）を全評価書から作る"),
+                        ("report", "定期的な報告（リスク対策の実施状況）の下書きを作る")):
         rp = sub.add_parser(name, help=help_)
         rp.add_argument("paths", nargs="*", type=Path, default=[Path("assessments")], help="評価書フォルダ（又はそれを含むフォルダ。既定: assessments）")
         rp.add_argument("--as-of", dest="as_of", help="基準日（既定: 今日）")
-        rp.add_argument("--format", default=default, help=f"出力形式をカンマ区切りで（html, pdf, xlsx。既定: {default}）")
+        formats.add_argument(rp, name)
         rp.add_argument("--out", type=Path, default=Path("out"), help="出力フォルダ（既定: out）")
         rp.add_argument("--force", action="store_true", help="pia が作ったのではないファイルも上書きする")
     return p

@@ -8,6 +8,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from pia.base import formats as output_formats
 from pia.base.errors import PiaError
 
 
@@ -61,7 +62,7 @@ def check(args: Any) -> int:
 
     # files (as pre-commit passes them) stand for their assessment folder, each checked once
     folders = list(dict.fromkeys(f for p in args.paths for f in find_assessments(p)))
-    fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
+    fmt = _format(args, "check")
     jobs = args.jobs or os.cpu_count() or 1
     sel, ign = _rule_list(getattr(args, "select", "")), _rule_list(getattr(args, "ignore", ""))
     final = bool(getattr(args, "final", False))
@@ -115,17 +116,20 @@ def fix(args: Any) -> int:
 
 
 def new(args: Any) -> int:
-    from pia.app.scaffold import create
+    from pia.app.scaffold import create, kind_for
 
     answers = threshold_answers(args)
-    kind = args.kind or derive_kind(answers) or (_ask_kind() if sys.stdin.isatty() else "全項目")
+    from pia.form import kinds as form_kinds
+
+    name = args.kind or derive_kind(answers) or (_ask_kind() if sys.stdin.isatty() else form_kinds.most_detailed().name)
+    kind = kind_for(name)
     folder, inside = create(args.dir / args.name, kind)
     if answers:  # the しきい値判断 inputs given are written into the skeleton (a voluntary --kind keeps them too)
         from pia.form.items import item
-        from pia.app.scaffold import answer_threshold, kind_for
+        from pia.app.scaffold import answer_threshold
 
-        answer_threshold(folder, kind_for(kind), {item(c).at(): v for c, v in answers.items()})
-    emit(f"{folder} を作成しました（{kind}）。YAML を記入し、`pia check {folder}` で検査してください。\n")
+        answer_threshold(folder, kind, {item(c).at(): v for c, v in answers.items()})
+    emit(f"{folder} を作成しました（{kind.name}）。YAML を記入し、`pia check {folder}` で検査してください。\n")
     if not inside:
         emit("注意: このリポジトリにスキーマがないため、エディタ用の $schema はこのパソコンの pia を指しています。"
              "リポジトリの最上位で `pia init` を実行すると、スキーマがリポジトリに入り、他の人の環境でも補完が働きます。\n", sys.stderr)
@@ -166,7 +170,7 @@ def _ask_kind() -> str:
     """At a terminal, `pia new NAME` asks which documents the 事務 needs (Enter: 全項目)."""
     from pia.form import kinds as form_kinds
 
-    names = list(reversed(form_kinds.ORDER))
+    names = [k.name for k in reversed(form_kinds.ordered())]
     answer = input(f"最も詳しい評価書の種類（{' / '.join(names)}。分からなければ --persons などで決められます）[{names[0]}]: ").strip()
     return answer or names[0]
 
@@ -219,7 +223,7 @@ def derive_kind(answers: dict[str, str]) -> str | None:
     req = next(iter(outcomes))
     if not req:
         raise PiaError("この対象人数では特定個人情報保護評価の実施は義務付けられません（任意に実施するときは --kind を指定してください）。")
-    return next(k for k in reversed(form_kinds.ORDER) if k in req)
+    return next(k.name for k in reversed(form_kinds.ordered()) if k.id in req)
 
 
 def init(args: Any) -> int:
@@ -239,12 +243,12 @@ def init(args: Any) -> int:
 
 def render(args: Any) -> int:
     from pia.portfolio.render import render_all
-    from pia.output.formats import parse
+    from pia.output.formats import writers
 
     from pia.document.assessment import is_assessment
     from pia.base.progress import Progress
 
-    formats = parse(args.format, "assessment")
+    formats = writers(output_formats.parse("render", args.format))
     if args.path.is_dir() and not is_assessment(args.path):
         return _render_many(args, [f.name for f in formats])
     progress = Progress()
@@ -295,7 +299,7 @@ def diff(args: Any) -> int:
         emit("".join(f"{f.file}:{f.line}:{f.column}: {f.severity} [{f.rule_id}] {f.message}\n" for f in unread), sys.stderr)
         emit("読めない版があるため、差分を作りません。\n", sys.stderr)
         return 1
-    _emit_diff(old, new, args.format)
+    _emit_diff(old, new, _format(args, "diff"))
     return 0
 
 
@@ -372,7 +376,7 @@ def history(args: Any) -> int:
     per_kind = [(k, revisions(h, k)) for k in kinds]  # each document's own 変更箇所, the main document first
     for p in h.problems:
         emit(f"{p.file}: {p.severity} [{p.rule_id}] {p.message}{'（' + p.hint + '）' if p.hint else ''}\n", sys.stderr)
-    if args.format == "json":
+    if _format(args, "history") == "json":
         doc = "評価書"  # which document's 変更箇所 the row belongs to
         emit(json.dumps([dict(r.betten3(), **{doc: form_kinds.short_title(k)}) for k, revs in per_kind for rev in revs for r in rev.rows],
                         ensure_ascii=False, indent=2) + "\n")
@@ -397,7 +401,7 @@ def ci(args: Any) -> int:
     reports = ci_mod.run(args.base, args.head)
     results = [CheckResult(r.check.folder, sorted([*r.check.findings, *r.problems]), r.check.rules_ran, r.check.lines)
                for r in reports if r.check]
-    fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
+    fmt = _format(args, "ci")
     if fmt == "gitlab":
         write_text(args.gitlab_report, REPORTERS["gitlab"](results), force=True)
     else:
@@ -420,7 +424,7 @@ def ci(args: Any) -> int:
 def council(args: Any) -> int:
     from pia.app import council as cm
     from pia.output.outfolder import write_outputs
-    from pia.output.formats import Job, parse, write_all
+    from pia.output.formats import Job, write_all, writers
     from pia.analysis.reporters import text as text_report
     from pia.analysis.check import CheckResult
 
@@ -430,7 +434,7 @@ def council(args: Any) -> int:
                                       {c.doc.file: c.doc.lines} if c.doc else {})]), sys.stderr)
     if c.doc is None or cm.errors(c):
         return 1
-    formats = parse(args.format, "council")
+    formats = writers(output_formats.parse("council", args.format))
     approved = cm.load_approved(args.approved, args.path) if args.approved else None
     from pia.base.progress import Progress
 
@@ -475,22 +479,20 @@ def _as_of(args: Any) -> Any:
     return as_of
 
 
-def _formats(spec: str, allowed: tuple[str, ...]) -> list[str]:
-    formats = [f.strip() for f in spec.split(",") if f.strip()]
-    bad = [f for f in formats if f not in allowed]
-    if bad or not formats:
-        raise PiaError(f"出力形式「{','.join(bad) or spec}」は使えません。{', '.join(allowed)} から選んでください。")
-    return formats
+def _format(args: Any, command: str) -> str:
+    """The one format of a command that writes one (check, ci: GitHub Actions annotations inside GitHub Actions)."""
+    auto = "github" if command in ("check", "ci") and os.environ.get("GITHUB_ACTIONS") == "true" else None
+    return output_formats.parse(command, args.format or auto)[0].name
 
 
-def _body_report(args: Any, module: str, stem: str) -> int:
+def _body_report(args: Any, module: str, stem: str) -> int:  # plan, report
     import importlib
 
     from pia.document import assessment as asm
     from pia.output.outfolder import write_outputs
     from pia.portfolio.reports import WRITERS
 
-    formats = _formats(args.format, tuple(WRITERS))
+    formats = [f.name for f in output_formats.parse(args.command, args.format)]
     as_of = _as_of(args)
     items = [asm.load(f) for p in args.paths for f in asm.find_assessments(p)]
     report = importlib.import_module(f"pia.portfolio.reports.{module}").build(items, as_of)
@@ -512,12 +514,13 @@ def status(args: Any) -> int:
     from pia.portfolio import status as sm
     from pia.document.assessment import find_assessments
 
+    fmt = _format(args, "status")
     as_of = _as_of(args)
     if args.within < 0:
         raise PiaError("--within には 0 以上の日数を指定してください。")
     folders = [f for p in args.paths for f in find_assessments(p)]
     items = sm.statuses(folders, as_of, args.within)
-    out = sm.FORMATS[args.format](items, as_of, args.within)
+    out = sm.FORMATS[fmt](items, as_of, args.within)
     if args.output:
         from pia.output.outfolder import write_text
 
@@ -529,12 +532,16 @@ def status(args: Any) -> int:
 
 def site(args: Any) -> int:
     from pia.document.assessment import find_assessments
-    from pia.portfolio.site.site import FORMATS, build_site
+    from pia.portfolio.site.site import build_site, unpublished
 
-    formats = _formats(args.format, FORMATS)
+    formats = [f.name for f in output_formats.parse("site", args.format)]
     folders = find_assessments(args.path)
     if len({f.name for f in folders}) < len(folders):
         raise PiaError("同じ名前の評価書フォルダが複数あります。フォルダ名を変えてください（サイトのページ名に使います）。")
     written, rebuilt = build_site(folders, args.out, tuple(formats), args.jobs, args.title)
     emit(f"評価書 {len(folders)} 件のうち {len(rebuilt)} 件を出力し、ページを {len(written)} 件書き出しました: {args.out / 'index.html'}\n")
+    left = unpublished(folders)
+    if left:  # never on the residents' site: say so, so that a missing 公表日 is noticed
+        emit("次の評価書は公表していない（公表日がない、又は評価書名に(案)・(素案)がある）ため、サイトに載せていません:\n"
+             + "".join(f"  {line}\n" for line in left))
     return 0

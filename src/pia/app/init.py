@@ -14,15 +14,26 @@ from pathlib import Path
 from pia import __version__
 from pia.base.errors import PiaError
 from pia.base.resources import schemas_dir
+from pia.document import assessment as asm
 
 VENDORED = Path(".pia") / "schemas"
 ASSESSMENTS = "assessments"
-# The files a pre-commit hook is given: those of an assessment folder (pia check maps each to its folder).
-HOOK_FILES = r"^assessments/[^/]+/(assessment|systems|kiso|juten|(files|juten)/[^/]+)\.ya?ml$"
-EDITOR_SCHEMAS = {"assessment": [f"{ASSESSMENTS}/*/assessment.yaml"], "systems": [f"{ASSESSMENTS}/*/systems.yaml"],
-                  "file": [f"{ASSESSMENTS}/*/files/*.yaml"], "kiso": [f"{ASSESSMENTS}/*/kiso.yaml"],
-                  "juten": [f"{ASSESSMENTS}/*/juten.yaml"], "juten-file": [f"{ASSESSMENTS}/*/juten/*.yaml"],
-                  "council": ["councils/*/council.yaml"]}
+
+
+def hook_files() -> str:
+    """The files a pre-commit hook is given: those of an assessment folder (pia check maps each to its folder),
+    as the kinds of forms.json lay them out."""
+    singles, dirs = asm.folder_files()
+    names = sorted({n.removesuffix(".yaml") for _, n, _ in singles}) + [f"({'|'.join(sorted({d for _, d in dirs}))})/[^/]+"]
+    return rf"^{ASSESSMENTS}/[^/]+/({'|'.join(names)})\.ya?ml$"
+
+
+def editor_schemas() -> dict[str, list[str]]:
+    """Which schema the editor gives each file of an assessments repository (and of its council sheets)."""
+    singles, dirs = asm.folder_files()
+    out = {key: [f"{ASSESSMENTS}/*/{name}"] for key, name, _ in singles}
+    out.update({key: [f"{ASSESSMENTS}/*/{d}/*.yaml"] for key, d in dirs})
+    return {**out, "council": ["councils/*/council.yaml"]}
 
 
 def package_spec() -> str:
@@ -31,7 +42,7 @@ def package_spec() -> str:
 
 def vscode_settings(schemas: str) -> str:
     """.vscode/settings.json: the YAML extension maps each kind of file to its schema under `schemas`."""
-    doc = {"yaml.schemas": {f"./{schemas}/{name}.schema.json": globs for name, globs in EDITOR_SCHEMAS.items()},
+    doc = {"yaml.schemas": {f"./{schemas}/{name}.schema.json": globs for name, globs in editor_schemas().items()},
            "yaml.validate": True, "yaml.hover": True, "yaml.completion": True, "files.encoding": "utf8",
            "[yaml]": {"editor.insertSpaces": True, "editor.tabSize": 2, "editor.autoIndent": "full"}}
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
@@ -44,7 +55,7 @@ def hook(extra: str = "") -> str:
             f"  description: 変更したファイルを含む評価書フォルダごとに pia check を行います。\n"
             f"  entry: pia check\n"
             f"  language: python\n{extra}"
-            f"  files: {HOOK_FILES}\n"
+            f"  files: {hook_files()}\n"
             f"  require_serial: true\n")
 
 

@@ -86,9 +86,10 @@ tr.pia-error { outline: 3px solid #f5222d; } tr.pia-warning { outline: 3px solid
 
 def _yaml_rels(root: fsread.Root) -> tuple[list[str], list[str]]:
     """(the YAML files the loader reads, the refusals of their folders)."""
-    rels = [asm.ASSESSMENT, asm.SYSTEMS, *(name for _, name in asm.EXTRA)]
+    singles, dirs = asm.folder_files()
+    rels = [name for _, name, _ in singles]
     refused = []
-    for dirname in (asm.FILES, *(d for _, d in asm.EXTRA_DIRS)):
+    for _, dirname in dirs:
         try:
             rels += [e.rel for e in root.listdir(dirname) if e.rel.endswith((".yaml", ".yml"))][:MAX_FILES + 1]
         except fsread.Refusal as r:
@@ -109,7 +110,7 @@ def _version(folder: Path, rels: list[str] | None = None, refused: list[str] | N
     left = MAX_TOTAL_BYTES
     for i, rel in enumerate(rels):
         name = rel.encode("utf-8", "surrogateescape") + b"\0"
-        if i >= MAX_FILES + len(asm.EXTRA) + 2 or left <= 0:
+        if i >= MAX_FILES + len(asm.folder_files()[0]) or left <= 0:
             h.update(name + repr(_stat(folder / rel)).encode())
             continue
         try:
@@ -188,7 +189,7 @@ def _finding_kind(a: asm.Assessment, f: Any) -> kinds.Kind | None:
     key = f.anchor.split("/", 1)[0].split(":", 1)[0]
     kind = kinds.by_key(key)
     if kind is None:
-        kind = next((k for k in family.present(a) if key in (k.file_schema, "systems") and k.id == "full"), None)
+        kind = family.kind_of_key(a, key)
     return kind
 
 
@@ -245,9 +246,10 @@ def page(folder: Path, nonce: str = "", doc: str | None = None) -> tuple[str, st
 
 
 def _downloads() -> list[Any]:
+    from pia.base.formats import USES
     from pia.output.formats import OUTPUTS
 
-    return [f for f in OUTPUTS.values() if "assessment" in f.documents]
+    return [OUTPUTS[n] for n in USES["render"].formats]
 
 
 def output(folder: Path, name: str, doc: str | None = None) -> tuple[bytes, str]:

@@ -177,7 +177,7 @@ class Version:
         if kind.key not in a.docs:
             return None
         main = family.main_kind(a)
-        found = [revision_date(revision(a, k.name), k.name) for k in {kind.name: kind, (main or kind).name: main or kind}.values()]
+        found = [revision_date(revision(a, k), k) for k in {kind.id: kind, (main or kind).id: main or kind}.values()]
         found = [d for d in found if d]
         return max(found) if found else None
 
@@ -254,7 +254,7 @@ def revisions(versions: list[Version] | History, kind: kinds.Kind | None = None)
     for prev, d in zip(ordered, ordered[1:]):
         base, end = last[prev], last[d]
         changes = document_changes(base.assessment, end.assessment, kind)
-        out.append(Revision(dates.to_era(d), base, end, classify(changes, end.assessment, dates.to_era(d), kind.name)))
+        out.append(Revision(dates.to_era(d), base, end, classify(changes, end.assessment, kind, dates.to_era(d))))
     return out
 
 
@@ -268,19 +268,16 @@ def history_rows(versions: list[Version] | History, kind: kinds.Kind | None = No
     return [r for rev in revisions(versions, kind) for r in rev.rows]
 
 
-PUBLISHED, CONSULTED, REVIEWED, SUBMITTED = item("表紙-公表日"), item("VI-2-②"), item("VI-3-①"), item("VI-4-①")
-BODY = item("表紙-評価実施機関の区分")
-
-
 def _procedure_dates(a: asm.Assessment, kind: kinds.Kind) -> list[Item]:
     """The items a re-assessment must date anew: 公表日 first; for the 全項目評価書 the 意見聴取 period, and 第三者点検
     (地方公共団体等) or the submission to the PPC (行政機関等). The 重点's 意見聴取 and 第三者点検 are optional, so only
-    its 公表日 is asked for."""
-
-    if kind.id != "full":
-        return [layout.meta_item(kind.id, "published")]
-    national = BODY.meaning(BODY.get(a.meta)) == "national"
-    return [PUBLISHED, CONSULTED, SUBMITTED if national else REVIEWED]
+    its 公表日 is asked for (forms.json: each kind's `procedure` and the items of its `codes`)."""
+    published = layout.meta_item(kind.id, "published")
+    if kind.procedure != "mandatory":
+        return [published]
+    body = item(kind.codes["body"])
+    national = body.meaning(body.get(family.data(a, kind))) == "national"
+    return [published, item(kind.codes["consultation"]), item(kind.codes["ppc_submitted" if national else "inspection"])]
 
 
 def revision_findings(revs: list[Revision], kind: kinds.Kind) -> list[Finding]:
@@ -357,13 +354,13 @@ def versions_of(path: Path) -> list[Version]:
 
 
 def derived_rows(folder: Path) -> tuple[dict[str, list[dict[str, object]]], list[Finding]]:
-    """The 変更箇所 rows the folder's version history gives each document (by kind name: 全項目 / 重点 / 基礎), and
+    """The 変更箇所 rows the folder's version history gives each document (by kind id: full / focused / basic), and
     the problems with that history. A folder outside git has none of either."""
     if not in_git(folder):
         return {}, []
     h = history(folder)
     present = family.present(h.versions[-1].assessment) if h.versions else []
-    return {k.name: [r.betten3() for r in history_rows(h, k)] for k in present}, h.problems
+    return {k.id: [r.betten3() for r in history_rows(h, k)] for k in present}, h.problems
 
 
 
@@ -371,7 +368,7 @@ def derived_rows(folder: Path) -> tuple[dict[str, list[dict[str, object]]], list
 
 
 def history_of(folder: Path | None) -> tuple[dict[str, list[dict[str, Any]]], list[Any]]:
-    """(derived 変更箇所 rows by kind name, warnings); a PiaError naming the problems when the rows would be incomplete."""
+    """(derived 変更箇所 rows by kind id, warnings); a PiaError naming the problems when the rows would be incomplete."""
     from pia.base.errors import PiaError
     from pia.base.findings import ERROR
     from pia.history.versions import derived_rows

@@ -9,7 +9,8 @@ from typing import Any, Callable, Iterator
 
 from pia.document.assessment import Assessment
 from pia.base.findings import ERROR, WARNING, Finding
-from pia.base.registry import KINDS, Certainty, Severity, Spec, Stage
+from pia.base.registry import Certainty, Severity, Spec, Stage
+from pia.form import kinds as form_kinds
 from pia.document.validate import anchor
 
 RULE_ATTR = "__pia_rule__"
@@ -20,7 +21,7 @@ def rule(rule_id: str, title: str, severity: Severity = ERROR, *, source: str, c
          kinds: tuple[str, ...] = ("full",)) -> Callable[[RuleFunc], RuleFunc]:
     """Attach the rule's registry entry to the function; the docstring is its explanation."""
     for k in kinds:
-        if k not in KINDS:
+        if k not in form_kinds.kinds():
             raise ValueError(f"{rule_id}: unknown document kind {k}")
 
     def mark(func: RuleFunc) -> RuleFunc:

@@ -8,7 +8,7 @@ from pia.form import kinds
 from pia.form import schema as sch
 from pia.base.findings import ERROR, WARNING, Finding
 from pia.form.items import each, entry_of, item
-from pia.base.registry import KINDS, Certainty
+from pia.base.registry import EVERY, Certainty
 from pia.analysis.rules import Context, rule
 from pia.document.values import ticked
 
@@ -23,7 +23,7 @@ NO_NETWORK_IN, NO_NETWORK_OUT = item("III-6-接続しない（入手）"), item(
 
 
 @rule("PIA101", "しきい値判断結果が対象人数・取扱者数・重大事故から導かれる結果と一致しない",
-      source="指針 第5の2（しきい値判断）", certainty=Certainty.SUMMARY, kinds=KINDS)
+      source="指針 第5の2（しきい値判断）", certainty=Certainty.SUMMARY, kinds=EVERY)
 def threshold(ctx: Context) -> Iterator[Finding]:
     """しきい値判断結果（全項目評価書 VI-1-②、重点項目評価書 V-1-②、基礎項目評価のみの事務では基礎項目評価書 III）は、
     対象人数、取扱者数（500人以上か）及び過去1年以内の特定個人情報に関する重大事故の有無から、特定個人情報保護評価指針
@@ -59,7 +59,7 @@ def threshold_inputs(ctx: Context) -> Iterator[Finding]:
     ならない。また、過去1年以内に特定個人情報に関する重大事故が「発生あり」なら、III-7 リスク1⑨（過去3年以内の個人情報に
     関する重大事故）も「発生あり」のはずである（ppc-rules TH-2, TH-3。推論に基づくため警告）。"""
     main = family.main_kind(ctx.a)
-    if main is None or main.name == "基礎":
+    if main is None or main.borrows_facts:
         return
     m = family.data(ctx.a, main)
     handlers = HANDLERS_INPUT.bounds(HANDLERS_INPUT.get(m))
@@ -73,7 +73,7 @@ def threshold_inputs(ctx: Context) -> Iterator[Finding]:
             yield ctx.finding(main.key, HANDLERS_INPUT.at(),
                               f"取扱者数が「{HANDLERS_INPUT.get(m)}」とされていますが、使用者数と委託先における取扱者数の合計は多くとも{hi}人です。",
                               "取扱者数か、各ファイルの使用者数・委託先における取扱者数を確認してください。")
-    if main.name == "全項目" and ACCIDENT_INPUT.meaning(ACCIDENT_INPUT.get(m)) == "yes":
+    if main.accident_from and ACCIDENT_INPUT.meaning(ACCIDENT_INPUT.get(m)) == "yes":
         for fid, f in ctx.a.files():
             if ACCIDENT_3Y.meaning(ACCIDENT_3Y.get(f)) == "no":
                 yield ctx.finding("file:" + fid, ACCIDENT_3Y.at(),

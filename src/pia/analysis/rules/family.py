@@ -7,7 +7,7 @@ from pia.form import kinds
 from pia.document import family
 from pia.form import schema as sch
 from pia.base.findings import WARNING, Finding
-from pia.base.registry import KINDS, Certainty
+from pia.base.registry import EVERY, Certainty
 from pia.analysis.rules import Context, rule
 from pia.form.items import dig, item
 from pia.document.values import blank, empty
@@ -39,7 +39,7 @@ def _required(ctx: Context) -> Required | None:
 
 
 @rule("PIA801", "しきい値判断で必要な重点項目評価書又は全項目評価書がフォルダにない",
-      source="指針 第5の2（しきい値判断）、規則第5条・第6条", certainty=Certainty.SUMMARY, kinds=KINDS)
+      source="指針 第5の2（しきい値判断）、規則第5条・第6条", certainty=Certainty.SUMMARY, kinds=EVERY)
 def required_documents(ctx: Context) -> Iterator[Finding]:
     """しきい値判断が義務付ける重点項目評価書又は全項目評価書は、事務のフォルダにある（juten.yaml と juten/、又は
     assessment.yaml と files/）。重点項目評価書が義務のところに全項目評価書を置くのは、任意により詳しい評価を実施した
@@ -48,14 +48,13 @@ def required_documents(ctx: Context) -> Iterator[Finding]:
     req = _required(ctx)
     if req is None:
         return
-    have = {k.name for k in family.present(ctx.a)}
+    held = family.present(ctx.a)
     key, path = _where(ctx)
-    for name in ("重点", "全項目"):
-        if name not in req or name in have or name == "重点" and "全項目" in have:
+    for kind in kinds.ordered():  # the 基礎 is PIA802's
+        if kind.id not in req or kind.borrows_facts or any(kinds.covers(h, kind) for h in held):
             continue
-        kind = kinds.kinds()[name]
         yield ctx.finding(key, path, f"しきい値判断では{kinds.short_title(kind)}が必要ですが、このフォルダに {kind.file} がありません。",
-                          f"pia new --kind {name} で雛形を作り、{kind.file} を作成してください。")
+                          f"pia new --kind {kind.name} で雛形を作り、{kind.file} を作成してください。")
 
 
 @rule("PIA802", "基礎項目評価書（kiso.yaml）がない", WARNING,
@@ -63,8 +62,8 @@ def required_documents(ctx: Context) -> Iterator[Finding]:
 def kiso_present(ctx: Context) -> Iterator[Finding]:
     """特定個人情報保護評価の実施が義務付けられる事務には、重点項目評価書・全項目評価書に加えて基礎項目評価書がある
     （forms.md §1）。pia 導入前のフォルダでは基礎項目評価書を別に管理していることがあるため警告とする。"""
-    req = _required(ctx)
-    if req and "基礎" in req and "kiso" not in ctx.a.docs:
+    req, kiso = _required(ctx), kinds.borrower()
+    if req and kiso and kiso.id in req and kiso.key not in ctx.a.docs:
         key, path = _where(ctx)
         yield ctx.finding(key, path, "しきい値判断では基礎項目評価書が必要ですが、このフォルダに kiso.yaml がありません。",
                           "pia new --kind 基礎 の雛形を参考に kiso.yaml を作成してください（事務の名称などは書かず、基礎項目評価書だけの項目を書きます）。")
@@ -79,7 +78,7 @@ def facts_once(ctx: Context) -> Iterator[Finding]:
     kiso.yaml に同じ事実を書くと、二か所の記載が食い違うおそれがあるため誤りとする（対応表は schemas/forms.json の kiso_facts）。"""
     main = family.main_kind(ctx.a)
     kiso = ctx.a.docs.get("kiso")
-    if main is None or main.name == "基礎" or kiso is None or not isinstance(kiso.data, dict):
+    if main is None or main.borrows_facts or kiso is None or not isinstance(kiso.data, dict):
         return
     for path in kinds.shared_fact_paths():
         if not empty(dig(kiso.data, tuple(path))):
@@ -92,15 +91,16 @@ def _own_sections(main: kinds.Kind) -> list[str]:
     """Top-level parts of kiso.yaml the 基礎 must have: all of them when it stands alone, else its own parts."""
     root = sch.load().document("kiso")
     shared_tops = {p[0] for p in kinds.shared_fact_paths()}
-    return [k for k, n in sch.properties(root) if sch.kind(n) == "group" and (main.name == "基礎" or k not in shared_tops)]
+    return [k for k, n in sch.properties(root) if sch.kind(n) == "group" and (main.borrows_facts or k not in shared_tops)]
 
 
 @rule("PIA804", "基礎項目評価書の記載が足りない",
       source="様式2（基礎項目評価書）", certainty=Certainty.RECALLED, kinds=("basic",))
 def kiso_complete(ctx: Context) -> Iterator[Finding]:
     """基礎項目評価書には、I 関連情報、II しきい値判断項目、III しきい値判断結果、IV リスク対策がそろっている。
-    基礎項目評価のみの事務では、他の評価書から印字される事実がないため、kiso.yaml にそれらをすべて書く（空欄は誤り）。
-    全項目評価書・重点項目評価書のある事務でも、IV リスク対策は基礎項目評価書だけの項目として kiso.yaml に書く。"""
+    基礎項目評価のみの事務では、他の評価書から印字される事実がないため、kiso.yaml にそれらの部分をすべて書く。
+    全項目評価書・重点項目評価書のある事務でも、IV リスク対策は基礎項目評価書だけの項目として kiso.yaml に書く。
+    部分の中の空欄は、他の評価書と同じく PIA501 が示す。"""
     main = family.main_kind(ctx.a)
     kiso = ctx.a.docs.get("kiso")
     if main is None or kiso is None or not isinstance(kiso.data, dict):
@@ -109,20 +109,6 @@ def kiso_complete(ctx: Context) -> Iterator[Finding]:
         if top not in kiso.data:
             node = sch.load().node_at("kiso", (top,)) or {}
             yield ctx.finding("kiso", (), f"「{sch.title(node)}」がありません。", f"「{top}:」以下の項目を記載してください（pia new --kind 基礎 の雛形を参考にできます）。")
-    shared = set(kinds.shared_fact_paths())
-    for path in kinds.shared_fact_paths():
-        node = sch.load().node_at("kiso", path) or {}
-        if path[0] not in kiso.data:
-            continue
-        if main.name == "基礎" and blank(dig(kiso.data, path)) and not (sch.dash_allowed(node) and not empty(dig(kiso.data, path))):
-            yield ctx.finding("kiso", path, f"「{sch.title(node)}」が未記入です。",
-                              "基礎項目評価のみの事務では、この事実を kiso.yaml に記載します。該当がなければ「—」と書ける項目もあります。")
-        if path[-1] == sch.SELECTED:  # the choice's own details (いつ時点の計数か) are the 基礎's in every folder
-            parent = sch.load().node_at("kiso", path[:-1]) or {}
-            for k, sub in sch.properties(parent):
-                own = path[:-1] + (k,)
-                if own not in shared and not sub.get("x-pia-optional") and blank(dig(kiso.data, own)):
-                    yield ctx.finding("kiso", own, f"「{sch.title(sub)}」が未記入です。", "記載してください。")
 
 
 @rule("PIA805", "提出する評価書の種類（基礎項目評価書 IV-1）がフォルダの評価書と一致しない",
@@ -133,13 +119,13 @@ def submitted_kinds(ctx: Context) -> Iterator[Finding]:
     kiso = ctx.a.docs.get("kiso")
     if kiso is None or not isinstance(kiso.data, dict):
         return
-    submitted = item(kinds.table()["kinds"]["基礎"]["codes"]["submitted"])
+    submitted = item(kinds.borrower().codes["submitted"])
     v = submitted.get(kiso.data)
     meaning = submitted.meaning(v)
     if meaning is None:
         return
     said = kinds.meaning_documents(meaning)
-    have = frozenset(k.name for k in family.present(ctx.a))
+    have = frozenset(k.id for k in family.present(ctx.a))
     if said != have:
         yield ctx.finding("kiso", submitted.at(), f"「{v}」としていますが、このフォルダの評価書は「{kinds.describe(have)}」です。",
                           "選択を直すか、必要な評価書（kiso.yaml、juten.yaml、assessment.yaml）をそろえてください。")
@@ -153,10 +139,10 @@ def kiso_flags(ctx: Context) -> Iterator[Finding]:
     推論のため警告）。"""
     main = family.main_kind(ctx.a)
     kiso = ctx.a.docs.get("kiso")
-    if main is None or main.name == "基礎" or kiso is None or not isinstance(kiso.data, dict):
+    if main is None or main.borrows_facts or kiso is None or not isinstance(kiso.data, dict):
         return
     files = family.files_of(ctx.a, main)
-    for flag_code, (code, yes) in kinds.table()["kinds"]["基礎"]["codes"]["flags"].items():
+    for flag_code, (code, yes) in kinds.borrower().codes["flags"].items():
         flag_item = item(flag_code)
         found = kinds.item_of(main, code)
         flag = flag_item.get(kiso.data)
@@ -189,7 +175,7 @@ def shared_fact_blank(ctx: Context) -> Iterator[Finding]:
     それらの評価書から印字される。全項目評価書では空欄でよい「しきい値判断の入力」も、基礎項目評価書では記載が必要な
     ため、空欄なら警告する。"""
     main = family.main_kind(ctx.a)
-    if main is None or main.name == "基礎" or "kiso" not in ctx.a.docs:
+    if main is None or main.borrows_facts or "kiso" not in ctx.a.docs:
         return
     src = family.data(ctx.a, main)
     for path in kinds.shared_fact_paths():
@@ -203,7 +189,7 @@ def shared_fact_blank(ctx: Context) -> Iterator[Finding]:
 
 
 @rule("PIA810", "案（(案)・(素案)）なのに公表日が書かれている", WARNING,
-      source="公表された案の評価書（評価書名の(案)・(素案)）", certainty=Certainty.INFERRED, kinds=KINDS)
+      source="公表された案の評価書（評価書名の(案)・(素案)）", certainty=Certainty.INFERRED, kinds=EVERY)
 def draft_published(ctx: Context) -> Iterator[Finding]:
     """意見聴取などのために公表する案は、評価書名に「(案)」又は「(素案)」を付け、評価書番号・公表日・承認日を空欄にできる。
     案に公表日があるのは、案の印を外し忘れたか、公表日を早く書きすぎたかのどちらかである（forms.md §3）。"""
@@ -221,7 +207,7 @@ def _cover_docs(ctx: Context) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 @rule("PIA811", "公表する版（--final）で評価書番号・公表日などが空欄",
-      source="記載要領（評価書番号・公表日）", certainty=Certainty.QUOTED, kinds=KINDS)
+      source="記載要領（評価書番号・公表日）", certainty=Certainty.QUOTED, kinds=EVERY)
 def final_blanks(ctx: Context) -> Iterator[Finding]:
     """pia check --final は、公表する版として検査する。案では空欄でよい評価書番号・公表日（行政機関等では個人情報保護
     委員会の承認日も）を求める（スキーマの x-pia-draft-blank の項目）。"""
@@ -237,7 +223,7 @@ def final_blanks(ctx: Context) -> Iterator[Finding]:
 
 
 @rule("PIA812", "公表する版（--final）の評価書名に(案)が残っている",
-      source="公表された案の評価書（評価書名の(案)・(素案)）", certainty=Certainty.INFERRED, kinds=KINDS)
+      source="公表された案の評価書（評価書名の(案)・(素案)）", certainty=Certainty.INFERRED, kinds=EVERY)
 def final_not_draft(ctx: Context) -> Iterator[Finding]:
     """pia check --final は、評価書名の「(案)」「(素案)」を誤りとする（公表する版に案の印を残さない）。"""
     if not ctx.a.final:
@@ -248,7 +234,7 @@ def final_not_draft(ctx: Context) -> Iterator[Finding]:
 
 
 @rule("PIA820", "様式の版の記載が読めない、又は評価書の種類と合わない",
-      source="様式の版の表示（表紙の［平成30年5月 様式4］など）", certainty=Certainty.INFERRED, kinds=KINDS)
+      source="様式の版の表示（表紙の［平成30年5月 様式4］など）", certainty=Certainty.INFERRED, kinds=EVERY)
 def version_known(ctx: Context) -> Iterator[Finding]:
     """「様式:」には、表紙の版の表示のとおり「平成30年5月 様式4」の形で、pia が知っている版（schemas/forms.json の
     versions）と、その評価書の様式番号（基礎項目評価書は様式2、重点項目評価書は様式3、全項目評価書は様式4）を書く。"""
@@ -268,7 +254,7 @@ def version_known(ctx: Context) -> Iterator[Finding]:
 
 
 @rule("PIA821", "古い版の様式で書かれている", WARNING,
-      source="様式の版の表示、schemas/forms.json の版の表", certainty=Certainty.INFERRED, kinds=KINDS)
+      source="様式の版の表示、schemas/forms.json の版の表", certainty=Certainty.INFERRED, kinds=EVERY)
 def version_current(ctx: Context) -> Iterator[Finding]:
     """古い版の様式の評価書は、その版の項目名で出力できるが、再評価や修正の際は現在の版に移す（pia migrate が、
     移した後に記入・見直しが必要な項目を示す）。"""

@@ -17,6 +17,9 @@ from pia.form.items import Item, each, item
 from pia.base.registry import Certainty
 from pia.analysis.rules import Context, rule
 from pia.document.values import blank, scalars, ticked
+from pia.document import family
+from pia.form import kinds as form_kinds
+from pia.history.classify import revision, revision_date as revision_date_of
 
 RECIPIENTS, TRANSFEREES = item("II-5-提供先"), item("II-5-移転先")
 RECIPIENT_BASIS, TRANSFER_BASIS = item("II-5-提供先-①"), item("II-5-移転先-①")
@@ -67,10 +70,9 @@ def article19(value: Any) -> set[int]:
 
 def revision_date(ctx: Context) -> dt.date | None:
     """The date the document speaks for: its latest 改訂, else its 公表日."""
-    from pia.history.classify import revision, revision_date as revision_date_of
-
-    rev = revision(ctx.a)
-    return revision_date_of(rev) if rev else dates.parse(item("表紙-公表日").get(ctx.a.meta))
+    kind = family.main_kind(ctx.a) or form_kinds.most_detailed()
+    rev = revision(ctx.a, kind)
+    return revision_date_of(rev, kind) if rev else dates.parse(item("表紙-公表日").get(ctx.a.meta))
 
 
 def _entries(ctx: Context, lst: Item) -> Iterator[tuple[str, int, dict[str, Any]]]:
