@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import re
+import shlex
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -197,9 +199,6 @@ def md(s: object) -> str:
 def _shell(s: str) -> str:
     """s as one shell word that also sits inside a Markdown code span on one line: quoted, and when it holds a
     line break, another control or invisible character or a backtick, written as bash's $'…' with escapes."""
-    import shlex
-    import unicodedata
-
     if re.fullmatch(r"[\w@%+=:,./^][\w@%+=:,./~^-]*", s):  # a revision and a plain path, as typed
         return s
     if not any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") or ch == "`" for ch in s):

@@ -392,7 +392,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _refuse_method(self) -> None:
         self._status_page(405)
 
-    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_CONNECT = do_TRACE = _refuse_method  # noqa: N815
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_CONNECT = do_TRACE = _refuse_method
 
     def do_HEAD(self) -> None:  # noqa: N802 (http.server's name)
         self.do_GET()

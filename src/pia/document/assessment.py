@@ -13,7 +13,7 @@ from pia.base import fsread
 from pia.document import family
 from pia.form import kinds
 from pia.form.items import item
-from pia.document.loader import MAX_FILES, Budget, Document, load_file, load_text, refusal_finding
+from pia.document.loader import MAX_FILES, Budget, Document, load_file, load_text, refusal_finding, visible
 
 ASSESSMENT = "assessment.yaml"
 SYSTEMS = "systems.yaml"
@@ -261,8 +261,6 @@ def admit(folder: Path, within: Path | None = None) -> Path:
 def display_name(name: str) -> str:
     """A folder or file name as a page shows it: control (tab and newline included), bidi and invisible characters
     as <U+XXXX>, bytes that are not UTF-8 as \\xNN. Text only: links encode the name itself (percent-encoding)."""
-    from pia.document.loader import visible
-
     return visible(fsread.ascii_name(name)).replace("\t", "<U+0009>").replace("\n", "<U+000A>")
 
 
