@@ -142,7 +142,7 @@ def test_svg_bombs_are_refused_at_check_and_never_drawn(example: Path, case: str
     a = asm.load(example)
     hits = [f for f in check_assessment(a).findings if f.rule_id == "PIA107"]
     assert len(hits) == 1 and why in hits[0].message and "図「figures/f.svg」" in hits[0].message
-    html = render_html(a, example, [])
+    html = render_html(page.of(a, folder=example, rows=[]))
     assert "data:image/svg" not in html and "図を掲載できません" in html
 
 
@@ -173,7 +173,7 @@ def test_figures_of_one_document_are_bounded_in_total(example: Path) -> None:
     over_count = [f for f in hits if f"{figures.MAX_COUNT} 個まで" in f.message]
     assert len(over_bytes) == 1 and len(over_count) == 4 + 30 - 1 - figures.MAX_COUNT
     assert all("上限を超えます" in f.message for f in hits) and len(hits) == len(over_bytes) + len(over_count)
-    html = render_html(a, example, [])
+    html = render_html(page.of(a, folder=example, rows=[]))
     assert html.count('<img class="figure"') == figures.MAX_COUNT  # the render stops where the check does
     assert len(html) < figures.MAX_TOTAL_BYTES * 4 / 3 + 2_000_000
 
