@@ -107,6 +107,7 @@ CORPUS = Path(__file__).parent / "data" / "pathological" / "figures"
 SVG_BOMBS = {
     "use-bomb.svg": "50,000 個を超えます",  # _use_bomb(): 2 KB, 10^8 rectangles
     "use-cycle.svg": "循環",
+    "marker-bomb.svg": "50,000 個を超えます",  # 11 KB: a 100-element marker on each of 1,000 vertices
     "deep-nesting.svg": "入れ子が深すぎます",
     "external-image.svg": "参照しています",
     "nested-svg-image.svg": "参照しています",
