@@ -15,7 +15,7 @@ from pia.analysis.check import CheckResult, check_assessment
 from pia.base.findings import ERROR, Finding
 from pia.history.classify import Row, classified, classify, record, revision, revision_date, threshold_raised
 from pia.form.items import each, item
-from pia.history.versions import Version, at_revision, commit, document_changes, git
+from pia.history.versions import Version, at_revision, commit, document_changes, git, reassessment_findings
 
 MAX_CELL = 80
 MAX_ROWS = 60
@@ -140,6 +140,7 @@ def _document_checks(rep: AssessmentReport, old: asm.Assessment, new: asm.Assess
         if own.get(kind.id) and (rev_new is None or (rev_old is not None and revision_date(rev_new, kind) == revision_date(rev_old, kind))):
             rep.problems.append(_problem(new, rec.revisions.at(), f"{name}の記載が変わっていますが、その改訂の記録に新しい変更日がありません。",
                                          f"{kind.file} の「{rec.revisions.key}」に、この改訂の変更日を一件追加してください。", "PIA601", kind))
+        rep.problems += reassessment_findings(old, new, kind)
         rows = classify(document_changes(old, new, kind), new, kind)
         if not rows:
             continue

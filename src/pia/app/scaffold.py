@@ -60,11 +60,13 @@ def create(folder: Path, main: kinds.Kind) -> tuple[Path, bool]:
     return folder, inside
 
 
-def answer_threshold(folder: Path, main: kinds.Kind, answers: dict[tuple[str, ...], str]) -> None:
+def answer_threshold(folder: Path, main: kinds.Kind, answers: dict[tuple[str, ...], str],
+                     required: frozenset[str] | None = None) -> None:
     """Write the しきい値判断 inputs the user gave to `pia new` (by their place in the most detailed form, in its options)
-    where this folder keeps them: the main document, or kiso.yaml for a 基礎-only 事務 (forms.json kiso_facts)."""
-    from pia.form import schema as sch
-    from pia.document import yaml_edit
+    where this folder keeps them: the main document, or kiso.yaml for a 基礎-only 事務 (forms.json kiso_facts);
+    with the しきい値判断結果 they decide (`required`, the kinds' ids, when they decide it) and the 基礎's
+    提出する評価書の種類 (the documents the folder holds)."""
+    from pia.form.items import UnknownItem, item
 
     kiso, ref = kinds.borrower(), kinds.most_detailed()
     values: list[tuple[tuple[str | int, ...], str]] = []
@@ -76,6 +78,24 @@ def answer_threshold(folder: Path, main: kinds.Kind, answers: dict[tuple[str, ..
         if fact.get("map") == "option":  # the 基礎's 対象人数 sits in {選択: …}
             value = kinds.map_bounds(value, ref.schema, fact[ref.id], main.schema, path[:-1] if main is kiso else path)
         values.append((tuple(path), value))
-    file = folder / main.file
-    text = yaml_edit.set_values(file.read_text(encoding="utf-8"), values, sch.load().document(main.schema))
-    file.write_text(text, encoding="utf-8", newline="\n")
+    if required is not None:
+        meaning = next(m for m, docs in kinds.table()["meanings"].items() if m != "description" and frozenset(docs) == required)
+        result = next((o for o, m in kinds.option_attr(main.schema, main.result, "x-pia-meaning").items() if m == meaning), None)
+        if result is not None:  # a voluntary --kind whose form has no option for it: left for check to point at
+            values.append((main.result, result))
+    _set(folder / main.file, main.schema, values)
+    if kiso is not None and "submitted" in kiso.codes:
+        submitted = item(kiso.codes["submitted"])
+        try:
+            _set(folder / kiso.file, kiso.schema, [(submitted.at(), submitted.option(main.id))])
+        except UnknownItem:  # a kind the 基礎's IV 1 has no option for: left blank, for check to point at
+            pass
+
+
+def _set(file: Path, schema: str, values: list[tuple[tuple[str | int, ...], str]]) -> None:
+    from pia.document import yaml_edit
+    from pia.form import schema as sch
+
+    if values:
+        text = yaml_edit.set_values(file.read_text(encoding="utf-8"), values, sch.load().document(schema))
+        file.write_text(text, encoding="utf-8", newline="\n")

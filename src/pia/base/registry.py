@@ -80,6 +80,8 @@ class Spec:
     explanation: str = ""
     func: Callable[..., Iterator[Any]] | None = None  # rules only
     module: str = ""
+    concepts: tuple[str, ...] = ()  # rules: the concepts they need (their reach is the kinds that have them all)
+    also: tuple[str, ...] = ()  # rules: concepts read where present
 
     def applies_to(self, kind_ids: set[str]) -> bool:
         """Whether the finding concerns any of these kinds of document."""
@@ -159,6 +161,12 @@ STATIC: tuple[Spec, ...] = (
     _static("PIA631", "事前の改訂の再評価の日付・公表日がまだ新しくなっていない（手続中）", Stage.HISTORY,
             "番号法第28条第1項後段・第2項後段、ppc-rules CH-2", Certainty.PRIMARY, Severity.WARNING,
             explanation="公表日を新しくする前は手続の途中と考え、残っている手続（意見聴取・第三者点検又は提出・公表日）を警告で示す。"),
+    _static("PIA632", "改訂の再評価の日付が前回の公表日より前、又は新しい公表日より後", Stage.HISTORY,
+            "番号法第28条第1項後段・第2項後段（重要な変更は変更前に評価を再実施して公表する）、ppc-rules CH-2", Certainty.PRIMARY,
+            explanation="改訂の「再評価」を実施済みとした日付は、その改訂の前の版の公表日より後で、改訂後に公表し直した公表日以前"
+                        "である（基礎項目評価書を除く各評価書。`pia history`・`pia ci`）。前回の公表日より前の日付は前の改訂の再評価を"
+                        "写したものか誤りで、新しい公表日より後なら再評価の前に公表したことになる。公表日との前後は `pia check` も"
+                        "PIA306 で見る。"),
     _static("PIA601", "評価書の記載が変わったのに改訂の記録に新しい変更日がない", Stage.CI,
             explanation="別添3 の行は改訂の変更日ごとにまとめるため、記載を変えた改訂には変更日を一件追加する。"),
     _static("PIA602", "重要な変更を含むのに再評価の記載がない", Stage.CI, "規則第11条、指針 第6の2", Certainty.SUMMARY,

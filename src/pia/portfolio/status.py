@@ -155,7 +155,7 @@ class _Reader:
         d = dates.parse(raw)
         if d is None and isinstance(raw, str) and raw.strip() and raw.strip() not in ("—", "-", "－"):
             self.finding("PIA900", kind.key, it.at(), f"「{raw}」を日付として読めないため、期限の計算に使えません。",
-                         "「令和5年8月1日」又は「2023-08-01」の形で書いてください。")
+                         "「令和5年8月1日」の形（様式の書き方）で書いてください。")
         return d
 
     def role(self, kind: form_kinds.Kind | None, role: str) -> dt.date | None:
