@@ -267,11 +267,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except OSError as e:  # the OS refused something no finding covers (a folder that cannot be listed, say)
-        from pia.base.fsread import os_reason
+        from pia.base.fsread import os_hint, os_reason
         from pia.document.loader import visible
 
+        # not known here whether it was a read or a write: the permission is named without a direction
         where = f"{os.fsdecode(e.filename)} を" if e.filename else ""
-        print(visible(f"pia: {where}扱えません（{os_reason(e)}）。"), file=sys.stderr)
+        print(visible(f"pia: {where}扱えません（{os_reason(e, writing=None)}）。{os_hint(e, writing=None)}"), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("pia: 中断しました。", file=sys.stderr)

@@ -195,8 +195,9 @@ def build_one(folder: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> di
     if shown:
         written, result = render_all(folder, writers(parse("render", ",".join(formats))), out / name, force=True)
         errors = result.errors
-        for p in [p for p in written if p.stem in hidden]:
-            p.unlink()
+        from pia.base import fswrite
+
+        fswrite.commit(out / name, {}, delete=[p.name for p in written if p.stem in hidden], create=False)
         written = [p for p in written if p.stem not in hidden]
     history = _history(folder) if shown else None
     main = shown[-1] if shown else None
