@@ -525,11 +525,12 @@ def council(args: Any) -> int:
 
 
 def serve(args: Any) -> int:
-    from pia.document.assessment import ASSESSMENT, is_assessment
+    from pia.document.assessment import ASSESSMENT, admit, is_assessment
     from pia.app.serve import make_server
 
     if not is_assessment(args.path):
         raise PiaError(f"{args.path} は評価書フォルダではありません（{ASSESSMENT} などの評価書の YAML がありません）。")
+    admit(args.path)
     try:
         server = make_server(args.path, args.port)
     except OSError as e:

@@ -43,6 +43,7 @@ def render_all(folder: Path, formats: list[OutputFormat], out: Path, force: bool
     from pia.output.outfolder import write_outputs
     from pia.output import pdfparts
 
+    asm.admit(folder)  # before anything is read or written
     name = folder.resolve().name
     # the processes that lay out PDFs start now and import WeasyPrint while the assessment is read and checked
     with pdfparts.processes() if any(f.name == "pdf" for f in formats) else nullcontext():

@@ -204,7 +204,7 @@ def build_one(folder: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> di
     ended = dates.parse(pf.fact(a, "ended"))
     changed = max([d.changed for d in shown if d.changed], default=None)
     return {
-        "name": name, "jimu": pf.jimu_name(a), "title": main.title if main and main.title else name,
+        "name": name, "jimu": pf.jimu_name(a), "title": main.title if main and main.title else asm.display_name(name),
         "org": str(pf.author(a) or ""),
         "documents": [{**d.to_dict(), "published_ja": dates.to_era(d.published) if d.published else "",
                        "reassess_ja": dates.to_era(due) if (due := reassessment_due(d.published)) else ""} for d in shown],
