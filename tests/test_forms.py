@@ -247,13 +247,13 @@ def test_new_makes_a_skeleton_of_each_kind(tmp_path: Path, kind: str, files: set
 
 def test_new_derives_the_kind_from_the_threshold_inputs(tmp_path: Path):
     code, out = _cli("new", "y", "--dir", str(tmp_path), "--persons", "10万人以上30万人未満", "--handlers", "500人以上", "--accident", "発生なし")
-    assert code == 0 and (tmp_path / "y" / "assessment.yaml").is_file() and "（全項目）" in out
+    assert code == 0 and (tmp_path / "y" / "assessment.yaml").is_file() and "（全項目評価書と基礎項目評価書）" in out
     code, _ = _cli("new", "z", "--dir", str(tmp_path), "--persons", "1,000人以上1万人未満")
     assert code == 0 and {p.name for p in (tmp_path / "z").iterdir()} == {"kiso.yaml"}
     assert _cli("new", "w", "--dir", str(tmp_path), "--persons", "1,000人未満")[0] == 2
     # counts as a user knows them: the option they fall in (5万 -> 1万人以上10万人未満, 600 handlers -> 500人以上)
     code, out = _cli("new", "v", "--dir", str(tmp_path), "--persons", "５万人", "--handlers", "600", "--accident", "発生なし")
-    assert code == 0 and (tmp_path / "v" / "juten.yaml").is_file() and "（重点）" in out
+    assert code == 0 and (tmp_path / "v" / "juten.yaml").is_file() and "（重点項目評価書と基礎項目評価書）" in out
     # the answers are written where the folder keeps them, in the form's options, and the skeleton's comments stay
     juten = yaml.safe_load((tmp_path / "v" / "juten.yaml").read_text(encoding="utf-8"))
     assert [items.item(c).get(juten) for c in ("重点-I-1-③", "重点-表紙-しきい値判断の入力-取扱者数",
@@ -322,7 +322,7 @@ def test_new_asks_for_the_kind_at_a_terminal(tmp_path: Path, monkeypatch):
     monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
     monkeypatch.setattr("builtins.input", lambda prompt: "重点")
     code, out = _cli("new", "t", "--dir", str(tmp_path))
-    assert code == 0 and (tmp_path / "t" / "juten.yaml").is_file() and "（重点）" in out
+    assert code == 0 and (tmp_path / "t" / "juten.yaml").is_file() and "（重点項目評価書と基礎項目評価書）" in out
 
 
 def test_ci_checks_a_juten_folder_and_names_its_documents(tmp_path: Path):
@@ -340,6 +340,6 @@ def test_ci_checks_a_juten_folder_and_names_its_documents(tmp_path: Path):
 def test_new_keeps_a_voluntary_kind_with_its_threshold_answers(tmp_path: Path):
     # fewer than 1,000 persons obliges nothing; a 全項目評価書 done voluntarily still records the answers given
     code, out = _cli("new", "s", "--dir", str(tmp_path), "--kind", "全項目", "--persons", "800", "--handlers", "20")
-    assert code == 0 and "（全項目）" in out
+    assert code == 0 and "（全項目評価書と基礎項目評価書）" in out
     data = yaml.safe_load((tmp_path / "s" / "assessment.yaml").read_text(encoding="utf-8"))
     assert items.item("I-1-③").get(data) == "1,000人未満" and items.item("表紙-しきい値判断の入力-取扱者数").get(data) == "500人未満"

@@ -4,43 +4,17 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import unicodedata
 from pathlib import Path
 
 import openpyxl
 
-from conftest import EXAMPLE, ROOT, commit, git, init_repo, pia
+from conftest import EXAMPLE, ROOT, commit, git, pia
+from conftest import OUTLINE, add_revision, repo_with, replace_once as edit
 
 KISO = ROOT / "assessments" / "marumaru-kiso"
 JUTEN = ROOT / "assessments" / "marumaru-juten"
-OUTLINE = "国民健康保険法に基づき、被保険者の資格の取得・喪失、保険料の賦課・徴収、保険給付を行う。"
-
-
-def repo_with(tmp_path: Path, example: Path, name: str) -> tuple[Path, Path]:
-    repo = tmp_path / "repo"
-    folder = repo / "assessments" / name
-    shutil.copytree(example, folder)
-    init_repo(repo)
-    return repo, folder
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def add_revision(path: Path, date: str, extra: str = "") -> None:
-    """Append a 改訂 entry to the document (the key is written once, before 変更箇所)."""
-    text = path.read_text(encoding="utf-8")
-    if "\n改訂:\n" not in text:
-        text = text.replace("\n変更箇所:", "\n改訂:\n変更箇所:", 1) if "\n変更箇所:" in text else text + "改訂:\n"
-    text = text.replace("\n改訂:\n", f"\n改訂:\n  - 変更日: {date}\n    説明: 改訂\n{extra}", 1)
-    path.write_text(text, encoding="utf-8")
-
-
 def history_json(folder: Path) -> list[dict]:
     r = pia("history", folder, "--format", "json")
     assert r.returncode == 0, r.stderr
@@ -154,7 +128,8 @@ def test_ci_juten_important_change_needs_its_reassessment(tmp_path: Path):
     assert "重点項目評価書（1 件、事前・再評価）" in s and "基礎項目評価書（1 件、事後）" in s
     assert "重点項目評価書: 重点項目評価の再実施" in s and "全項目評価の再実施" not in s
 
-    edit(folder / "juten.yaml", "    説明: 改訂\n", "    説明: 改訂\n    再評価:\n      状況: 予定\n      日付: 令和7年3月1日\n")
+    edit(folder / "juten.yaml", "  - 変更日: 令和7年4月1日\n    説明: 改訂\n",
+         "  - 変更日: 令和7年4月1日\n    説明: 改訂\n    再評価:\n      状況: 予定\n      日付: 令和7年3月1日\n")
     git(repo, "reset", "-q", "--soft", "HEAD~1")
     r, s = ci(repo)
     assert r.returncode == 0, r.stdout

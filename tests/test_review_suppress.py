@@ -32,7 +32,7 @@ def test_the_ignore_binds_to_the_value_it_was_written_for(example: Path, capsys)
     rewrite(example, "      - 提供を行っている: 58  #", "      - 提供を行っている: 60  #")
     found = findings(capsys, str(example))
     back = [f for f in found if f["rule_id"] == "PIA201" and f["file"].endswith(J)]
-    assert len(back) == 1 and back[0]["suppressed"] is None and "（60）件" in back[0]["message"]
+    assert len(back) == 1 and back[0]["suppressed"] is None and "件数を60件" in back[0]["message"]
     stale = [f for f in found if f["rule_id"] == "PIA070"]
     assert len(stale) == 1 and stale[0]["line"] == back[0]["line"]
     m = re.search(r"pia-ignore: PIA201@([0-9a-f]{6})", stale[0]["hint"])

@@ -3,6 +3,7 @@ accessibility in Chromium with axe-core, and incremental rebuilds."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
@@ -70,6 +71,9 @@ def test_index_lists_every_assessment_with_downloads(site: Path):
     assert 'href="juki/juki.html"' in html and 'href="juki/juki.xlsx"' in html and "juki.pdf" not in html
     assert "令和6年2月1日" in html and "旧住民記録に関する事務" in html and "【令和6年3月31日 終了】" in html
     assert (site / "juki" / "juki.xlsx").stat().st_size > 10_000
+    # the title names the body as its 評価実施機関名 is written; the formats said are those built (no PDF here)
+    assert "<h1>特定個人情報保護評価書（東京都世田谷区長）</h1>" in html, re.findall(r"<h1>.*?</h1>", html)
+    assert "評価書は ウェブページ・Excel で読めます。" in html and "PDF" not in html
 
 
 def test_revision_from_git_history_has_a_plain_japanese_page(site: Path):

@@ -91,7 +91,7 @@ def _value_at(a: asm.Assessment, anchor: str) -> Any:
 
 def fingerprint(a: asm.Assessment, f: Finding, lines: list[str] | None) -> str:
     """Six hex digits of the value the finding is about (or of its line without the comment) and of what the rule
-    compared it with, as its message states both sides (「（58）件としていますが、提供先は59件」; the two dates). A finding
+    compared it with, as its message states both sides (「件数を58件としていますが、提供先は59件」; the two dates). A finding
     about the same value that says something else is a different finding: the suppression no longer applies."""
     v = _value_at(a, f.anchor)
     if v is _MISSING:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import re
+import shlex
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -12,8 +14,8 @@ from pia.document import family
 from pia.analysis.check import CheckResult, check_assessment
 from pia.base.findings import ERROR, Finding
 from pia.history.classify import Row, classified, classify, record, revision, revision_date, threshold_raised
-from pia.form.items import each
-from pia.history.versions import Version, at_revision, commit, document_changes, git
+from pia.form.items import each, item
+from pia.history.versions import Version, at_revision, commit, document_changes, git, reassessment_findings
 
 MAX_CELL = 80
 MAX_ROWS = 60
@@ -138,6 +140,7 @@ def _document_checks(rep: AssessmentReport, old: asm.Assessment, new: asm.Assess
         if own.get(kind.id) and (rev_new is None or (rev_old is not None and revision_date(rev_new, kind) == revision_date(rev_old, kind))):
             rep.problems.append(_problem(new, rec.revisions.at(), f"{name}の記載が変わっていますが、その改訂の記録に新しい変更日がありません。",
                                          f"{kind.file} の「{rec.revisions.key}」に、この改訂の変更日を一件追加してください。", "PIA601", kind))
+        rep.problems += reassessment_findings(old, new, kind)
         rows = classify(document_changes(old, new, kind), new, kind)
         if not rows:
             continue
@@ -192,6 +195,24 @@ def md(s: object) -> str:
     t = "" if s is None else str(s)
     t = t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", " ").replace("\n", " ")
     return _MD_SPECIAL.sub(r"\\\1", t)
+
+
+def _shell(s: str) -> str:
+    """s as one shell word that also sits inside a Markdown code span on one line: quoted, and when it holds a
+    line break, another control or invisible character or a backtick, written as bash's $'…' with escapes."""
+    if re.fullmatch(r"[\w@%+=:,./^][\w@%+=:,./~^-]*", s):  # a revision and a plain path, as typed
+        return s
+    if not any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") or ch == "`" for ch in s):
+        return shlex.quote(s)
+    out = []
+    for ch in s:
+        if ch in "\\'":
+            out.append("\\" + ch)
+        elif unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") or ch == "`":
+            out.append(f"\\x{ord(ch):02x}" if ord(ch) < 0x80 else f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return "$'" + "".join(out) + "'"
 
 
 def _cell(s: str) -> str:
@@ -260,7 +281,10 @@ def summary(reports: list[AssessmentReport], base: str, head: str | None) -> str
             out.append(f"- ❌ {md(p.message)}（{md(p.file)}:{p.line}）")
         out.append("")
         if rep.rows:
-            out += ["| 項目 | 変更前 | 変更後 | 重要な変更 | 提出時期 |", "| --- | --- | --- | --- | --- |"]
+            # the 別添3's own column titles (schema), with pia's 重要な変更 column before 提出時期
+            item_col, before_col, after_col, timing_col = (item(c).title for c in (
+                "別添3-項目", "別添3-変更前の記載", "別添3-変更後の記載", "別添3-提出時期"))
+            out += [f"| {item_col} | {before_col} | {after_col} | 重要な変更 | {timing_col} |", "| --- | --- | --- | --- | --- |"]
             grouped = _group(rep.rows)
             for label, kind, before, after, r in grouped[:MAX_ROWS]:
                 k = f"（{kind}）" if kind != "変更" else ""
@@ -269,7 +293,7 @@ def summary(reports: list[AssessmentReport], base: str, head: str | None) -> str
             if len(grouped) > MAX_ROWS:
                 out.append(f"| ほか {len(grouped) - MAX_ROWS} 件 | | | | |")
             old = rep.old_path or rep.path
-            cmd = f"pia diff {base}:{old} {(head + ':') if head else ''}{rep.path}".replace("`", "")
+            cmd = f"pia diff {_shell(f'{base}:{old}')} {_shell(f'{head}:{rep.path}' if head else rep.path)}"
             out += ["", f"長い記載は省略しています。全文は `{cmd}` で確認できます。", ""]
             out += ["### この変更で必要な手続", ""]
             if rep.threshold_up:

@@ -9,8 +9,10 @@ Given the version the council approved last, every changed passage is set in bol
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -351,10 +353,41 @@ def render(c: Council, approved: Council | None) -> str:
     data = resolved(c)
     old = resolved(approved) if approved else None
     view = compare(data, old, approved is not None)
-    root = sch.load()
+    lay = _layout()
+    form = sch.load().document(lay["form"])
+    props = form["properties"]
+    cover = []
+    for row in lay["cover"]:
+        value = view.get(row["key"])
+        if row.get("optional") and not value:
+            continue
+        if "entry" in row:  # a list printed entry by entry (【諮問】◇第n条…)
+            value = Markup("").join(Markup(escape(row["entry"])).format(**{k: v or "" for k, v in e.items()})
+                                    for e in value or [] if isinstance(e, dict))
+        cover.append((props[row["key"]]["title"], value))
+    parts = []
+    for part in lay["parts"]:
+        node = props[part["key"]]
+        if part.get("each"):
+            entry = node["items"]
+            for i, values in enumerate(view.get(part["key"]) or [], 1):
+                parts.append({"id": f"{part['id']}-{i}", "heading": f"{entry['properties'][part['heading']]['title']}　{values.get(part['heading']) or ''}",
+                              "node": entry, "data": values, "skip": part["heading"], "sheet": True})
+        else:
+            parts.append({"id": part["id"], "heading": node["title"], "node": node, "data": view.get(part["key"]) or {},
+                          "skip": None, "sheet": False})
+    note = lay["texts"]["mark_note"].format(data.get(lay["approved"]) or lay["texts"]["mark_default"])
     return environment().get_template("council.html.j2").render(
-        schema=root.document("council"), c=view, raw=data, marked=approved is not None,
-        css=(templates_dir() / "style.css").read_text(encoding="utf-8"), title=str(data.get("件名") or c.folder.name))
+        form_title=form["title"], cover=cover, parts=parts, mark_note=note if approved is not None else "",
+        css=(templates_dir() / "style.css").read_text(encoding="utf-8"), title=str(data.get(lay["title"]) or c.folder.name))
+
+
+@cache
+def _layout() -> dict[str, Any]:
+    """schemas/council.layout.json: the sheet's cover rows, parts and fixed texts (keys of council.schema.json)."""
+    from pia.base.resources import schemas_dir
+
+    return json.loads((schemas_dir() / "council.layout.json").read_text(encoding="utf-8"))
 
 
 def load_approved(spec: str, folder: Path) -> Council:

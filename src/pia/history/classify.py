@@ -89,6 +89,19 @@ def revision_date(rev: dict[str, Any] | None, kind: kinds.Kind) -> Any:
     return dates.parse(rec.date.of(rev, rec.revisions)) if isinstance(rev, dict) else None
 
 
+def reassessed(value: Any, it: Item) -> tuple[bool | None, Any, str]:
+    """A revision's 再評価 value: (done? — None when not stated, its date, the key of the date). The sub-items carry
+    no code; they are read by their place in the schema (状況 with its options 実施済み/予定, then 日付)."""
+    from pia.form import schema as sch
+
+    (state_key, state_node), (date_key, _) = list(sch.properties(it.node))[:2]
+    if not isinstance(value, dict):
+        return None, None, date_key
+    opts = sch.options(state_node)
+    state = value.get(state_key)
+    return (state == opts[0] if state in opts else None), dates.parse(value.get(date_key)), date_key
+
+
 def _declared(rev: dict[str, Any] | None, kind: kinds.Kind) -> list[tuple[str, str]]:
     rec = record(kind)
     if rec.exceptions is None or not rev:

@@ -14,7 +14,7 @@ from pia.document import family
 from pia.base.errors import PiaError
 from pia.base.registry import static
 from pia.base.findings import ERROR, WARNING, Finding
-from pia.history.classify import Row, classify, revision, revision_date
+from pia.history.classify import Row, classify, reassessed, record, revision, revision_date
 from pia.history.diff import Change, diff
 from pia.form.items import Item, item
 from pia.document.validate import anchor
@@ -311,6 +311,37 @@ def revision_findings(revs: list[Revision], kind: kinds.Kind) -> list[Finding]:
                 out.append(Finding(doc.file, line, col, "PIA631", WARNING, new.label(kind.key, path),
                                    f"{rev.date}の改訂は重要な変更を含む（事前）ため再評価が必要です。この日付は{what}。",
                                    "再評価の手続を行い、その日付を記載してから公表してください。", anchor=anchor(kind.key, path)))
+    return out
+
+
+def reassessment_findings(old: asm.Assessment, new: asm.Assessment, kind: kinds.Kind) -> list[Finding]:
+    """PIA632: the 再評価 of the revision new adds is done after the previous publication and before the new one. Its
+    実施済み date earlier than the 公表日 of the version before the revision cannot belong to this revision (a copied
+    entry, a typo); later than a new 公表日, the document was published before it was re-assessed."""
+    rec = record(kind)
+    rev_new, rev_old = revision(new, kind), revision(old, kind)
+    doc = new.docs.get(kind.key)
+    if rec.reassessment is None or rev_new is None or doc is None or (
+            rev_old is not None and revision_date(rev_new, kind) == revision_date(rev_old, kind)):
+        return []
+    done, when, date_key = reassessed(rec.reassessment.of(rev_new, rec.revisions), rec.reassessment)
+    if not done or when is None:
+        return []
+    published = _procedure_dates(new, kind)[0]
+    before, after = dates.parse(published.get(family.data(old, kind))), dates.parse(published.get(family.data(new, kind)))
+    i = next(n for n, r in enumerate(rec.revisions.get(family.data(new, kind)) or []) if r is rev_new)
+    path = rec.reassessment.at(i) + (date_key,)
+    line, col = doc.locate(path)
+    out = []
+    if before is not None and when < before:
+        out.append(Finding(doc.file, line, col, "PIA632", ERROR, new.label(kind.key, path),
+                           f"{dates.to_era(revision_date(rev_new, kind))}の改訂の再評価を"
+                           f"{dates.to_era(when)}に実施済みとしていますが、前回の公表日（{dates.to_era(before)}）より前です。",
+                           "この改訂のために行った再評価（前回の公表の後）の日付を記載してください。", anchor=anchor(kind.key, path)))
+    if after is not None and after != before and when > after:
+        out.append(Finding(doc.file, line, col, "PIA632", ERROR, new.label(kind.key, path),
+                           f"再評価を{dates.to_era(when)}に実施済みとしていますが、新しい公表日（{dates.to_era(after)}）より後です。",
+                           "再評価を終えてから公表します。再評価の日付と公表日を確認してください。", anchor=anchor(kind.key, path)))
     return out
 
 

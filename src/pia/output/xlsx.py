@@ -1,4 +1,4 @@
-"""Assessment -> an Excel workbook in the layout of the form: one sheet per part, label|value, A4 fit to width.
+"""A page (pia.document.page) -> an Excel workbook in the layout of the form: one sheet per part, label|value, A4 fit to width.
 
 Every user string is stored as text (never a formula), control characters are kept as OOXML escapes, and the
 file is byte-identical for the same input (fixed document times and zip entry times).
@@ -9,25 +9,20 @@ import datetime as dt
 import io
 import re
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import PatternFill, Protection
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pia.base import dates
 from pia.form import schema as sch
-from pia.document.assessment import Assessment
 from pathlib import Path
 
-from pia.form import kinds
-from pia.document import family
-from pia.document import blocks
-from pia.form import layout
 from pia.document.figures import Figure
 from pia.document.blocks import Block
 from pia.document.formatting import Ctx, fmt, heading, label_text, question
-from pia.output.html import doc_date, document_title
-from pia.document.formatting import format_ctx
+from pia.document.page import Page
 from pia.document.values import ticked
 from pia.output.xlsx_map import TICK, Binder
 from pia.output.xlsx_write import FILL, put, row_height, safe_text, save
@@ -129,7 +124,13 @@ def _sheet(wb: Workbook, title: str, doc_title: str) -> Worksheet:
     return ws
 
 
-def _write_lines(ws: Worksheet, heading: str, lines: Iterator[Line], binder: Binder | None = None) -> None:
+INHERITED = PatternFill("solid", fgColor="D9D9D9")  # a value another document holds: grey and locked
+
+
+def _write_lines(ws: Worksheet, heading: str, lines: Iterator[Line], binder: Binder | None = None,
+                 inherited: Callable[[str, tuple[Any, ...]], str | None] | None = None) -> None:
+    """inherited: for a bound cell, where the value is written when it is a fact of another document (the 基礎's
+    facts of the main document), else None; such a cell stays locked, grey, with a note saying where."""
     put(ws, 1, 1, heading, FILL["group"], bold=True)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=2)
     ws.print_title_rows = "1:1"
@@ -155,7 +156,14 @@ def _write_lines(ws: Worksheet, heading: str, lines: Iterator[Line], binder: Bin
             put(ws, r, 2, chunk)
             if binder and ln.bind:  # every part of a long text: read back joined
                 doc, path, kind, opts = ln.bind
-                binder.bind(ws.cell(row=r, column=2), doc, path, kind, opts)
+                cell = ws.cell(row=r, column=2)
+                binder.bind(cell, doc, path, kind, opts)
+                source = inherited(doc, path) if inherited else None
+                if source:
+                    cell.protection = Protection(locked=True)
+                    cell.fill = INHERITED
+                    cell.comment = Comment(f"この欄は{source}に書いた内容を印字しています。そちらで変更してください"
+                                           "（事実は一度だけ書きます）。", "pia")
             ws.row_dimensions[r].height = max(row_height(chunk, WIDTHS[1]), row_height(indent + ln.label, WIDTHS[0]))
             r += 1
 
@@ -191,28 +199,22 @@ def _rasterise_svg(fig: Figure) -> bytes:
         return (Path(tmp) / "f.png").read_bytes()
 
 
-def render_xlsx(a: Assessment, betten3_rows: list[list[Any]] | None = None, kind: str = "full",
-                folder: Path | None = None) -> bytes:
-    from pia.document.changes import betten3
-
-    c = format_ctx(a, kind, folder)
-    title = document_title(a, kind)
+def render_xlsx(page: Page) -> bytes:
+    c, title, rows = page.ctx, page.title, page.changes.rows
     wb = Workbook()
     wb.remove(wb.active)
     binder = Binder(wb)
-    rows = betten3_rows if betten3_rows is not None else betten3(a)
-    for block in blocks.document(a, kind):
+    for block in page.blocks:
         if block.role == "cover":
-            form_title = sch.title(sch.load().document(layout.load(kind)["form"]))
-            tag = family.cover_tag(a, kinds.by_id(kind)) if kinds.by_id(kind) else ""
-            _write_lines(_sheet(wb, COVER_SHEET, title), f"{form_title}　{tag}".strip(), _lines(block, c), binder)
+            _write_lines(_sheet(wb, COVER_SHEET, title), f"{page.form_title}　{page.version_tag}".strip(), _lines(block, c), binder, page.written_elsewhere)
         elif block.role == "table":
             head = block.title + (f" {c.texts['star']}{block.star_note}" if block.star else "") + (f" {block.file_label}" if block.file_label else "")
-            _write_lines(_sheet(wb, _sheet_name(block), title), head, _lines(block, c), binder)
+            _write_lines(_sheet(wb, _sheet_name(block), title), head, _lines(block, c), binder, page.written_elsewhere)
         elif block.role == "changes":
             _changes(wb, block, rows, title)
     binder.finish()
-    return save(wb, _date(a, rows, kind), title)
+    fixed = page.fixed_date  # the workbook's fixed time: never the clock
+    return save(wb, dt.date.fromisoformat(fixed) if fixed else dt.date(2000, 1, 1), title)
 
 
 B3_WIDTHS = (12, 30, 40, 40, 8, 20)
@@ -235,10 +237,3 @@ def _changes(wb: Workbook, block: Block, rows: list[list[Any]], title: str) -> N
             put(ws, r, i, t)
         ws.row_dimensions[r].height = max(row_height(t, w) for t, w in zip(texts, B3_WIDTHS))
 
-
-def _date(a: Assessment, rows: list[list[Any]], kind: str = "full") -> dt.date:
-    """The workbook's fixed time: 公表日, else the latest change; never the clock."""
-    iso = doc_date(a, kind)
-    if iso:
-        return dt.date.fromisoformat(iso)
-    return max([d for d in (dates.parse(x[0]) for x in rows) if d] or [dt.date(2000, 1, 1)])

@@ -24,14 +24,15 @@ def document_job(a: Assessment, folder: Path | None, kind: Kind, derived: Derive
     変更箇所 (the rows its YAML records, then those derived from history for it).
     `pia render`, `pia serve`, `pia import` and the site's editions all make a document's outputs here."""
     from pia.document import family
+    from pia.document import page as pages
     from pia.document.changes import document_rows
     from pia.output.html import render_html
     from pia.output.formats import Job
     from pia.output.xlsx import render_xlsx
 
     view = family.render_view(a, kind)
-    rows = document_rows(view, kind, derived)
-    return Job(partial(render_html, view, folder, rows, kind.id), partial(render_xlsx, view, rows, kind.id, folder))
+    page = pages.build(view, kind, folder, document_rows(view, kind, derived))  # built once, for every writer
+    return Job(partial(render_html, page), partial(render_xlsx, page))
 
 
 def render_all(folder: Path, formats: list[OutputFormat], out: Path, force: bool = False,
@@ -42,6 +43,7 @@ def render_all(folder: Path, formats: list[OutputFormat], out: Path, force: bool
     from pia.output.outfolder import write_outputs
     from pia.output import pdfparts
 
+    asm.admit(folder)  # before anything is read or written
     name = folder.resolve().name
     # the processes that lay out PDFs start now and import WeasyPrint while the assessment is read and checked
     with pdfparts.processes() if any(f.name == "pdf" for f in formats) else nullcontext():

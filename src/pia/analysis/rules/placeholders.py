@@ -9,12 +9,13 @@ from pia.base.findings import WARNING, Finding
 from pia.document import family
 from pia.form.kinds import absent_codes, is_draft, shared_fact_paths
 from pia.form.items import item
-from pia.base.registry import EVERY, Certainty
+from pia.base.registry import Certainty
 from pia.analysis.rules import Context, rule
-from pia.document.values import empty, is_dash, scalars
+from pia.document.values import DASH, dash_variant, empty, is_dash, scalars
 from pia.form.walk import Path, walk
 
-_LEAVES = ("text", "date", "choice", "selected", "multi", "idlist", "strlist", "id", "flag", "count")
+# (a ○ item is not among them: its blank is the form's unticked box)
+_LEAVES = ("text", "date", "choice", "selected", "multi", "idlist", "strlist", "id", "count")
 
 
 def _off(data: Any, node: sch.Node) -> bool:
@@ -77,7 +78,7 @@ def _required_items(a: Any) -> list[tuple[str, Any, list[tuple[Path, sch.Node, A
     return memo["required"]
 
 
-@rule("PIA501", "記載が必要な項目が空欄", source="様式・記載要領（空欄にしない項目）", certainty=Certainty.INFERRED, kinds=EVERY)
+@rule("PIA501", "記載が必要な項目が空欄", source="様式・記載要領（空欄にしない項目）", certainty=Certainty.INFERRED, concepts=("document",))
 def not_empty(ctx: Context) -> Iterator[Finding]:
     """様式の項目は空欄にしない。該当がないときは、様式が認める項目に限り「—」と書く。空欄でよいのは、公表前の
     公表日・承認日、意見聴取前の主な意見の内容、区分により不要な第三者点検・承認、「委託しない」「提供・移転しない」
@@ -93,14 +94,25 @@ def not_empty(ctx: Context) -> Iterator[Finding]:
                                   f"{what}。" + ("該当がなければ「—」と書けます。" if sch.dash_allowed(node) else ""))
 
 
-@rule("PIA502", "「—」を書けない項目に「—」と書いている", source="様式・記載要領（「—」を書ける項目）", certainty=Certainty.INFERRED,
-      kinds=EVERY)
+@rule("PIA502", "「—」を書けない項目に「—」と書いている", source="様式・記載要領（「—」を書ける項目）", certainty=Certainty.INFERRED, concepts=("document",))
 def dash_only_where_allowed(ctx: Context) -> Iterator[Finding]:
     """「—」（記載事項なし）は、様式が認める項目（その他の措置の内容、変更の妥当性、備考など。スキーマの x-pia-dash）に限る。"""
     for key, doc, required in _required_items(ctx.a):
         for path, node, value in required:
             if is_dash(value) and not sch.dash_allowed(node):
                 yield ctx.finding(key, path, f"「{sch.title(node)}」は「—」とせず、内容を書く項目です。", "内容を記載してください。")
+
+
+@rule("PIA504", "該当なしの「—」を別の記号（ー、―、－、- など）で書いている", WARNING,
+      source="様式・記載要領（該当なしは「—」）", certainty=Certainty.INFERRED, concepts=("dash-items",))
+def dash_spelling(ctx: Context) -> Iterator[Finding]:
+    """「—」を書ける項目（スキーマの x-pia-dash）に、長音符「ー」、横棒「―」、全角ハイフン「－」、半角「-」などを書いたときは、
+    該当なしと読んだうえで、様式どおりの「—」（全角のダッシュ）を示す。`pia fix --write` で「—」に書き換えられる。
+    「なし」「該当なし」は文として書ける項目ではそのまま認める。「—」を書けない項目の記号は PIA502。"""
+    for key, it, path, v in ctx.values("dash-items"):
+        if dash_variant(it.node, v):
+            yield ctx.finding(key, path, f"「{v.strip()}」を該当なし（「{DASH}」）と読みました。",
+                              f"様式どおり「{DASH}」（全角のダッシュ）と書いてください（pia fix --write で直せます）。")
 
 
 _FORMULA = re.compile(r"^\s*[=+@＝]|^-[^\s\-—]")
@@ -112,7 +124,7 @@ def _strings(value: Any, path: tuple) -> Iterator[tuple[tuple, str]]:
 
 
 @rule("PIA503", "表計算ソフトで数式と誤解される書き出し、又は康熙部首などの紛らわしい文字", WARNING,
-      source="pia の安全上の決まり（表計算ソフトでの数式化、紛らわしい文字）", certainty=Certainty.PIA, kinds=EVERY)
+      source="pia の安全上の決まり（表計算ソフトでの数式化、紛らわしい文字）", certainty=Certainty.PIA, concepts=("document",))
 def risky_text(ctx: Context) -> Iterator[Finding]:
     """「=」「+」「-」「@」で始まる値は、Excel で数式として扱われるおそれがある（pia の Excel 出力は常に文字列として
     書き出すが、受け取った人が編集すると数式になりうる）。また、古い PDF から貼り付けたときに入りやすい康熙部首

@@ -195,15 +195,16 @@ def build_one(folder: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> di
     if shown:
         written, result = render_all(folder, writers(parse("render", ",".join(formats))), out / name, force=True)
         errors = result.errors
-        for p in [p for p in written if p.stem in hidden]:
-            p.unlink()
+        from pia.base import fswrite
+
+        fswrite.commit(out / name, {}, delete=[p.name for p in written if p.stem in hidden], create=False)
         written = [p for p in written if p.stem not in hidden]
     history = _history(folder) if shown else None
     main = shown[-1] if shown else None
     ended = dates.parse(pf.fact(a, "ended"))
     changed = max([d.changed for d in shown if d.changed], default=None)
     return {
-        "name": name, "jimu": pf.jimu_name(a), "title": main.title if main and main.title else name,
+        "name": name, "jimu": pf.jimu_name(a), "title": main.title if main and main.title else asm.display_name(name),
         "org": str(pf.author(a) or ""),
         "documents": [{**d.to_dict(), "published_ja": dates.to_era(d.published) if d.published else "",
                        "reassess_ja": dates.to_era(due) if (due := reassessment_due(d.published)) else ""} for d in shown],
@@ -216,6 +217,19 @@ def build_one(folder: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> di
         "revisions": _revisions(a, history) if shown else [],
         "versions": _editions(folder, a, history, out, formats) if shown else [],
     }
+
+
+def site_title_of(facts: list[dict[str, Any]]) -> str:
+    """「特定個人情報保護評価書（東京都世田谷区長・世田谷区教育委員会）」: every body whose assessments the site
+    holds, as their 評価実施機関名 is written (the head of a body is not the body's name to prefix)."""
+    orgs = list(dict.fromkeys(f["org"] for f in facts if f["org"]))
+    return f"特定個人情報保護評価書（{'・'.join(orgs)}）" if orgs else "特定個人情報保護評価書"
+
+
+def formats_built(facts: list[dict[str, Any]]) -> str:
+    """How the site's documents can be read (「PDF・ウェブページ・Excel」), from the downloads it links."""
+    have = {d["format"] for f in facts for d in f.get("downloads", [])}
+    return "・".join(name for fmt, name in (("pdf", "PDF"), ("html", "ウェブページ"), ("xlsx", "Excel")) if fmt in have)
 
 
 def listed(facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -231,8 +245,8 @@ def pages(facts: list[dict[str, Any]], site_title: str) -> dict[str, bytes]:
     env = environment()
     labels = {**{k: pf.title_of(code, "legacy-row") for k, code in COLUMNS.items()}, "published": pf.title_of("表紙-公表日"),
               "ended": pf.title_of("表紙-事務終了日"), "org": pf.title_of("表紙-評価実施機関名")}
-    common = {"css": css(), "site_title": site_title, "labels": labels}
     facts = listed(facts)
+    common = {"css": css(), "site_title": site_title, "labels": labels, "formats": formats_built(facts)}
     out = {"index.html": env.get_template("site/index.html.j2").render(page_title=site_title, items=facts, root="", **common)}
     for f in facts:
         rev_of = {r["date"]: r for r in f["revisions"] if r["date"]}
@@ -267,8 +281,7 @@ def build_site(folders: list[Path], out: Path, formats: tuple[str, ...] = FORMAT
     expected = [out / "index.html"] + [out / f["name"] / p for f in listed(facts) for p in ["index.html", *(r["page"] for r in f["revisions"])]]
     if not rebuilt and names_before == set(by_name) and all(p.is_file() for p in expected):
         return [], []  # nothing changed: the pages are those of the last build
-    org = next((f["org"] for f in listed(facts) if f["org"]), "")
-    site_title = title or (f"{org} 特定個人情報保護評価書" if org else "特定個人情報保護評価書")
+    site_title = title or site_title_of(listed(facts))
     written: list[Path] = []
     by_dir: dict[str, dict[str, bytes]] = {}
     for rel, data in pages(facts, site_title).items():
