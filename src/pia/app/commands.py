@@ -368,7 +368,7 @@ def history(args: Any) -> int:
     from pia.analysis.reporters import text as text_report
 
     h = load_history(args.path)
-    kinds = list(reversed(family.present(h.versions[-1].assessment))) if h.versions else []
+    kinds = list(reversed(h.present()))
     per_kind = [(k, revisions(h, k)) for k in kinds]  # each document's own 変更箇所, the main document first
     for p in h.problems:
         emit(f"{p.file}: {p.severity} [{p.rule_id}] {p.message}{'（' + p.hint + '）' if p.hint else ''}\n", sys.stderr)

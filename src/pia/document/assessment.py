@@ -190,25 +190,30 @@ def _load_dir(a: Assessment, folder: Path, root: fsread.Root, budget: Budget, ke
     return True
 
 
+def doc_key(rel: str) -> str | None:
+    """The key of the document a file of the folder holds, by its path in the folder; None for other files."""
+    if rel == ASSESSMENT:
+        return "assessment"
+    if rel == SYSTEMS:
+        return "systems"
+    if rel.startswith(FILES + "/") and rel.endswith((".yaml", ".yml")) and rel.count("/") == 1:
+        return "file:" + Path(rel).stem
+    if rel in dict((n, k) for k, n in EXTRA):
+        return dict((n, k) for k, n in EXTRA)[rel]
+    if any(rel.startswith(d + "/") for _, d in EXTRA_DIRS) and rel.endswith((".yaml", ".yml")) and rel.count("/") == 1:
+        return next(k for k, d in EXTRA_DIRS if rel.startswith(d + "/")) + ":" + Path(rel).stem
+    return None
+
+
 def from_texts(name: str, texts: dict[str, bytes]) -> Assessment:
     """An assessment from file contents keyed by relative path (git revisions, tests)."""
     a = Assessment(name)
     budget = Budget()
     for rel, raw in sorted(texts.items()):
-        shown = f"{name}/{rel}"
-        if rel == ASSESSMENT:
-            key = "assessment"
-        elif rel == SYSTEMS:
-            key = "systems"
-        elif rel.startswith(FILES + "/") and rel.endswith((".yaml", ".yml")) and rel.count("/") == 1:
-            key = "file:" + Path(rel).stem
-        elif rel in dict((n, k) for k, n in EXTRA):
-            key = dict((n, k) for k, n in EXTRA)[rel]
-        elif any(rel.startswith(d + "/") for _, d in EXTRA_DIRS) and rel.endswith((".yaml", ".yml")) and rel.count("/") == 1:
-            key = next(k for k, d in EXTRA_DIRS if rel.startswith(d + "/")) + ":" + Path(rel).stem
-        else:
+        key = doc_key(rel)
+        if key is None:
             continue
-        a.docs[key], found = load_text(shown, raw, budget)
+        a.docs[key], found = load_text(f"{name}/{rel}", raw, budget)
         a.load_findings += found
     return a
 

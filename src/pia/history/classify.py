@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from pia.base import dates
@@ -77,14 +77,21 @@ def _norm(s: str) -> str:
 def revision(a: Assessment, kind: str = "全項目") -> dict[str, Any] | None:
     """The latest entry of a document's own 改訂 (the revision this version records)."""
     rec = record(kind)
-    revs = [r for r in each(rec.revisions.get(family.data(a, kinds.kinds()[kind]))) if isinstance(r, dict) and revision_date(r, kind)]
-    return max(revs, key=lambda r: revision_date(r, kind)) if revs else None
+    dated = [(d, i, r) for i, r in enumerate(each(rec.revisions.get(family.data(a, kinds.kinds()[kind]))))
+             if isinstance(r, dict) and (d := revision_date(r, kind))]
+    return max(dated, key=lambda x: (x[0], -x[1]))[2] if dated else None  # the first of the latest, as max() gives
 
 
 def revision_date(rev: dict[str, Any] | None, kind: str = "全項目") -> Any:
     """The 変更日 of one 改訂 entry, as a date (None when missing or unreadable)."""
     rec = record(kind)
-    return dates.parse(rec.date.of(rev, rec.revisions)) if isinstance(rev, dict) else None
+    value = rec.date.of(rev, rec.revisions) if isinstance(rev, dict) else None
+    return _date(value) if isinstance(value, str) else None
+
+
+@lru_cache(maxsize=4096)
+def _date(text: str) -> Any:
+    return dates.parse(text)  # the same few 変更日 are read again in every version of a long history
 
 
 def _declared(rev: dict[str, Any] | None, kind: str) -> list[tuple[str, str]]:

@@ -37,11 +37,12 @@ def _history(folder: Path) -> Any:
     """The folder's version history, or None outside git (the recorded rows are then all there is)."""
     from pia.base.errors import PiaError
     from pia.history.versions import history, in_git
+    from pia.portfolio.site import editions as ed
 
     if not in_git(folder):
         return None
     try:
-        return history(folder)
+        return history(folder, {ed.FACT: ed.fact})
     except PiaError:
         return None
 
@@ -142,7 +143,7 @@ def _editions(folder: Path, a: Any, history: Any, out: Path, formats: tuple[str,
             files = ed.render(folder, history, e, stem, formats)
             write_outputs(target, files, force=True)
             sizes = {n: len(b) for n, b in files.items()}
-        then = history.versions[e.index].assessment
+        then = history.version(e.index).assessment
         changed = max([d.changed for d in pf.documents_of(then) if d.changed], default=None)
         result.append({"sha": e.sha, "hash": digest, "date": e.date.isoformat(), "date_ja": dates.to_era(e.date),
                        "last_revision": _iso(changed), "files": sizes, "downloads": _downloads(then, stem, sizes, VERSIONS + "/")})
@@ -158,9 +159,9 @@ def build_one(folder: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> di
     from pia.output.formats import parse
 
     name = folder.name
+    history = _history(folder)  # first, with the editions' facts: the render then reuses the history read here
     written, result = render_all(folder, parse(",".join(formats), "assessment"), out / name, force=True)
     a = asm.load(folder)
-    history = _history(folder)
     docs = pf.documents_of(a)
     main = docs[-1] if docs else None
     ended = dates.parse(pf.fact(a, "ended"))
