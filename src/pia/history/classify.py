@@ -178,3 +178,18 @@ def classified(old: Assessment, new: Assessment) -> tuple[list[Row], list[list[s
     docs = [[kinds.short_title(k) for k in family.change_documents(new if r.change.kind != "削除" else old, r.change.doc, r.change.path)]
             for r in rows]
     return rows, docs, unmatched
+
+
+def document_timings(old: Assessment, new: Assessment) -> dict[str, str]:
+    """The 提出時期 of each document's own 変更箇所 for the changes between two versions, by document title. A revision
+    is submitted as a whole, by that document's ※ (the 基礎 has none: 事後), so a change two documents print can be
+    事前 in one and 事後 in the other, as `pia history` gives their rows."""
+    from pia.history.diff import diff
+
+    out: dict[str, str] = {}
+    for kind in family.present(new):
+        if kind.key in old.docs:
+            rows = classify(diff(family.render_view(old, kind), family.render_view(new, kind), kind), new, kind=kind.name)
+            if rows:
+                out[kinds.short_title(kind)] = rows[0].timing
+    return out

@@ -48,9 +48,19 @@ def git(cwd: Path, *args: str, data: bytes | None = None) -> bytes:
     except FileNotFoundError:
         raise PiaError("git が見つかりません。git をインストールしてください。") from None
     if r.returncode != 0:
-        raise PiaError(f"git {' '.join(a for a in args[:2] if not a.startswith('-'))} に失敗しました: "
-                       f"{r.stderr.decode(errors='replace').strip()[:200]}")
+        err = r.stderr.decode(errors="replace").strip()
+        damaged = any(w in err for w in ("corrupt", "unable to unpack", "bad object", "unable to read", "inflate"))
+        raise PiaError(f"git {_command(args)} に失敗しました: {err.splitlines()[-1][:200] if err else ''}"
+                       + ("\n" + CORRUPT_HINT if damaged else ""))
     return r.stdout
+
+
+def _command(args: tuple[str, ...]) -> str:
+    """The git command of args, without the settings before it (`-c name=value`)."""
+    i = 0
+    while i < len(args) and args[i].startswith("-"):
+        i += 2 if args[i] == "-c" else 1
+    return args[i] if i < len(args) else ""
 
 
 def commit(top: Path, rev: str) -> str:
@@ -375,8 +385,8 @@ def _assemble(objs: Objects, rel: str, tree: str, sha: str,
         a.docs[asm.doc_key(name)], found = got  # type: ignore[index]
         a.load_findings += found
     a.load_findings += skipped
-    a.load_findings += [_note(f"{rel}/{n}", "PIA611", f"コミット {sha[:10]} の {rel}/{n} を git から読めません（オブジェクトがありません）。",
-                              "部分クローンや壊れたリポジトリでないか確認してください。" + FETCH_HINT) for n in missing]
+    a.load_findings += [_note(f"{rel}/{n}", "PIA611", f"コミット {sha[:10]} の {rel}/{n} を git から読めません（オブジェクトがないか、壊れています）。",
+                              "部分クローンや壊れたリポジトリでないか確認してください（git fsck）。" + FETCH_HINT) for n in missing]
     return a
 
 
