@@ -29,6 +29,7 @@ from pia.document.loader import Budget, Document, load_text
 from pia.document.validate import anchor
 from pia.form import kinds, layout
 from pia.form.items import Item, item
+from pia.history import store
 from pia.history.classify import Row, classify, revision, revision_date
 from pia.history.diff import Change, diff
 
@@ -393,11 +394,11 @@ def _assemble(objs: Objects, rel: str, tree: str, sha: str,
 CHUNK = 512  # commits read per stream (their folder trees, then their new blobs)
 
 
-def _walk(objs: Objects, commits: list[tuple[str, str, str]]) -> Iterator[tuple[str, str, str, asm.Assessment]]:
+def _walk(objs: Objects, commits: list[tuple[str, str, str]], prev: str | None = None) -> Iterator[tuple[str, str, str, asm.Assessment]]:
     """(commit, folder path, folder tree, assessment) of each commit whose folder differs from the one before,
     oldest first. Trees and blobs come in streams; each blob is parsed once, as it arrives, and each version is
-    assembled as soon as its last new blob has arrived, then left to the caller (none is kept here)."""
-    prev = None
+    assembled as soon as its last new blob has arrived, then left to the caller (none is kept here). prev: the
+    folder's tree before the first of them."""
     for start in range(0, len(commits), CHUNK):
         chunk = commits[start:start + CHUNK]
         todo = []
@@ -740,7 +741,9 @@ SUMMARIES = 16  # folders whose committed history a process keeps (pia serve, pi
 
 
 def _git_history(folder: Path, observers: dict[str, Observer]) -> tuple[list[Stamp], list[Finding], Callable[[Stamp], asm.Assessment]]:
-    """The stamps of the folder's commits, oldest first, the problems met, and how to read a version again."""
+    """The stamps of the folder's commits, oldest first, the problems met, and how to read a version again. The
+    committed history is a function of the last commit that touched the folder: it is kept per process and on disk
+    (pia.history.store), and a later last commit that descends from the stored one costs only the new commits."""
     top = toplevel(folder)
     rel = folder.resolve().relative_to(top.resolve()).as_posix().strip(".")
 
@@ -758,22 +761,86 @@ def _git_history(folder: Path, observers: dict[str, Observer]) -> tuple[list[Sta
     if cached is not None and set(observers) <= cached[2]:
         _SUMMARIES.move_to_end(key)
         return cached[0], cached[1], load
-    stamps: list[Stamp] = []
-    problems: list[Finding] = []
-    with Objects(top) as objs:
-        commits = _commits(top, objs, rel) if newest else []
-        for sha, path, tree, a in _walk(objs, commits):
-            problems += [f for f in a.load_findings if f.rule_id.startswith("PIA61")]
-            stamps.append(_stamp(sha, a, observers, (path, tree)))
-    if shallow:
-        oldest = commits[0][0][:10] if commits else "HEAD"
-        problems.append(_note(rel, "PIA612",
-                              f"このリポジトリは浅いクローン（shallow clone）のため、コミット {oldest} より前の履歴がありません。"
-                              "バージョン履歴から作る別添3 の行が欠けます。", FETCH_HINT))
+    wanted = {n: store.observer_digest(fn) for n, fn in observers.items()}
+    git_dir = _git_dir(top)
+    stored = _stored(store.read(git_dir, rel), wanted) if git_dir else None
+    if stored is not None and stored[0] == newest and stored[1] == shallow:
+        stamps, problems = stored[2], stored[3]
+    else:
+        stamps, problems = [], []
+        with Objects(top) as objs:
+            commits = _newer(top, stored[0], newest, rel) if stored and not shallow and not stored[1] and newest else None
+            if commits is not None:  # the stored history, then the commits since
+                stamps, problems = stored[2], [p for p in stored[3] if p.rule_id != "PIA612"]  # type: ignore[index]
+                prev = stamps[-1].where[1] if stamps and stamps[-1].where else None
+            else:
+                commits, prev = (_commits(top, objs, rel) if newest else []), None
+            for sha, path, tree, a in _walk(objs, commits, prev):
+                problems += [f for f in a.load_findings if f.rule_id.startswith("PIA61")]
+                stamps.append(_stamp(sha, a, observers, (path, tree)))
+        if shallow:
+            oldest = stamps[0].name[:10] if stamps else "HEAD"
+            problems.append(_note(rel, "PIA612",
+                                  f"このリポジトリは浅いクローン（shallow clone）のため、コミット {oldest} より前の履歴がありません。"
+                                  "バージョン履歴から作る別添3 の行が欠けます。", FETCH_HINT))
+        if git_dir:
+            store.write(git_dir, rel, {"newest": newest, "shallow": shallow, "observers": wanted,
+                                       "stamps": [_stamp_json(s) for s in stamps],
+                                       "problems": [store.finding_to_json(p) for p in problems]})
     _SUMMARIES[key] = (stamps, problems, frozenset(observers))
     while len(_SUMMARIES) > SUMMARIES:
         _SUMMARIES.popitem(last=False)
     return stamps, problems, load
+
+
+def _git_dir(top: Path) -> Path | None:
+    try:
+        out = git(top, "rev-parse", "--git-common-dir").decode(errors="surrogateescape").strip()
+    except PiaError:
+        return None
+    p = Path(out)
+    return p if p.is_absolute() else top / p
+
+
+def _stored(entry: dict[str, Any] | None, wanted: dict[str, str]) -> tuple[str, bool, list[Stamp], list[Finding]] | None:
+    """(last commit, shallow, stamps, problems) of a stored history that has the observers' facts; None otherwise
+    (an entry that does not read as expected is ignored, never trusted in part)."""
+    if entry is None:
+        return None
+    try:
+        if any(entry["observers"].get(n) != d for n, d in wanted.items()):
+            return None
+        stamps = [_stamp_from(s) for s in entry["stamps"]]
+        problems = [store.finding_from_json(p) for p in entry["problems"]]
+        return str(entry["newest"]), bool(entry["shallow"]), stamps, problems
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+        return None
+
+
+def _stamp_json(s: Stamp) -> dict[str, Any]:
+    return {"name": s.name, "readable": s.readable, "keys": {k: store.key_to_json(v) for k, v in s.keys.items()},
+            "kinds": list(s.kinds), "seen": s.seen, "where": list(s.where) if s.where else None}
+
+
+def _stamp_from(d: dict[str, Any]) -> Stamp:
+    where = d["where"]
+    return Stamp(str(d["name"]), bool(d["readable"]), {str(k): store.key_from_json(v) for k, v in d["keys"].items()},
+                 tuple(str(k) for k in d["kinds"] if k in kinds.kinds()), dict(d["seen"]),
+                 (str(where[0]), str(where[1])) if where else None)
+
+
+def _newer(top: Path, old: str, new: str, rel: str) -> list[tuple[str, str, str]] | None:
+    """The commits after old up to new that touch the folder, oldest first, when new descends from old along a
+    line (no merge among them, so the stored order stays the order a full walk gives); None otherwise."""
+    if not old:
+        return None
+    r = subprocess.run(["git", "merge-base", "--is-ancestor", "--end-of-options", old, new], cwd=top, capture_output=True, check=False)
+    if r.returncode != 0:
+        return None
+    log = _log(top, f"{old}..{new}", rel)
+    if any(len(parents) > 1 for _, _, parents in log):
+        return None
+    return [(sha, tree, rel) for sha, tree, _ in reversed(log)]
 
 
 def _log_newest(top: Path, rel: str) -> str:
