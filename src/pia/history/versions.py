@@ -591,6 +591,10 @@ class Revision:
     rows: list[Row]
 
 
+_ROWS: OrderedDict[tuple[Any, ...], list[Row]] = OrderedDict()  # rows between two commits, kept per process
+ROWS = 1024
+
+
 class History:
     """The versions of a folder, as stamps, and the problems that make its rows incomplete or that were skipped."""
 
@@ -643,11 +647,19 @@ class History:
             date = dates.to_era(k[1])
             pair = (i, j, kind.name)
             base, end = self.version(i), self.version(j)
+            a, b = self.stamps[i].where, self.stamps[j].where
+            shared = (a, b, kind.name, date) if a and b else None  # two commits: their folder trees name the content
+            if pair not in self._pairs and shared in _ROWS:
+                self._pairs[pair] = _ROWS[shared]
             if pair not in self._pairs:
                 old = held[1] if held and held[0] == i else base.assessment
                 new = end.assessment
                 self._pairs[pair] = classify(document_changes(old, new, kind), new, date, kind.name)
                 held = (j, new)
+                if shared:
+                    _ROWS[shared] = self._pairs[pair]
+                    while len(_ROWS) > ROWS:
+                        _ROWS.popitem(last=False)
             out.append(Revision(date, base, end, self._pairs[pair]))
         return out
 
