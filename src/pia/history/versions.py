@@ -334,10 +334,14 @@ _DOCS: OrderedDict[tuple[str, str], _Parsed] = OrderedDict()
 _DOCS_SIZE = [0]
 
 
-def _load_blob(objs: Objects, oid: str, shown: str, budget: Budget) -> tuple[Document | None, list[Finding]] | None:
+def _load_blob(objs: Objects, oid: str, shown: str, budget: Budget, shared: bool = True) -> tuple[Document | None, list[Finding]] | None:
     """A file of a version, parsed once per blob id (and file name: positions and findings name the file). The
     result is what `load_text` gives with this budget: a cached parse is reused only when the budget left would
-    not have changed it. None when git does not have the blob."""
+    not have changed it. None when git does not have the blob. shared=False: a parse of its own, for a version
+    that will be checked (validation normalises values in place)."""
+    if not shared:
+        raw = objs.blob(oid)
+        return None if raw is None else load_text(shown, raw, budget)
     key = (oid, shown)
     hit = _DOCS.get(key)
     if hit is not None and not hit.budget_failed and budget.bytes >= hit.size and budget.nodes >= hit.used_nodes \
@@ -371,7 +375,7 @@ def _parse(oid: str, shown: str, raw: bytes, budget: Budget | None = None) -> _P
 
 
 def _assemble(objs: Objects, rel: str, tree: str, sha: str,
-              listing: tuple[list[tuple[str, str]], list[Finding]] | None = None) -> asm.Assessment:
+              listing: tuple[list[tuple[str, str]], list[Finding]] | None = None, shared: bool = True) -> asm.Assessment:
     """The folder as it was at a commit, from its tree: what `assessment.from_texts` gives for the same files.
     Entries git cannot give as files are findings of the result (PIA610, PIA611, PIA613), not failures."""
     blobs, skipped = listing or objs.files(tree, rel, sha)
@@ -379,7 +383,7 @@ def _assemble(objs: Objects, rel: str, tree: str, sha: str,
     budget = Budget()
     missing = []
     for name, oid in sorted((n, o) for n, o in blobs if asm.doc_key(n)):
-        got = _load_blob(objs, oid, f"{rel}/{name}", budget)
+        got = _load_blob(objs, oid, f"{rel}/{name}", budget, shared)
         if got is None:
             missing.append(name)
             continue
@@ -474,7 +478,7 @@ def at_revision(rev: str, folder: Path, repo: Path | None = None) -> asm.Assessm
     rel = _rel(folder, top)
     with Objects(top) as objs:
         tree = objs.subtree(objs.commit_tree(sha), rel)
-        a = _assemble(objs, rel, tree, sha) if tree else None
+        a = _assemble(objs, rel, tree, sha, shared=False) if tree else None  # checked by pia ci: its own documents
     if a is None or not a.docs and not any(f.rule_id == "PIA611" for f in a.load_findings):
         raise PiaError(f"{rev} の時点に評価書フォルダ {rel} がありません。")
     return a
