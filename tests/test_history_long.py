@@ -89,3 +89,20 @@ def test_the_stored_history_is_extended_and_gives_what_a_full_read_gives(tmp_pat
     again = subprocess.run([sys.executable, "-m", "pia", "history", folder, "--format", "json"], cwd=repo,
                            capture_output=True, text=True, check=False)
     assert again.returncode == 0 and json.loads(again.stdout) == json.loads(full.stdout), again.stderr
+
+
+def test_a_first_read_shared_among_processes_gives_what_one_process_gives(tmp_path: Path, monkeypatch):
+    import threading
+
+    from pia.history import versions
+
+    repo = tmp_path / "repo"
+    folder = fast_import(repo, EXAMPLE.parent / "marumaru-kiso", 90, revise_every=30)
+    with versions.Objects(repo) as objs:
+        commits = versions._commits(repo, objs, folder)
+    monkeypatch.setattr(versions, "PARALLEL_FROM", 20)  # parts of 10 commits or more: here 2 or more parts
+    assert len(os.sched_getaffinity(0)) >= 2 and threading.active_count() == 1  # so the parts run in processes
+    shared = versions._stamps(repo, commits, None, {})
+    monkeypatch.setenv(versions.WORKERS, "1")
+    alone = versions._stamps(repo, commits, None, {})
+    assert shared == alone and len(alone[0]) == 90 and len({s.keys["基礎"] for s in alone[0]}) == 3

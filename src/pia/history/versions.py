@@ -10,6 +10,7 @@ commit that touched the folder, so `pia serve`, `pia import` and `pia site` read
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
 import subprocess
 import tempfile
@@ -784,16 +785,16 @@ def _git_history(folder: Path, observers: dict[str, Observer]) -> tuple[list[Sta
         stamps, problems = stored[2], stored[3]
     else:
         stamps, problems = [], []
-        with Objects(top) as objs:
-            commits = _newer(top, stored[0], newest, rel) if stored and not shallow and not stored[1] and newest else None
-            if commits is not None:  # the stored history, then the commits since
-                stamps, problems = stored[2], [p for p in stored[3] if p.rule_id != "PIA612"]  # type: ignore[index]
-                prev = stamps[-1].where[1] if stamps and stamps[-1].where else None
-            else:
+        commits = _newer(top, stored[0], newest, rel) if stored and not shallow and not stored[1] and newest else None
+        if commits is not None:  # the stored history, then the commits since
+            stamps, problems = stored[2], [p for p in stored[3] if p.rule_id != "PIA612"]  # type: ignore[index]
+            prev = stamps[-1].where[1] if stamps and stamps[-1].where else None
+        else:
+            with Objects(top) as objs:
                 commits, prev = (_commits(top, objs, rel) if newest else []), None
-            for sha, path, tree, a in _walk(objs, commits, prev):
-                problems += [f for f in a.load_findings if f.rule_id.startswith("PIA61")]
-                stamps.append(_stamp(sha, a, observers, (path, tree)))
+        more, found = _stamps(top, commits, prev, observers)
+        stamps += more
+        problems += found
         if shallow:
             oldest = stamps[0].name[:10] if stamps else "HEAD"
             problems.append(_note(rel, "PIA612",
@@ -807,6 +808,45 @@ def _git_history(folder: Path, observers: dict[str, Observer]) -> tuple[list[Sta
     while len(_SUMMARIES) > SUMMARIES:
         _SUMMARIES.popitem(last=False)
     return stamps, problems, load
+
+
+PARALLEL_FROM = 2000  # commits from which a first read of the history is shared among the machine's cores
+WORKERS = "PIA_HISTORY_WORKERS"  # at most this many processes for it (1: one process)
+
+
+def _stamps(top: Path, commits: list[tuple[str, str, str]], prev: str | None,
+            observers: dict[str, Observer]) -> tuple[list[Stamp], list[Finding]]:
+    """The stamps of the commits (those whose folder differs from the one before), and the problems met. A long
+    history is cut into consecutive parts read by one process per core (each its own git cat-file), so that its
+    first read takes the time of a part; the parts are joined in order."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    asked = os.environ.get(WORKERS, "")
+    parts = min(int(asked) if asked.isdigit() else cores, 4, len(commits) // (PARALLEL_FROM // 2))
+    if parts < 2 or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return _stamp_part(top, commits, prev, observers)  # a server's threads are not forked
+    size = -(-len(commits) // parts)
+    jobs = [(top, commits[i:i + size], prev if i == 0 else None, observers) for i in range(0, len(commits), size)]
+    with multiprocessing.get_context("fork").Pool(len(jobs)) as pool:
+        done = pool.starmap(_stamp_part, jobs)
+    stamps: list[Stamp] = []
+    problems: list[Finding] = []
+    for part, found in done:
+        if part and stamps and part[0].where == stamps[-1].where:
+            part = part[1:]  # unchanged across the cut: the part before has it
+        stamps += part
+        problems += found
+    return stamps, problems
+
+
+def _stamp_part(top: Path, commits: list[tuple[str, str, str]], prev: str | None,
+                observers: dict[str, Observer]) -> tuple[list[Stamp], list[Finding]]:
+    stamps: list[Stamp] = []
+    problems: list[Finding] = []
+    with Objects(top) as objs:
+        for sha, path, tree, a in _walk(objs, commits, prev):
+            problems += [f for f in a.load_findings if f.rule_id.startswith("PIA61")]
+            stamps.append(_stamp(sha, a, observers, (path, tree)))
+    return stamps, problems
 
 
 def _git_dir(top: Path) -> Path | None:
