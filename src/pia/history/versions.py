@@ -384,14 +384,14 @@ def _assemble(objs: Objects, rel: str, tree: str, sha: str,
     budget = Budget()
     missing = []
     for name, oid in sorted((n, o) for n, o in blobs if asm.doc_key(n)):
-        got = _load_blob(objs, oid, f"{rel}/{name}", budget, shared)
+        got = _load_blob(objs, oid, _join(rel, name), budget, shared)
         if got is None:
             missing.append(name)
             continue
         a.docs[asm.doc_key(name)], found = got  # type: ignore[index]
         a.load_findings += found
     a.load_findings += skipped
-    a.load_findings += [_note(f"{rel}/{n}", "PIA611", f"コミット {sha[:10]} の {rel}/{n} を git から読めません（オブジェクトがないか、壊れています）。",
+    a.load_findings += [_note(_join(rel, n), "PIA611", f"コミット {sha[:10]} の {_join(rel, n)} を git から読めません（オブジェクトがないか、壊れています）。",
                               "部分クローンや壊れたリポジトリでないか確認してください（git fsck）。" + FETCH_HINT) for n in missing]
     return a
 
@@ -417,7 +417,7 @@ def _walk(objs: Objects, commits: list[tuple[str, str, str]], prev: str | None =
         for sha, path, tree, (blobs, _) in todo:
             last = -1
             for name, oid in blobs:
-                key = (oid, f"{path}/{name}")
+                key = (oid, _join(path, name))
                 if asm.doc_key(name) and key not in _DOCS:
                     last = max(last, wanted.setdefault(key, len(wanted)))
             ready.append(last)
