@@ -105,7 +105,7 @@ def test_a_first_read_shared_among_processes_gives_what_one_process_gives(tmp_pa
     shared = versions._stamps(repo, commits, None, {})
     monkeypatch.setenv(versions.WORKERS, "1")
     alone = versions._stamps(repo, commits, None, {})
-    assert shared == alone and len(alone[0]) == 90 and len({s.keys["基礎"] for s in alone[0]}) == 3
+    assert shared == alone and len(alone[0]) == 90 and len({s.keys["basic"] for s in alone[0]}) == 3
 
 
 def test_each_new_working_version_reuses_the_history_read_before(tmp_path: Path, monkeypatch):
@@ -117,11 +117,11 @@ def test_each_new_working_version_reuses_the_history_read_before(tmp_path: Path,
     read: list[int] = []
     part = versions._stamp_part
     monkeypatch.setattr(versions, "_stamp_part", lambda top, commits, *rest: read.append(len(commits)) or part(top, commits, *rest))
-    assert versions.derived_rows(folder)[0]["基礎"][-1]["変更後の記載"] == "第29版の記載。"
+    assert versions.derived_rows(folder)[0]["basic"][-1]["変更後の記載"] == "第29版の記載。"
     kiso = folder / "kiso.yaml"
     for text in ("保存1。", "保存2。"):  # two saves in the working tree
         kiso.write_text(KISO_NOTE.sub(f"特記事項: {text}", kiso.read_text(encoding="utf-8"), count=1), encoding="utf-8")
-        assert versions.derived_rows(folder)[0]["基礎"][-1]["変更後の記載"] == text
+        assert versions.derived_rows(folder)[0]["basic"][-1]["変更後の記載"] == text
     assert read == [30]
     versions._SUMMARIES.clear()  # another process: the history stored in the git directory
-    assert versions.derived_rows(folder)[0]["基礎"][-1]["変更後の記載"] == "保存2。" and read == [30]
+    assert versions.derived_rows(folder)[0]["basic"][-1]["変更後の記載"] == "保存2。" and read == [30]

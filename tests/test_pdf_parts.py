@@ -22,10 +22,11 @@ from pia.output import pdfparts
 def laid(tmp_path_factory) -> dict[str, bytes]:
     """The small example (26 pages, 9 parts) laid out whole, in parts by 2 processes, and in parts by 1."""
     from pia.document import assessment as asm
+    from pia.document import page as pages
     from pia.output.html import render_html
 
     folder = small_example(tmp_path_factory.mktemp("parts") / "small")
-    html = render_html(asm.load(folder), None)
+    html = render_html(pages.of(asm.load(folder)))
     assert len(html) >= pdfparts.MIN_SIZE and len(pdfparts.chunks(pdfparts.split(html))) == 2
     return {"whole": pdfparts.lay_out(html).pdf, "parts": pdfparts.render(html, 2), "one": pdfparts.render(html, 1),
             "html": html.encode()}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 import re
 import unicodedata
 from pathlib import Path
@@ -22,10 +23,9 @@ import yaml
 
 from pia.document import assessment as asm
 from pia.base import dates
-from pia.base import fsread
+from pia.base import fsread, fswrite
 from pia.document import prescan
 from pia.form import schema as sch
-from pia.document.assessment import ASSESSMENT, FILES, SYSTEMS
 from pia.base.errors import PiaError
 from pia.form.items import item
 from pia.document.loader import MAX_BYTES, _Resolver
@@ -150,7 +150,7 @@ def _kinds_of(schema_name: str) -> set[str]:
 def _applies(rule_id: str, schema_name: str) -> bool:
     from pia.analysis.catalog import spec
 
-    return bool(_kinds_of(schema_name) & set(spec(rule_id).kinds))
+    return spec(rule_id).applies_to(_kinds_of(schema_name))
 
 
 def fixed_text(text: str, schema_name: str) -> str:
@@ -162,8 +162,9 @@ def fixed_text(text: str, schema_name: str) -> str:
 def _targets(path: Path) -> tuple[Path, list[tuple[Path, str]]]:
     """The assessment folder and its YAML files (path, schema name) to fix: every document of the 事務
     (assessment.yaml, systems.yaml, files/, kiso.yaml, juten.yaml, juten/)."""
-    singles = {name: key for key, name in (("assessment", ASSESSMENT), ("systems", SYSTEMS), *asm.EXTRA)}
-    dirs = {name: key for key, name in (("file", FILES), *asm.EXTRA_DIRS)}
+    files, per_file = asm.folder_files()
+    singles = {name: key for key, name, _ in files}
+    dirs = {name: key for key, name in per_file}
     if path.is_file():
         folder = path.parent.parent if path.parent.name in dirs else path.parent
         name = dirs.get(path.parent.name) if path.parent.name in dirs else singles.get(path.name)
@@ -172,11 +173,13 @@ def _targets(path: Path) -> tuple[Path, list[tuple[Path, str]]]:
                            f"{'、'.join(d + '/*.yaml' for d in dirs)} を指定してください）。")
         return folder, [(path, name)]
     if not asm.is_assessment(path):
-        raise PiaError(f"{path} は評価書フォルダではありません（{'、'.join(asm.MAIN_FILES)} のどれもありません）。")
-    out = [(path / rel, key) for rel, key in singles.items() if (path / rel).is_file()]
+        raise PiaError(f"{path} は評価書フォルダではありません（{'、'.join(asm.main_files())} のどれもありません）。")
+    # everything named like a document, so that what cannot be fixed (a FIFO, a dangling link) is named, not skipped
+    out = [(path / rel, key) for rel, key in singles.items() if os.path.lexists(path / rel)]
     for dirname, key in dirs.items():
         if (path / dirname).is_dir():
-            out += [(p, key) for p in sorted((path / dirname).iterdir()) if p.suffix in (".yaml", ".yml") and p.is_file()]
+            out += [(p, key) for p in sorted((path / dirname).iterdir())
+                    if p.suffix in (".yaml", ".yml") and (p.is_symlink() or not p.is_dir())]
     return path, out
 
 
@@ -186,6 +189,8 @@ def fix_path(path: Path, write: bool, out: Callable[[str], None]) -> bool:
     changed = False
     folder, targets = _targets(path)
     root = fsread.Root(folder)
+    writes: dict[str, bytes] = {}
+    shown: list[Path] = []
     for p, name in targets:
         rel = p.relative_to(folder).as_posix()
         try:
@@ -198,17 +203,22 @@ def fix_path(path: Path, write: bool, out: Callable[[str], None]) -> bool:
         except UnicodeDecodeError:
             out(f"{p}: UTF-8 ではないため直せません（pia check で確認してください）。\n")
             continue
-        # keep the BOM and line endings: edits work on the text as read
-        new = fixed_text(text, name)
+        # a BOM is set aside (the parser's positions do not count it) and put back; line endings are kept as read
+        bom = "\ufeff" if text.startswith("\ufeff") else ""
+        new = bom + fixed_text(text[len(bom):], name)
         if new == text:
             continue
         changed = True
         if write:
-            root.replace(rel, new.encode("utf-8"))
-            out(f"{p} を直しました。\n")
+            writes[root.real_rel(rel)] = new.encode("utf-8")
+            shown.append(p)
         else:
             out("".join(difflib.unified_diff(text.splitlines(keepends=True), new.splitlines(keepends=True),
                                              f"{p}（現在）", f"{p}（修正後）")))
+    if writes:  # every file fixed, or none (the real files: a link inside the folder is followed, never out of it)
+        fswrite.commit(root.real, writes, create=False)
+        for p in shown:
+            out(f"{p} を直しました。\n")
     if not changed:
         out("直す箇所はありません。\n")
     elif not write:

@@ -6,6 +6,8 @@ import re
 import unicodedata
 
 ERAS = {"令和": 2018, "平成": 1988, "昭和": 1925, "R": 2018, "H": 1988, "S": 1925}
+# each era's first day: 令和1年4月1日 (still 平成) and 令和0年 are no dates
+FIRST_DAY = {2018: dt.date(2019, 5, 1), 1988: dt.date(1989, 1, 8), 1925: dt.date(1926, 12, 25)}
 _ERA = re.compile(r"(令和|平成|昭和|[RHS])\s*(元|\d{1,2})\s*[年.]\s*(\d{1,2})\s*[月.]\s*(\d{1,2})\s*日?")
 _ISO = re.compile(r"(\d{4})\s*[-/年]\s*(\d{1,2})\s*[-/月]\s*(\d{1,2})\s*日?")
 
@@ -15,15 +17,18 @@ def _norm(text: str) -> str:
 
 
 def find_dates(text: str) -> list[dt.date]:
-    """Every date written in text, in order (era or ISO); invalid calendar dates are skipped."""
+    """Every date written in text, in order (era or ISO); impossible dates (2月30日, 令和0年, an era year before the
+    era began) are skipped."""
     t = _norm(text)
     found: list[tuple[int, dt.date]] = []
     for m in _ERA.finditer(t):
-        year = ERAS[m.group(1)] + (1 if m.group(2) == "元" else int(m.group(2)))
+        base, n = ERAS[m.group(1)], (1 if m.group(2) == "元" else int(m.group(2)))
         try:
-            found.append((m.start(), dt.date(year, int(m.group(3)), int(m.group(4)))))
+            d = dt.date(base + n, int(m.group(3)), int(m.group(4)))
         except ValueError:
-            pass
+            continue
+        if n >= 1 and d >= FIRST_DAY[base]:
+            found.append((m.start(), d))
     for m in _ISO.finditer(t):
         try:
             found.append((m.start(), dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))))

@@ -31,7 +31,7 @@ from pia.document.validate import anchor
 from pia.form import kinds, layout
 from pia.form.items import Item, item
 from pia.history import store
-from pia.history.classify import Row, classify, revision, revision_date
+from pia.history.classify import Row, classify, reassessed, record, revision, revision_date
 from pia.history.diff import Change, diff
 
 FETCH_HINT = ("全履歴を取得してください: git fetch --unshallow（GitHub Actions では actions/checkout に fetch-depth: 0、"
@@ -531,7 +531,7 @@ def _dated(a: asm.Assessment, kind: kinds.Kind) -> dt.date | None:
     if kind.key not in a.docs:
         return None
     main = family.main_kind(a)
-    found = [revision_date(revision(a, k.name), k.name) for k in {kind.name: kind, (main or kind).name: main or kind}.values()]
+    found = [revision_date(revision(a, k), k) for k in {kind.id: kind, (main or kind).id: main or kind}.values()]
     found = [d for d in found if d]
     return max(found) if found else None
 
@@ -581,8 +581,8 @@ class Stamp:
 def _stamp(name: str, a: asm.Assessment, observers: dict[str, Observer], where: tuple[str, str] | None = None) -> Stamp:
     readable = _readable(a)
     kinds = family.present(a)
-    keys = {k.name: key for k in kinds if readable and (key := _key(a, k)) is not None}
-    return Stamp(name, readable, keys, tuple(k.name for k in kinds),
+    keys = {k.id: key for k in kinds if readable and (key := _key(a, k)) is not None}
+    return Stamp(name, readable, keys, tuple(k.id for k in kinds),
                  {n: fn(a) for n, fn in observers.items()} if readable else {}, where)
 
 
@@ -610,6 +610,7 @@ class History:
         self._load = load
         self._kept = kept or {}  # versions not read from git (snapshots, the working tree), by index: kept as loaded
         self._pairs: dict[tuple[int, int, str], list[Row]] = {}
+        self._recent: OrderedDict[int, asm.Assessment] = OrderedDict()
 
     @property
     def complete(self) -> bool:
@@ -618,7 +619,16 @@ class History:
     def version(self, i: int) -> Version:
         s = self.stamps[i]
         kept = self._kept.get(i)
-        return Version(s.name, kept) if kept is not None else Version(s.name, load=lambda: self._load(s))
+        return Version(s.name, kept) if kept is not None else Version(s.name, load=lambda: self._read(i))
+
+    def _read(self, i: int) -> asm.Assessment:
+        """A version read again from git; the last few are kept (a revision's end is the next one's base)."""
+        if i not in self._recent:
+            self._recent[i] = self._load(self.stamps[i])
+            while len(self._recent) > 4:
+                self._recent.popitem(last=False)
+        self._recent.move_to_end(i)
+        return self._recent[i]
 
     @property
     def versions(self) -> list[Version]:
@@ -641,26 +651,24 @@ class History:
             return []
         last: dict[Key, int] = {}
         for i, s in enumerate(self.stamps[: None if upto is None else upto + 1]):
-            k = s.keys.get(kind.name)
+            k = s.keys.get(kind.id)
             if s.readable and k is not None:
                 last[k] = i  # a later commit of the same revision extends it (a ※ change committed after its 変更日)
         ordered = sorted(last)
         out: list[Revision] = []
-        held: tuple[int, asm.Assessment] | None = None  # the end of one revision is the base of the next
         for prev, k in zip(ordered, ordered[1:]):
             i, j = last[prev], last[k]
             date = dates.to_era(k[1])
-            pair = (i, j, kind.name)
+            pair = (i, j, kind.id)
             base, end = self.version(i), self.version(j)
             a, b = self.stamps[i].where, self.stamps[j].where
-            shared = (a, b, kind.name, date) if a and b else None  # two commits: their folder trees name the content
+            shared = (a, b, kind.id, date) if a and b else None  # two commits: their folder trees name the content
             if pair not in self._pairs and shared in _ROWS:
                 self._pairs[pair] = _ROWS[shared]
             if pair not in self._pairs:
-                old = held[1] if held and held[0] == i else base.assessment
+                old = base.assessment
                 new = end.assessment
-                self._pairs[pair] = classify(document_changes(old, new, kind), new, date, kind.name)
-                held = (j, new)
+                self._pairs[pair] = classify(document_changes(old, new, kind), new, kind, date)
                 if shared:
                     _ROWS[shared] = self._pairs[pair]
                     while len(_ROWS) > ROWS:
@@ -724,7 +732,7 @@ def _renamed_from(top: Path, parent: str, sha: str, rel: str) -> str | None:
         if not new.startswith(prefix) or not old.endswith("/" + new[len(prefix):]):
             continue
         folder = old[: -len(new[len(prefix):]) - 1]
-        votes[folder] = votes.get(folder, 0) + (1000 if new[len(prefix):] in asm.MAIN_FILES else 1)
+        votes[folder] = votes.get(folder, 0) + (1000 if new[len(prefix):] in asm.main_files() else 1)
     return max(sorted(votes), key=lambda f: votes[f]) if votes else None
 
 
@@ -916,18 +924,16 @@ def snapshot_versions(folder: Path) -> list[Version]:
     return [Version(p.name, asm.load(p)) for p in subs]
 
 
-PUBLISHED, CONSULTED, REVIEWED, SUBMITTED = item("表紙-公表日"), item("VI-2-②"), item("VI-3-①"), item("VI-4-①")
-BODY = item("表紙-評価実施機関の区分")
-
-
 def _procedure_dates(a: asm.Assessment, kind: kinds.Kind) -> list[Item]:
     """The items a re-assessment must date anew: 公表日 first; for the 全項目評価書 the 意見聴取 period, and 第三者点検
     (地方公共団体等) or the submission to the PPC (行政機関等). The 重点's 意見聴取 and 第三者点検 are optional, so only
-    its 公表日 is asked for."""
-    if kind.id != "full":
-        return [layout.meta_item(kind.id, "published")]
-    national = BODY.meaning(BODY.get(a.meta)) == "national"
-    return [PUBLISHED, CONSULTED, SUBMITTED if national else REVIEWED]
+    its 公表日 is asked for (forms.json: each kind's `procedure` and the items of its `codes`)."""
+    published = layout.meta_item(kind.id, "published")
+    if kind.procedure != "mandatory":
+        return [published]
+    body = item(kind.codes["body"])
+    national = body.meaning(body.get(family.data(a, kind))) == "national"
+    return [published, item(kind.codes["consultation"]), item(kind.codes["ppc_submitted" if national else "inspection"])]
 
 
 def revision_findings(revs: list[Revision], kind: kinds.Kind) -> list[Finding]:
@@ -961,6 +967,37 @@ def revision_findings(revs: list[Revision], kind: kinds.Kind) -> list[Finding]:
                 out.append(Finding(doc.file, line, col, "PIA631", WARNING, new.label(kind.key, path),
                                    f"{rev.date}の改訂は重要な変更を含む（事前）ため再評価が必要です。この日付は{what}。",
                                    "再評価の手続を行い、その日付を記載してから公表してください。", anchor=anchor(kind.key, path)))
+    return out
+
+
+def reassessment_findings(old: asm.Assessment, new: asm.Assessment, kind: kinds.Kind) -> list[Finding]:
+    """PIA632: the 再評価 of the revision new adds is done after the previous publication and before the new one. Its
+    実施済み date earlier than the 公表日 of the version before the revision cannot belong to this revision (a copied
+    entry, a typo); later than a new 公表日, the document was published before it was re-assessed."""
+    rec = record(kind)
+    rev_new, rev_old = revision(new, kind), revision(old, kind)
+    doc = new.docs.get(kind.key)
+    if rec.reassessment is None or rev_new is None or doc is None or (
+            rev_old is not None and revision_date(rev_new, kind) == revision_date(rev_old, kind)):
+        return []
+    done, when, date_key = reassessed(rec.reassessment.of(rev_new, rec.revisions), rec.reassessment)
+    if not done or when is None:
+        return []
+    published = _procedure_dates(new, kind)[0]
+    before, after = dates.parse(published.get(family.data(old, kind))), dates.parse(published.get(family.data(new, kind)))
+    i = next(n for n, r in enumerate(rec.revisions.get(family.data(new, kind)) or []) if r is rev_new)
+    path = rec.reassessment.at(i) + (date_key,)
+    line, col = doc.locate(path)
+    out = []
+    if before is not None and when < before:
+        out.append(Finding(doc.file, line, col, "PIA632", ERROR, new.label(kind.key, path),
+                           f"{dates.to_era(revision_date(rev_new, kind))}の改訂の再評価を"
+                           f"{dates.to_era(when)}に実施済みとしていますが、前回の公表日（{dates.to_era(before)}）より前です。",
+                           "この改訂のために行った再評価（前回の公表の後）の日付を記載してください。", anchor=anchor(kind.key, path)))
+    if after is not None and after != before and when > after:
+        out.append(Finding(doc.file, line, col, "PIA632", ERROR, new.label(kind.key, path),
+                           f"再評価を{dates.to_era(when)}に実施済みとしていますが、新しい公表日（{dates.to_era(after)}）より後です。",
+                           "再評価を終えてから公表します。再評価の日付と公表日を確認してください。", anchor=anchor(kind.key, path)))
     return out
 
 
@@ -1015,16 +1052,16 @@ def versions_of(path: Path) -> list[Version]:
 
 
 def derived_rows(folder: Path) -> tuple[dict[str, list[dict[str, object]]], list[Finding]]:
-    """The 変更箇所 rows the folder's version history gives each document (by kind name: 全項目 / 重点 / 基礎), and
+    """The 変更箇所 rows the folder's version history gives each document (by kind id: full / focused / basic), and
     the problems with that history. A folder outside git has none of either."""
     if not in_git(folder):
         return {}, []
     h = history(folder)
-    return {k.name: [r.betten3() for r in h.rows(k)] for k in h.present()}, h.problems
+    return {k.id: [r.betten3() for r in h.rows(k)] for k in h.present()}, h.problems
 
 
 def history_of(folder: Path | None) -> tuple[dict[str, list[dict[str, Any]]], list[Any]]:
-    """(derived 変更箇所 rows by kind name, warnings); a PiaError naming the problems when the rows would be incomplete."""
+    """(derived 変更箇所 rows by kind id, warnings); a PiaError naming the problems when the rows would be incomplete."""
     if folder is None:
         return {}, []
     derived, problems = derived_rows(folder)

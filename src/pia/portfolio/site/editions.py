@@ -26,14 +26,19 @@ class Edition:
     index: int  # its place in the history (the versions up to it give its 別添3)
 
 
+def _shown(a: Assessment) -> list[pf.DocumentInfo]:
+    """The documents of a state that were published: a 公表日 and no (案). Only they make or show an edition."""
+    return [d for d in pf.documents_of(a) if d.is_published]
+
+
 def _key(a: Assessment) -> tuple[Any, ...]:
-    """The dates that make an edition: each document's 公表日 and last 変更日 (a document added without either, such
-    as a 基礎項目評価書 written down later, makes none)."""
-    return tuple(sorted((d.kind, d.published, d.changed) for d in pf.documents_of(a) if d.published or d.changed))
+    """The dates that make an edition: each published document's 公表日 and last 変更日 (a document added without a
+    公表日, such as a 基礎項目評価書 written down later, makes none)."""
+    return tuple(sorted((d.kind, d.published, d.changed) for d in _shown(a)))
 
 
 def _date(a: Assessment) -> dt.date | None:
-    return max([d for doc in pf.documents_of(a) for d in (doc.published, doc.changed) if d], default=None)
+    return max([d for doc in _shown(a) for d in (doc.published, doc.changed) if d], default=None)
 
 
 FACT = "edition"  # the name of fact() among the facts the history keeps of each version
@@ -41,9 +46,8 @@ FACT = "edition"  # the name of fact() among the facts the history keeps of each
 
 def fact(a: Assessment) -> list[Any] | None:
     """What makes a version an edition, kept by the history for every version (`history(folder, {FACT: fact})`):
-    its key and date as text, or None for a draft or a version with no date."""
-    docs = pf.documents_of(a)
-    when = _date(a) if docs and not docs[-1].draft else None
+    its key and date as text, or None when no document of it was published."""
+    when = _date(a) if _shown(a) else None
     return [_text_key(a), when.isoformat()] if when else None
 
 
@@ -75,7 +79,8 @@ def render(folder: Path, history: Any, e: Edition, stem: str, formats: tuple[str
     from pia.document import assessment as asm
     from pia.history.versions import cat, toplevel, tree_blobs
     from pia.portfolio.render import render_documents
-    from pia.output.formats import parse
+    from pia.base.formats import parse
+    from pia.output.formats import writers
 
     top = toplevel(folder)
     blobs, _ = tree_blobs(top, e.sha, history.stamps[e.index].where[0])  # the folder's path then (before a git mv)
@@ -87,6 +92,6 @@ def render(folder: Path, history: Any, e: Edition, stem: str, formats: tuple[str
                 continue  # git never stores such a path; never write outside the temporary folder
             root.joinpath(*parts).parent.mkdir(parents=True, exist_ok=True)
             root.joinpath(*parts).write_bytes(data)
-        derived = {k.name: [r.betten3() for r in history.rows(k, e.index)] for k in history.present(e.index)}
-        files, _ = render_documents(asm.load(root), root, parse(",".join(formats), "assessment"), stem, derived)
+        derived = {k.id: [r.betten3() for r in history.rows(k, e.index)] for k in history.present(e.index)}
+        files, _ = render_documents(asm.load(root), root, writers(parse("render", ",".join(formats))), stem, derived)
     return files
