@@ -214,8 +214,8 @@ def test_long_list_is_refused():
 
 @pytest.mark.parametrize("argv,expect", [
     (["check"], "次の引数が必要です: フォルダ"), (["check", "a", "--bogus"], "知らない引数があります: --bogus"),
-    (["check", "--format", "x", "a"], "--format: 'x' は選べません"), (["serve", "a", "--port", "x"], "整数を指定してください"),
-    (["check", "--output"], "--output: 値を一つ指定してください"), (["bogus"], "コマンド: 'bogus' は選べません")])
+    (["check", "--format", "x", "a"], "pia check の出力形式「x」は使えません"), (["serve", "a", "--port", "x"], "整数を指定してください"),
+    (["check", "--output"], "--output: 値を一つ指定してください"), (["bogus"], "「bogus」というコマンドはありません")])
 def test_command_line_mistakes_are_said_in_japanese(argv: list[str], expect: str, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err

@@ -60,9 +60,9 @@ def check(args: Any) -> int:
     from pia.document.assessment import find_assessments
     from pia.analysis.reporters import REPORTERS
 
+    fmt = _format(args, "check")  # a format check does not take is refused before anything is read
     # files (as pre-commit passes them) stand for their assessment folder, each checked once
     folders = list(dict.fromkeys(f for p in args.paths for f in find_assessments(p)))
-    fmt = _format(args, "check")
     jobs = args.jobs or os.cpu_count() or 1
     sel, ign = _rule_list(getattr(args, "select", "")), _rule_list(getattr(args, "ignore", ""))
     final = bool(getattr(args, "final", False))
