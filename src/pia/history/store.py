@@ -1,11 +1,12 @@
 """The stamps of a folder's committed history, kept on disk between runs (docs/performance.md).
 
-One JSON file per assessment folder in the repository's own git directory (`git rev-parse --git-path pia/history`),
-never in the work tree: nothing to commit or ignore, and it goes with the clone. It holds what the history keeps of
-each commit (pia.history.versions.Stamp) and the problems met, for the last commit that touched the folder; a later
-run whose last commit is the same reads nothing else from git, and one whose last commit descends from it reads only
-the new commits. The file is a cache: pia's own version and inputs are part of its key, anything unreadable or
-unexpected in it is ignored, and a failure to write it changes nothing else.
+One JSON file per assessment folder in the repository's own git directory (`<git common dir>/pia/history/`), never
+in the work tree: nothing to commit or ignore, and it goes with the clone. It holds what the history keeps of each
+commit (pia.history.versions.Stamp) and the problems met, for the last commit that touched the folder; a later run
+whose last commit is the same reads nothing else from git, and one whose last commit descends from it reads only the
+new commits. It is written through pia.base.fswrite (atomic, never through a link). The file is a cache: pia's own
+version and inputs are part of its key, anything unreadable or unexpected in it is ignored, and a failure to write
+it changes nothing else.
 """
 from __future__ import annotations
 
@@ -15,11 +16,12 @@ import json
 import os
 import stat
 import sys
-import tempfile
 from functools import cache
 from pathlib import Path
 from typing import Any, Callable
 
+from pia.base import fswrite
+from pia.base.errors import PiaError
 from pia.base.findings import Finding
 from pia.base.registry import Severity
 from pia.base.resources import schemas_dir
@@ -81,22 +83,14 @@ def read(git_dir: Path, rel: str) -> dict[str, Any] | None:
 
 
 def write(git_dir: Path, rel: str, entry: dict[str, Any]) -> None:
-    """Store the folder's entry (a temporary file renamed over the old one); silently nothing when it cannot."""
+    """Store the folder's entry (pia.base.fswrite: atomic, never through a link); nothing when it cannot."""
     p = _path(git_dir, rel)
+    data = json.dumps({**entry, "digest": _digest(), "rel": rel}, ensure_ascii=False).encode("utf-8", "surrogateescape")
     try:
-        if not git_dir.is_dir() or not _plain_dirs(git_dir, p):
-            return
-        p.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(json.dumps({**entry, "digest": _digest(), "rel": rel}, ensure_ascii=False).encode("utf-8", "surrogateescape"))
-            os.replace(tmp, p)
-        except BaseException:
-            os.unlink(tmp)
-            raise
-    except OSError:
-        pass
+        if git_dir.is_dir():
+            fswrite.write(git_dir, p.relative_to(git_dir).as_posix(), data)
+    except (PiaError, OSError):
+        pass  # a read-only clone, a full disk: the history is read from git again next time
 
 
 # ---- stamps and findings as JSON ----------------------------------------------------------------------------
