@@ -435,7 +435,6 @@ def history(args: Any) -> int:
     import json
 
     from pia.form import kinds as form_kinds
-    from pia.document import family
     from pia.analysis.check import CheckResult
     from pia.document.changes import COLUMNS
     from pia.history.versions import history as load_history, reassessment_findings, revision_findings, revisions
