@@ -498,7 +498,7 @@ def load_version(spec: str) -> asm.Assessment:
 
 # ---- versions and their stamps ------------------------------------------------------------------------------
 
-Key = tuple[int, dt.date]  # how a version is grouped for one document: (0, 公表日) before any 改訂, (1, 変更日)
+Key = tuple[int, dt.date]  # how a version is grouped for one document: (1, its latest 変更日), or (0, -) published before any 改訂
 Observer = Callable[[asm.Assessment], Any]  # a fact of each version a caller keeps (the site's editions)
 
 
@@ -547,15 +547,15 @@ def _published(a: asm.Assessment, kind: kinds.Kind) -> dt.date | None:
 
 def _key(a: asm.Assessment, kind: kinds.Kind) -> Key | None:
     """The edition a version belongs to for one document: its latest 変更日; before the document records any 改訂,
-    its 公表日 (the first publication is an edition, so its first 改訂 has 変更箇所 rows); None for a version
-    with neither (a draft), which is not compared."""
+    its publication (a 公表日 and no (案): the first publication is an edition, so its first 改訂 has 変更箇所 rows);
+    None for a version with neither (a draft), which is not compared."""
     if kind.key not in a.docs:
         return None
     d = _dated(a, kind)
     if d is not None:
         return (1, d)
-    p = _published(a, kind)
-    return (0, dt.date.min) if p is not None else None  # one baseline: the last published state before any 改訂
+    published = _published(a, kind) is not None and not kinds.is_draft(family.data(a, kind))
+    return (0, dt.date.min) if published else None  # one baseline: the last published state before any 改訂
 
 
 def _readable(a: asm.Assessment) -> bool:
