@@ -191,6 +191,7 @@ def _parser() -> argparse.ArgumentParser:
     im.add_argument("path", metavar="フォルダ", type=Path, help="書き出し元の評価書フォルダ")
     im.add_argument("--write", action="store_true", help="評価書フォルダの YAML を書き換える（既定: 変更を表示するだけ）")
     im.add_argument("--out", type=Path, help="書き換えた評価書を新しいフォルダに書き出す（評価書フォルダは変えない）")
+    im.add_argument("--force", action="store_true", help="戻した結果に検査で新たなエラーが出ても書き込む（エラーは表示する）")
     df = sub.add_parser("diff", help="二つの版の変更箇所を、重要な変更かどうかとともに示す")
     df.add_argument("old", metavar="変更前", help="変更前の版（評価書フォルダ、又は リビジョン:パス）")
     df.add_argument("new", metavar="変更後", help="変更後の版（評価書フォルダ、又は リビジョン:パス）")

@@ -412,9 +412,18 @@ def import_(args: Any) -> int:
         return 0
     _emit_diff(result.old, result.new)
     target = args.path if args.write else args.out
+    added = xlsx_import.added_findings(result)  # the result is checked before anything is written
+    errors = [f for f in added if f.is_error]
+    if added:
+        emit(text_report([CheckResult(str(args.path), sorted(added), True, {})]), sys.stderr)
+        emit(f"Excel の内容を戻すと、上の{'エラー' if errors else '警告'}が新たに出ます。\n", sys.stderr)
     if target is None:
         emit("上の変更を評価書に書き込むには --write（又は新しいフォルダへ --out フォルダ）を付けて実行してください。\n")
-        return 0
+        return 1 if errors else 0
+    if errors and not args.force:
+        emit("何も書き換えていません。Excel（又は YAML）を直してから戻すか、このまま書き込むには --force を付けてください。\n",
+             sys.stderr)
+        return 1
     from pia.base import fsread, fswrite
 
     changed = {rel: text.encode("utf-8") for rel, text in result.texts.items()}

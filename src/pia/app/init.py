@@ -211,7 +211,7 @@ def for_editor(texts: dict[str, str]) -> dict[str, str]:
     title, or `object(…)`, with every key; for `allOf` in a list's entry, an English `- (array item) …`);
     a multiple-choice item's options become `examples` of an if/then/else, and an entry of a list of objects says
     "object" without `type` (else it offers English `- (array item) …` candidates); 「—」 is offered where 該当なし
-    may be written, 「○」 for a mark."""
+    may be written."""
     docs = {name: json.loads(text) for name, text in texts.items()}
     entries: set[int] = set()  # the nodes that describe an entry of a list of objects, by identity
 
@@ -258,10 +258,7 @@ def _for_editor(node: object, entries: set[int]) -> object:
                         "else": objects[0] if len(objects) == 1 else {"anyOf": objects}}
     if node.get("x-pia-dash"):
         out["examples"] = ["—"]
-    marks = out.get("anyOf") if node.get("x-pia-kind") == "flag" else None
-    if isinstance(marks, list) and not any("○" in (a.get("enum") or [a.get("const")]) for a in marks):
-        out["anyOf"] = [{"const": "○"}, *marks]
-    return out
+    return out  # (a ○ item offers 「○」 from the schema itself: its first accepted value)
 
 
 def plan(ci: str) -> dict[Path, str]:

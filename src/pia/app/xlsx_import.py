@@ -24,7 +24,7 @@ from pia.document import family
 from pia.form import schema as sch
 from pia.base.errors import PiaError
 from pia.base.findings import ERROR, Finding
-from pia.output.xlsx_map import Binding, MAP_COLUMNS, MAP_SHEET, TICK, cell_text
+from pia.output.xlsx_map import Binding, MAP_COLUMNS, MAP_SHEET, cell_text
 
 
 # ---- reading back --------------------------------------------------------------------------------------------
@@ -36,6 +36,26 @@ class Result:
     findings: list[Finding] = field(default_factory=list)
     old: asm.Assessment | None = None
     new: asm.Assessment | None = None
+    originals: dict[str, bytes] = field(default_factory=dict)  # relative file -> the YAML before the import
+
+
+def added_findings(result: Result) -> list[Finding]:
+    """What the check reports on the YAML the import would write that it did not report before: each change is
+    checked before it is written (an error blocks writing unless forced; a warning is shown)."""
+    from dataclasses import replace
+
+    from pia.analysis.check import check_assessment
+
+    name = Path(result.folder).name
+    new = {**result.originals, **{rel: t.encode("utf-8") for rel, t in result.texts.items()}}
+
+    def found(texts: dict[str, bytes]) -> list[Finding]:
+        return [f for f in check_assessment(asm.from_texts(name, texts)).findings if not f.suppressed]
+
+    before = {(f.file, f.rule_id, f.item_path) for f in found(result.originals)}
+    prefix = name + "/"
+    return [replace(f, file=str(result.folder / f.file[len(prefix):]) if f.file.startswith(prefix) else f.file)
+            for f in found(new) if (f.file, f.rule_id, f.item_path) not in before]
 
 
 def _bindings(wb: Any) -> list[Binding]:
@@ -253,14 +273,12 @@ def _kind_of(bindings: list[Binding]) -> form_kinds.Kind:
 
 
 def _printed_from(a: asm.Assessment, b: Binding) -> str:
-    """For a cell of a companion 基礎項目評価書 that prints a fact another document holds: that document (else "")."""
-    main = family.main_kind(a)
+    """For a cell of a companion 基礎項目評価書 that prints a fact another document holds: where it is written (else "").
+    The same words as the cell's note in the workbook (pia.output.xlsx)."""
     kiso = form_kinds.borrower()
-    if kiso is None or b.doc != kiso.key or main is None or main is kiso:
+    if kiso is None or b.doc != kiso.key:
         return ""
-    if any(tuple(b.path[:len(p)]) == p for p in form_kinds.shared_fact_paths()):
-        return f"{form_kinds.short_title(main)}（{main.file} など）"
-    return ""
+    return family.written_in(a, b.path) or ""
 
 
 def _label(a: asm.Assessment, b: Binding) -> str:
@@ -294,9 +312,10 @@ def _convert(a: asm.Assessment, b: Binding, text: str, shown: str) -> tuple[Any,
     """The YAML value of an edited cell, or a finding saying why it cannot be one."""
     label = _label(a, b)
     if b.kind in ("tick", "flag"):
-        if text not in ("", TICK):
+        ticked = sch.tick(text)  # ○, レ, ✓, ×, a blank…: read as the check reads the YAML
+        if ticked is None:
             return None, _finding(shown, b.sheet, b.cell, "PIA952", label, f"「{text}」は○の欄に書けません。", "○ を選ぶか、空欄にしてください。")
-        return text == TICK, None
+        return ticked, None
     if text.strip() == "":
         return None, None
     if b.kind == "choice":
@@ -373,14 +392,15 @@ def _apply(a: asm.Assessment, changes: dict[tuple[str, tuple[str | int, ...]], l
         else:
             value = converted[0][1]
             b = converted[0][0]
-            if b.kind == "flag" and value is False and _value(a, doc, path) is None:
-                value = None
+            if b.kind == "flag":  # written as the YAML wrote it: true/false, else ○ or a blank
+                value = value if isinstance(_value(a, doc, path), bool) else (sch.TICK if value else None)
         new_values.setdefault(doc, []).append((path, value))
     if result.findings:
         return
     folder = result.folder
     rels = {key: _rel(folder, d) for key, d in a.docs.items() if d is not None}
     texts = {rel: (folder / rel).read_bytes() for rel in rels.values()}
+    result.originals = dict(texts)
     for doc, values in new_values.items():
         rel = rels[doc]
         text = texts[rel].decode("utf-8")  # a BOM stays (set_values keeps it)

@@ -130,7 +130,7 @@ def _multi_html(e: Entry, c: Ctx) -> Markup:
 
 
 def _flag_text(e: Entry, c: Ctx) -> str:
-    return f"{c.texts['tick'] if e.value else c.texts['no_tick']} {sch.title(e.node)}"
+    return f"{c.texts['tick'] if sch.tick(e.value, e.node) else c.texts['no_tick']} {sch.title(e.node)}"
 
 
 def _flag_html(e: Entry, c: Ctx) -> Markup:
@@ -208,7 +208,7 @@ _LIST = Format(_list_text, _list_html, lambda e, c: "、".join(x.split(" ", 1)[-
 FORMATS: dict[str, Format] = {
     "choice": Format(_choice_text, _choice_html, _brief_choice),
     "multi": Format(_multi_text, _multi_html, _brief_multi),
-    "flag": Format(_flag_text, _flag_html, lambda e, c: c.texts["tick"] if e.value else ""),
+    "flag": Format(_flag_text, _flag_html, lambda e, c: c.texts["tick"] if sch.tick(e.value, e.node) else ""),
     "idlist": _LIST,
     "strlist": _LIST,
     "text": _TEXT,

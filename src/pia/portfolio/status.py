@@ -167,8 +167,7 @@ class _Reader:
 
     def period(self, kind: form_kinds.Kind) -> tuple[dt.date, dt.date] | None:
         raw = pf.doc_value(self.a, kind, "consultation")
-        ds = dates.find_dates(raw) if isinstance(raw, str) else []
-        return (ds[0], ds[1]) if len(ds) >= 2 else None
+        return dates.period(raw)
 
     def finding(self, rule_id: str, key: str, path: tuple[Any, ...], message: str, hint: str) -> None:
         from pia.analysis.catalog import spec
