@@ -20,15 +20,18 @@ from pia.output import pdfparts
 
 @pytest.fixture(scope="module")
 def laid(tmp_path_factory) -> dict[str, bytes]:
-    """The small example (26 pages, 9 parts) laid out whole, in parts by 2 processes, and in parts by 1."""
+    """The small example (26 pages, 9 parts) laid out whole by WeasyPrint, in parts by 2 processes, and by 1."""
+    import weasyprint
+
     from pia.document import assessment as asm
+    from pia.output.fetch import refuse_fetch
     from pia.output.html import render_html
 
     folder = small_example(tmp_path_factory.mktemp("parts") / "small")
     html = render_html(asm.load(folder), None)
-    assert len(html) >= pdfparts.MIN_SIZE and len(pdfparts.chunks(pdfparts.split(html))) == 2
-    return {"whole": pdfparts.lay_out(html).pdf, "parts": pdfparts.render(html, 2), "one": pdfparts.render(html, 1),
-            "html": html.encode()}
+    assert len(html) >= pdfparts.MIN_SIZE and len(pdfparts.split(html).parts) == 9
+    return {"whole": weasyprint.HTML(string=html, url_fetcher=refuse_fetch).write_pdf(pdf_variant="pdf/ua-1"),
+            "parts": pdfparts.render(html, 2), "one": pdfparts.render(html, 1), "html": html.encode()}
 
 
 def _texts(pdf: bytes) -> list[str]:
@@ -202,12 +205,6 @@ def test_small_documents_threads_and_build_workers_stay_in_one_process(monkeypat
     t.start()
     t.join()
     assert seen == [False]  # pia serve answers in threads: no fork there
-
-
-def test_balanced_groups():
-    assert pdfparts.balanced([5, 1, 1, 1, 5], 2) == [0, 3]  # 7 and 6
-    assert pdfparts.balanced([1, 1, 1, 1], 2) == [0, 2]
-    assert pdfparts.balanced([10], 4) == [0]
 
 
 def test_the_command_in_one_process_writes_the_same_files(tmp_path: Path):
