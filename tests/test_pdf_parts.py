@@ -222,3 +222,71 @@ def test_the_command_in_one_process_writes_the_same_files(tmp_path: Path):
     assert names == ["small-kiso.pdf", "small.pdf"]
     for name in names:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+def test_after_an_edit_only_the_parts_it_touches_are_laid_out_again(rendered, tmp_path: Path):
+    # the cache `pia render` left beside the example's PDF, and a copy of the example with one value changed in one
+    # per-file YAML: the re-render lays out only what changed, and its bytes are those of a render from nothing
+    import shutil
+    import subprocess
+    import sys
+
+    from conftest import EXAMPLE
+
+    cache = rendered["dir"] / pdfparts.CACHE_DIR
+    before = {p.name for p in cache.iterdir()}
+    assert len(before) > 15  # the units, the head, the 基礎項目評価書 and the whole document
+    folder = shutil.copytree(EXAMPLE, tmp_path / "setagaya-juki")
+    f = folder / "files" / "sofusaki.yaml"
+    text = f.read_text(encoding="utf-8")
+    assert text.count("\n    使用目的: ") == 1
+    f.write_text(text.replace("\n    使用目的: ", "\n    使用目的: （改）", 1), encoding="utf-8")
+    shutil.copytree(cache, tmp_path / "again" / pdfparts.CACHE_DIR)
+    for out in ("again", "fresh"):
+        r = subprocess.run([sys.executable, "-m", "pia", "render", str(folder), "--out", str(tmp_path / out), "--format", "pdf"],
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+    pdf = (tmp_path / "again" / "setagaya-juki.pdf").read_bytes()
+    assert pdf == (tmp_path / "fresh" / "setagaya-juki.pdf").read_bytes()
+    assert any("（改）" in t for t in _texts(pdf))
+    laid_again = {p.name for p in (tmp_path / "again" / pdfparts.CACHE_DIR).iterdir()} - before
+    fresh = {p.name for p in (tmp_path / "fresh" / pdfparts.CACHE_DIR).iterdir()}
+    # the changed unit and the whole document, plus what the copy's missing git history changes (別添3); not the rest
+    assert 2 <= len(laid_again) <= 5 < len(fresh) - 10, (len(laid_again), len(fresh))
+    assert (tmp_path / "again" / "setagaya-juki-kiso.pdf").read_bytes() == (tmp_path / "fresh" / "setagaya-juki-kiso.pdf").read_bytes()
+
+
+def _laid() -> pdfparts.Laid:
+    return pdfparts.Laid(b"%PDF-1.7 a small pdf", 2, {"x": 1}, [(1, "見出し", 0, 10.0, 20.5, "open")])
+
+
+def test_a_cache_entry_that_does_not_read_back_exactly_is_ignored(tmp_path: Path):
+    cache = pdfparts.PartCache(tmp_path / "c")
+    key = "a" * 64
+    cache.put(key, _laid())
+    assert cache.get(key) == _laid() and cache.hits == 1
+    path = tmp_path / "c" / key
+    data = path.read_bytes()
+    for broken in (data[:-1], data[:-3] + b"XYZ", data.replace(b'"pages": 2', b'"pages": 1'), b"", b"\xff" * 40,
+                   data.replace(b'"x": 1', b'"x": 7')):
+        path.write_bytes(broken)
+        assert cache.get(key) is None and not path.exists()
+    path.write_bytes(data)
+    (tmp_path / "c" / ("b" * 64)).write_bytes(data)  # an entry under another key than its own
+    assert cache.get("b" * 64) is None and cache.get(key) == _laid()
+    assert cache.get("c" * 64) is None
+
+
+def test_the_cache_stays_bounded(tmp_path: Path):
+    import os
+
+    cache = pdfparts.PartCache(tmp_path / "c", entries=3)
+    for i in range(6):
+        cache.put(f"{i:064d}", _laid())
+        os.utime(tmp_path / "c" / f"{i:064d}", ns=(i * 10**9, i * 10**9))
+    cache.get(f"{1:064d}")  # used now: stays
+    cache.prune()
+    assert sorted(p.name[-1] for p in (tmp_path / "c").iterdir()) == ["1", "4", "5"]
+    small = pdfparts.PartCache(tmp_path / "c", size=len((tmp_path / "c" / f"{5:064d}").read_bytes()) * 2)
+    small.prune()
+    assert len(list((tmp_path / "c").iterdir())) == 2

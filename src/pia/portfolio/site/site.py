@@ -157,8 +157,11 @@ def build_one(folder: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> di
     from pia.portfolio.render import render_all
     from pia.output.formats import parse
 
+    from pia.output.pdfparts import CACHE_DIR
+
     name = folder.name
-    written, result = render_all(folder, parse(",".join(formats), "assessment"), out / name, force=True)
+    # one cache of laid-out PDF parts for the whole site: after an edit only the parts it touches are laid out again
+    written, result = render_all(folder, parse(",".join(formats), "assessment"), out / name, force=True, cache=out / CACHE_DIR)
     a = asm.load(folder)
     history = _history(folder)
     docs = pf.documents_of(a)
