@@ -613,21 +613,20 @@ def _tree(node: Any, leaves: str) -> list[tuple[Any, Any]]:
     return out
 
 
+_MARKED = re.compile(rb"/[A-Za-z]+\s*<<\s*/MCID\s+(\d+)\s*>>\s*BDC")
+
+
 def _artifacts(pdf: Any, page: Any, keep: Callable[[int], bool]) -> None:
     """Mark the page's marked content whose MCID keep() refuses as /Artifact (WeasyPrint tags the margin boxes'
-    text with MCIDs that no element of the tree holds)."""
-    import pikepdf
+    text with MCIDs that no element of the tree holds). WeasyPrint writes text as hex strings, so the pattern cannot
+    occur inside one."""
+    from pikepdf import Array
 
-    changed, out = False, []
-    for operands, op in pikepdf.parse_content_stream(page):
-        if (str(op) == "BDC" and len(operands) == 2 and isinstance(operands[1], pikepdf.Dictionary)
-                and "/MCID" in operands[1] and not keep(int(operands[1].MCID))):
-            out.append(([pikepdf.Name.Artifact], pikepdf.Operator("BMC")))
-            changed = True
-        else:
-            out.append((operands, op))
-    if changed:
-        page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(out))
+    contents = page.obj.Contents
+    data = b"".join(c.read_bytes() for c in contents) if isinstance(contents, Array) else contents.read_bytes()
+    new = _MARKED.sub(lambda m: m.group(0) if keep(int(m.group(1))) else b"/Artifact BMC", data)
+    if new != data:
+        page.obj.Contents = pdf.make_stream(new)
 
 
 def _reachable(element: Any, seen: set[tuple[int, int]]) -> None:
