@@ -384,7 +384,7 @@ class _Server:
 
 
 _SHARED: list[_Server] = []
-_LATER: list[str] = []            # whole documents to lay out with the large one's units
+_LATER: list[str] = []            # whole documents to lay out beside the large one's head
 _STARTED: dict[str, Laid] = {}    # their results, by key
 
 
@@ -406,7 +406,7 @@ def processes() -> Iterator[None]:
 
 
 def later(html: str) -> None:
-    """A document that will be written next: with a layout server, lay it out together with the large one's units."""
+    """A document that will be written next: with a layout server, lay it out beside the large one's head."""
     if _SHARED and (len(html) < MIN_SIZE or split(html) is None):
         _LATER.append(html)
 
@@ -588,8 +588,9 @@ def render(html: str, processes: int | None = None) -> bytes | None:
     try:
         extra = [] if own else [_doc(h) for h in _LATER]
         _LATER.clear()
-        units = _start(runner, s.units(), cache, extra, {s.bare[1] + _PAGES})()
-        pending = _start(runner, [s.head_doc(units)], cache)
+        units = _start(runner, s.units(), cache, sheets={s.bare[1] + _PAGES} | {d.css for d in extra if d.css})()
+        # the small documents of the same folder are laid out beside the head, which has only one process to itself
+        pending = _start(runner, [s.head_doc(units)], cache, extra)
         merged = Merge(units)  # meanwhile
         pdf = merged.finish(pending()[0])
     finally:
@@ -673,7 +674,7 @@ def _head(src: Any, units: int) -> tuple[int, list[Any]]:
         page = src.pages[i]
         elements = nums[int(page.obj.StructParents)]
         inside = [isinstance(e, pikepdf.Dictionary) and e.objgen in reachable for e in elements]
-        _artifacts(src, page, lambda mcid: mcid < len(inside) and inside[mcid])
+        _artifacts(src, page, lambda mcid, inside=inside: mcid < len(inside) and inside[mcid])
         kept.extend([int(page.obj.StructParents), pikepdf.Array([e if ok else None for e, ok in zip(elements, inside)])])
     for a in annotations:
         kept.extend([int(a.StructParent), nums[int(a.StructParent)]])
