@@ -52,25 +52,29 @@ CACHE_DIR = Path(".pia-cache") / "pdf"  # under the output folder
 @cache
 def _salt() -> str:
     """What a layout depends on besides its document: the versions of pia, WeasyPrint and pydyf, the code that lays
-    out (this module and the URL fetcher), and the installed fonts (fontconfig's caches change with them)."""
-    from importlib.metadata import PackageNotFoundError, version
+    out (this module, the URL fetcher and the font merge), and the font files in fontconfig's usual folders (name,
+    size, time), so that installing or updating fonts lays everything out again."""
+    from importlib.util import find_spec
 
     import pia
 
     h = hashlib.sha256(pia.__version__.encode())
-    for name in ("weasyprint", "pydyf"):
-        with suppress(PackageNotFoundError):
-            h.update(f"\0{name} {version(name)}".encode())
-    for source in (Path(__file__), Path(__file__).with_name("fetch.py")):
-        h.update(source.read_bytes())
-    dirs = [Path("/var/cache/fontconfig")]
+    for name in ("weasyprint", "pydyf"):  # their __init__.py holds their version (importlib.metadata is slow to load)
+        spec = find_spec(name)
+        if spec is not None and spec.origin:
+            h.update(Path(spec.origin).read_bytes())
+    for source in ("pdfparts.py", "fetch.py", "sfnt.py"):
+        h.update(Path(__file__).with_name(source).read_bytes())
+    folders = [Path("/usr/share/fonts"), Path("/usr/local/share/fonts")]
     with suppress(RuntimeError, KeyError):
-        dirs.append(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "fontconfig")
-    for d in dirs:
-        with suppress(OSError):
-            for e in sorted(os.scandir(d), key=lambda e: e.name):
-                st = e.stat()
-                h.update(f"\0{e.name} {st.st_size} {st.st_mtime_ns}".encode())
+        folders += [Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "fonts", Path.home() / ".fonts"]
+    for folder in folders:
+        for root, dirs, files in sorted(os.walk(folder)):
+            dirs.sort()
+            for name in sorted(files):
+                with suppress(OSError):
+                    st = os.stat(os.path.join(root, name))
+                    h.update(f"\0{root}/{name} {st.st_size} {st.st_mtime_ns}".encode())
     return h.hexdigest()
 
 
@@ -770,10 +774,106 @@ class Merge:
         _outline(pdf, marks + [(lv, label, offset + i, x, y, st) for part, offset in zip(parts, _offsets([p.pages for p in parts], n))
                                for lv, label, i, x, y, st in part.bookmarks])
         _lay_over(pdf, n, [pdf.copy_foreign(f) for f in forms])
+        _share_fonts(pdf)
         out = io.BytesIO()
         pdf.save(out, deterministic_id=True, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate,
                  fix_metadata_version=False)  # keep WeasyPrint's XMP (pdfuaid) as it is
         return out.getvalue()
+
+
+_BFCHAR = re.compile(rb"<([0-9a-fA-F]{4})>\s*<([0-9a-fA-F]*)>")
+
+
+def _share_fonts(pdf: Any) -> None:
+    """One embedded program per font for the whole PDF: each unit embeds its own subset of a font under the same name
+    (WeasyPrint names a font by its description), so the fonts of that name get one program holding all their
+    glyphs (pia.output.sfnt), one width array and one ToUnicode map. A font not as WeasyPrint writes it is left alone."""
+    import pikepdf
+    from pikepdf import Array
+
+    from pia.output import sfnt
+
+    groups: dict[str, list[Any]] = {}
+    seen: set[tuple[int, int]] = set()
+    for page in pdf.pages:
+        holders = [page.obj.Resources] + [x.Resources for x in page.obj.Resources.get("/XObject", {}).values()
+                                          if "/Resources" in x]
+        for resources in holders:
+            for font in resources.get("/Font", {}).values():
+                if font.objgen not in seen:
+                    seen.add(font.objgen)
+                    groups.setdefault(str(font.get("/BaseFont")), []).append(font)
+    for fonts in groups.values():
+        if len(fonts) < 2:
+            continue
+        try:
+            cids = [f.DescendantFonts[0] for f in fonts]
+            if any(f.Subtype != "/Type0" or f.Encoding != "/Identity-H" or c.Subtype != "/CIDFontType2"
+                   or c.get("/CIDToGIDMap") != "/Identity" or "/FontFile2" not in c.FontDescriptor
+                   or "/CIDSet" in c.FontDescriptor for f, c in zip(fonts, cids)):
+                continue
+            maps = [f.ToUnicode.read_bytes() for f in fonts]
+            if any(b"bfrange" in m for m in maps):
+                continue
+            widths = [_widths(c.W) for c in cids]
+            program = sfnt.merge([c.FontDescriptor.FontFile2.read_bytes() for c in cids], [set(w) for w in widths])
+        except (AttributeError, KeyError, TypeError, ValueError, IndexError, pikepdf.PdfError):
+            continue
+        if program is None:
+            continue
+        union: dict[int, Any] = {}
+        for w in widths:
+            for cid, width in w.items():
+                union.setdefault(cid, width)
+        text: dict[int, bytes] = {}
+        for m in maps:
+            for gid, hexa in _BFCHAR.findall(m):
+                text.setdefault(int(gid, 16), hexa)
+        first, descriptor = cids[0], cids[0].FontDescriptor
+        w = Array()
+        for cid in sorted(union):  # runs of consecutive CIDs, as WeasyPrint writes them
+            if cid - 1 not in union:
+                w.append(cid)
+                w.append(Array())
+            w[-1].append(union[cid])
+        first.W = w
+        boxes = [[float(x) for x in c.FontDescriptor.FontBBox] for c in cids]
+        descriptor.FontBBox = Array([min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
+                                     max(b[3] for b in boxes)])
+        descriptor.FontFile2 = pdf.make_stream(program, Length1=len(program))
+        items = sorted(text.items())
+        lines = [b"/CIDInit /ProcSet findresource begin", b"12 dict begin", b"begincmap", b"/CIDSystemInfo",
+                 b"<< /Registry (Adobe)", b"/Ordering (UCS)", b"/Supplement 0", b">> def", b"/CMapName /Adobe-Identity-UCS def",
+                 b"/CMapType 2 def", b"1 begincodespacerange", b"<0000> <ffff>", b"endcodespacerange"]
+        for i in range(0, len(items), 100):
+            lines.append(f"{len(items[i:i + 100])} beginbfchar".encode())
+            lines += [b"<%04x> <%s>" % (gid, hexa) for gid, hexa in items[i:i + 100]]
+            lines.append(b"endbfchar")
+        lines += [b"endcmap", b"CMapName currentdict /CMap defineresource pop", b"end", b"end"]
+        to_unicode = pdf.make_stream(b"\n".join(lines))
+        descendants = Array([first])
+        for f in fonts:
+            f.DescendantFonts, f.ToUnicode = descendants, to_unicode
+
+
+
+def _widths(w: Any) -> dict[int, Any]:
+    """A CIDFont's /W as {CID: width}: `c [w1 w2 ...]` and `c1 c2 w` entries."""
+    import pikepdf
+
+    out: dict[int, Any] = {}
+    items = list(w)
+    i = 0
+    while i < len(items):
+        if isinstance(items[i + 1], pikepdf.Array):
+            for k, width in enumerate(items[i + 1]):
+                out.setdefault(int(items[i]) + k, width)
+            i += 2
+        else:
+            for cid in range(int(items[i]), int(items[i + 1]) + 1):
+                out.setdefault(cid, items[i + 2])
+            i += 3
+    return out
 
 
 def _offsets(pages: list[int], start: int = 0) -> list[int]:
