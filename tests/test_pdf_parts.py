@@ -290,3 +290,29 @@ def test_the_cache_stays_bounded(tmp_path: Path):
     small = pdfparts.PartCache(tmp_path / "c", size=len((tmp_path / "c" / f"{5:064d}").read_bytes()) * 2)
     small.prune()
     assert len(list((tmp_path / "c").iterdir())) == 2
+
+
+def test_serve_downloads_reuse_the_parts_laid_out_before(tmp_path: Path):
+    # pia serve answers in threads and writes no files: its PDF downloads keep the laid-out parts in memory
+    from pia.app import serve
+
+    folder = small_example(tmp_path / "small")
+    got: list[tuple[bytes, str]] = []
+
+    def download() -> None:
+        t = threading.Thread(target=lambda: got.append(serve.output(folder, "pdf")))
+        t.start()
+        t.join()
+
+    cache = serve._PDF_PARTS
+    download()
+    first_misses = cache.misses
+    download()  # nothing changed: the whole PDF from memory
+    assert got[0] == got[1] and got[0][1] == "small.pdf" and cache.misses == first_misses
+    f = next((folder / "files").glob("*.yaml"))
+    text = f.read_text(encoding="utf-8")
+    f.write_text(text.replace("\n    使用目的: ", "\n    使用目的: （改）", 1), encoding="utf-8")
+    hits = cache.hits
+    download()
+    # the changed unit, the head (or not) and the whole document are new; every other unit came from memory
+    assert got[2][0] != got[0][0] and cache.misses - first_misses <= 3 and cache.hits - hits >= 6
