@@ -146,3 +146,23 @@ def test_a_system_is_referred_to_by_its_code_and_id(tmp_path: Path):
     r = pia("council", folder, "--out", tmp_path / "out", "--format", "html")
     assert r.returncode == 0, r.stderr
     assert "中間サーバー" in (tmp_path / "out" / "x.html").read_text(encoding="utf-8")
+
+
+def test_the_sheet_follows_its_layout_data(tmp_path: Path):
+    """The cover rows and the order of the parts come from schemas/council.layout.json, not the template."""
+    import json
+    import os
+    import sys
+
+    schemas = tmp_path / "schemas"
+    shutil.copytree(ROOT / "schemas", schemas)
+    lay = json.loads((schemas / "council.layout.json").read_text(encoding="utf-8"))
+    lay["parts"] = list(reversed(lay["parts"]))
+    lay["cover"] = [r for r in lay["cover"] if r["key"] != "担当部課"]
+    (schemas / "council.layout.json").write_text(json.dumps(lay, ensure_ascii=False), encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "pia", "council", ROOT / "councils" / "kosodate-2017", "--format", "html",
+                        "--out", tmp_path / "out"], capture_output=True, text=True, env={**os.environ, "PIA_SCHEMAS_DIR": str(schemas)})
+    assert r.returncode == 0, r.stderr
+    html = (tmp_path / "out" / "kosodate-2017.html").read_text(encoding="utf-8")
+    assert html.index('id="業務委託-1"') < html.index('id="外部結合-1"') < html.index('id="jigyo"')
+    assert '<th scope="row" class="label">担当部課</th>' not in html.split("</header>")[0]

@@ -1,6 +1,7 @@
 """The command line in Japanese: --version, help texts, summary counts that agree with the findings, progress."""
 from __future__ import annotations
 
+import argparse
 import io
 import re
 from pathlib import Path
@@ -28,7 +29,13 @@ def test_version(capsys):
     assert capsys.readouterr().out == f"pia {__version__}\n"
 
 
-COMMANDS = ["check", "rules", "new", "init", "render", "diff", "history", "ci", "council", "serve"]
+def _subcommands() -> dict[str, argparse.ArgumentParser]:
+    from pia.app.cli import _parser
+
+    return next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction)).choices
+
+
+COMMANDS = sorted(_subcommands())
 
 
 @pytest.mark.parametrize("command", ["", *COMMANDS])
@@ -40,6 +47,34 @@ def test_help_is_japanese(command: str, capsys):
         assert english not in text, (command, english)
     # every argument says what it is for
     assert not re.search(r"^  (-\S+|\S+)\s*$\n(?!\s{10,})", text, re.M), text
+    # and is named in Japanese (argparse would show SELECT, AS_OF, path …)
+    usage = re.sub(r"--?[\w-]+|\{[\w,]+\}", "", text.split("\n\n")[0].replace(f"pia {command}", ""))
+    assert not re.findall(r"[A-Za-z_]{2,}", usage.replace("Excel", "")), usage
+    # and the explanations line up on screen, where a 全角 character takes two columns
+    from pia.app.cli import _columns
+
+    starts = {_columns(m.group(1)) for m in re.finditer(r"^(  \S.*?[ ]{2,})\S", text.split("\n\n", 1)[1], re.M)}
+    assert len(starts) <= 1, (starts, text)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_format_option_says_what_it_offers(command: str):
+    for action in _subcommands()[command]._actions:
+        if action.dest == "format":
+            assert action.help and ("既定" in action.help), (command, action.help)
+            assert all(c in action.help for c in action.choices or ()) or "text" in action.help, (command, action.help)
+
+
+def test_a_misspelt_option_or_command_leads_to_the_right_help(capsys):
+    assert main(["check", str(EXAMPLE), "--formt", "json"]) == 2
+    err = capsys.readouterr().err
+    assert "--formt" in err and "もしかして --format" in err and "`pia check --help`" in err, err
+    assert main(["chek", str(EXAMPLE)]) == 2
+    err = capsys.readouterr().err
+    assert "「chek」というコマンドはありません" in err and "もしかして `pia check`" in err, err
+    assert main(["xyzzy"]) == 2
+    err = capsys.readouterr().err
+    assert "もしかして" not in err and "pia --help" in err
 
 
 def test_errors_are_japanese(capsys):
@@ -47,7 +82,7 @@ def test_errors_are_japanese(capsys):
     err = capsys.readouterr().err
     assert "次の引数が必要です: フォルダ" in err and "pia check --help" in err
     assert main(["check", str(EXAMPLE), "--format", "xml"]) == 2
-    assert "'xml' は選べません" in capsys.readouterr().err
+    assert "出力形式「xml」は使えません" in capsys.readouterr().err
 
 
 class _Terminal(io.StringIO):

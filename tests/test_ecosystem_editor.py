@@ -86,8 +86,51 @@ def test_key_completion(server: Client, repo: Path):
     lines[i] = "    "
     uri = _open(server, repo, "key.yaml", lines)
     items = server.completion(uri, i, 4)
-    assert "対象となる本人の数" in _labels(items)
+    # the one key missing here, once: no second candidate named after the parent (「2. 基本情報」, `object(…)`)
+    assert _labels(items) == ["対象となる本人の数"], [(x["label"], x.get("kind")) for x in items]
     assert all(x.get("insertText", "").startswith("対象となる本人の数:") for x in items)
+
+
+def test_a_flow_list_completes_only_the_options(server: Client, repo: Path):
+    _, lines = _skeleton(repo)
+    j = _line(lines, "主な記録項目: []")
+    lines[j] = lines[j].replace("[]", "[")
+    uri = _open(server, repo, "flow.yaml", lines)
+    node = sch.load().node_at("file", ("特定個人情報ファイルの概要", "基本情報", "主な記録項目"))
+    assert _labels(server.completion(uri, j, len(lines[j]))) == sch.options(node)  # no English `- (array item) …`
+
+
+def test_a_list_of_entries_offers_their_keys_once_and_nothing_in_english(server: Client, repo: Path):
+    _, lines = _skeleton(repo)
+    i = _line(lines, "提供先:")
+    indent = " " * (len(lines[i]) - len(lines[i].lstrip()) + 2)
+    new_line = lines[: i + 1] + [indent] + lines[i + 1:]
+    assert _labels(server.completion(_open(server, repo, "entry0.yaml", new_line), i + 1, len(indent))) == []
+    new_entry = lines[: i + 1] + [indent + "- "] + lines[i + 1:]
+    got = _labels(server.completion(_open(server, repo, "entry1.yaml", new_entry), i + 1, len(indent) + 2))
+    assert got[:2] == ["id", "提供先"] and len(got) == len(set(got)), got
+    _, lines = _skeleton(repo, "systems.yaml")
+    k = _line(lines, "システム:")
+    lines[k] = "システム: ["
+    assert _labels(server.completion(server.open(repo / "assessments" / "juki" / "entry2.yaml", "\n".join(lines) + "\n"),
+                                     k, len(lines[k]))) == []
+
+
+def test_a_mark_offers_maru_and_a_dash_item_offers_the_dash(server: Client, repo: Path):
+    _, lines = _skeleton(repo)
+    i, j = _line(lines, "委託しない:"), _line(lines, "変更の妥当性:")
+    lines[i] += " "
+    lines[j] += " "
+    uri = _open(server, repo, "marks.yaml", lines)
+    assert _labels(server.completion(uri, i, len(lines[i])))[0] == "○"
+    assert _labels(server.completion(uri, j, len(lines[j]))) == ["—"]
+    # and both, as staff write them, with an option with its content, are accepted as they are by pia
+    lines[i] += "○"
+    lines[j] += "—"
+    k = _line(lines, "主な記録項目: []")
+    lines[k] = lines[k].replace("[]", "[個人番号, その他: 世帯番号]")
+    uri = _open(server, repo, "written.yaml", lines)
+    assert _diagnostics(server, uri) == [] and uri in server.diagnostics
 
 
 def test_hover_is_the_japanese_guidance(server: Client, repo: Path):

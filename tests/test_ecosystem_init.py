@@ -1,9 +1,12 @@
 """`pia init` and `pia new` in a repository of assessments; the drop-in files pia ships are what init writes."""
 from __future__ import annotations
 
+import io
 import json
+import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 from conftest import ROOT
@@ -53,7 +56,8 @@ def test_init_never_overwrites_without_force_and_upgrade_refreshes_schemas(tmp_p
     vendored.write_text("{}", encoding="utf-8")
     (tmp_path / ".pia" / "schemas" / "gone.schema.json").write_text("{}", encoding="utf-8")
     assert main(["init", str(tmp_path), "--upgrade"]) == 0
-    assert vendored.read_text(encoding="utf-8") == (ROOT / "schemas" / "file.schema.json").read_text(encoding="utf-8")
+    shipped = {p.name: p.read_text(encoding="utf-8") for p in (ROOT / "schemas").glob("*.schema.json")}
+    assert vendored.read_text(encoding="utf-8") == init_mod.for_editor(shipped)["file.schema.json"]
     assert not (tmp_path / ".pia" / "schemas" / "gone.schema.json").exists()
     assert (tmp_path / ".pre-commit-config.yaml").read_text(encoding="utf-8") == "repos: []\n"
     assert main(["init", str(tmp_path), "--force"]) == 0
@@ -73,3 +77,110 @@ def test_new_outside_any_repository_warns(tmp_path: Path, capsys):
 def test_new_inside_pias_own_checkout_refers_to_its_schemas():
     ref, inside = init_mod.schema_ref(ROOT / "assessments" / "x" / "files" / "a.yaml", "file")
     assert inside and ref == "../../../schemas/file.schema.json"
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("answers, kind", [("2\n", "juten.yaml"), ("x\n5\n重点項目評価書\n", "juten.yaml"),
+                                           ("重点\n", "juten.yaml"), ("\n", "assessment.yaml"), ("3\n", "kiso.yaml")])
+def test_new_at_a_terminal_takes_a_number_or_a_name_and_asks_again(tmp_path: Path, capsys, monkeypatch, answers, kind):
+    monkeypatch.setattr("sys.stdin", _Terminal(answers))
+    assert main(["new", "x", "--dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert (tmp_path / "x" / kind).is_file() and "1) 全項目評価書" in out
+    assert out.count("番号か名前") == answers.count("\n") and ("は選べません" in out) == answers.startswith("x")
+
+
+def test_new_at_a_terminal_without_an_answer_is_a_clear_message(tmp_path: Path, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin", _Terminal(""))
+    assert main(["new", "x", "--dir", str(tmp_path)]) == 2
+    assert "--kind" in capsys.readouterr().err and not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("args, kind, result, submitted", [
+    (["--persons", "5万", "--handlers", "120", "--accident", "なし"], "kiso.yaml", "基礎項目評価の実施が義務付けられる", "基礎項目評価書"),
+    (["--persons", "15万", "--handlers", "120", "--accident", "あり"], "assessment.yaml",
+     "基礎項目評価及び全項目評価の実施が義務付けられる", "基礎項目評価書及び全項目評価書"),
+    (["--persons", "15万", "--handlers", "120", "--accident", "無"], "juten.yaml",
+     "基礎項目評価及び重点項目評価の実施が義務付けられる", "基礎項目評価書及び重点項目評価書"),
+    (["--kind", "重点"], "juten.yaml", None, "基礎項目評価書及び重点項目評価書"),
+])
+def test_new_writes_the_threshold_result_and_the_documents_submitted(tmp_path: Path, capsys, args, kind, result, submitted):
+    assert main(["new", "x", "--dir", str(tmp_path / "assessments"), *args]) == 0
+    out = capsys.readouterr().out
+    folder = tmp_path / "assessments" / "x"
+    made = sorted(str(p) for p in folder.rglob("*.yaml"))
+    assert all(f"  {p}\n" in out for p in made) and f"pia check {folder}" in out and f"pia serve {folder}" in out, out
+    main_doc = yaml.safe_load((folder / kind).read_text(encoding="utf-8"))
+    stated = (main_doc["しきい値判断結果"]["しきい値判断結果"] if kind == "kiso.yaml"
+              else main_doc["評価実施手続"]["基礎項目評価"]["しきい値判断結果"])
+    assert stated == result
+    kiso = yaml.safe_load((folder / "kiso.yaml").read_text(encoding="utf-8"))
+    assert kiso["リスク対策"]["提出する特定個人情報保護評価書の種類"] == submitted
+    assert main(["status", str(tmp_path / "assessments"), "--format", "json"]) in (0, 1)
+    status = json.loads(capsys.readouterr().out)
+    required = status["assessments"][0]["required"]
+    assert (required is None) == (result is None), status
+
+
+def test_new_refuses_an_accident_answer_it_cannot_read(tmp_path: Path, capsys):
+    assert main(["new", "x", "--dir", str(tmp_path), "--persons", "5万", "--accident", "たぶん"]) == 2
+    err = capsys.readouterr().err
+    assert "「たぶん」" in err and "あり・なし" in err and not (tmp_path / "x").exists()
+
+
+def test_init_says_how_to_get_pre_commit(tmp_path: Path, capsys):
+    assert main(["init", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "pip install pre-commit" in out and "pre-commit install" in out
+    assert "pip install pre-commit" in (tmp_path / ".pre-commit-config.yaml").read_text(encoding="utf-8")
+
+
+def test_docs_name_the_distribution_the_tag_and_pre_commit():
+    from pia import DISTRIBUTION, __version__
+
+    assert DISTRIBUTION == "pia-hyoka" and init_mod.package_spec() == f"pia-hyoka=={__version__}"
+    for rel in ("README.md", "docs/guide.md"):
+        text = (ROOT / rel).read_text(encoding="utf-8")
+        assert f"pip install {DISTRIBUTION}" in text and f"v{__version__}" in text and "pip install pre-commit" in text, rel
+        assert not re.search(r"pip install pia(?![-_\w])", text), rel  # PyPI's `pia` is another project
+    for rel in ("action.yml", ".pre-commit-hooks.yaml", "CHANGELOG.md"):
+        assert f"v{__version__}" in (ROOT / rel).read_text(encoding="utf-8") or f"## {__version__}" in (ROOT / rel).read_text(encoding="utf-8"), rel
+    assert f"## {__version__}\n" in (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+
+
+def test_the_editor_schemas_accept_what_pia_accepts():
+    """The copies `pia init` writes for the editor differ in shape only: on every YAML file of the examples, and on
+    those files with a wrong option, a missing key and a mark written ○, they report the same places."""
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+
+    def validators(transform) -> dict[str, Draft202012Validator]:
+        texts = transform({p.name: p.read_text(encoding="utf-8") for p in (ROOT / "schemas").glob("*.schema.json")})
+        docs = {n: json.loads(text) for n, text in texts.items()}
+        registry = Registry().with_resources((n, Resource.from_contents(d)) for n, d in docs.items())
+        return {n.removesuffix(".schema.json"): Draft202012Validator(d, registry=registry) for n, d in docs.items()}
+
+    source, editor = validators(lambda t: t), validators(init_mod.for_editor)
+    kinds = {"assessment.yaml": "assessment", "systems.yaml": "systems", "kiso.yaml": "kiso", "juten.yaml": "juten"}
+    checked = marks = 0
+    for f in sorted((ROOT / "assessments").rglob("*.yaml")):
+        name = kinds.get(f.name) or {"files": "file", "juten": "juten-file"}.get(f.parent.name)
+        if name is None:
+            continue
+        text = f.read_text(encoding="utf-8")
+        variants = [text, *([text.replace(": true", ": ○")] if ": true" in text else []), text.replace(": 発生なし", ": 発生した", 1),
+                    "\n".join(ln for ln in text.splitlines() if not ln.startswith("評価実施機関名"))]
+        for variant in variants:
+            data = yaml.safe_load(variant)
+            where = [sorted(tuple(map(str, e.absolute_path)) for e in v[name].iter_errors(data)) for v in (source, editor)]
+            if "○" in variant:  # a mark written ○ is what pia reads as ticked: only the source schema objects
+                assert set(where[1]) <= set(where[0]), (f, where)
+                marks += len(where[0]) - len(where[1])
+            else:
+                assert where[0] == where[1], (f, where)
+            checked += 1
+    assert checked > 20 and marks > 5

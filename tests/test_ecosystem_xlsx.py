@@ -178,5 +178,5 @@ def test_counts_and_texts_in_boxes(workbook: Path, tmp_path: Path, capsys):
     changes = _diff(capsys, EXAMPLE, tmp_path / "new")
     assert sorted(c["code"] for c in changes) == ["II-2-主な記録項目", "II-5-提供・移転の有無"], changes
     text = (tmp_path / "new" / "files" / "juki.yaml").read_text(encoding="utf-8")
-    assert "      - 提供を行っている: 59  # pia-ignore: PIA201@e52680 原本の記載のまま" in text
+    assert "      - 提供を行っている: 59  # pia-ignore: PIA201@50fb06 原本の記載のまま" in text
     assert "      - その他: 印鑑登録情報\n" in text

@@ -15,6 +15,7 @@ from PIL import Image
 from conftest import small_example
 from pia.document import assessment as asm
 from pia.analysis.check import check_assessment
+from pia.document import page
 from pia.output.html import render_html
 from pia.output.xlsx import render_xlsx
 
@@ -56,7 +57,7 @@ def with_figures(example: Path) -> Path:
 def test_figures_embed_in_html_pdf_and_excel(with_figures: Path, tmp_path: Path) -> None:
     a = asm.load(with_figures)
     assert [f.rule_id for f in check_assessment(a).findings if f.suppressed is None] == []
-    html = render_html(a, with_figures, [])
+    html = render_html(page.of(a, folder=with_figures, rows=[]))
     for mime, alt in (("image/png", "届出から住民記録システムへの流れ"), ("image/jpeg", "窓口の配置"), ("image/svg+xml", "住基ネットとの接続")):
         assert re.search(rf'<img class="figure" src="data:{re.escape(mime)};base64,[A-Za-z0-9+/=]+" alt="{alt}">', html), mime
     from pia.output.pdf import html_to_pdf
@@ -64,10 +65,10 @@ def test_figures_embed_in_html_pdf_and_excel(with_figures: Path, tmp_path: Path)
     # the PDF of a small assessment with the same 別添1 figures: embedding does not depend on the rest of the document
     small = _add_figures(small_example(tmp_path / "small"))
     pdf = tmp_path / "f.pdf"
-    pdf.write_bytes(html_to_pdf(render_html(asm.load(small), small, [])))
+    pdf.write_bytes(html_to_pdf(render_html(page.of(asm.load(small), folder=small, rows=[]))))
     listed = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert len([ln for ln in listed.splitlines()[2:] if ln.strip()]) >= 2  # PNG and JPEG (SVG is drawn as vectors)
-    wb = load_workbook(io.BytesIO(render_xlsx(a, [], folder=with_figures)))
+    wb = load_workbook(io.BytesIO(render_xlsx(page.of(a, folder=with_figures, rows=[]))))
     assert len(wb["別添1"]._images) == 3
 
 
@@ -87,5 +88,5 @@ def test_unusable_figures_are_findings_and_never_read(example: Path, tmp_path: P
     a = asm.load(example)
     hits = [f for f in check_assessment(a).findings if f.rule_id == "PIA107"]
     assert len(hits) == 1 and hits[0].line > 80 and "図" in hits[0].message
-    html = render_html(a, example, [])
+    html = render_html(page.of(a, folder=example, rows=[]))
     assert "data:image" not in html and "図を掲載できません" in html

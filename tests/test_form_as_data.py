@@ -100,6 +100,7 @@ def test_layout_names_only_known_items() -> None:
 
 def test_the_layout_file_decides_the_order_of_the_document(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from pia.document import assessment as asm
+    from pia.document import page
     from pia.output.html import render_html
 
     lay = json.loads((ROOT / "schemas" / "full.layout.json").read_text(encoding="utf-8"))
@@ -109,12 +110,12 @@ def test_the_layout_file_decides_the_order_of_the_document(tmp_path: Path, monke
     (tmp_path / "full.layout.json").write_text(json.dumps(lay, ensure_ascii=False), encoding="utf-8")
     a = asm.load(ROOT / "assessments" / "setagaya-juki")
     iv, v = item("IV").title, item("V").title
-    html = render_html(a, None, [])
+    html = render_html(page.of(a, rows=[]))
     assert html.index(iv) < html.index(v)
     monkeypatch.setattr(layout, "schemas_dir", lambda: tmp_path)
     layout.load.cache_clear()
     try:
-        html = render_html(a, None, [])
+        html = render_html(page.of(a, rows=[]))
         assert html.index(v) < html.index(iv)
     finally:
         layout.load.cache_clear()

@@ -26,8 +26,8 @@ KISO = ROOT / "assessments" / "marumaru-kiso"
 JUTEN = ROOT / "assessments" / "marumaru-juten"
 EXAMPLES = [EXAMPLE, KISO, JUTEN]
 
-# forms.md §2, written out independently of schemas/form_forms.json: band -> (normal, escalated)
-B, J, Z = "基礎", "重点", "全項目"
+# forms.md §2, written out independently of schemas/forms.json: band -> (normal, escalated)
+B, J, Z = "basic", "focused", "full"  # the kinds' ids
 TABLE = [(set(), set()), ({B}, {B}), ({B}, {B, J}), ({B, J}, {B, Z}), ({B, Z}, {B, Z})]
 
 
@@ -74,7 +74,7 @@ def test_each_example_has_the_documents_its_threshold_requires():
         a = asm.load(folder)
         inp = family.inputs(a)
         assert form_kinds.required_documents(inp.persons, inp.many, inp.accident) == {frozenset(kinds)}, folder
-        assert {k.name for k in family.present(a)} == kinds
+        assert {k.id for k in family.present(a)} == kinds
 
 
 def test_the_kiso_prints_the_facts_written_once_in_the_main_document():
@@ -125,7 +125,7 @@ FORM_TRIGGERS: dict[str, tuple[str, list[tuple[str, str, str | None]], tuple[str
                     ("kiso.yaml", "  しきい値判断結果: 基礎項目評価の実施が義務付けられる", "  しきい値判断結果: 基礎項目評価及び全項目評価の実施が義務付けられる")], ()),
     "PIA802": (SET, [("kiso.yaml", "", None)], ()),
     "PIA803": (SET, [("kiso.yaml", "公表日:\n", "公表日:\n関連情報:\n  他の評価実施機関: —\n")], ()),
-    "PIA804": (KI, [("kiso.yaml", "    部署: 健康福祉部健康づくり課", "    部署:")], ()),
+    "PIA804": (KI, [("kiso.yaml", "しきい値判断結果:\n  しきい値判断結果: 基礎項目評価の実施が義務付けられる\n", "")], ()),
     "PIA805": (JU, [("kiso.yaml", ": 基礎項目評価書及び重点項目評価書", ": 基礎項目評価書")], ()),
     "PIA806": (JU, [("juten.yaml", "  取扱者数: 500人未満", "  取扱者数:")], ()),
     "PIA807": (JU, [("kiso.yaml", "    委託しない: false", "    委託しない: true")], ()),
@@ -264,13 +264,13 @@ def test_new_makes_a_skeleton_of_each_kind(tmp_path: Path, kind: str, files: set
 
 def test_new_derives_the_kind_from_the_threshold_inputs(tmp_path: Path):
     code, out = _cli("new", "y", "--dir", str(tmp_path), "--persons", "10万人以上30万人未満", "--handlers", "500人以上", "--accident", "発生なし")
-    assert code == 0 and (tmp_path / "y" / "assessment.yaml").is_file() and "（全項目）" in out
+    assert code == 0 and (tmp_path / "y" / "assessment.yaml").is_file() and "（全項目評価書と基礎項目評価書）" in out
     code, _ = _cli("new", "z", "--dir", str(tmp_path), "--persons", "1,000人以上1万人未満")
     assert code == 0 and {p.name for p in (tmp_path / "z").iterdir()} == {"kiso.yaml"}
     assert _cli("new", "w", "--dir", str(tmp_path), "--persons", "1,000人未満")[0] == 2
     # counts as a user knows them: the option they fall in (5万 -> 1万人以上10万人未満, 600 handlers -> 500人以上)
     code, out = _cli("new", "v", "--dir", str(tmp_path), "--persons", "５万人", "--handlers", "600", "--accident", "発生なし")
-    assert code == 0 and (tmp_path / "v" / "juten.yaml").is_file() and "（重点）" in out
+    assert code == 0 and (tmp_path / "v" / "juten.yaml").is_file() and "（重点項目評価書と基礎項目評価書）" in out
     # the answers are written where the folder keeps them, in the form's options, and the skeleton's comments stay
     juten = yaml.safe_load((tmp_path / "v" / "juten.yaml").read_text(encoding="utf-8"))
     assert [items.item(c).get(juten) for c in ("重点-I-1-③", "重点-表紙-しきい値判断の入力-取扱者数",
@@ -344,7 +344,7 @@ def test_new_asks_for_the_kind_at_a_terminal(tmp_path: Path, monkeypatch):
     monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
     monkeypatch.setattr("builtins.input", lambda prompt: "重点")
     code, out = _cli("new", "t", "--dir", str(tmp_path))
-    assert code == 0 and (tmp_path / "t" / "juten.yaml").is_file() and "（重点）" in out
+    assert code == 0 and (tmp_path / "t" / "juten.yaml").is_file() and "（重点項目評価書と基礎項目評価書）" in out
 
 
 def test_ci_checks_a_juten_folder_and_names_its_documents(tmp_path: Path):
@@ -367,6 +367,6 @@ def test_ci_checks_a_juten_folder_and_names_its_documents(tmp_path: Path):
 def test_new_keeps_a_voluntary_kind_with_its_threshold_answers(tmp_path: Path):
     # fewer than 1,000 persons obliges nothing; a 全項目評価書 done voluntarily still records the answers given
     code, out = _cli("new", "s", "--dir", str(tmp_path), "--kind", "全項目", "--persons", "800", "--handlers", "20")
-    assert code == 0 and "（全項目）" in out
+    assert code == 0 and "（全項目評価書と基礎項目評価書）" in out
     data = yaml.safe_load((tmp_path / "s" / "assessment.yaml").read_text(encoding="utf-8"))
     assert items.item("I-1-③").get(data) == "1,000人未満" and items.item("表紙-しきい値判断の入力-取扱者数").get(data) == "500人未満"

@@ -39,11 +39,15 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 def add_revision(path: Path, date: str, extra: str = "") -> None:
-    """Append a 改訂 entry to the document (the key is written once, before 変更箇所)."""
+    """Append a 改訂 entry to the document (the key is written once, before 変更箇所; entries oldest first)."""
     text = path.read_text(encoding="utf-8")
     if "\n改訂:\n" not in text:
         text = text.replace("\n変更箇所:", "\n改訂:\n変更箇所:", 1) if "\n変更箇所:" in text else text + "改訂:\n"
-    text = text.replace("\n改訂:\n", f"\n改訂:\n  - 変更日: {date}\n    説明: 改訂\n{extra}", 1)
+    entry = f"  - 変更日: {date}\n    説明: 改訂\n{extra}"
+    if "\n変更箇所:" in text:  # the 改訂 list ends there: the new entry goes last (oldest first, PIA402)
+        text = text.replace("\n変更箇所:", "\n" + entry.rstrip("\n") + "\n変更箇所:", 1)
+    else:
+        text = text.replace("\n改訂:\n", "\n改訂:\n" + entry, 1)
     path.write_text(text, encoding="utf-8")
 
 
@@ -165,7 +169,8 @@ def test_ci_juten_important_change_needs_its_reassessment(tmp_path: Path):
     assert "重点項目評価書（1 件、事前・再評価）" in s and "基礎項目評価書（1 件、事後）" in s
     assert "重点項目評価書: 重点項目評価の再実施" in s and "全項目評価の再実施" not in s
 
-    edit(folder / "juten.yaml", "    説明: 改訂\n", "    説明: 改訂\n    再評価:\n      状況: 予定\n      日付: 令和7年3月1日\n")
+    edit(folder / "juten.yaml", "  - 変更日: 令和7年4月1日\n    説明: 改訂\n",
+         "  - 変更日: 令和7年4月1日\n    説明: 改訂\n    再評価:\n      状況: 予定\n      日付: 令和7年3月1日\n")
     git(repo, "reset", "-q", "--soft", "HEAD~1")
     r, s = ci(repo)
     assert r.returncode == 0, r.stdout

@@ -24,11 +24,12 @@ def laid(tmp_path_factory) -> dict[str, bytes]:
     import weasyprint
 
     from pia.document import assessment as asm
+    from pia.document import page as pages
     from pia.output.fetch import refuse_fetch
     from pia.output.html import render_html
 
     folder = small_example(tmp_path_factory.mktemp("parts") / "small")
-    html = render_html(asm.load(folder), None)
+    html = render_html(pages.of(asm.load(folder)))
     assert len(html) >= pdfparts.MIN_SIZE and len(pdfparts.split(html).parts) == 9
     return {"whole": weasyprint.HTML(string=html, url_fetcher=refuse_fetch).write_pdf(pdf_variant="pdf/ua-1"),
             "parts": pdfparts.render(html, 2), "one": pdfparts.render(html, 1), "html": html.encode()}

@@ -6,7 +6,8 @@ import re
 from pathlib import Path
 
 from pia.app.cli import main
-from pia.base.registry import KINDS, Certainty, Severity, Stage
+from pia.base.registry import Certainty, Severity, Stage
+from pia.form import kinds as form_kinds
 from pia.analysis.catalog import specs
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "pia"
@@ -22,7 +23,7 @@ def test_specs_are_whole() -> None:
     for s in specs().values():
         assert isinstance(s.severity, Severity) and isinstance(s.stage, Stage) and isinstance(s.certainty, Certainty)
         assert s.title and s.source, s.id
-        assert set(s.kinds) <= set(KINDS), s.id
+        assert set(s.kinds) <= set(form_kinds.kinds()), s.id
         if s.stage == Stage.RULE:
             assert s.func is not None and s.explanation, s.id
 

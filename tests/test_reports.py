@@ -12,6 +12,9 @@ from pia.form import schema as sch
 from pia.app.cli import main
 
 from conftest import EXAMPLE
+from pia.form import kinds as form_kinds
+
+KISO, JUTEN = (form_kinds.short_title(form_kinds.by_id(i)) for i in ("basic", "focused"))
 
 
 def _sheet(path: Path) -> list[list[str]]:
@@ -27,22 +30,22 @@ def test_plan_from_the_example(tmp_path: Path, capsys):
     meta = yaml.safe_load((EXAMPLE / "assessment.yaml").read_text(encoding="utf-8"))
     assert first[0] == str(meta["評価書番号"]) and first[2] == meta["評価書名"]
     assert first[headers.index("次の見直しの期限")] == "令和7年1月4日（期限超過）"  # 改訂 令和6年1月4日 + 1 year
-    assert first[headers.index("再実施の期限")] == "令和10年9月24日"  # end of the comment period + 5 years
+    assert first[headers.index("再実施の期限")] == ""  # no 公表日 in the example: counted from it once published
     # one row per document: the 基礎-only and 重点 + 基礎 folders read their own files (no assessment.yaml)
     col = {h: i for i, h in enumerate(headers)}
     by = {(r[col[pf.title_of("I-1-①")]], r[col["評価書の種類"]]): r for r in rows[2:]}
-    kiso = by[("予防接種に関する事務", pf.KISO)]
+    kiso = by[("予防接種に関する事務", KISO)]
     assert kiso[0] == "12" and kiso[col[pf.title_of("表紙-公表日")]] == "令和6年6月1日" and kiso[col["再実施の期限"]] == "令和11年6月1日"
-    juten, juten_kiso = by[("国民健康保険に関する事務", pf.JUTEN)], by[("国民健康保険に関する事務", pf.KISO)]
+    juten, juten_kiso = by[("国民健康保険に関する事務", JUTEN)], by[("国民健康保険に関する事務", KISO)]
     assert juten[col[pf.title_of("I-7-①")]] == juten_kiso[col[pf.title_of("I-7-①")]] == "市民部保険年金課"
-    assert juten[col["再実施の期限"]] == "令和11年6月1日" and juten_kiso[col["再実施の期限"]] == "令和11年4月15日"
-    assert by[("住民基本台帳に関する事務", pf.KISO)][col["次の見直しの期限"]] == "令和6年8月1日（期限超過）"
+    assert juten[col["再実施の期限"]] == juten_kiso[col["再実施の期限"]] == "令和11年6月1日"  # both published 令和6年6月1日
+    assert by[("住民基本台帳に関する事務", KISO)][col["次の見直しの期限"]] == "令和6年8月1日（期限超過）"
     html = (tmp_path / "keikaku-kanrisho.html").read_text(encoding="utf-8")
     assert '<html lang="ja">' in html and "住民基本台帳に関する事務" in html
     from pypdf import PdfReader
 
     text = PdfReader(tmp_path / "keikaku-kanrisho.pdf").pages[0].extract_text().replace("\n", "")
-    assert "計画管理書" in text and "令和10年9月24日" in text and "本文へ移動" not in text
+    assert "計画管理書" in text and "令和7年1月4日（期限超過）" in text and "本文へ移動" not in text
 
 
 def test_yearly_report_lists_every_measure_with_a_status_column(tmp_path: Path, capsys):

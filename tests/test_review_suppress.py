@@ -32,7 +32,7 @@ def test_the_ignore_binds_to_the_value_it_was_written_for(example: Path, capsys)
     rewrite(example, "      - 提供を行っている: 58  #", "      - 提供を行っている: 60  #")
     found = findings(capsys, str(example))
     back = [f for f in found if f["rule_id"] == "PIA201" and f["file"].endswith(J)]
-    assert len(back) == 1 and back[0]["suppressed"] is None and "（60）件" in back[0]["message"]
+    assert len(back) == 1 and back[0]["suppressed"] is None and "件数を60件" in back[0]["message"]
     stale = [f for f in found if f["rule_id"] == "PIA070"]
     assert len(stale) == 1 and stale[0]["line"] == back[0]["line"]
     m = re.search(r"pia-ignore: PIA201@([0-9a-f]{6})", stale[0]["hint"])
@@ -78,3 +78,40 @@ def test_select_ignore_and_statistics(example: Path, capsys):
     assert re.search(rf"^\s+0  PIA011  選択肢にない値（ほかに抑止 {silenced['PIA011']} 件）$", out, re.M)
     assert silenced["PIA011"] >= 5
     assert main(["check", str(example), "--select", "XYZ"]) == 2
+
+
+S = "files/sofusaki.yaml"
+RECIPIENT = "      - id: t01\n        提供先: 地方公共団体情報システム機構\n"
+
+
+def test_the_ignore_binds_to_what_the_rule_compared_not_only_the_written_value(example: Path, capsys):
+    """The 件数 stays blank while the list it counts grows: a different finding, which the old ignore must not hide."""
+    def provision(found: list[dict]) -> list[dict]:
+        return [f for f in found if f["rule_id"] == "PIA201" and f["file"].endswith(S)]
+
+    (silenced,) = provision(findings(capsys, str(example)))
+    assert silenced["suppressed"] and "1件" in silenced["message"]
+    p = example / S
+    text = p.read_text(encoding="utf-8")
+    start = text.index(RECIPIENT)
+    entry = text[start:text.index("    移転先:", start)]
+    p.write_text(text.replace(entry, entry + entry.replace("id: t01", "id: t02"), 1), encoding="utf-8")
+    found = findings(capsys, str(example))
+    (back,) = provision(found)
+    assert back["suppressed"] is None and "2件" in back["message"]  # the written value (空欄) did not change
+    (stale,) = [f for f in found if f["rule_id"] == "PIA070"]
+    assert stale["line"] == back["line"] and "比べた" in stale["message"]
+
+
+def test_two_findings_on_one_value_have_different_fingerprints(example: Path):
+    from pia.document import assessment as asm
+    from pia.analysis.check import fingerprint
+    from pia.base.findings import ERROR, Finding
+
+    a = asm.load(example)
+    one = Finding("x", 1, 1, "PIA304", ERROR, "", "令和5年8月1日は、先に行うべき手続の日（令和5年9月1日）より前です。",
+                  anchor="assessment/公表日")
+    other = Finding("x", 1, 1, "PIA304", ERROR, "", "令和5年8月1日は、先に行うべき手続の日（令和5年9月2日）より前です。",
+                    anchor="assessment/公表日")
+    assert fingerprint(a, one, None) != fingerprint(a, other, None)
+    assert fingerprint(a, one, None) == fingerprint(a, Finding(**{**one.__dict__}), None)

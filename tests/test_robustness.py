@@ -12,6 +12,7 @@ from conftest import EXAMPLE
 from pia.document import assessment as asm
 from pia.analysis.check import check_assessment
 from pia.history.diff import diff
+from pia.document import page
 from pia.output.html import render_html
 
 FILES = {p.relative_to(EXAMPLE).as_posix(): p.read_bytes() for p in sorted(EXAMPLE.rglob("*.yaml"))}
@@ -89,7 +90,7 @@ def test_mutations_never_raise_and_always_locate(texts: dict[str, bytes]):
     result = check_assessment(a)
     for f in result.findings:
         assert f.file and f.line >= 1 and f.column >= 1, f
-    html = render_html(a, None)
+    html = render_html(page.of(a))
     assert "<html" in html
     diff(BASE, a)
     diff(a, BASE)

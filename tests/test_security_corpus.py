@@ -18,6 +18,7 @@ from pia.base.errors import PiaError
 from pia.history.diff import diff
 from pia.document.loader import load_text
 from pia.output.outfolder import MANIFEST, write_outputs
+from pia.document import page
 from pia.output.html import render_html
 from pia.output.xlsx import render_xlsx
 
@@ -45,7 +46,7 @@ def test_pathological_file_in_an_assessment_never_raises(name: str):
     a = asm.from_texts("a", {**FILES, f"files/{name}": (CORPUS / name).read_bytes()})
     result = check_assessment(a)
     assert result.errors >= 1 or any(f.rule_id == "PIA032" for f in result.findings)
-    assert "<html" in render_html(a, None)
+    assert "<html" in render_html(page.of(a))
     diff(BASE, a)
 
 
@@ -54,8 +55,8 @@ def test_odd_entries_of_the_file_list_never_raise(entry: str):
     text = FILES["assessment.yaml"].decode().replace("    - sofusaki\n", f"    - sofusaki\n    - {entry}\n", 1)
     a = asm.from_texts("a", {**FILES, "assessment.yaml": text.encode()})
     check_assessment(a)
-    assert "<html" in render_html(a, None)
-    render_xlsx(a)
+    assert "<html" in render_html(page.of(a))
+    render_xlsx(page.of(a))
     diff(BASE, a)
 
 

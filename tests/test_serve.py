@@ -101,3 +101,19 @@ def test_browser_switches_to_the_kiso_and_sees_its_finding(tmp_path: Path):
         driver.quit()
         p.terminate()
         p.wait(timeout=10)
+
+
+def test_a_file_pia_cannot_read_is_said_on_the_page_and_every_finding_has_a_label(tmp_path: Path):
+    from html import unescape
+
+    from conftest import small_example
+    from pia.app import serve
+
+    folder = small_example(tmp_path / "x")
+    f = folder / "files" / "honnin-kakunin.yaml"
+    f.write_text(f.read_text(encoding="utf-8") + "x: [\n", encoding="utf-8")
+    html, _ = serve.page(folder)
+    said = [unescape(re.sub(r"<[^>]+>", "", p)) for p in re.findall(r'<p class="pia-unreadable".*?</p>', html)]
+    assert len(said) == 1 and "honnin-kakunin.yaml を読めないため、このプレビューに載っていません" in said[0], said
+    listed = [unescape(re.sub(r"<[^>]+>", "", li)) for li in re.findall(r'<li class="(?:error|warning)">.*?</li>', html)]
+    assert listed and not [li for li in listed if "] :" in li], listed

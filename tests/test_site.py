@@ -3,6 +3,7 @@ accessibility in Chromium with axe-core, and incremental rebuilds."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
@@ -52,7 +53,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(EXAMPLE, root / "old-jimu")
     _edit(root / "juki", {"表紙-公表日": "令和6年2月1日"})
     _edit(root / "old-jimu", {"I-1-①": "旧住民記録に関する事務", "表紙-評価書名": "旧住民記録に関する事務 全項目評価書",
-                              "表紙-事務終了日": "令和6年3月31日"})
+                              "表紙-公表日": "令和3年4月1日", "表紙-事務終了日": "令和6年3月31日"})
     _git(repo, "init", "-q")
     _git(repo, "add", "-A")
     _git(repo, "commit", "-qm", "first")
@@ -75,6 +76,9 @@ def test_index_lists_every_assessment_with_downloads(site: Path):
     assert 'href="juki/juki.html"' in html and 'href="juki/juki.xlsx"' in html and "juki.pdf" not in html
     assert "令和6年2月1日" in html and "旧住民記録に関する事務" in html and "【令和6年3月31日 終了】" in html
     assert (site / "juki" / "juki.xlsx").stat().st_size > 10_000
+    # the title names the body as its 評価実施機関名 is written; the formats said are those built (no PDF here)
+    assert "<h1>特定個人情報保護評価書（東京都世田谷区長）</h1>" in html, re.findall(r"<h1>.*?</h1>", html)
+    assert "評価書は ウェブページ・Excel で読めます。" in html and "PDF" not in html
 
 
 def test_revision_from_git_history_has_a_plain_japanese_page(site: Path):
@@ -94,8 +98,8 @@ def test_every_published_edition_can_be_downloaded(site: Path):
     """The edition published on 令和6年2月1日 (before the 令和7年4月1日 revision) is rendered from its commit."""
     page = (site / "juki" / "index.html").read_text(encoding="utf-8")
     old = site / "juki" / "versions"
-    assert sorted(p.name for p in old.iterdir() if not p.name.startswith(".")) == \
-        ["juki-2024-02-01-kiso.html", "juki-2024-02-01-kiso.xlsx", "juki-2024-02-01.html", "juki-2024-02-01.xlsx"]
+    # its 基礎項目評価書 (kiso.yaml) has no 公表日: never on the site, in no edition
+    assert sorted(p.name for p in old.iterdir() if not p.name.startswith(".")) == ["juki-2024-02-01.html", "juki-2024-02-01.xlsx"]
     assert 'href="versions/juki-2024-02-01.html"' in page and 'href="versions/juki-2024-02-01.xlsx"' in page
     assert "令和6年2月1日の版" in page
     # the old edition prints what was published then: the old 部署 and no 令和7年4月1日 row in its 別添3

@@ -90,16 +90,16 @@ def _kind_revision(kind: str, changed: str, planned: str | None = None) -> dict:
 OTHERS = {
     "kiso-fresh": ("marumaru-kiso", {"基礎-表紙-公表日": "2025-03-01"}),
     "kiso-review-due": ("marumaru-kiso", {"基礎-表紙-公表日": "2024-07-01"}),
-    "kiso-unpublished-change": ("marumaru-kiso", {"基礎-表紙-公表日": "2020-08-01", "基礎-変更箇所": [_row("基礎", "2025-05-10")]}),
+    "kiso-unpublished-change": ("marumaru-kiso", {"基礎-表紙-公表日": "2020-08-01", "基礎-変更箇所": [_row("basic", "2025-05-10")]}),
     "kiso-bad-date": ("marumaru-kiso", {"基礎-表紙-公表日": "令和7年2月30日"}),
     "juten-inspected": ("marumaru-juten", {"重点-表紙-公表日": "2024-07-01", "基礎-表紙-公表日": "2025-03-01",
                                            "重点-V-1-①": "2024-05-01", "重点-V-3-①": "2024-06-10"}),
     "juten-five-year": ("marumaru-juten", {"重点-表紙-公表日": "2020-07-20", "基礎-表紙-公表日": "2020-07-20",
                                            "重点-V-1-①": "2020-06-01", "重点-V-3-①": None,
-                                           "重点-別添2": [_row("重点", "2024-12-01")]}),
+                                           "重点-別添2": [_row("focused", "2024-12-01")]}),
     "juten-pending": ("marumaru-juten", {"重点-表紙-公表日": "2024-07-01", "基礎-表紙-公表日": "2024-07-01",
-                                         "重点-表紙-改訂": [_kind_revision("重点", "2025-10-01", planned="2025-09-01")],
-                                         "基礎-表紙-改訂": [_kind_revision("基礎", "2025-05-10")]}),
+                                         "重点-表紙-改訂": [_kind_revision("focused", "2025-10-01", planned="2025-09-01")],
+                                         "基礎-表紙-改訂": [_kind_revision("basic", "2025-05-10")]}),
 }
 
 
@@ -176,13 +176,15 @@ def test_within_changes_what_is_due_soon(portfolio: Path, capsys):
     assert _one(r, "review-due", "S03")["mark"] == "期限間近"
 
 
-@pytest.mark.parametrize("as_of, mark", [("2025-05-01", ""), ("2025-06-01", "期限間近"), ("2025-07-15", "期限間近"),
-                                         ("2025-07-16", "期限超過")])
+@pytest.mark.parametrize("as_of, mark", [("2025-05-01", ""), ("2025-07-03", "期限間近"), ("2025-09-01", "期限間近"),
+                                         ("2025-09-02", "期限超過")])
 def test_five_year_reassessment(portfolio: Path, capsys, as_of: str, mark: str):
     _, r = _status(capsys, str(portfolio), "--as-of", as_of)
     o = _one(r, "five-year", "S04")
-    # the last evaluation is the 第三者点検 / end of the comment period (2020-07-15), not the later 修正
-    assert o["due"] == "2025-07-15" and o["mark"] == mark and o["certainty"] == "[P]"
+    # counted from the 公表日 (2020-09-01, 規則第15条 as summarised [S]); the 第三者点検 / end of the comment period
+    # (2020-07-15) is shown as the other reading, not the later 修正
+    assert o["due"] == "2025-09-01" and o["mark"] == mark and o["certainty"] == "[S]"
+    assert o["note"] == "参考: 評価の実施日（令和2年7月15日）から数えると 令和7年7月15日"
     assert _one(r, "five-year", "S03")["mark"] == ""  # reviewed by the 2024-12-01 revision
 
 
@@ -256,7 +258,7 @@ def test_required_documents_from_the_threshold(portfolio: Path, capsys):
     assert f["file"].endswith("bad-date/assessment.yaml") and f["line"] > 1 and "令和7年13月1日" in f["message"]
 
 
-KISO, JUTEN = pf.KISO, pf.JUTEN
+KISO, JUTEN = (form_kinds.short_title(form_kinds.by_id(i)) for i in ("basic", "focused"))
 
 
 def _assessment(report: dict, name: str) -> dict:
@@ -282,21 +284,24 @@ def test_kiso_and_juten_folders_read_their_own_documents(portfolio: Path, capsys
     # each document its own yearly review and 5-year re-assessment
     assert _one(r, "juten-inspected", "S03", JUTEN)["due"] == "2025-07-01"
     assert _one(r, "juten-inspected", "S03", KISO)["due"] == "2026-03-01"
-    assert _one(r, "juten-inspected", "S04", JUTEN)["due"] == "2029-06-10"  # the 第三者点検
-    assert _one(r, "juten-inspected", "S04", KISO)["due"] == "2029-05-01"  # the 基礎項目評価's 実施日 (in juten.yaml)
+    assert _one(r, "juten-inspected", "S04", JUTEN)["due"] == "2029-07-01"  # its own 公表日
+    assert "令和11年6月10日" in _one(r, "juten-inspected", "S04", JUTEN)["note"]  # the 第三者点検, for reference
+    assert _one(r, "juten-inspected", "S04", KISO)["due"] == "2030-03-01"
+    assert "令和11年5月1日" in _one(r, "juten-inspected", "S04", KISO)["note"]  # the 基礎項目評価's 実施日 (in juten.yaml)
     assert not [o for o in juten["obligations"] if o["mark"] == "要確認"] and not juten["findings"]
 
 
 @pytest.mark.parametrize("as_of, review, juten5, kiso5", [
-    ("2025-03-01", "", "", ""), ("2025-04-15", "", "", "期限間近"), ("2025-06-02", "期限間近", "期限間近", "期限超過"),
+    ("2025-03-01", "", "", ""), ("2025-04-15", "", "", ""), ("2025-06-02", "期限間近", "期限間近", "期限間近"),
     ("2025-07-21", "期限超過", "期限超過", "期限超過")])
 def test_as_of_moves_kiso_and_juten_deadlines(portfolio: Path, capsys, as_of: str, review: str, juten5: str, kiso5: str):
     _, r = _status(capsys, str(portfolio), "--as-of", as_of)
     o = _one(r, "kiso-review-due", "S03")
     assert o["due"] == "2025-07-01" and o["mark"] == review and o["document"] == KISO
     j, k = _one(r, "juten-five-year", "S04", JUTEN), _one(r, "juten-five-year", "S04", KISO)
-    assert (j["due"], j["mark"]) == ("2025-07-20", juten5)  # its 公表日: no 意見聴取 or 第三者点検 recorded
-    assert (k["due"], k["mark"]) == ("2025-06-01", kiso5)  # the 基礎項目評価 of 2020-06-01
+    assert (j["due"], j["mark"]) == ("2025-07-20", juten5)  # its 公表日
+    assert (k["due"], k["mark"]) == ("2025-07-20", kiso5)  # published the same day: the same deadline
+    assert k["note"] == "参考: 評価の実施日（令和2年6月1日）から数えると 令和7年6月1日"  # the 基礎項目評価
     # the 重点's 変更箇所 row of 2024-12-01 is its last review; the 基礎 has none
     assert _one(r, "juten-five-year", "S03", JUTEN)["due"] == "2025-12-01"
     assert _one(r, "juten-five-year", "S03", KISO)["due"] == "2021-07-20"

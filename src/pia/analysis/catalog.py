@@ -4,12 +4,14 @@ the order of the form). `pia rules`, docs/rules.md, SARIF and `pia check` read i
 from __future__ import annotations
 
 import importlib
+from dataclasses import replace
 from functools import cache
 from pia.document.assessment import Assessment
 from pia.base.findings import Finding
 from pia.base.registry import Spec
 from pia.analysis.rules import Context
 from pia.base.registry import STATIC
+from pia.form.concepts import reach
 
 # The rule modules, in the order of the form. A rule is a function decorated with `pia.analysis.rules.rule` in one of them.
 RULE_MODULES = ("basic", "files", "placeholders", "procedure", "history", "writing", "legal", "review", "family")
@@ -17,7 +19,7 @@ RULE_MODULES = ("basic", "files", "placeholders", "procedure", "history", "writi
 
 @cache
 def specs() -> dict[str, Spec]:
-    """Every finding id, static ones first, then the rules in module order."""
+    """Every finding id, static ones first, then the rules in module order (a rule's kinds: where its concepts are)."""
     from pia.analysis.rules import RULE_ATTR
 
     out: dict[str, Spec] = {}
@@ -31,7 +33,7 @@ def specs() -> dict[str, Spec]:
                 continue
             if spec.id in out:
                 raise ValueError(f"finding id {spec.id} registered twice")
-            out[spec.id] = spec
+            out[spec.id] = replace(spec, kinds=reach(spec.concepts))
     return out
 
 
@@ -57,6 +59,6 @@ def run(a: Assessment, kinds: str | set[str] = "full") -> list[Finding]:
     wanted = {kinds} if isinstance(kinds, str) else kinds
     out: list[Finding] = []
     for spec in rules():
-        if wanted & set(spec.kinds) and spec.func is not None:
+        if spec.applies_to(wanted) and spec.func is not None:
             out.extend(spec.func(Context(a, spec)))
     return out

@@ -1,7 +1,8 @@
 """check(folder) -> findings: load, validate against the schemas, then the rules between fields.
 
 Suppressions (`# pia-ignore: PIA201@1a2b3c 理由` beside a value) bind to one finding: its rule and a fingerprint
-of the value it is about. When the value changes the finding returns; an ignore that silences nothing is reported.
+of the value it is about and of what the rule compared it with (both sides: the 件数 and the list it counts, the two
+dates). When either changes the finding returns; an ignore that silences nothing is reported.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from pia.document import assessment as asm
+from pia.form import kinds as form_kinds
 from pia.base.findings import WARNING, Finding
 from pia.document.loader import Document
 from pia.document.validate import validate
@@ -88,12 +90,14 @@ def _value_at(a: asm.Assessment, anchor: str) -> Any:
 
 
 def fingerprint(a: asm.Assessment, f: Finding, lines: list[str] | None) -> str:
-    """Six hex digits of the value the finding is about (or of its line without the comment)."""
+    """Six hex digits of the value the finding is about (or of its line without the comment) and of what the rule
+    compared it with, as its message states both sides (「件数を58件としていますが、提供先は59件」; the two dates). A finding
+    about the same value that says something else is a different finding: the suppression no longer applies."""
     v = _value_at(a, f.anchor)
     if v is _MISSING:
         text = lines[f.line - 1] if lines and 0 < f.line <= len(lines) else ""
         v = ["line", re.sub(r"\s#.*$", "", text).strip()]
-    blob = json.dumps([f.rule_id, v], ensure_ascii=False, sort_keys=True)
+    blob = json.dumps([f.rule_id, v, f.message], ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:6]
 
 
@@ -125,12 +129,13 @@ def _ignore_findings(ignores: Iterable[Ignore], rules_ran: bool, selected: Any) 
             continue  # the rule did not run: nothing to say about its ignore
         if i.used and i.fingerprint is None:
             out.append(Finding(i.file, i.line, i.column, UNBOUND, WARNING, "",
-                               f"{i.rule} の抑止に値の指紋がありません。値が変わっても抑止され続けます。",
+                               f"{i.rule} の抑止に検査結果の指紋がありません。値や比べた記載が変わっても抑止され続けます。",
                                f"値が変わったら検査結果が戻るように「# pia-ignore: {i.rule}@{i.current} {i.reason}」と書いてください。"))
         elif not i.used:
             if i.current:
-                msg = f"値が変わったため、{i.rule} の抑止（指紋 {i.fingerprint}）は効いていません（現在の指紋 {i.current}）。"
-                hint = (f"新しい値でも抑止してよいか確認し、よければ「# pia-ignore: {i.rule}@{i.current} 理由」に"
+                msg = (f"値又は比べた記載が変わって検査結果が変わったため、{i.rule} の抑止（指紋 {i.fingerprint}）は効いていません"
+                       f"（現在の指紋 {i.current}）。")
+                hint = (f"新しい検査結果でも抑止してよいか確認し、よければ「# pia-ignore: {i.rule}@{i.current} 理由」に"
                         "書き換えてください。不要なら抑止を削除してください。")
             else:
                 msg = f"この行に {i.rule} の検査結果はありません。抑止が使われていません。"
@@ -169,7 +174,7 @@ def check_assessment(a: asm.Assessment, select: Iterable[str] | None = None,
     # (findings silenced beside the value do not block them; rules left out by --select/--ignore do not count).
     if not any(f.is_error for f in found):
         # every rule that applies to a kind of document the folder holds runs once
-        kinds = {k.id for k in family.present(a)} or {"full"}
+        kinds = {k.id for k in family.present(a)} or {form_kinds.most_detailed().id}
         found += _suppress(a, [f for f in catalog.run(a, kinds) if selected(f.rule_id)], ignores, lines)
         result.rules_ran = True
     found += [f for f in _ignore_findings((i for v in ignores.values() for i in v), result.rules_ran, selected)

@@ -25,7 +25,6 @@ from pia.base import dates
 from pia.base import fsread
 from pia.document import prescan
 from pia.form import schema as sch
-from pia.document.assessment import ASSESSMENT, FILES, SYSTEMS
 from pia.base.errors import PiaError
 from pia.form.items import item
 from pia.document.loader import MAX_BYTES, _Resolver
@@ -150,7 +149,7 @@ def _kinds_of(schema_name: str) -> set[str]:
 def _applies(rule_id: str, schema_name: str) -> bool:
     from pia.analysis.catalog import spec
 
-    return bool(_kinds_of(schema_name) & set(spec(rule_id).kinds))
+    return spec(rule_id).applies_to(_kinds_of(schema_name))
 
 
 def fixed_text(text: str, schema_name: str) -> str:
@@ -162,8 +161,9 @@ def fixed_text(text: str, schema_name: str) -> str:
 def _targets(path: Path) -> tuple[Path, list[tuple[Path, str]]]:
     """The assessment folder and its YAML files (path, schema name) to fix: every document of the 事務
     (assessment.yaml, systems.yaml, files/, kiso.yaml, juten.yaml, juten/)."""
-    singles = {name: key for key, name in (("assessment", ASSESSMENT), ("systems", SYSTEMS), *asm.EXTRA)}
-    dirs = {name: key for key, name in (("file", FILES), *asm.EXTRA_DIRS)}
+    files, per_file = asm.folder_files()
+    singles = {name: key for key, name, _ in files}
+    dirs = {name: key for key, name in per_file}
     if path.is_file():
         folder = path.parent.parent if path.parent.name in dirs else path.parent
         name = dirs.get(path.parent.name) if path.parent.name in dirs else singles.get(path.name)
@@ -172,7 +172,7 @@ def _targets(path: Path) -> tuple[Path, list[tuple[Path, str]]]:
                            f"{'、'.join(d + '/*.yaml' for d in dirs)} を指定してください）。")
         return folder, [(path, name)]
     if not asm.is_assessment(path):
-        raise PiaError(f"{path} は評価書フォルダではありません（{'、'.join(asm.MAIN_FILES)} のどれもありません）。")
+        raise PiaError(f"{path} は評価書フォルダではありません（{'、'.join(asm.main_files())} のどれもありません）。")
     out = [(path / rel, key) for rel, key in singles.items() if (path / rel).is_file()]
     for dirname, key in dirs.items():
         if (path / dirname).is_dir():

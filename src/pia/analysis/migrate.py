@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pia.form import schema as sch
-from pia.form.kinds import Kind, ORDER, absent_codes, current_version, kinds, label, node_by_code, parse_version, short_title, table, version_entry, version_key
+from pia.form.kinds import Kind, ordered, absent_codes, current_version, label, node_by_code, parse_version, short_title, table, version_entry, version_key
 
 if TYPE_CHECKING:
     pass
@@ -29,7 +29,7 @@ def migrate(texts: dict[str, str]) -> Migration:
     current = current_version()
     out: dict[str, str] = {}
     report: list[str] = []
-    for kind in (kinds()[n] for n in ORDER):
+    for kind in ordered():
         text = texts.get(kind.file)
         if text is None:
             continue
@@ -53,7 +53,7 @@ def migrate(texts: dict[str, str]) -> Migration:
             if found:
                 report.append(f"  記入が必要: 「{sch.title(found[1])}」（{code}。{old}の様式にはない項目です）")
         report += _layout_changes(kind, old, current)
-        for code in table()["migrate"]["recheck"].get(kind.name, []):
+        for code in table()["migrate"]["recheck"].get(kind.id, []):
             found = node_by_code(kind.schema, code)
             if found:
                 report.append(f"  見直しが必要: 「{label(found[1], current)}」（{code}）")

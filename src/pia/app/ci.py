@@ -12,26 +12,14 @@ from pia.document import family
 from pia.analysis.check import CheckResult, check_assessment
 from pia.base.findings import ERROR, Finding
 from pia.history.classify import Row, classified, classify, record, revision, revision_date, threshold_raised
-from pia.form.items import each
-from pia.history.versions import Version, at_revision, commit, document_changes, git
+from pia.form.items import each, item
+from pia.history.versions import Version, at_revision, commit, document_changes, git, reassessment_findings
 
 MAX_CELL = 80
 MAX_ROWS = 60
 
-# What the rules require, with their sources (ppc-rules §3, §4). Shown in every summary that has such changes.
-OBLIGATIONS_IMPORTANT = {
-    "全項目": [
-        ("全項目評価の再実施（変更を加える前に）", "番号法第28条第1項後段、規則第11条（重要な変更）"),
-        ("評価書の公示と住民等からの意見の聴取（原則30日以上）", "番号法第28条第1項、指針 第5の3"),
-        ("第三者点検（地方公共団体等）又は個人情報保護委員会の承認（行政機関等）", "規則第7条、番号法第28条第2項"),
-        ("個人情報保護委員会への提出と公表（変更の前）", "番号法第28条第4項、規則第7条"),
-    ],
-    # 重点項目評価では意見聴取・第三者点検は義務でない（docs/forms.md [S]）; the article numbers are recalled
-    "重点": [
-        ("重点項目評価の再実施（変更を加える前に）", "規則第11条（重要な変更。記憶に基づく [R]）"),
-        ("個人情報保護委員会への提出と公表（変更の前）", "規則（提出・公表。記憶に基づく [R]）"),
-    ],
-}
+# What the rules require, with their sources (ppc-rules §3, §4); a 重要な変更's procedures are each kind's
+# `obligations` in forms.json. Shown in every summary that has such changes.
 OBLIGATIONS_MINOR = [("評価書を修正し、変更の後遅滞なく提出・公表する（事後）", "規則第14条（評価書の修正。記憶に基づく [R]）")]
 OBLIGATION_THRESHOLD = ("しきい値判断の結果が重くなったため、新たな評価を実施する", "指針（しきい値判断の結果の変更、ppc-rules CH-3）")
 
@@ -49,7 +37,7 @@ class DocumentChange:
     def procedure(self, threshold_up: bool) -> str:
         """「事前（再評価）」 / 「事後」, as the summary names it."""
         timing = self.rows[0].timing if self.rows else ""
-        again = self.important and self.kind.name in OBLIGATIONS_IMPORTANT or threshold_up and self.kind.name != "基礎"
+        again = (self.important or threshold_up) and bool(self.kind.obligations)
         return timing + ("・再評価" if again else "")
 
 
@@ -87,7 +75,7 @@ def _folders(rev: str | None) -> set[str]:
         names = _git("ls-files", "-z", "--cached", "--others", "--exclude-standard").split("\0")
     else:
         names = _git("ls-tree", "-r", "-z", "--name-only", "--end-of-options", rev).split("\0")
-    return {str(PurePosixPath(n).parent) for n in names if PurePosixPath(n).name in asm.MAIN_FILES}
+    return {str(PurePosixPath(n).parent) for n in names if PurePosixPath(n).name in asm.main_files()}
 
 
 def changed_assessments(base: str, head: str | None) -> list[tuple[str, str | None, str]]:
@@ -102,7 +90,7 @@ def changed_assessments(base: str, head: str | None) -> list[tuple[str, str | No
         status = fields[i]
         if status.startswith(("R", "C")):
             old, new = fields[i + 1], fields[i + 2]
-            if PurePosixPath(new).name == asm.ASSESSMENT:
+            if PurePosixPath(new).name in asm.main_files():
                 renames[str(PurePosixPath(new).parent)] = str(PurePosixPath(old).parent)
             paths = [old, new]
             i += 3
@@ -132,7 +120,7 @@ def changed_assessments(base: str, head: str | None) -> list[tuple[str, str | No
 
 def _problem(a: asm.Assessment, path: tuple, message: str, hint: str, rule: str = "PIA601",
              kind: kinds.Kind | None = None) -> Finding:
-    key = (kind or family.main_kind(a) or kinds.kinds()["全項目"]).key
+    key = (kind or family.main_kind(a) or kinds.most_detailed()).key
     doc = a.docs.get(key)
     line, col = doc.locate(path) if doc else (1, 1)
     return Finding(doc.file if doc else a.folder, line, col, rule, ERROR, a.label(key, path), message, hint)
@@ -144,13 +132,14 @@ def _document_checks(rep: AssessmentReport, old: asm.Assessment, new: asm.Assess
     for kind in reversed(family.present(new)):
         if kind.key not in old.docs:
             continue  # a document new in this change has no 変更箇所 yet
-        rec = record(kind.name)
-        rev_new, rev_old = revision(new, kind.name), revision(old, kind.name)
+        rec = record(kind)
+        rev_new, rev_old = revision(new, kind), revision(old, kind)
         name = kinds.short_title(kind)
-        if own.get(kind.name) and (rev_new is None or (rev_old is not None and revision_date(rev_new, kind.name) == revision_date(rev_old, kind.name))):
+        if own.get(kind.id) and (rev_new is None or (rev_old is not None and revision_date(rev_new, kind) == revision_date(rev_old, kind))):
             rep.problems.append(_problem(new, rec.revisions.at(), f"{name}の記載が変わっていますが、その改訂の記録に新しい変更日がありません。",
                                          f"{kind.file} の「{rec.revisions.key}」に、この改訂の変更日を一件追加してください。", "PIA601", kind))
-        rows = classify(document_changes(old, new, kind), new, kind=kind.name)
+        rep.problems += reassessment_findings(old, new, kind)
+        rows = classify(document_changes(old, new, kind), new, kind)
         if not rows:
             continue
         dc = DocumentChange(kind, rows)
@@ -189,7 +178,7 @@ def run(base: str, head: str | None) -> list[AssessmentReport]:
                 own: dict[str, list[Any]] = {}
                 for r in rows:
                     k = family.kind_of_key(new if r.change.kind != "削除" else old, r.change.doc)
-                    own.setdefault(k.name if k else "", []).append(r)
+                    own.setdefault(k.id if k else "", []).append(r)
                 _document_checks(rep, old, new, own)
         reports.append(rep)
     return reports
@@ -272,7 +261,10 @@ def summary(reports: list[AssessmentReport], base: str, head: str | None) -> str
             out.append(f"- ❌ {md(p.message)}（{md(p.file)}:{p.line}）")
         out.append("")
         if rep.rows:
-            out += ["| 項目 | 変更前 | 変更後 | 重要な変更 | 提出時期 |", "| --- | --- | --- | --- | --- |"]
+            # the 別添3's own column titles (schema), with pia's 重要な変更 column before 提出時期
+            item_col, before_col, after_col, timing_col = (item(c).title for c in (
+                "別添3-項目", "別添3-変更前の記載", "別添3-変更後の記載", "別添3-提出時期"))
+            out += [f"| {item_col} | {before_col} | {after_col} | 重要な変更 | {timing_col} |", "| --- | --- | --- | --- | --- |"]
             grouped = _group(rep.rows)
             for label, kind, before, after, r in grouped[:MAX_ROWS]:
                 k = f"（{kind}）" if kind != "変更" else ""
@@ -287,8 +279,7 @@ def summary(reports: list[AssessmentReport], base: str, head: str | None) -> str
             if rep.threshold_up:
                 out.append(f"- {OBLIGATION_THRESHOLD[0]}（根拠: {OBLIGATION_THRESHOLD[1]}）")
             for d in rep.documents:
-                important = d.important and d.kind.name in OBLIGATIONS_IMPORTANT
-                obligations = OBLIGATIONS_IMPORTANT[d.kind.name] if important else OBLIGATIONS_MINOR
+                obligations = d.kind.obligations if d.important and d.kind.obligations else OBLIGATIONS_MINOR
                 out += [f"- {kinds.short_title(d.kind)}: {what}（根拠: {src}）" for what, src in obligations]
             if not rep.documents:  # only records changed (a 変更箇所 written by hand): nothing printed differs
                 out += [f"- {what}（根拠: {src}）" for what, src in OBLIGATIONS_MINOR]

@@ -8,6 +8,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from pia.base import formats as output_formats
 from pia.base.errors import PiaError
 
 
@@ -61,7 +62,7 @@ def check(args: Any) -> int:
 
     # files (as pre-commit passes them) stand for their assessment folder, each checked once
     folders = list(dict.fromkeys(f for p in args.paths for f in find_assessments(p)))
-    fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
+    fmt = _format(args, "check")
     jobs = args.jobs or os.cpu_count() or 1
     sel, ign = _rule_list(getattr(args, "select", "")), _rule_list(getattr(args, "ignore", ""))
     final = bool(getattr(args, "final", False))
@@ -102,8 +103,10 @@ def rules(args: Any) -> int:
 
         emit(rules_markdown())
         return 0
+    from pia.analysis.docs import documents_label
+
     for s in specs().values():
-        emit(f"{s.id}  {s.severity.label}  {s.title}\n")
+        emit(f"{s.id}  {s.severity.label}  [{documents_label(s.kinds)}]  {s.title}\n")
     return 0
 
 
@@ -115,21 +118,36 @@ def fix(args: Any) -> int:
 
 
 def new(args: Any) -> int:
-    from pia.app.scaffold import create
+    from pia.app.scaffold import answer_threshold, create, kind_for
+    from pia.form import kinds as form_kinds
+    from pia.form.items import item
 
     answers = threshold_answers(args)
-    kind = args.kind or derive_kind(answers) or (_ask_kind() if sys.stdin.isatty() else "全項目")
+    name = args.kind or derive_kind(answers) or (_ask_kind() if sys.stdin.isatty() else form_kinds.most_detailed().name)
+    kind = kind_for(name)
     folder, inside = create(args.dir / args.name, kind)
-    if answers:  # the しきい値判断 inputs given are written into the skeleton (a voluntary --kind keeps them too)
-        from pia.form.items import item
-        from pia.app.scaffold import answer_threshold, kind_for
-
-        answer_threshold(folder, kind_for(kind), {item(c).at(): v for c, v in answers.items()})
-    emit(f"{folder} を作成しました（{kind}）。YAML を記入し、`pia check {folder}` で検査してください。\n")
+    # the しきい値判断 inputs given are written into the skeleton (a voluntary --kind keeps them too), with the
+    # result they decide; the 基礎's 提出する評価書の種類 is the folder's documents
+    answer_threshold(folder, kind, {item(c).at(): v for c, v in answers.items()}, required_for(answers))
+    emit(f"{folder} を作成しました（{_documents(kind)}）。\n")
+    for f in sorted(p for p in folder.rglob("*") if p.is_file()):
+        emit(f"  {f}\n")
+    emit("次に:\n"
+         "  1. YAML の空欄を記入します（エディタで開くと項目の補完と説明が出ます）。\n"
+         f"  2. pia check {folder}    … 検査します（未記入の項目も示します）。\n"
+         f"  3. pia serve {folder}    … 記入しながらブラウザで様式どおりの表示と検査結果を確かめます。\n")
     if not inside:
         emit("注意: このリポジトリにスキーマがないため、エディタ用の $schema はこのパソコンの pia を指しています。"
              "リポジトリの最上位で `pia init` を実行すると、スキーマがリポジトリに入り、他の人の環境でも補完が働きます。\n", sys.stderr)
     return 0
+
+
+def _documents(main: Any) -> str:
+    """「全項目評価書と基礎項目評価書」: the documents `pia new` made for a 事務 whose most detailed one is main."""
+    from pia.form import kinds as form_kinds
+
+    kiso = form_kinds.borrower()
+    return "と".join(form_kinds.short_title(k) for k in (main, kiso) if k is not None and (k is main or kiso is not main))
 
 
 def migrate(args: Any) -> int:
@@ -163,12 +181,27 @@ def migrate(args: Any) -> int:
 
 
 def _ask_kind() -> str:
-    """At a terminal, `pia new NAME` asks which documents the 事務 needs (Enter: 全項目)."""
+    """At a terminal, `pia new NAME` asks which documents the 事務 needs (Enter: the most detailed); a number or a
+    name (重点, 重点項目評価書, 様式3) answers, anything else is asked again."""
     from pia.form import kinds as form_kinds
 
-    names = list(reversed(form_kinds.ORDER))
-    answer = input(f"最も詳しい評価書の種類（{' / '.join(names)}。分からなければ --persons などで決められます）[{names[0]}]: ").strip()
-    return answer or names[0]
+    choices = list(reversed(form_kinds.ordered()))
+    menu = "  ".join(f"{i}) {form_kinds.short_title(k)}" for i, k in enumerate(choices, 1))
+    emit("最も詳しい評価書の種類を選んでください（分からなければ、--persons・--handlers・--accident でしきい値判断の入力を"
+         "指定すると pia が決めます）。\n" f"  {menu}\n")
+    while True:
+        try:
+            answer = input("番号か名前 [1]: ").strip()
+        except EOFError:
+            raise PiaError(f"評価書の種類が選ばれませんでした。--kind {choices[0].name} のように指定してください。") from None
+        if not answer:
+            return choices[0].name
+        if answer.isdigit() and 1 <= int(answer) <= len(choices):
+            return choices[int(answer) - 1].name
+        kind = form_kinds.by_name(answer)
+        if kind is not None:
+            return kind.name
+        emit(f"「{answer}」は選べません。1〜{len(choices)} の番号か、" + "・".join(k.name for k in choices) + " で答えてください。\n")
 
 
 def _band(it: Any, given: str | None) -> str | None:
@@ -196,30 +229,59 @@ def threshold_answers(args: Any) -> dict[str, str]:
     from pia.form.items import item
 
     answers = {PERSONS: _band(item(PERSONS), args.persons), HANDLERS: _band(item(HANDLERS), args.handlers)}
-    accident = item(ACCIDENT)
-    if args.accident is not None and args.accident not in accident.options:
-        raise PiaError(f"「{args.accident}」は「{accident.title}」の選択肢にありません。選択肢: " + "、".join(accident.options))
-    answers[ACCIDENT] = args.accident
+    answers[ACCIDENT] = _yes_no(item(ACCIDENT), args.accident)
     return {code: v for code, v in answers.items() if v is not None}
+
+
+# short answers staff give for an option that means yes / no (発生あり / 発生なし)
+_SHORT = {"yes": ("あり", "有り", "有", "ある", "はい"), "no": ("なし", "無し", "無", "ない", "いいえ")}
+
+
+def _yes_no(it: Any, given: str | None) -> str | None:
+    import unicodedata
+
+    if given is None or given in it.options:
+        return given
+    text = unicodedata.normalize("NFKC", given).strip()
+    for meaning, words in _SHORT.items():
+        if text in words:
+            return it.option(meaning)
+    raise PiaError(f"「{given}」は「{it.title}」の選択肢にありません。選択肢（" + "、".join(it.options) + "）か、"
+                   "あり・なし で指定してください。")
+
+
+def _outcomes(answers: dict[str, str]) -> set[frozenset[str]]:
+    """Every set of documents the threshold may require for these answers (one when they decide it)."""
+    from pia.form import kinds as form_kinds
+    from pia.form.items import item
+
+    bounds = item(HANDLERS).bounds(answers.get(HANDLERS))
+    many = None if bounds is None else bounds[0] >= form_kinds.table()["threshold"]["many_handlers"]
+    accident = {"yes": True, "no": False}.get(item(ACCIDENT).meaning(answers.get(ACCIDENT)) or "")
+    return form_kinds.required_documents((item(PERSONS).bounds(answers[PERSONS]) or (0, None))[0], many, accident)
+
+
+def required_for(answers: dict[str, str]) -> frozenset[str] | None:
+    """The documents the threshold requires for these answers, None when they do not decide it."""
+    if PERSONS not in answers:
+        return None
+    outcomes = _outcomes(answers)
+    return next(iter(outcomes)) if len(outcomes) == 1 else None
 
 
 def derive_kind(answers: dict[str, str]) -> str | None:
     """The most detailed document the threshold requires for these answers (None without 対象人数)."""
     from pia.form import kinds as form_kinds
-    from pia.form.items import item
 
     if PERSONS not in answers:
         return None
-    bounds = item(HANDLERS).bounds(answers.get(HANDLERS))
-    many = None if bounds is None else bounds[0] >= form_kinds.table()["threshold"]["many_handlers"]
-    accident = {"yes": True, "no": False}.get(item(ACCIDENT).meaning(answers.get(ACCIDENT)) or "")
-    outcomes = form_kinds.required_documents((item(PERSONS).bounds(answers[PERSONS]) or (0, None))[0], many, accident)
+    outcomes = _outcomes(answers)
     if len(outcomes) != 1:
         raise PiaError("取扱者数（--handlers）と重大事故（--accident）も指定してください。この対象人数ではそれらで結果が変わります。")
     req = next(iter(outcomes))
     if not req:
         raise PiaError("この対象人数では特定個人情報保護評価の実施は義務付けられません（任意に実施するときは --kind を指定してください）。")
-    return next(k for k in reversed(form_kinds.ORDER) if k in req)
+    return next(k.name for k in reversed(form_kinds.ordered()) if k.id in req)
 
 
 def init(args: Any) -> int:
@@ -233,18 +295,19 @@ def init(args: Any) -> int:
     for rel in outcome.skipped:
         emit(f"{args.dir / rel} はすでにあり内容が違うため、上書きしませんでした（上書きするには --force）。\n", sys.stderr)
     if not args.upgrade and not outcome.skipped:
-        emit("次は `pia new 名前` で評価書を作り、`pre-commit install` でコミット前の検査を有効にしてください。\n")
+        emit("次は `pia new 名前` で評価書を作ります。\n"
+             f"コミットのたびに検査するには（pre-commit）: {init_mod.PRE_COMMIT_SETUP}\n")
     return 1 if outcome.skipped else 0
 
 
 def render(args: Any) -> int:
     from pia.portfolio.render import render_all
-    from pia.output.formats import parse
+    from pia.output.formats import writers
 
     from pia.document.assessment import is_assessment
     from pia.base.progress import Progress
 
-    formats = parse(args.format, "assessment")
+    formats = writers(output_formats.parse("render", args.format))
     if args.path.is_dir() and not is_assessment(args.path):
         return _render_many(args, [f.name for f in formats])
     progress = Progress()
@@ -295,7 +358,7 @@ def diff(args: Any) -> int:
         emit("".join(f"{f.file}:{f.line}:{f.column}: {f.severity} [{f.rule_id}] {f.message}\n" for f in unread), sys.stderr)
         emit("読めない版があるため、差分を作りません。\n", sys.stderr)
         return 1
-    _emit_diff(old, new, args.format)
+    _emit_diff(old, new, _format(args, "diff"))
     return 0
 
 
@@ -364,7 +427,7 @@ def history(args: Any) -> int:
     from pia.document import family
     from pia.analysis.check import CheckResult
     from pia.document.changes import COLUMNS
-    from pia.history.versions import history as load_history, revision_findings, revisions
+    from pia.history.versions import history as load_history, reassessment_findings, revision_findings, revisions
     from pia.analysis.reporters import text as text_report
 
     h = load_history(args.path)
@@ -372,7 +435,7 @@ def history(args: Any) -> int:
     per_kind = [(k, revisions(h, k)) for k in kinds]  # each document's own 変更箇所, the main document first
     for p in h.problems:
         emit(f"{p.file}: {p.severity} [{p.rule_id}] {p.message}{'（' + p.hint + '）' if p.hint else ''}\n", sys.stderr)
-    if args.format == "json":
+    if _format(args, "history") == "json":
         doc = "評価書"  # which document's 変更箇所 the row belongs to
         emit(json.dumps([dict(r.betten3(), **{doc: form_kinds.short_title(k)}) for k, revs in per_kind for rev in revs for r in rev.rows],
                         ensure_ascii=False, indent=2) + "\n")
@@ -383,6 +446,7 @@ def history(args: Any) -> int:
                 emit(f"{form_kinds.short_title(k)}の変更箇所:\n")
             emit(_table([[r[c] for c in COLUMNS] for r in rows], list(COLUMNS)) if rows else "バージョン履歴から作られる変更箇所の行はありません。\n")
     problems = sorted(f for k, revs in per_kind for f in revision_findings(revs, k))
+    problems += sorted(f for k, revs in per_kind for rev in revs for f in reassessment_findings(rev.base.assessment, rev.end.assessment, k))
     if problems:  # on stderr, so that the rows stay machine-readable
         emit(text_report([CheckResult(str(args.path), problems, False)]), sys.stderr)
     return 0 if h.complete and not any(f.is_error for f in problems) else 1
@@ -397,7 +461,7 @@ def ci(args: Any) -> int:
     reports = ci_mod.run(args.base, args.head)
     results = [CheckResult(r.check.folder, sorted([*r.check.findings, *r.problems]), r.check.rules_ran, r.check.lines)
                for r in reports if r.check]
-    fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
+    fmt = _format(args, "ci")
     if fmt == "gitlab":
         write_text(args.gitlab_report, REPORTERS["gitlab"](results), force=True)
     else:
@@ -420,7 +484,7 @@ def ci(args: Any) -> int:
 def council(args: Any) -> int:
     from pia.app import council as cm
     from pia.output.outfolder import write_outputs
-    from pia.output.formats import Job, parse, write_all
+    from pia.output.formats import Job, write_all, writers
     from pia.analysis.reporters import text as text_report
     from pia.analysis.check import CheckResult
 
@@ -430,7 +494,7 @@ def council(args: Any) -> int:
                                       {c.doc.file: c.doc.lines} if c.doc else {})]), sys.stderr)
     if c.doc is None or cm.errors(c):
         return 1
-    formats = parse(args.format, "council")
+    formats = writers(output_formats.parse("council", args.format))
     approved = cm.load_approved(args.approved, args.path) if args.approved else None
     from pia.base.progress import Progress
 
@@ -474,22 +538,20 @@ def _as_of(args: Any) -> Any:
     return as_of
 
 
-def _formats(spec: str, allowed: tuple[str, ...]) -> list[str]:
-    formats = [f.strip() for f in spec.split(",") if f.strip()]
-    bad = [f for f in formats if f not in allowed]
-    if bad or not formats:
-        raise PiaError(f"出力形式「{','.join(bad) or spec}」は使えません。{', '.join(allowed)} から選んでください。")
-    return formats
+def _format(args: Any, command: str) -> str:
+    """The one format of a command that writes one (check, ci: GitHub Actions annotations inside GitHub Actions)."""
+    auto = "github" if command in ("check", "ci") and os.environ.get("GITHUB_ACTIONS") == "true" else None
+    return output_formats.parse(command, args.format or auto)[0].name
 
 
-def _body_report(args: Any, module: str, stem: str) -> int:
+def _body_report(args: Any, module: str, stem: str) -> int:  # plan, report
     import importlib
 
     from pia.document import assessment as asm
     from pia.output.outfolder import write_outputs
     from pia.portfolio.reports import WRITERS
 
-    formats = _formats(args.format, tuple(WRITERS))
+    formats = [f.name for f in output_formats.parse(args.command, args.format)]
     as_of = _as_of(args)
     items = [asm.load(f) for p in args.paths for f in asm.find_assessments(p)]
     report = importlib.import_module(f"pia.portfolio.reports.{module}").build(items, as_of)
@@ -511,12 +573,13 @@ def status(args: Any) -> int:
     from pia.portfolio import status as sm
     from pia.document.assessment import find_assessments
 
+    fmt = _format(args, "status")
     as_of = _as_of(args)
     if args.within < 0:
         raise PiaError("--within には 0 以上の日数を指定してください。")
     folders = [f for p in args.paths for f in find_assessments(p)]
     items = sm.statuses(folders, as_of, args.within)
-    out = sm.FORMATS[args.format](items, as_of, args.within)
+    out = sm.FORMATS[fmt](items, as_of, args.within)
     if args.output:
         from pia.output.outfolder import write_text
 
@@ -528,12 +591,16 @@ def status(args: Any) -> int:
 
 def site(args: Any) -> int:
     from pia.document.assessment import find_assessments
-    from pia.portfolio.site.site import FORMATS, build_site
+    from pia.portfolio.site.site import build_site, unpublished
 
-    formats = _formats(args.format, FORMATS)
+    formats = [f.name for f in output_formats.parse("site", args.format)]
     folders = find_assessments(args.path)
     if len({f.name for f in folders}) < len(folders):
         raise PiaError("同じ名前の評価書フォルダが複数あります。フォルダ名を変えてください（サイトのページ名に使います）。")
     written, rebuilt = build_site(folders, args.out, tuple(formats), args.jobs, args.title)
     emit(f"評価書 {len(folders)} 件のうち {len(rebuilt)} 件を出力し、ページを {len(written)} 件書き出しました: {args.out / 'index.html'}\n")
+    left = unpublished(folders)
+    if left:  # never on the residents' site: say so, so that a missing 公表日 is noticed
+        emit("次の評価書は公表していない（公表日がない、又は評価書名に(案)・(素案)がある）ため、サイトに載せていません:\n"
+             + "".join(f"  {line}\n" for line in left))
     return 0

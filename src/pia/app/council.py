@@ -9,8 +9,10 @@ Given the version the council approved last, every changed passage is set in bol
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -102,7 +104,7 @@ def _by_code(parts: list[str], at: int, a: asm.Assessment) -> Any:
     from pia.document import family
 
     it = item(parts[at])
-    per_file = it.doc in ("file", "juten-file")
+    per_file = kinds.per_file(it.doc) is not None
     kind = kinds.by_key(it.doc) or next((k for k in kinds.kinds().values() if it.doc == k.file_schema), None)
     if kind is not None and kind not in family.present(a):
         raise Unresolved(f"評価書フォルダに{kinds.short_title(kind)}（{kind.file}）がありません。",
@@ -116,7 +118,7 @@ def _by_code(parts: list[str], at: int, a: asm.Assessment) -> Any:
             raise Unresolved(f"ファイル「{parts[0]}」がありません（{', '.join(a.file_ids(it.doc)) or 'ファイルなし'}）。",
                              "特定個人情報ファイルの ID（ファイルの YAML の名前）を書いてください。")
         data: Any = doc.data
-    elif kind is not None and kind.name == "基礎":
+    elif kind is not None and kind.borrows_facts:
         data = family.kiso_view(a)  # the 基礎 as printed: with the facts the main document holds
     else:
         data = family.data(a, kind) if kind is not None else {item("I-システム").key: a.systems}
@@ -191,7 +193,7 @@ def base_folder(c: Council) -> Path | None:
         raise Unresolved(f"「{BASE}:」の {value} は、審議会資料のあるリポジトリ（{root.name}）の外を指しています。読み込みません。",
                          f"{COUNCIL} のあるフォルダからの相対パスで、リポジトリの中の評価書フォルダを指定してください。")
     if not asm.is_assessment(target):
-        raise Unresolved(f"「{BASE}:」の {value} は評価書フォルダではありません（{'、'.join(asm.MAIN_FILES)} がありません）。",
+        raise Unresolved(f"「{BASE}:」の {value} は評価書フォルダではありません（{'、'.join(asm.main_files())} のどれもありません）。",
                          "評価書フォルダ（例: ../../assessments/setagaya-juki）を指定してください。")
     return target
 
@@ -351,10 +353,41 @@ def render(c: Council, approved: Council | None) -> str:
     data = resolved(c)
     old = resolved(approved) if approved else None
     view = compare(data, old, approved is not None)
-    root = sch.load()
+    lay = _layout()
+    form = sch.load().document(lay["form"])
+    props = form["properties"]
+    cover = []
+    for row in lay["cover"]:
+        value = view.get(row["key"])
+        if row.get("optional") and not value:
+            continue
+        if "entry" in row:  # a list printed entry by entry (【諮問】◇第n条…)
+            value = Markup("").join(Markup(escape(row["entry"])).format(**{k: v or "" for k, v in e.items()})
+                                    for e in value or [] if isinstance(e, dict))
+        cover.append((props[row["key"]]["title"], value))
+    parts = []
+    for part in lay["parts"]:
+        node = props[part["key"]]
+        if part.get("each"):
+            entry = node["items"]
+            for i, values in enumerate(view.get(part["key"]) or [], 1):
+                parts.append({"id": f"{part['id']}-{i}", "heading": f"{entry['properties'][part['heading']]['title']}　{values.get(part['heading']) or ''}",
+                              "node": entry, "data": values, "skip": part["heading"], "sheet": True})
+        else:
+            parts.append({"id": part["id"], "heading": node["title"], "node": node, "data": view.get(part["key"]) or {},
+                          "skip": None, "sheet": False})
+    note = lay["texts"]["mark_note"].format(data.get(lay["approved"]) or lay["texts"]["mark_default"])
     return environment().get_template("council.html.j2").render(
-        schema=root.document("council"), c=view, raw=data, marked=approved is not None,
-        css=(templates_dir() / "style.css").read_text(encoding="utf-8"), title=str(data.get("件名") or c.folder.name))
+        form_title=form["title"], cover=cover, parts=parts, mark_note=note if approved is not None else "",
+        css=(templates_dir() / "style.css").read_text(encoding="utf-8"), title=str(data.get(lay["title"]) or c.folder.name))
+
+
+@cache
+def _layout() -> dict[str, Any]:
+    """schemas/council.layout.json: the sheet's cover rows, parts and fixed texts (keys of council.schema.json)."""
+    from pia.base.resources import schemas_dir
+
+    return json.loads((schemas_dir() / "council.layout.json").read_text(encoding="utf-8"))
 
 
 def load_approved(spec: str, folder: Path) -> Council:

@@ -11,27 +11,38 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from pia import __version__
+from pia import DISTRIBUTION, __version__
 from pia.base.errors import PiaError
 from pia.base.resources import schemas_dir
+from pia.document import assessment as asm
 
 VENDORED = Path(".pia") / "schemas"
 ASSESSMENTS = "assessments"
-# The files a pre-commit hook is given: those of an assessment folder (pia check maps each to its folder).
-HOOK_FILES = r"^assessments/[^/]+/(assessment|systems|kiso|juten|(files|juten)/[^/]+)\.ya?ml$"
-EDITOR_SCHEMAS = {"assessment": [f"{ASSESSMENTS}/*/assessment.yaml"], "systems": [f"{ASSESSMENTS}/*/systems.yaml"],
-                  "file": [f"{ASSESSMENTS}/*/files/*.yaml"], "kiso": [f"{ASSESSMENTS}/*/kiso.yaml"],
-                  "juten": [f"{ASSESSMENTS}/*/juten.yaml"], "juten-file": [f"{ASSESSMENTS}/*/juten/*.yaml"],
-                  "council": ["councils/*/council.yaml"]}
+
+
+def hook_files() -> str:
+    """The files a pre-commit hook is given: those of an assessment folder (pia check maps each to its folder),
+    as the kinds of forms.json lay them out."""
+    singles, dirs = asm.folder_files()
+    names = sorted({n.removesuffix(".yaml") for _, n, _ in singles}) + [f"({'|'.join(sorted({d for _, d in dirs}))})/[^/]+"]
+    return rf"^{ASSESSMENTS}/[^/]+/({'|'.join(names)})\.ya?ml$"
+
+
+def editor_schemas() -> dict[str, list[str]]:
+    """Which schema the editor gives each file of an assessments repository (and of its council sheets)."""
+    singles, dirs = asm.folder_files()
+    out = {key: [f"{ASSESSMENTS}/*/{name}"] for key, name, _ in singles}
+    out.update({key: [f"{ASSESSMENTS}/*/{d}/*.yaml"] for key, d in dirs})
+    return {**out, "council": ["councils/*/council.yaml"]}
 
 
 def package_spec() -> str:
-    return f"pia=={__version__}"
+    return f"{DISTRIBUTION}=={__version__}"
 
 
 def vscode_settings(schemas: str) -> str:
     """.vscode/settings.json: the YAML extension maps each kind of file to its schema under `schemas`."""
-    doc = {"yaml.schemas": {f"./{schemas}/{name}.schema.json": globs for name, globs in EDITOR_SCHEMAS.items()},
+    doc = {"yaml.schemas": {f"./{schemas}/{name}.schema.json": globs for name, globs in editor_schemas().items()},
            "yaml.validate": True, "yaml.hover": True, "yaml.completion": True, "files.encoding": "utf8",
            "[yaml]": {"editor.insertSpaces": True, "editor.tabSize": 2, "editor.autoIndent": "full"}}
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
@@ -44,14 +55,19 @@ def hook(extra: str = "") -> str:
             f"  description: 変更したファイルを含む評価書フォルダごとに pia check を行います。\n"
             f"  entry: pia check\n"
             f"  language: python\n{extra}"
-            f"  files: {HOOK_FILES}\n"
+            f"  files: {hook_files()}\n"
             f"  require_serial: true\n")
+
+
+PRE_COMMIT_SETUP = "`pip install pre-commit` で pre-commit を入れ、リポジトリの最上位で `pre-commit install` を実行します。"
 
 
 def pre_commit_config() -> str:
     body = hook(f'  additional_dependencies: ["{package_spec()}"]\n')
-    return ("# pre-commit の設定（pia init が作成）: `pre-commit install` の後は、コミットのたびに変更した評価書を検査します。\n"
-            "# pia を PyPI 以外から入れるときは additional_dependencies を書き換えてください（例: wheel のパスや URL）。\n"
+    return ("# pre-commit の設定（pia init が作成）: コミットのたびに、変更した評価書を検査します。\n"
+            f"# 使い始めるには: {PRE_COMMIT_SETUP}\n"
+            f"# pia は PyPI の {DISTRIBUTION} を入れます。PyPI 以外から入れるときは additional_dependencies を書き換えてください\n"
+            "# （例: wheel のパスや URL）。\n"
             "repos:\n  - repo: local\n    hooks:\n" + "".join(f"      {line}\n" for line in body.splitlines()))
 
 
@@ -70,7 +86,8 @@ def _github_setup(why_history: str) -> str:
 
 def github_workflow() -> str:
     return f"""# 評価書（assessments/）を変更するプルリクエストで pia ci を実行し、検査結果を注釈に、変更の要約をジョブの要約に出します。
-# pia は pip で {package_spec()} を入れます。社内の索引・wheel・git から入れるときは、リポジトリの変数 PIA_PACKAGE を設定してください。
+# pia は pip で {package_spec()}（PyPI の {DISTRIBUTION}）を入れます。社内の索引・wheel・git から入れるときは、リポジトリの変数
+# PIA_PACKAGE を設定してください。
 name: pia
 on:
   pull_request:
@@ -88,7 +105,8 @@ jobs:
 def gitlab_template() -> str:
     return f"""# GitLab CI の雛形: .gitlab-ci.yml から include するか（include: local: ci/pia.gitlab-ci.yml）、内容を貼り付けて使います。
 # マージリクエストで評価書（assessments/）が変わったとき、Code Quality レポートと変更の要約（成果物）を作ります。
-# pia は pip で PIA_PACKAGE を入れます。社内の索引・wheel から入れるときは、CI/CD 変数 PIA_PACKAGE を設定してください。
+# pia は pip で PIA_PACKAGE（既定: PyPI の {DISTRIBUTION}）を入れます。社内の索引・wheel から入れるときは、CI/CD 変数 PIA_PACKAGE
+# を設定してください。
 .pia-setup:  # 二つのジョブに共通の準備（extends で使います）
   image: python:3.12-slim
   variables:
@@ -178,7 +196,70 @@ class Outcome:
 
 
 def _schemas() -> dict[str, str]:
-    return {p.name: p.read_text(encoding="utf-8") for p in sorted(schemas_dir().glob("*.schema.json"))}
+    return for_editor({p.name: p.read_text(encoding="utf-8") for p in sorted(schemas_dir().glob("*.schema.json"))})
+
+
+_NOT_OBJECT = ["string", "number", "boolean", "array", "null"]
+
+
+def for_editor(texts: dict[str, str]) -> dict[str, str]:
+    """The schemas (file name -> text) as the editor's YAML extension (yaml-language-server) should read them: what
+    they accept is unchanged, but its completion offers only what staff write. Keys an object must have go under
+    `allOf`, or if/then in an entry of a list (for `required` the server offers a candidate named after the parent's
+    title, or `object(…)`, with every key; for `allOf` in a list's entry, an English `- (array item) …`);
+    a multiple-choice item's options become `examples` of an if/then/else, and an entry of a list of objects says
+    "object" without `type` (else it offers English `- (array item) …` candidates); 「—」 is offered where 該当なし
+    may be written, 「○」 for a mark."""
+    docs = {name: json.loads(text) for name, text in texts.items()}
+    entries: set[int] = set()  # the nodes that describe an entry of a list of objects, by identity
+
+    def find_entries(node: object, name: str) -> None:
+        if isinstance(node, list):
+            for n in node:
+                find_entries(n, name)
+        elif isinstance(node, dict):
+            items = node.get("items")
+            if isinstance(items, dict):
+                target: object = items
+                if "$ref" in items:
+                    file, _, pointer = items["$ref"].partition("#")
+                    target = docs.get(file or name)
+                    for part in filter(None, pointer.split("/")):
+                        target = target.get(part) if isinstance(target, dict) else None
+                if isinstance(target, dict) and target.get("type") == "object":
+                    entries.add(id(target))
+            for v in node.values():
+                find_entries(v, name)
+
+    for name, doc in docs.items():
+        find_entries(doc, name)
+    return {name: json.dumps(_for_editor(doc, entries), ensure_ascii=False, indent=2) + "\n" for name, doc in docs.items()}
+
+
+def _for_editor(node: object, entries: set[int]) -> object:
+    if isinstance(node, list):
+        return [_for_editor(n, entries) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _for_editor(v, entries) for k, v in node.items() if not (k == "required" and "properties" in node)}
+    if node.get("required") and "properties" in node:  # required, in a form the server makes no candidate of
+        if id(node) in entries and "if" not in out:
+            out.update({"if": {"type": "object"}, "then": {"required": node["required"]}})
+        else:
+            out["allOf"] = [*out.get("allOf", []), {"required": node["required"]}]
+    if id(node) in entries:  # the same as type object
+        out = {"not": {"type": _NOT_OBJECT}, **{k: v for k, v in out.items() if k != "type"}}
+    items = out.get("items")
+    if isinstance(items, dict) and isinstance(items.get("anyOf"), list) and "enum" in items["anyOf"][0]:
+        options, *objects = items["anyOf"]
+        out["items"] = {"examples": options["enum"], "if": {"not": {"type": "object"}}, "then": options,
+                        "else": objects[0] if len(objects) == 1 else {"anyOf": objects}}
+    if node.get("x-pia-dash"):
+        out["examples"] = ["—"]
+    marks = out.get("anyOf") if node.get("x-pia-kind") == "flag" else None
+    if isinstance(marks, list) and not any("○" in (a.get("enum") or [a.get("const")]) for a in marks):
+        out["anyOf"] = [{"const": "○"}, *marks]
+    return out
 
 
 def plan(ci: str) -> dict[Path, str]:

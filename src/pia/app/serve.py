@@ -78,6 +78,7 @@ html { scroll-padding-top: 32vh; }
 #pia-panel h2 { break-before: auto; font-size: 11pt; margin: 0 0 4px; }
 #pia-findings li.error a { color: #a8071a; } #pia-findings li.warning a { color: #ad6800; }
 tr.pia-error { outline: 3px solid #f5222d; } tr.pia-warning { outline: 3px solid #faad14; }
+.pia-unreadable { margin: 4px 0; padding: 2px 4px; background: #fff1f0; color: #a8071a; font-weight: bold; }
 .pia-note { margin-top: 4px; padding: 2px 4px; background: #fff1f0; color: #a8071a; font-size: 9pt; }
 </style>
 """
@@ -88,8 +89,9 @@ def _version(folder: Path) -> str:
     hashed as its refusal, never opened)."""
     h = hashlib.sha256()
     root = fsread.Root(folder)
-    rels = [asm.ASSESSMENT, asm.SYSTEMS, *(name for _, name in asm.EXTRA)]
-    for dirname in (asm.FILES, *(d for _, d in asm.EXTRA_DIRS)):
+    singles, dirs = asm.folder_files()
+    rels = [name for _, name, _ in singles]
+    for _, dirname in dirs:
         try:
             rels += [e.rel for e in root.listdir(dirname) if e.rel.endswith((".yaml", ".yml"))]
         except fsread.Refusal as r:
@@ -128,7 +130,7 @@ def _finding_kind(a: asm.Assessment, f: Any) -> kinds.Kind | None:
     key = f.anchor.split("/", 1)[0].split(":", 1)[0]
     kind = kinds.by_key(key)
     if kind is None:
-        kind = next((k for k in family.present(a) if key in (k.file_schema, "systems") and k.id == "full"), None)
+        kind = family.kind_of_key(a, key)
     return kind
 
 
@@ -163,7 +165,7 @@ def page(folder: Path, nonce: str = "", doc: str | None = None) -> tuple[str, st
     shown = [f for f in [*result.findings, *notes] if not f.suppressed]
     items = "".join(
         f'<li class="{f.severity.value}"><a href="{escape(_href(_finding_kind(a, f), kind, main))}#{escape(f.anchor)}">'
-        f'{escape(f.severity.label)} [{escape(f.rule_id)}] {escape(f.item_path)}: {escape(f.message)}</a>'
+        f'{escape(f.severity.label)} [{escape(f.rule_id)}] {escape(f.item_path or Path(f.file).name)}: {escape(f.message)}</a>'
         f' <small>{escape(f.file)}:{f.line}</small></li>' for f in shown)
     if history_error:
         items += f'<li class="error">{escape(history_error)}</li>'
@@ -173,6 +175,7 @@ def page(folder: Path, nonce: str = "", doc: str | None = None) -> tuple[str, st
     switcher = "".join(f' <a href="{"/" if k is main else "/?doc=" + k.id}"{_CURRENT if k is kind else ""}>{escape(kinds.short_title(k))}</a>'
                        for k in family.present(a))
     panel = (f'<aside id="pia-panel" aria-label="検査結果"><nav class="pia-documents" aria-label="評価書">この事務の評価書:{switcher}</nav>'
+             f'{_unreadable(a)}'
              f'<h2>検査結果: エラー {errors} 件、'
              f'警告 {sum(f.severity != ERROR for f in shown)} 件（保存すると自動で更新されます）</h2>'
              f'<p class="pia-downloads">この評価書をこの内容で出力する:{downloads}</p>'
@@ -184,10 +187,22 @@ def page(folder: Path, nonce: str = "", doc: str | None = None) -> tuple[str, st
     return html.replace("</body>", script + "</body>", 1), version
 
 
+def _unreadable(a: asm.Assessment) -> str:
+    """A file pia could not read (a YAML syntax error, say) is missing from the page: say so where it shows."""
+    loaded = {d.file for d in a.docs.values() if d is not None}
+    first: dict[str, Any] = {}
+    for f in a.load_findings:
+        if f.severity == ERROR and f.file not in loaded:
+            first.setdefault(f.file, f)
+    return "".join(f'<p class="pia-unreadable" role="alert">{escape(file)} を読めないため、このプレビューに載っていません'
+                   f'（{f.line}行目: {escape(f.message)}）。直して保存すると表示されます。</p>' for file, f in first.items())
+
+
 def _downloads() -> list[Any]:
+    from pia.base.formats import USES
     from pia.output.formats import OUTPUTS
 
-    return [f for f in OUTPUTS.values() if "assessment" in f.documents]
+    return [OUTPUTS[n] for n in USES["render"].formats]
 
 
 def output(folder: Path, name: str, doc: str | None = None) -> tuple[bytes, str]:

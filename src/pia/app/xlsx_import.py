@@ -180,7 +180,8 @@ def _kind_of(bindings: list[Binding]) -> form_kinds.Kind:
 def _printed_from(a: asm.Assessment, b: Binding) -> str:
     """For a cell of a companion 基礎項目評価書 that prints a fact another document holds: that document (else "")."""
     main = family.main_kind(a)
-    if b.doc != form_kinds.kinds()["基礎"].key or main is None or main.name == "基礎":
+    kiso = form_kinds.borrower()
+    if kiso is None or b.doc != kiso.key or main is None or main is kiso:
         return ""
     if any(tuple(b.path[:len(p)]) == p for p in form_kinds.shared_fact_paths()):
         return f"{form_kinds.short_title(main)}（{main.file} など）"

@@ -64,8 +64,8 @@ STAGE_LABELS = {Stage.LOAD: "読み込み", Stage.SCHEMA: "スキーマの検査
                 Stage.CI: "変更の検査（pia ci）", Stage.HISTORY: "版の読み込み", Stage.IMPORT: "Excel の読み戻し（pia import）",
                 Stage.STATUS: "期限と手続の状況（pia status）", Stage.COUNCIL: "審議会資料（pia council）"}
 
-# Document kinds (the form family). Stable ids; their Japanese names come from forms data.
-KINDS = ("basic", "focused", "full")
+# The document kinds a finding applies to, by id (schemas/forms.json); none named means every kind.
+EVERY: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,15 +76,21 @@ class Spec:
     stage: Stage
     source: str
     certainty: Certainty
-    kinds: tuple[str, ...] = KINDS
+    kinds: tuple[str, ...] = EVERY
     explanation: str = ""
     func: Callable[..., Iterator[Any]] | None = None  # rules only
     module: str = ""
+    concepts: tuple[str, ...] = ()  # rules: the concepts they need (their reach is the kinds that have them all)
+    also: tuple[str, ...] = ()  # rules: concepts read where present
+
+    def applies_to(self, kind_ids: set[str]) -> bool:
+        """Whether the finding concerns any of these kinds of document."""
+        return not self.kinds or bool(kind_ids & set(self.kinds))
 
 
 def _static(id: str, title: str, stage: Stage, source: str = "pia", certainty: Certainty = Certainty.PIA,
             severity: Severity = Severity.ERROR, explanation: str = "") -> Spec:
-    return Spec(id, title, severity, stage, source, certainty, KINDS, explanation)
+    return Spec(id, title, severity, stage, source, certainty, EVERY, explanation)
 
 
 # Findings that are not rules between items.
@@ -142,10 +148,11 @@ STATIC: tuple[Spec, ...] = (
             Certainty.INFERRED, Severity.WARNING,
             explanation="「３」「3件」「５８件」は件数として読み、そのうえで半角数字だけの書き方を示す。`pia fix --write` で直せる。"),
     _static("PIA070", "使われていない、又は値が変わって外れた pia-ignore", Stage.LOAD, severity=Severity.WARNING,
-            explanation="`# pia-ignore: PIA201@指紋 理由` は、その規則の、その値（指紋）の検査結果だけを抑止する。値が変わると"
-                        "検査結果が戻り、この警告が新しい指紋を示す。検査結果のない抑止も報告する。"),
-    _static("PIA071", "値の指紋のない pia-ignore", Stage.LOAD, severity=Severity.WARNING,
-            explanation="指紋のない抑止は、値が変わっても抑止し続けるため警告し、書くべき指紋を示す。"),
+            explanation="`# pia-ignore: PIA201@指紋 理由` は、その規則の、その検査結果（指紋）だけを抑止する。指紋は値と、規則が"
+                        "それと比べたもの（件数と数えた一覧の件数、比べた二つの日付など）から作るため、どちらかが変わると検査結果が"
+                        "戻り、この警告が新しい指紋を示す。検査結果のない抑止も報告する。"),
+    _static("PIA071", "検査結果の指紋のない pia-ignore", Stage.LOAD, severity=Severity.WARNING,
+            explanation="指紋のない抑止は、値や比べた記載が変わっても抑止し続けるため警告し、書くべき指紋を示す。"),
     _static("PIA630", "事前の改訂を公表し直したのに、再評価の日付（意見聴取・第三者点検又は委員会への提出日）が前回のまま又は空欄", Stage.HISTORY,
             "番号法第28条第1項後段・第2項後段（重要な変更は変更前に評価を再実施）、ppc-rules CH-2", Certainty.PRIMARY,
             explanation="重要な変更を含む改訂（事前）は、変更の前に意見聴取・第三者点検（地方公共団体等）又は委員会への提出"
@@ -154,6 +161,12 @@ STATIC: tuple[Spec, ...] = (
     _static("PIA631", "事前の改訂の再評価の日付・公表日がまだ新しくなっていない（手続中）", Stage.HISTORY,
             "番号法第28条第1項後段・第2項後段、ppc-rules CH-2", Certainty.PRIMARY, Severity.WARNING,
             explanation="公表日を新しくする前は手続の途中と考え、残っている手続（意見聴取・第三者点検又は提出・公表日）を警告で示す。"),
+    _static("PIA632", "改訂の再評価の日付が前回の公表日より前、又は新しい公表日より後", Stage.HISTORY,
+            "番号法第28条第1項後段・第2項後段（重要な変更は変更前に評価を再実施して公表する）、ppc-rules CH-2", Certainty.PRIMARY,
+            explanation="改訂の「再評価」を実施済みとした日付は、その改訂の前の版の公表日より後で、改訂後に公表し直した公表日以前"
+                        "である（基礎項目評価書を除く各評価書。`pia history`・`pia ci`）。前回の公表日より前の日付は前の改訂の再評価を"
+                        "写したものか誤りで、新しい公表日より後なら再評価の前に公表したことになる。公表日との前後は `pia check` も"
+                        "PIA306 で見る。"),
     _static("PIA601", "評価書の記載が変わったのに改訂の記録に新しい変更日がない", Stage.CI,
             explanation="別添3 の行は改訂の変更日ごとにまとめるため、記載を変えた改訂には変更日を一件追加する。"),
     _static("PIA602", "重要な変更を含むのに再評価の記載がない", Stage.CI, "規則第11条、指針 第6の2", Certainty.SUMMARY,

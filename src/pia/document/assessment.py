@@ -13,13 +13,11 @@ from pia.base import fsread
 from pia.document import family
 from pia.form import kinds
 from pia.form.items import item
-from pia.form.kinds import PER_FILE
 from pia.document.loader import MAX_FILES, Budget, Document, load_file, load_text, refusal_finding
 
 ASSESSMENT = "assessment.yaml"
 SYSTEMS = "systems.yaml"
 FILES = "files"
-# Per-file documents of the detailed forms: schema -> (the item listing their ids, the file's name, its part II)
 
 
 @dataclass
@@ -44,7 +42,7 @@ class Assessment:
         """Files in the order I-3 lists them; files it does not list follow in name order. schema: "file" for the
         全項目評価書's files/, "juten-file" for the 重点項目評価書's juten/ (listed in juten.yaml)."""
         present = [k.split(":", 1)[1] for k in self.docs if k.split(":", 1)[0] == schema and ":" in k]
-        lister = item(PER_FILE[schema][0])
+        lister = item(_per_file(schema)[0])
         src = self.docs.get(lister.doc)
         listed = lister.get(src.data) if src else None
         order = [i for i in listed if isinstance(i, str) and i in present] if isinstance(listed, list) else []
@@ -64,7 +62,7 @@ class Assessment:
         if not isinstance(fid, str):
             return "" if fid is None else str(fid)
         d = self.docs.get(f"{schema}:{fid}")
-        name = item(PER_FILE[schema][1]).get(d.data) if d else None
+        name = item(_per_file(schema)[1]).get(d.data) if d else None
         return str(name) if name else fid
 
     def file_label(self, fid: str, schema: str = "file") -> str:
@@ -93,9 +91,9 @@ class Assessment:
         parts: list[str] = []
         if schema_name == "systems":
             parts.append(title(item("I").node))
-        per_file = schema_name in PER_FILE
-        if per_file and path[:1] == item(PER_FILE[schema_name][1]).at():
-            parts.append(title(item(PER_FILE[schema_name][2]).node))
+        per_file = kinds.per_file(schema_name)
+        if per_file and path[:1] == item(per_file[1]).at():
+            parts.append(title(item(per_file[2]).node))
         prev: sch.Node | None = None
         for node, part in root.item_trail(schema_name, path):
             if isinstance(part, int):
@@ -129,11 +127,32 @@ def _missing(file: str, what: str) -> Finding:
                    "pia new で作成した記載例を参考に、ファイルを作成してください。")
 
 
-# Documents besides the 全項目評価書 layout: the 基礎項目評価書 and the 重点項目評価書 with its per-file documents
-# (schemas/forms.json names them; keys are the schema names, per-file keys "<schema>:<id>").
-EXTRA = (("kiso", "kiso.yaml"), ("juten", "juten.yaml"))
-EXTRA_DIRS = (("juten-file", "juten"),)
-MAIN_FILES = (ASSESSMENT, "juten.yaml", "kiso.yaml")
+def _per_file(schema: str) -> tuple[str, str, str]:
+    found = kinds.per_file(schema)
+    if found is None:
+        raise KeyError(f"{schema} is no per-file document of any kind (forms.json per_file)")
+    return found
+
+
+def main_files() -> tuple[str, ...]:
+    """The file that makes a folder an assessment folder, one per kind (schemas/forms.json), most detailed first."""
+    return tuple(k.file for k in reversed(kinds.ordered()))
+
+
+def folder_files() -> tuple[list[tuple[str, str, bool]], list[tuple[str, str]]]:
+    """(key, file name, whether the kind's own file) of the folder's single files, and (key, folder) of its per-file
+    documents: keys are schema names, per-file keys "<schema>:<id>" (forms.json kinds: file, shared, files_dir)."""
+    singles: list[tuple[str, str, bool]] = []
+    dirs: list[tuple[str, str]] = []
+    for k in reversed(kinds.ordered()):
+        if k.key not in [s[0] for s in singles]:
+            singles.append((k.key, k.file, True))
+        for shared in k.shared:
+            if shared not in [s[0] for s in singles]:
+                singles.append((shared, f"{shared}.yaml", False))
+        if k.file_schema and k.files_dir and (k.file_schema, k.files_dir) not in dirs:
+            dirs.append((k.file_schema, k.files_dir))
+    return singles, dirs
 
 
 def load(folder: Path) -> Assessment:
@@ -144,19 +163,20 @@ def load(folder: Path) -> Assessment:
     a = Assessment(_display(folder))
     root = fsread.Root(folder)
     budget = Budget()
-    has_extra = any(os.path.lexists(folder / name) for _, name in EXTRA)
-    detailed = os.path.lexists(folder / ASSESSMENT) or os.path.lexists(folder / "juten.yaml")
-    for key, name in (("assessment", ASSESSMENT), ("systems", SYSTEMS), *EXTRA):
+    singles, dirs = folder_files()
+    present = [k for k in kinds.ordered() if os.path.lexists(folder / k.file)]
+    # every kind's own file is optional while the folder holds some kind; an empty folder misses the most detailed
+    needed = {k.key for k in present} or {kinds.most_detailed().key}
+    needed |= {s for k in (present or [kinds.most_detailed()]) for s in k.shared}
+    for key, name, _ in singles:
         p = folder / name
         if os.path.lexists(p):
             a.docs[key], found = load_file(p, _display(p), root, budget)
             a.load_findings += found
-        elif key in dict(EXTRA) or key == "assessment" and has_extra or key == "systems" and not detailed:
-            continue  # 基礎/重点 documents are optional; a 基礎-only folder needs neither assessment.yaml nor systems.yaml
-        else:
+        elif key in needed:
             a.docs[key] = None
             a.load_findings.append(_missing(_display(p), name))
-    for key, dirname in (("file", FILES), *EXTRA_DIRS):
+    for key, dirname in dirs:
         if not _load_dir(a, folder, root, budget, key, dirname):
             break
     return a
@@ -196,16 +216,13 @@ def from_texts(name: str, texts: dict[str, bytes]) -> Assessment:
     budget = Budget()
     for rel, raw in sorted(texts.items()):
         shown = f"{name}/{rel}"
-        if rel == ASSESSMENT:
-            key = "assessment"
-        elif rel == SYSTEMS:
-            key = "systems"
-        elif rel.startswith(FILES + "/") and rel.endswith((".yaml", ".yml")) and rel.count("/") == 1:
-            key = "file:" + Path(rel).stem
-        elif rel in dict((n, k) for k, n in EXTRA):
-            key = dict((n, k) for k, n in EXTRA)[rel]
-        elif any(rel.startswith(d + "/") for _, d in EXTRA_DIRS) and rel.endswith((".yaml", ".yml")) and rel.count("/") == 1:
-            key = next(k for k, d in EXTRA_DIRS if rel.startswith(d + "/")) + ":" + Path(rel).stem
+        singles, dirs = folder_files()
+        by_name = {n: k for k, n, _ in singles}
+        per_dir = {d: k for k, d in dirs}
+        if rel in by_name:
+            key = by_name[rel]
+        elif rel.count("/") == 1 and rel.endswith((".yaml", ".yml")) and rel.split("/")[0] in per_dir:
+            key = per_dir[rel.split("/")[0]] + ":" + Path(rel).stem
         else:
             continue
         a.docs[key], found = load_text(shown, raw, budget)
@@ -215,7 +232,7 @@ def from_texts(name: str, texts: dict[str, bytes]) -> Assessment:
 
 def is_assessment(path: Path) -> bool:
     """A folder holding the main file of some document of the form family (assessment.yaml, juten.yaml, kiso.yaml)."""
-    return any((path / m).is_file() for m in MAIN_FILES)
+    return any((path / m).is_file() for m in main_files())
 
 
 def find_assessments(path: Path) -> list[Path]:
@@ -223,12 +240,12 @@ def find_assessments(path: Path) -> list[Path]:
     if is_assessment(path):
         return [path]
     if path.is_dir():
-        found = sorted(p for p in path.iterdir() if any((p / m).is_file() for m in MAIN_FILES))
+        found = sorted(p for p in path.iterdir() if any((p / m).is_file() for m in main_files()))
         if found:
             return found
     if path.is_file() and path.suffix in (".yaml", ".yml"):
         for parent in path.parents:
-            if any((parent / m).is_file() for m in MAIN_FILES):
+            if any((parent / m).is_file() for m in main_files()):
                 return [parent]
     if not path.exists():
         raise PiaError(f"{path} が見つかりません。")

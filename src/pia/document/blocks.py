@@ -46,6 +46,7 @@ class Block:
     file_label: str = ""    # per-file blocks: (1)住民基本台帳ファイル
     subheading: bool = False  # the file label is printed as a heading of its own (別添2)
     first: bool = True      # the first of a heading repeated per file: listed in 項目一覧 and bookmarked
+    continues: bool = False  # printed as the rest of the part before it: no heading, no 項目一覧 entry (重点 Ⅲ 8〜10)
     node: sch.Node = field(default_factory=dict)
 
 
@@ -133,7 +134,7 @@ def document(a: Assessment, kind: str = "full") -> list[Block]:
         else:
             it = item(part["item"])
             src = a.docs.get(it.doc)
-            out.append(_block(part, it.doc, src.data if src else None, a, ver))
+            out.append(_block(part, it.doc, src.data if src else None, a, ver, continues=bool(part.get("continues"))))
     return out
 
 
@@ -149,7 +150,7 @@ def toc(blocks: list[Block]) -> list[TocEntry]:
     firsts: list[Block] = []
     files: dict[str, list[Block]] = {}
     for b in blocks:
-        if b.role in ("cover", "toc"):
+        if b.role in ("cover", "toc") or b.continues:
             continue
         if b.part not in files:
             firsts.append(b)

@@ -29,9 +29,9 @@ def betten3(a: Assessment, derived: list[dict[str, Any]] | None = None) -> list[
 
 def document_rows(a: Assessment, kind: Any, derived: dict[str, list[dict[str, Any]]] | None = None) -> list[list[Any]]:
     """The rows a document prints in its 変更箇所: those written in its YAML (for the 全項目評価書, the pre-pia 別添3),
-    then those derived from the version history for that document (`derived_rows`, by kind name)."""
-    mine = (derived or {}).get(kind.name, [])
-    if kind.name == "全項目":
+    then those derived from the version history for that document (`derived_rows`, by kind id)."""
+    mine = (derived or {}).get(kind.id, [])
+    if kind.legacy_changes:
         return betten3(a, mine)
     return family.recorded_changes(a, kind) + [[r.get(c) for c in COLUMNS] for r in mine]
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from pia.form import schema as sch
 from pia.form.items import item
-from pia.form.kinds import PER_FILE, Kind, ORDER, option_attr, current_version, kinds, map_bounds, meaning_documents, owns, parse_version, table, version_key, versions
+from pia.form.kinds import Kind, borrower, option_attr, current_version, kinds, map_bounds, meaning_documents, owns, parse_version, table, version_key, versions
 from pia.form.layout import changes_item
 from pia.form.kinds import Required
 
@@ -26,7 +26,8 @@ def kind_of_key(a: Assessment, key: str) -> Kind | None:
 # ---- the documents of one folder --------------------------------------------------------------------
 
 def present(a: Assessment) -> list[Kind]:
-    return [kinds()[n] for n in ORDER if kinds()[n].key in a.docs]
+    """The kinds of document the folder holds, least detailed first."""
+    return [k for k in kinds().values() if k.key in a.docs]
 
 
 def main_kind(a: Assessment) -> Kind | None:
@@ -42,7 +43,7 @@ def data(a: Assessment, kind: Kind) -> dict[str, Any]:
 
 def declared_result(a: Assessment, kind: Kind) -> tuple[Required | None, str | None]:
     """The しきい値判断結果 the document states, as the set of documents it says are required (and the text)."""
-    if kind.name == "基礎" and main_kind(a) is not kind:
+    if kind.borrows_facts and main_kind(a) is not kind:
         return None, None  # a companion 基礎 prints the main document's result
     v = _get(data(a, kind), kind.result)
     meaning = option_attr(kind.schema, kind.result, "x-pia-meaning").get(v) if isinstance(v, str) else None
@@ -62,7 +63,7 @@ def staff_bounds(a: Assessment) -> tuple[int, int | None]:
     largest 使用者数 lower bound; contractors' staff are other persons, likewise at least the largest 委託先 lower
     bound. At most everybody is distinct: the sum of the upper bounds (None when a value is missing)."""
     kind = main_kind(a)
-    codes = table()["kinds"][kind.name].get("codes", {}) if kind else {}
+    codes = kind.codes if kind else {}
     if "users" not in codes:
         return 0, None
     users, outsourcing, contractor = (item(codes[k]) for k in ("users", "outsourcing", "contractor_handlers"))
@@ -99,11 +100,11 @@ def files_of(a: Assessment, kind: Kind) -> list[tuple[str, dict[str, Any]]]:
 
 def inputs(a: Assessment) -> Inputs:
     """The three threshold inputs as the folder states them (the main document's, or the 基礎's own)."""
-    kind = main_kind(a)
-    if kind is None:
-        return Inputs(None, None, None, None)
+    kind, kiso = main_kind(a), borrower()
+    if kind is None or kiso is None:
+        return Inputs(None, None, None, kind)
     view = kiso_view(a)
-    codes = table()["kinds"]["基礎"]["codes"]
+    codes = kiso.codes
     persons_item, handlers_item, accident_item = (item(codes[k]) for k in ("persons", "handlers", "accident"))
     persons = persons_item.bounds(persons_item.get(view))
     handlers = handlers_item.bounds(handlers_item.get(view))
@@ -113,17 +114,13 @@ def inputs(a: Assessment) -> Inputs:
         lo, hi = staff_bounds(a)
         many = True if lo >= limit else False if hi is not None and hi < limit else None
     accident = {"yes": True, "no": False}.get(accident_item.meaning(accident_item.get(view)) or "")
-    if accident is None and kind.name == "全項目":
+    if accident is None and kind.accident_from:
         # 過去3年以内に個人情報の重大事故なし ⇒ 過去1年以内に特定個人情報の重大事故なし (TH-2)
-        nines = [_nine(f) for _, f in files_of(a, kind)]
+        nine = item(kind.accident_from)
+        nines = [nine.meaning(nine.get(f)) for _, f in files_of(a, kind)]
         if nines and all(n == "no" for n in nines):
             accident = False
     return Inputs(persons[0] if persons else None, many, accident, kind)
-
-
-def _nine(f: dict[str, Any]) -> Any:
-    nine = item("III-7-リスク1-⑨")
-    return nine.meaning(nine.get(f))
 
 
 # ---- the 基礎項目評価書 of a folder ---------------------------------------------------------------------
@@ -131,15 +128,19 @@ def _nine(f: dict[str, Any]) -> Any:
 def kiso_view(a: Assessment) -> dict[str, Any]:
     """The complete 基礎項目評価書 (in kiso.schema.json's shape): kiso.yaml, with the facts the main document
     holds filled in from there (facts are written once, printed in every document)."""
-    kiso = kinds()["基礎"]
+    kiso = borrower()
+    if kiso is None:
+        return {}
     own = data(a, kiso)
     view: dict[str, Any] = json.loads(json.dumps(own))  # a deep copy of plain data
     main = main_kind(a)
-    if main is None or main.name == "基礎":
+    if main is None or main is kiso:
         return view
     src = data(a, main)
     for fact in table()["kiso_facts"]["items"]:
-        where = fact[main.name]
+        where = fact.get(main.id)
+        if where is None:
+            continue
         if where == "systems":
             name = item("I-2-システム-①")
             names = [name.of(s, item("I-システム")) for s in a.systems]
@@ -149,21 +150,21 @@ def kiso_view(a: Assessment) -> dict[str, Any]:
         else:
             value = _get(src, where)
             if fact.get("map") == "option":
-                value = map_bounds(value, main.schema, where, "kiso", fact["kiso"][:-1])
+                value = map_bounds(value, main.schema, where, kiso.schema, fact[kiso.id][:-1])
             elif fact.get("map") == "result":
                 value = _map_result(value, main, kiso)
-        _put(view, fact["kiso"], value)
+        _put(view, fact[kiso.id], value)
     return view
 
 
 def fact_source(a: Assessment, kiso_path: tuple[str, ...]) -> tuple[str, tuple[str, ...]] | None:
     """Where the main document holds a fact the 基礎 prints: (doc key, path), or None (derived from several)."""
-    main = main_kind(a)
-    if main is None or main.name == "基礎":
+    main, kiso = main_kind(a), borrower()
+    if main is None or kiso is None or main is kiso:
         return None
     for fact in table()["kiso_facts"]["items"]:
-        if tuple(fact["kiso"]) == kiso_path and isinstance(fact[main.name], list):
-            return main.key, tuple(fact[main.name])
+        if tuple(fact[kiso.id]) == kiso_path and isinstance(fact.get(main.id), list):
+            return main.key, tuple(fact[main.id])
     return None
 
 
@@ -185,22 +186,22 @@ def change_documents(a: Assessment, key: str, path: tuple[Any, ...]) -> list[Kin
     """The documents that print the item changed at (doc key, data path): the document it is written in and,
     for a fact the 基礎項目評価書 takes from the main document, the 基礎 too (each document's 変更箇所)."""
     base = key.split(":", 1)[0]
-    kiso = kinds()["基礎"]
-    if base == kiso.key:
+    kiso = borrower()
+    if kiso is not None and base == kiso.key:
         return [kiso]
     main = main_kind(a)
     if main is None:
         return []
     out = [main]
-    if kiso.key not in a.docs or main is kiso:
+    if kiso is None or kiso.key not in a.docs or main is kiso:
         return out
     prints = False
     if base == "systems":
         prints = bool(path) and path[-1] == item("I-2-システム-①").key
     elif base == main.file_schema:
-        prints = tuple(path[:1]) == item(PER_FILE[base][1]).at()
+        prints = main.per_file is not None and tuple(path[:1]) == item(main.per_file[1]).at()
     elif base == main.key:
-        sources = [tuple(f[main.name]) for f in table()["kiso_facts"]["items"] if isinstance(f[main.name], list)]
+        sources = [tuple(f[main.id]) for f in table()["kiso_facts"]["items"] if isinstance(f.get(main.id), list)]
         prints = any(tuple(path[:len(s)]) == s for s in sources)
     return out + [kiso] if prints else out
 
@@ -213,7 +214,7 @@ def render_view(a: Assessment, kind: Kind) -> Assessment:
     from dataclasses import replace
 
     doc = a.docs.get(kind.key)
-    if kind.name != "基礎" or doc is None:
+    if not kind.borrows_facts or doc is None:
         return a
     return replace(a, docs={**a.docs, kind.key: replace(doc, data=kiso_view(a))})
 

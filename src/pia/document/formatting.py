@@ -64,17 +64,26 @@ def _choice_parts(e: Entry, c: Ctx) -> tuple[str, str, str]:
     return f"[ {_blank(chosen)} ]", _opts(node, t), tail
 
 
+def question(e: Entry, c: Ctx) -> str:
+    """The question the form prints above a choice's options (基礎 II: 「評価対象の事務の対象人数は何人か」): the
+    title of its 選択 when the schema marks it x-pia-question."""
+    q = sch.child(e.node, sch.SELECTED) if "properties" in e.node else None
+    return c.title(q) if q and q.get("x-pia-question") else ""
+
+
 def _choice_text(e: Entry, c: Ctx) -> str:
     chosen, opts, tail = _choice_parts(e, c)
-    return f"{chosen}\n{opts}" + (f" {tail}" if tail else "")
+    q = question(e, c)
+    return (f"{q}\n" if q else "") + f"{chosen}\n{opts}" + (f" {tail}" if tail else "")
 
 
 def _choice_html(e: Entry, c: Ctx) -> Markup:
     chosen, _, tail = _choice_parts(e, c)
     items = Markup(" ").join(Markup('<span class="opt">{}</span>').format(o)
                              for o in _numbered(sch.options(e.node)))
-    out = Markup('<div class="choice"><span class="chosen">{}</span> <span class="opts">{} {}</span>').format(
-        chosen, c.texts["options"], items)
+    q = question(e, c)
+    out = Markup('<div class="choice">') + (Markup('<div class="question">{}</div>').format(q) if q else Markup(""))
+    out += Markup('<span class="chosen">{}</span> <span class="opts">{} {}</span>').format(chosen, c.texts["options"], items)
     if tail:
         out += Markup(' <span class="count">{}</span>').format(tail)
     return out + Markup("</div>")

@@ -12,11 +12,11 @@ from functools import cache
 from typing import Any, Iterator
 
 from pia.form import schema as sch
+from pia.form.table import document_keys
 
 ANY = None  # a list index in an item path: the item repeats per list entry
 Path = tuple[str | int | None, ...]
 # The documents of an assessment folder whose items have codes, and the schema that describes each.
-DOCUMENTS = ("assessment", "systems", "file", "kiso", "juten", "juten-file")  # the form family: codes of 基礎・重点 carry 基礎-・重点-
 
 
 class UnknownItem(KeyError):
@@ -126,7 +126,7 @@ def _walk(node: sch.Node, path: Path) -> Iterator[tuple[Path, sch.Node]]:
 def _index() -> dict[str, Item]:
     root = sch.load()
     out: dict[str, Item] = {}
-    for doc in DOCUMENTS:
+    for doc in document_keys():  # the form family (forms.json): codes of 基礎・重点 carry 基礎-・重点-
         for path, node in _walk(root.document(doc), ()):
             code = sch.code(node)
             if code and path:

@@ -5,32 +5,24 @@ Form data only: nothing here reads a loaded folder (that is pia.document.family)
 """
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pia.form import schema as sch
 from pia.form.items import UnknownItem, item
-from pia.base.resources import schemas_dir
+from pia.form.table import table
 
-if TYPE_CHECKING:
-    pass
-
-Required = frozenset[str]  # the kinds of document the threshold requires, e.g. {"基礎", "全項目"}
-
-
-@cache
-def table() -> dict[str, Any]:
-    return json.loads((schemas_dir() / "forms.json").read_text(encoding="utf-8"))
+Required = frozenset[str]  # the kinds of document the threshold requires, by id, e.g. {"basic", "full"}
 
 
 @dataclass(frozen=True)
 class Kind:
-    id: str  # basic / focused / full: the registry's document kinds
-    name: str  # 基礎 / 重点 / 全項目
+    """One kind of document, as schemas/forms.json declares it. Code asks the record, never the kind's name."""
+    id: str  # basic / focused / full: the one identity of a kind (data is keyed by it)
+    name: str  # 基礎 / 重点 / 全項目: how staff name it
     number: str  # 様式2 / 様式3 / 様式4
     title: str
     file: str  # the YAML file of the document in an assessment folder
@@ -39,6 +31,16 @@ class Kind:
     file_schema: str | None
     result: tuple[str, ...]  # where the document states its しきい値判断結果 (its options carry x-pia-meaning)
     code_prefix: str  # item codes of this form: 「重点-II-4-委託の有無」 (the 全項目評価書's codes have none)
+    rank: int  # how detailed: a folder's main document is its most detailed one
+    output_suffix: str  # beside a more detailed document, its outputs are named <folder><suffix>
+    shared: tuple[str, ...] = ()  # documents shared with other detailed forms (systems)
+    borrows_facts: bool = False  # prints facts written once in the main document (kiso_facts)
+    legacy_changes: bool = False  # keeps the 変更箇所 rows recorded before pia (表紙-変更箇所の記録)
+    procedure: str | None = None  # 意見聴取・第三者点検: "mandatory", "voluntary", or None (the form has none)
+    accident_from: str | None = None  # the per-file item that stands in for a missing 重大事故 input
+    per_file: tuple[str, str, str] | None = None  # (item listing the files, the file's name, its part heading)
+    obligations: tuple[tuple[str, str], ...] = ()  # (procedure, source) a 重要な変更 calls for: re-assessed kinds only
+    codes: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)  # roles -> item codes
 
     @property
     def key(self) -> str:
@@ -48,19 +50,49 @@ class Kind:
 
 @cache
 def kinds() -> dict[str, Kind]:
-    out = {}
-    for name, k in table()["kinds"].items():
-        out[name] = Kind(k["id"], name, k["number"], k["title"], k["file"], k["schema"], k.get("files_dir"), k.get("file_schema"),
-                         tuple(k["result"]), k["code_prefix"])
-    return out
+    """Every kind, by id, least detailed first."""
+    out = []
+    for kid, k in table()["kinds"].items():
+        pf = k.get("per_file")
+        out.append(Kind(kid, k["name"], k["number"], k["title"], k["file"], k["schema"], k.get("files_dir"),
+                        k.get("file_schema"), tuple(k["result"]), k["code_prefix"], k["rank"], k["output_suffix"],
+                        tuple(k.get("shared", ())), bool(k.get("borrows_facts")), bool(k.get("legacy_changes")),
+                        k.get("procedure"), k.get("accident_from"),
+                        (pf["list"], pf["name"], pf["heading"]) if pf else None,
+                        tuple((what, src) for what, src in k.get("obligations", ())), k.get("codes", {})))
+    return {k.id: k for k in sorted(out, key=lambda k: k.rank)}
 
 
-ORDER = ("基礎", "重点", "全項目")  # from least to most detailed
+def ordered() -> list[Kind]:
+    """Every kind from the least to the most detailed."""
+    return list(kinds().values())
+
+
+def most_detailed() -> Kind:
+    return ordered()[-1]
+
+
+def borrower() -> Kind | None:
+    """The kind that prints facts written once in a more detailed document (the 基礎項目評価書)."""
+    return next((k for k in ordered() if k.borrows_facts), None)
+
+
+def covers(held: Kind, required: Kind) -> bool:
+    """Whether a document held meets the obligation to a required one: itself, or a more detailed one done
+    voluntarily in place of a required 重点 (forms.md §1); nothing stands in for the 基礎, which every 事務 files."""
+    return held is required or held.rank > required.rank and not required.borrows_facts and not held.borrows_facts
 
 
 def by_id(kind_id: str) -> Kind | None:
-    """The kind with that registry id (basic / focused / full)."""
-    return next((k for k in kinds().values() if k.id == kind_id), None)
+    """The kind with that id (basic / focused / full)."""
+    return kinds().get(kind_id)
+
+
+def by_name(text: str) -> Kind | None:
+    """The kind staff name: its id, its name (基礎), its short title (基礎項目評価書) or its 様式 number."""
+    t = _nfkc(str(text)).strip()
+    return next((k for k in ordered() if t in (k.id, k.name, short_title(k), _nfkc(k.number), k.schema,
+                                                 k.file.removesuffix(".yaml"))), None)
 
 
 def by_key(key: str) -> Kind | None:
@@ -70,9 +102,9 @@ def by_key(key: str) -> Kind | None:
 
 def owns(kind: Kind, key: str) -> bool:
     """Whether a document key (kiso, juten-file:ID, systems …) is one of the YAML files that make up that document:
-    its own file, its per-file files and, for the detailed forms, systems.yaml."""
+    its own file, its per-file files and the documents it shares with other detailed forms (systems.yaml)."""
     base = key.split(":", 1)[0]
-    return base in (kind.key, kind.file_schema) or (base == "systems" and kind.file_schema is not None)
+    return base in (kind.key, kind.file_schema, *kind.shared)
 
 
 # ---- threshold ------------------------------------------------------------------------------------
@@ -111,7 +143,7 @@ def describe(req: Required) -> str:
     """Plain Japanese for a set of documents, from the kinds' titles (e.g. 「基礎項目評価書及び全項目評価書」)."""
     if not req:
         return "評価書なし（実施が義務付けられない）"
-    names = [short_title(kinds()[k]) for k in ORDER if k in req]
+    names = [short_title(k) for k in ordered() if k.id in req]
     return "及び".join(names)
 
 
@@ -132,13 +164,14 @@ def option_attr(schema_name: str, path: tuple[str, ...] | list[str], name: str) 
         value = node.get("properties", {}).get(sch.SELECTED, {}).get(name)
     return value or {}
 
-# The per-file documents of the detailed forms: (the item listing the files, the file's name, its part heading).
-PER_FILE = {"file": ("I-3", "II-1", "II"), "juten-file": ("重点-I-ファイル", "重点-II-1", "重点-II")}
+def per_file(file_schema: str) -> tuple[str, str, str] | None:
+    """(item listing the files, the file's name, its part heading) of the kind whose per-file documents use that schema."""
+    return next((k.per_file for k in ordered() if k.file_schema == file_schema), None)
 
 
 def list_key(kind: Kind) -> str:
     """The key under which a detailed form lists its per-file documents (I-3 特定個人情報ファイル名)."""
-    return item(PER_FILE[kind.file_schema][0]).key if kind.file_schema else ""
+    return item(kind.per_file[0]).key if kind.per_file else ""
 
 
 def item_of(kind: Kind, code: str) -> tuple[tuple[str, ...], sch.Node] | None:
@@ -147,7 +180,8 @@ def item_of(kind: Kind, code: str) -> tuple[tuple[str, ...], sch.Node] | None:
 
 
 def shared_fact_paths() -> list[tuple[str, ...]]:
-    return [tuple(f["kiso"]) for f in table()["kiso_facts"]["items"]]
+    kiso = borrower()
+    return [tuple(f[kiso.id]) for f in table()["kiso_facts"]["items"]] if kiso else []
 
 
 def map_bounds(value: Any, from_schema: str, from_path: list[str], to_schema: str, to_path: list[str]) -> Any:
@@ -227,4 +261,4 @@ def node_by_code(schema_name: str, code: str) -> tuple[tuple[Any, ...], sch.Node
 def output_stem(stem: str, kind: Kind, main: Kind | None) -> str:
     """The file name of a document's outputs: the folder's name for the main document, with 「-kiso」 (「-juten」)
     for the 基礎 (重点) beside a more detailed one."""
-    return stem if kind is main else stem + table()["kinds"][kind.name]["output_suffix"]
+    return stem if kind is main else stem + kind.output_suffix

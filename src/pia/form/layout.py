@@ -47,7 +47,7 @@ def version(kind: str, tag: str | None) -> Version:
     if form is None or tag is None:
         return Version(None, {}, frozenset(), frozenset(), {})
     entry = kinds.version_entry(tag)
-    over = entry.get("layout", {}).get(form.name, {})
+    over = entry.get("layout", {}).get(form.id, {})
     titles = {pid: o["title"] for pid, o in over.get("parts", {}).items() if "title" in o}
     return Version(tag, titles, frozenset(over.get("omit", [])), frozenset(kinds.absent_codes(tag)), entry.get("labels", {}))
 

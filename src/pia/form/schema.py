@@ -26,8 +26,6 @@ ID = "id"  # the stable id of a repeated block (提供先, 委託事項, シス�
 def selected(value: Any) -> Any:
     """The chosen option of a selection item, written plain or as {選択: …}."""
     return value.get(SELECTED) if isinstance(value, dict) else value
-# The document kinds of an assessment folder and the schema each is validated against.
-DOCUMENTS = {"assessment": "assessment", "systems": "systems", "file": "file"}
 
 
 class Schema:

@@ -49,8 +49,8 @@ def _optional(code: str) -> Item | None:
 
 
 @cache
-def record(kind: str = "全項目") -> Record:
-    p = kinds.kinds()[kind].code_prefix
+def record(kind: kinds.Kind) -> Record:
+    p = kind.code_prefix
     return Record(item(p + "表紙-改訂"), item(p + "改訂-変更日"), _optional(p + "改訂-例外"), _optional(p + "改訂-再評価"),
                   item(p + "別添3-提出時期"))
 
@@ -74,20 +74,33 @@ def _norm(s: str) -> str:
     return "".join(unicodedata.normalize("NFKC", s).split()).replace("※", "")
 
 
-def revision(a: Assessment, kind: str = "全項目") -> dict[str, Any] | None:
+def revision(a: Assessment, kind: kinds.Kind) -> dict[str, Any] | None:
     """The latest entry of a document's own 改訂 (the revision this version records)."""
     rec = record(kind)
-    revs = [r for r in each(rec.revisions.get(family.data(a, kinds.kinds()[kind]))) if isinstance(r, dict) and revision_date(r, kind)]
+    revs = [r for r in each(rec.revisions.get(family.data(a, kind))) if isinstance(r, dict) and revision_date(r, kind)]
     return max(revs, key=lambda r: revision_date(r, kind)) if revs else None
 
 
-def revision_date(rev: dict[str, Any] | None, kind: str = "全項目") -> Any:
+def revision_date(rev: dict[str, Any] | None, kind: kinds.Kind) -> Any:
     """The 変更日 of one 改訂 entry, as a date (None when missing or unreadable)."""
     rec = record(kind)
     return dates.parse(rec.date.of(rev, rec.revisions)) if isinstance(rev, dict) else None
 
 
-def _declared(rev: dict[str, Any] | None, kind: str) -> list[tuple[str, str]]:
+def reassessed(value: Any, it: Item) -> tuple[bool | None, Any, str]:
+    """A revision's 再評価 value: (done? — None when not stated, its date, the key of the date). The sub-items carry
+    no code; they are read by their place in the schema (状況 with its options 実施済み/予定, then 日付)."""
+    from pia.form import schema as sch
+
+    (state_key, state_node), (date_key, _) = list(sch.properties(it.node))[:2]
+    if not isinstance(value, dict):
+        return None, None, date_key
+    opts = sch.options(state_node)
+    state = value.get(state_key)
+    return (state == opts[0] if state in opts else None), dates.parse(value.get(date_key)), date_key
+
+
+def _declared(rev: dict[str, Any] | None, kind: kinds.Kind) -> list[tuple[str, str]]:
     rec = record(kind)
     if rec.exceptions is None or not rev:
         return []
@@ -98,7 +111,7 @@ def _declared(rev: dict[str, Any] | None, kind: str) -> list[tuple[str, str]]:
     return out
 
 
-def exceptions(rev: dict[str, Any] | None, changes: list[Change], kind: str = "全項目") -> tuple[dict[int, str], list[str]]:
+def exceptions(rev: dict[str, Any] | None, changes: list[Change], kind: kinds.Kind) -> tuple[dict[int, str], list[str]]:
     """Which changes the revision's 例外 declare exempt (index -> reason), and the declarations that name no
     changed item. A declaration names one item exactly: the label `pia diff` prints, or the item code when only
     one changed item has it. A declaration that fits several items, or only the end of a label, is refused
@@ -130,7 +143,7 @@ def _level(a: Assessment) -> int | None:
     req = family.declared_result(a, main)[0] if main else None
     if req is None:
         return None
-    return max((kinds.ORDER.index(k) + 1 for k in req), default=0)
+    return max((kinds.kinds()[k].rank + 1 for k in req if k in kinds.kinds()), default=0)
 
 
 def threshold_raised(old: Assessment, new: Assessment) -> bool:
@@ -138,7 +151,7 @@ def threshold_raised(old: Assessment, new: Assessment) -> bool:
     return o is not None and n is not None and n > o
 
 
-def classify(changes: list[Change], new: Assessment, date: str | None = None, kind: str = "全項目") -> list[Row]:
+def classify(changes: list[Change], new: Assessment, kind: kinds.Kind, date: str | None = None) -> list[Row]:
     """The rows of one document's 変更箇所 for the changes of one revision (※ from that document's schema; the
     基礎項目評価書 has none, so its rows are 事後)."""
     rev = revision(new, kind)
@@ -162,12 +175,12 @@ def classified(old: Assessment, new: Assessment) -> tuple[list[Row], list[list[s
     changes = diff(old, new)
     rows: list[Row] = []
     unmatched: list[str] = []
-    for kind in (kinds.kinds()[n] for n in reversed(kinds.ORDER)):
+    for kind in reversed(kinds.ordered()):
         if kind.key not in new.docs and kind.key not in old.docs:
             continue
         mine = [c for c in changes if kinds.owns(kind, c.doc)]
-        rows += classify(mine, new, kind=kind.name)
-        unmatched += exceptions(revision(new, kind.name), mine, kind.name)[1]
+        rows += classify(mine, new, kind)
+        unmatched += exceptions(revision(new, kind), mine, kind)[1]
     docs = [[kinds.short_title(k) for k in family.change_documents(new if r.change.kind != "削除" else old, r.change.doc, r.change.path)]
             for r in rows]
     return rows, docs, unmatched

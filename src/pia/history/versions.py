@@ -14,7 +14,7 @@ from pia.document import family
 from pia.base.errors import PiaError
 from pia.base.registry import static
 from pia.base.findings import ERROR, WARNING, Finding
-from pia.history.classify import Row, classify, revision, revision_date
+from pia.history.classify import Row, classify, reassessed, record, revision, revision_date
 from pia.history.diff import Change, diff
 from pia.form.items import Item, item
 from pia.document.validate import anchor
@@ -177,7 +177,7 @@ class Version:
         if kind.key not in a.docs:
             return None
         main = family.main_kind(a)
-        found = [revision_date(revision(a, k.name), k.name) for k in {kind.name: kind, (main or kind).name: main or kind}.values()]
+        found = [revision_date(revision(a, k), k) for k in {kind.id: kind, (main or kind).id: main or kind}.values()]
         found = [d for d in found if d]
         return max(found) if found else None
 
@@ -254,7 +254,7 @@ def revisions(versions: list[Version] | History, kind: kinds.Kind | None = None)
     for prev, d in zip(ordered, ordered[1:]):
         base, end = last[prev], last[d]
         changes = document_changes(base.assessment, end.assessment, kind)
-        out.append(Revision(dates.to_era(d), base, end, classify(changes, end.assessment, dates.to_era(d), kind.name)))
+        out.append(Revision(dates.to_era(d), base, end, classify(changes, end.assessment, kind, dates.to_era(d))))
     return out
 
 
@@ -268,19 +268,16 @@ def history_rows(versions: list[Version] | History, kind: kinds.Kind | None = No
     return [r for rev in revisions(versions, kind) for r in rev.rows]
 
 
-PUBLISHED, CONSULTED, REVIEWED, SUBMITTED = item("表紙-公表日"), item("VI-2-②"), item("VI-3-①"), item("VI-4-①")
-BODY = item("表紙-評価実施機関の区分")
-
-
 def _procedure_dates(a: asm.Assessment, kind: kinds.Kind) -> list[Item]:
     """The items a re-assessment must date anew: 公表日 first; for the 全項目評価書 the 意見聴取 period, and 第三者点検
     (地方公共団体等) or the submission to the PPC (行政機関等). The 重点's 意見聴取 and 第三者点検 are optional, so only
-    its 公表日 is asked for."""
-
-    if kind.id != "full":
-        return [layout.meta_item(kind.id, "published")]
-    national = BODY.meaning(BODY.get(a.meta)) == "national"
-    return [PUBLISHED, CONSULTED, SUBMITTED if national else REVIEWED]
+    its 公表日 is asked for (forms.json: each kind's `procedure` and the items of its `codes`)."""
+    published = layout.meta_item(kind.id, "published")
+    if kind.procedure != "mandatory":
+        return [published]
+    body = item(kind.codes["body"])
+    national = body.meaning(body.get(family.data(a, kind))) == "national"
+    return [published, item(kind.codes["consultation"]), item(kind.codes["ppc_submitted" if national else "inspection"])]
 
 
 def revision_findings(revs: list[Revision], kind: kinds.Kind) -> list[Finding]:
@@ -314,6 +311,37 @@ def revision_findings(revs: list[Revision], kind: kinds.Kind) -> list[Finding]:
                 out.append(Finding(doc.file, line, col, "PIA631", WARNING, new.label(kind.key, path),
                                    f"{rev.date}の改訂は重要な変更を含む（事前）ため再評価が必要です。この日付は{what}。",
                                    "再評価の手続を行い、その日付を記載してから公表してください。", anchor=anchor(kind.key, path)))
+    return out
+
+
+def reassessment_findings(old: asm.Assessment, new: asm.Assessment, kind: kinds.Kind) -> list[Finding]:
+    """PIA632: the 再評価 of the revision new adds is done after the previous publication and before the new one. Its
+    実施済み date earlier than the 公表日 of the version before the revision cannot belong to this revision (a copied
+    entry, a typo); later than a new 公表日, the document was published before it was re-assessed."""
+    rec = record(kind)
+    rev_new, rev_old = revision(new, kind), revision(old, kind)
+    doc = new.docs.get(kind.key)
+    if rec.reassessment is None or rev_new is None or doc is None or (
+            rev_old is not None and revision_date(rev_new, kind) == revision_date(rev_old, kind)):
+        return []
+    done, when, date_key = reassessed(rec.reassessment.of(rev_new, rec.revisions), rec.reassessment)
+    if not done or when is None:
+        return []
+    published = _procedure_dates(new, kind)[0]
+    before, after = dates.parse(published.get(family.data(old, kind))), dates.parse(published.get(family.data(new, kind)))
+    i = next(n for n, r in enumerate(rec.revisions.get(family.data(new, kind)) or []) if r is rev_new)
+    path = rec.reassessment.at(i) + (date_key,)
+    line, col = doc.locate(path)
+    out = []
+    if before is not None and when < before:
+        out.append(Finding(doc.file, line, col, "PIA632", ERROR, new.label(kind.key, path),
+                           f"{dates.to_era(revision_date(rev_new, kind))}の改訂の再評価を"
+                           f"{dates.to_era(when)}に実施済みとしていますが、前回の公表日（{dates.to_era(before)}）より前です。",
+                           "この改訂のために行った再評価（前回の公表の後）の日付を記載してください。", anchor=anchor(kind.key, path)))
+    if after is not None and after != before and when > after:
+        out.append(Finding(doc.file, line, col, "PIA632", ERROR, new.label(kind.key, path),
+                           f"再評価を{dates.to_era(when)}に実施済みとしていますが、新しい公表日（{dates.to_era(after)}）より後です。",
+                           "再評価を終えてから公表します。再評価の日付と公表日を確認してください。", anchor=anchor(kind.key, path)))
     return out
 
 
@@ -357,13 +385,13 @@ def versions_of(path: Path) -> list[Version]:
 
 
 def derived_rows(folder: Path) -> tuple[dict[str, list[dict[str, object]]], list[Finding]]:
-    """The 変更箇所 rows the folder's version history gives each document (by kind name: 全項目 / 重点 / 基礎), and
+    """The 変更箇所 rows the folder's version history gives each document (by kind id: full / focused / basic), and
     the problems with that history. A folder outside git has none of either."""
     if not in_git(folder):
         return {}, []
     h = history(folder)
     present = family.present(h.versions[-1].assessment) if h.versions else []
-    return {k.name: [r.betten3() for r in history_rows(h, k)] for k in present}, h.problems
+    return {k.id: [r.betten3() for r in history_rows(h, k)] for k in present}, h.problems
 
 
 
@@ -371,7 +399,7 @@ def derived_rows(folder: Path) -> tuple[dict[str, list[dict[str, object]]], list
 
 
 def history_of(folder: Path | None) -> tuple[dict[str, list[dict[str, Any]]], list[Any]]:
-    """(derived 変更箇所 rows by kind name, warnings); a PiaError naming the problems when the rows would be incomplete."""
+    """(derived 変更箇所 rows by kind id, warnings); a PiaError naming the problems when the rows would be incomplete."""
     from pia.base.errors import PiaError
     from pia.base.findings import ERROR
     from pia.history.versions import derived_rows

@@ -1,14 +1,15 @@
-"""The output formats in one table: what `render`, `council` and the command line accept, and who writes each.
+"""The writers of the document formats (HTML, PDF, Excel): which function writes each format of pia.base.formats,
+and what a person at the terminal sees while it is written.
 
-A new format is one entry here plus its writer (a function from a Job to bytes).
+A new document format is one entry in pia.base.formats plus one here (a function from a Job to bytes).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Callable
 
-from pia.base.errors import PiaError
+from pia.base.formats import FORMATS, Format
 
 
 @dataclass
@@ -27,7 +28,7 @@ def _html(job: Job) -> bytes:
 
 
 def _pdf(job: Job) -> bytes:
-    from pia.output.pdf import html_to_pdf
+    from pia.output.pdf import html_to_pdf  # WeasyPrint is loaded only when a PDF is written
 
     return html_to_pdf(job.html)
 
@@ -39,37 +40,37 @@ def _xlsx(job: Job) -> bytes:
 
 @dataclass(frozen=True)
 class OutputFormat:
-    name: str
-    suffix: str
-    title: str                       # as staff call it
+    format: Format
     write: Callable[[Job], bytes]
-    documents: frozenset[str] = field(default_factory=frozenset)  # "assessment", "council"
-    progress: str = ""               # what a person at the terminal sees while it is written
-    mime: str = "application/octet-stream"
+    progress: str = ""  # what a person at the terminal sees while it is written
+
+    @property
+    def name(self) -> str:
+        return self.format.name
+
+    @property
+    def suffix(self) -> str:
+        return self.format.suffix
+
+    @property
+    def title(self) -> str:
+        return self.format.title
+
+    @property
+    def mime(self) -> str:
+        return self.format.mime
 
 
 OUTPUTS: dict[str, OutputFormat] = {f.name: f for f in (
-    OutputFormat("html", ".html", "HTML（ウェブページ）", _html, frozenset({"assessment", "council"}), "HTML",
-                 "text/html; charset=utf-8"),
-    OutputFormat("pdf", ".pdf", "PDF（公表用、しおり・タグ付き）", _pdf, frozenset({"assessment", "council"}),
-                 "PDF（1分ほどかかります）", "application/pdf"),
-    OutputFormat("xlsx", ".xlsx", "Excel（様式の配置）", _xlsx, frozenset({"assessment"}), "Excel",
-                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    OutputFormat(FORMATS["html"], _html, "HTML"),
+    OutputFormat(FORMATS["pdf"], _pdf, "PDF（1分ほどかかります）"),
+    OutputFormat(FORMATS["xlsx"], _xlsx, "Excel"),
 )}
 
 
-def names(document: str) -> list[str]:
-    return [f.name for f in OUTPUTS.values() if document in f.documents]
-
-
-def parse(text: str, document: str) -> list[OutputFormat]:
-    """`html,pdf` -> the formats, in the table's order; a clear message for anything else."""
-    wanted = [w.strip().lower() for w in text.split(",") if w.strip()]
-    allowed = names(document)
-    bad = [w for w in wanted if w not in allowed]
-    if bad or not wanted:
-        raise PiaError(f"出力形式「{','.join(bad) or text}」は使えません。{', '.join(allowed)} から選び、カンマで区切って指定してください。")
-    return [f for f in OUTPUTS.values() if f.name in wanted]
+def writers(formats: list[Format]) -> list[OutputFormat]:
+    """The writers of the formats a command's `--format` gave (pia.base.formats.parse)."""
+    return [OUTPUTS[f.name] for f in formats]
 
 
 def write_all(formats: list[OutputFormat], job: Job, stem: str,
@@ -82,8 +83,4 @@ def write_all(formats: list[OutputFormat], job: Job, stem: str,
     return out
 
 
-def help_text(document: str, default: str) -> str:
-    return f"出力形式をカンマ区切りで（{', '.join(names(document))}。既定: {default}）"
-
-
-__all__ = ["Job", "OUTPUTS", "OutputFormat", "names", "parse", "write_all", "help_text"]
+__all__ = ["Job", "OUTPUTS", "OutputFormat", "writers", "write_all"]

@@ -1,4 +1,4 @@
-"""Assessment -> an Excel workbook in the layout of the form: one sheet per part, label|value, A4 fit to width.
+"""A page (pia.document.page) -> an Excel workbook in the layout of the form: one sheet per part, label|value, A4 fit to width.
 
 Every user string is stored as text (never a formula), control characters are kept as OOXML escapes, and the
 file is byte-identical for the same input (fixed document times and zip entry times).
@@ -14,20 +14,13 @@ from typing import Any, Iterator
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pia.base import dates
 from pia.form import schema as sch
-from pia.document.assessment import Assessment
 from pathlib import Path
 
-from pia.form import kinds
-from pia.document import family
-from pia.document import blocks
-from pia.form import layout
 from pia.document.figures import Figure
 from pia.document.blocks import Block
-from pia.document.formatting import Ctx, fmt, heading, label_text
-from pia.output.html import doc_date, document_title
-from pia.document.formatting import format_ctx
+from pia.document.formatting import Ctx, fmt, heading, label_text, question
+from pia.document.page import Page
 from pia.document.values import ticked
 from pia.output.xlsx_map import TICK, Binder
 from pia.output.xlsx_write import FILL, put, row_height, safe_text, save
@@ -81,7 +74,9 @@ def _choice_lines(e: Any, doc: str, c: Ctx) -> Iterator[Line]:
     listed = c.texts["options"] + " " + " ".join(f"{i}) {o}" for i, o in enumerate(opts, 1))
     v = e.value if isinstance(e.value, dict) else {}
     at = e.path + (sch.SELECTED,) if isinstance(e.value, dict) else e.path
-    yield Line("row", e.depth + 1, f"{label_text(e, c)}\n{listed}", _plain(sch.selected(e.value)), bind=(doc, at, "choice", opts))
+    q = question(e, c)
+    yield Line("row", e.depth + 1, f"{label_text(e, c)}\n{q + chr(10) if q else ''}{listed}", _plain(sch.selected(e.value)),
+               bind=(doc, at, "choice", opts))
     props = e.node.get("properties", {})
     if sch.COUNT in props:
         yield Line("row", e.depth + 2, sch.title(props[sch.COUNT]) or sch.COUNT, _plain(v.get(sch.COUNT)),
@@ -189,28 +184,22 @@ def _rasterise_svg(fig: Figure) -> bytes:
         return (Path(tmp) / "f.png").read_bytes()
 
 
-def render_xlsx(a: Assessment, betten3_rows: list[list[Any]] | None = None, kind: str = "full",
-                folder: Path | None = None) -> bytes:
-    from pia.document.changes import betten3
-
-    c = format_ctx(a, kind, folder)
-    title = document_title(a, kind)
+def render_xlsx(page: Page) -> bytes:
+    c, title, rows = page.ctx, page.title, page.changes.rows
     wb = Workbook()
     wb.remove(wb.active)
     binder = Binder(wb)
-    rows = betten3_rows if betten3_rows is not None else betten3(a)
-    for block in blocks.document(a, kind):
+    for block in page.blocks:
         if block.role == "cover":
-            form_title = sch.title(sch.load().document(layout.load(kind)["form"]))
-            tag = family.cover_tag(a, kinds.by_id(kind)) if kinds.by_id(kind) else ""
-            _write_lines(_sheet(wb, COVER_SHEET, title), f"{form_title}　{tag}".strip(), _lines(block, c), binder)
+            _write_lines(_sheet(wb, COVER_SHEET, title), f"{page.form_title}　{page.version_tag}".strip(), _lines(block, c), binder)
         elif block.role == "table":
             head = block.title + (f" {c.texts['star']}{block.star_note}" if block.star else "") + (f" {block.file_label}" if block.file_label else "")
             _write_lines(_sheet(wb, _sheet_name(block), title), head, _lines(block, c), binder)
         elif block.role == "changes":
             _changes(wb, block, rows, title)
     binder.finish()
-    return save(wb, _date(a, rows, kind), title)
+    fixed = page.fixed_date  # the workbook's fixed time: never the clock
+    return save(wb, dt.date.fromisoformat(fixed) if fixed else dt.date(2000, 1, 1), title)
 
 
 B3_WIDTHS = (12, 30, 40, 40, 8, 20)
@@ -233,10 +222,3 @@ def _changes(wb: Workbook, block: Block, rows: list[list[Any]], title: str) -> N
             put(ws, r, i, t)
         ws.row_dimensions[r].height = max(row_height(t, w) for t, w in zip(texts, B3_WIDTHS))
 
-
-def _date(a: Assessment, rows: list[list[Any]], kind: str = "full") -> dt.date:
-    """The workbook's fixed time: 公表日, else the latest change; never the clock."""
-    iso = doc_date(a, kind)
-    if iso:
-        return dt.date.fromisoformat(iso)
-    return max([d for d in (dates.parse(x[0]) for x in rows) if d] or [dt.date(2000, 1, 1)])

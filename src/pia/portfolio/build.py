@@ -137,9 +137,10 @@ def build(folders: list[Path], out: Path, options: str, worker: Callable[[Path, 
 def render_one(folder: Path, out: Path, formats: tuple[str, ...] = ("html", "pdf")) -> dict[str, Any]:
     """`pia render` of one assessment of many: into out/<folder name>/."""
     from pia.portfolio.render import render_all
-    from pia.output.formats import parse
+    from pia.base.formats import parse
+    from pia.output.formats import writers
 
-    written, result = render_all(folder, parse(",".join(formats), "assessment"), out / folder.name, force=True)
+    written, result = render_all(folder, writers(parse("render", ",".join(formats))), out / folder.name, force=True)
     return {"files": [p.name for p in written], "errors": result.errors}
 
 

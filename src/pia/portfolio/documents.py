@@ -21,10 +21,6 @@ from pia.form import items
 from pia.form import schema as sch
 from pia.document.assessment import Assessment
 
-# The three forms of the family (forms.md §1) and their 様式 numbers.
-KISO, JUTEN, ZENKOMOKU = (kinds.short_title(kinds.by_id(i)) for i in ("basic", "focused", "full"))  # type: ignore[arg-type]
-
-
 # Items inside one entry of a list, addressed relative to that entry: (schema name) -> the list's code.
 _ENTRY_OF = {"revision": "表紙-改訂", "legacy-row": "表紙-変更箇所の記録"}
 
@@ -56,7 +52,7 @@ def value(data: Any, code: str, schema: str = "assessment") -> Any:
 
 def coded(kind: kinds.Kind, role: str) -> items.Item | None:
     """The item a form has for a role of forms.json's `codes` (e.g. "inspection" -> 重点-V-3-①), if it has one."""
-    code = kinds.table()["kinds"][kind.name].get("codes", {}).get(role)
+    code = kind.codes.get(role)
     return items.item(code) if isinstance(code, str) else None
 
 
@@ -84,7 +80,8 @@ def fact(a: Assessment, role: str) -> Any:
 def shared(a: Assessment, role: str) -> Any:
     """A fact every document prints (事務の名称, 部署 …), read through the shared-fact mapping (family.kiso_view):
     from the main document when the folder has one, else from kiso.yaml."""
-    it = coded(kinds.kinds()["基礎"], role)
+    kiso = kinds.borrower()
+    it = coded(kiso, role) if kiso else None
     return it.get(family.kiso_view(a)) if it else None
 
 
@@ -143,6 +140,12 @@ class DocumentInfo:
     number: str = ""  # 評価書番号
     published: dt.date | None = None  # its own 公表日
     changed: dt.date | None = None  # the last of its recorded changes
+    kind_id: str = ""  # basic / focused / full (pia.form.kinds)
+
+    @property
+    def is_published(self) -> bool:
+        """Published as the document residents read: it has a 公表日 and is not a draft ((案)・(素案))."""
+        return self.published is not None and not self.draft
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "published": _iso(self.published), "changed": _iso(self.changed)}
@@ -156,17 +159,21 @@ def documents_of(a: Assessment) -> list[DocumentInfo]:
         changes = change_dates(a, kind)
         out.append(DocumentInfo(kinds.short_title(kind), kind.number, family.version_of(a, kind), kinds.is_draft(d),
                                 str(meta(a, kind, "title") or ""), str(doc_value(a, kind, "number") or ""),
-                                dates.parse(meta(a, kind, "published")), changes[-1] if changes else None))
+                                dates.parse(meta(a, kind, "published")), changes[-1] if changes else None, kind.id))
     return out
 
 
-def required_documents(a: Assessment) -> tuple[str, ...] | None:
-    """The documents the stated しきい値判断結果 makes mandatory (None when the result is not stated)."""
+def required_kinds(a: Assessment) -> list[kinds.Kind] | None:
+    """The kinds the stated しきい値判断結果 makes mandatory, least detailed first (None when it is not stated)."""
     main = family.main_kind(a)
     req = family.declared_result(a, main)[0] if main else None
-    if req is None:
-        return None
-    return tuple(kinds.short_title(kinds.kinds()[n]) for n in kinds.ORDER if n in req)
+    return None if req is None else [k for k in kinds.ordered() if k.id in req]
+
+
+def required_documents(a: Assessment) -> tuple[str, ...] | None:
+    """The titles of the documents the stated しきい値判断結果 makes mandatory (None when it is not stated)."""
+    req = required_kinds(a)
+    return None if req is None else tuple(kinds.short_title(k) for k in req)
 
 
 def jimu_name(a: Assessment) -> str:

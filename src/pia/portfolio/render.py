@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # the package is imported for its format table (the command l
     from pia.form.kinds import Kind
     from pia.output.formats import Job, OutputFormat
 
-Derived = dict[str, list[dict[str, Any]]]  # 変更箇所 rows from the version history, by kind name (history_of)
+Derived = dict[str, list[dict[str, Any]]]  # 変更箇所 rows from the version history, by kind id (history_of)
 
 
 def document_job(a: Assessment, folder: Path | None, kind: Kind, derived: Derived | None = None) -> Job:
@@ -24,14 +24,15 @@ def document_job(a: Assessment, folder: Path | None, kind: Kind, derived: Derive
     変更箇所 (the rows its YAML records, then those derived from history for it).
     `pia render`, `pia serve`, `pia import` and the site's editions all make a document's outputs here."""
     from pia.document import family
+    from pia.document import page as pages
     from pia.document.changes import document_rows
     from pia.output.html import render_html
     from pia.output.formats import Job
     from pia.output.xlsx import render_xlsx
 
     view = family.render_view(a, kind)
-    rows = document_rows(view, kind, derived)
-    return Job(partial(render_html, view, folder, rows, kind.id), partial(render_xlsx, view, rows, kind.id, folder))
+    page = pages.build(view, kind, folder, document_rows(view, kind, derived))  # built once, for every writer
+    return Job(partial(render_html, page), partial(render_xlsx, page))
 
 
 def render_all(folder: Path, formats: list[OutputFormat], out: Path, force: bool = False,

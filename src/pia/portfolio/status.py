@@ -48,9 +48,11 @@ SPECS: dict[str, Spec] = {s.id: s for s in (
     Spec("S03", "年1回の見直し", "規則第14条（少なくとも1年に1回の見直し、努力義務）", Certainty.SUMMARY,
          "評価書ごとに、直近の見直し（その評価書の公表日、変更箇所・改訂の変更日、基礎項目評価の実施日のうち最も新しい日）"
          "から1年以内に見直す。"),
-    Spec("S04", "5年経過前の再実施", "規則第15条（努力義務）", Certainty.PRIMARY,
-         "評価書ごとに、直近の評価（全項目・重点項目評価書は意見聴取の終了日、第三者点検の実施日、承認日、実施済みの再評価の日の"
-         "うち最も新しい日。基礎項目評価書は基礎項目評価の実施日。どれもなければその評価書の公表日）から5年を経過する前に評価を再実施する。"),
+    Spec("S04", "5年経過前の再実施", "規則第15条（努力義務）", Certainty.SUMMARY,
+         "評価書ごとに、その評価書を公表した日（公表日）から5年を経過する前に評価を再実施する。「直近の評価書を公表してから"
+         "5年」は二次資料の要約 [S] による（規則第15条の原文は未確認。docs/portfolio.md）。このため注記に、評価の実施日"
+         "（全項目・重点項目評価書は意見聴取の終了日、第三者点検の実施日、承認日、実施済みの再評価の日のうち最も新しい日。"
+         "基礎項目評価書は基礎項目評価の実施日）から数えた日も示す。公表日のない評価書（案を含む）には期限を示さない。"),
     Spec("S05", "重要な変更の事前の再評価", "番号法第28条第1項後段・第2項後段、指針 第6", Certainty.PRIMARY,
          "重要な変更を含む改訂は、変更日より前に再評価（意見聴取、第三者点検又は承認、提出・公表）を終える。"
          "改訂の「再評価」が「予定」のものを示し、変更日を過ぎても予定のままなら期限超過とする。"),
@@ -121,6 +123,12 @@ def add_years(d: dt.date, years: int) -> dt.date:
     return d.replace(year=y, day=min(d.day, calendar.monthrange(y, d.month)[1]))
 
 
+def reassessment_due(published: dt.date | None) -> dt.date | None:
+    """規則第15条: the 5-year re-assessment, counted from the 公表日 of a published document (None for a draft or a
+    document without one). `pia status`, `pia plan` and `pia site` all read it from here."""
+    return add_years(published, 5) if published else None
+
+
 def _mark(due: dt.date | None, as_of: dt.date, within: int) -> str:
     if due is None:
         return NOTHING
@@ -147,7 +155,7 @@ class _Reader:
         d = dates.parse(raw)
         if d is None and isinstance(raw, str) and raw.strip() and raw.strip() not in ("—", "-", "－"):
             self.finding("PIA900", kind.key, it.at(), f"「{raw}」を日付として読めないため、期限の計算に使えません。",
-                         "「令和5年8月1日」又は「2023-08-01」の形で書いてください。")
+                         "「令和5年8月1日」の形（様式の書き方）で書いてください。")
         return d
 
     def role(self, kind: form_kinds.Kind | None, role: str) -> dt.date | None:
@@ -178,9 +186,9 @@ def _documents(a: Assessment, r: _Reader, docs: list[pf.DocumentInfo]) -> Obliga
             r.finding("PIA901", main.key, main.result, "しきい値判断結果がないため、必要な評価書を判断できません。",
                       "基礎項目評価のしきい値判断結果を選んでください。")
         return Obligation("S01", f"必要な評価書: 不明／管理中: {held}", mark=ATTENTION)
-    kinds = {d.kind for d in docs}
-    # A 全項目評価書 done voluntarily covers a 重点 obligation (forms.md §1).
-    missing = [k for k in required if k not in kinds and not (k == pf.JUTEN and pf.ZENKOMOKU in kinds)]
+    held_kinds = [k for d in docs if (k := form_kinds.by_id(d.kind_id))]
+    missing = [form_kinds.short_title(k) for k in pf.required_kinds(a) or []
+               if not any(form_kinds.covers(h, k) for h in held_kinds)]
     note = f"pia で管理していない評価書: {'、'.join(missing)}（別に作成・公表していることを確認してください）" if missing else ""
     return Obligation("S01", f"必要: {'、'.join(required) or 'なし（任意の評価）'}／管理中: {held}",
                       mark=ATTENTION if missing else NOTHING, note=note)
@@ -199,7 +207,7 @@ def _publication(doc: pf.DocumentInfo, published: dt.date | None, as_of: dt.date
 def _procedure(kind: form_kinds.Kind, doc: pf.DocumentInfo, r: _Reader, as_of: dt.date, within: int, national: bool,
                published: dt.date | None) -> Iterator[Obligation]:
     """S07–S09 of a document with a procedure: mandatory for the 全項目評価書, voluntary (【任意】) for the 重点."""
-    mandatory = kind.name == "全項目"
+    mandatory = kind.procedure == "mandatory"
     draft, per = doc.draft, r.period(kind)
     tenken, approved, submitted = r.role(kind, "inspection"), r.role(kind, "approved"), r.role(kind, "ppc_submitted")
     o = lambda sid, state, due=None, mark=NOTHING: Obligation(sid, state, due, mark, document=doc.kind)  # noqa: E731
@@ -263,7 +271,7 @@ def assess(a: Assessment, as_of: dt.date, within: int = 60) -> Status:
         else:  # the 基礎項目評価書: the 基礎項目評価's 実施日 (in the main document), else its 公表日
             evaluated = [kiso_done]
         reviewed = max([d for d in (published, kiso_done, *changes) if d and d <= as_of], default=None)
-        last_eval = max([d for d in evaluated if d and d <= as_of], default=published if published and published <= as_of else None)
+        last_eval = max([d for d in evaluated if d and d <= as_of], default=None)
         if not active:
             obs += [o("S03", "対象外（事務終了）"), o("S04", "対象外（事務終了）")]
         else:
@@ -272,11 +280,13 @@ def assess(a: Assessment, as_of: dt.date, within: int = 60) -> Status:
                 obs.append(o("S03", f"直近の見直し {_era(reviewed)}", due, _mark(due, as_of, within)))
             else:
                 obs.append(o("S03", "見直しの記録なし（公表前）", mark=NOTHING if doc.draft else ATTENTION))
-            if last_eval:
-                due = add_years(last_eval, 5)
-                obs.append(o("S04", f"直近の評価 {_era(last_eval)}", due, _mark(due, as_of, within)))
+            due = reassessment_due(published if not doc.draft else None)
+            ref = add_years(last_eval, 5) if last_eval and last_eval != published else None
+            note = f"参考: 評価の実施日（{_era(last_eval)}）から数えると {_era(ref)}" if ref else ""
+            if due:
+                obs.append(o("S04", f"公表日 {_era(published)} から5年", due, _mark(due, as_of, within), note))
             else:
-                obs.append(o("S04", "評価の実施日の記録なし", mark=NOTHING if doc.draft else ATTENTION))
+                obs.append(o("S04", "公表日の記載なし（公表した日から5年）", mark=NOTHING if doc.draft else ATTENTION, note=note))
         if pf.records_reassessment(kind):
             obs += _revisions(a, kind, doc, published, as_of, within)
         elif published and not doc.draft:

@@ -7,7 +7,7 @@ from typing import Iterator
 
 from pia.form import schema as sch
 from pia.base.findings import WARNING, Finding
-from pia.base.registry import KINDS, Certainty
+from pia.base.registry import Certainty
 from pia.analysis.rules import Context, rule
 from pia.document.values import scalars
 
@@ -16,7 +16,7 @@ _TOOLS = ("pia-ignore", "yaml-language-server")
 
 
 @rule("PIA054", "日付が公式の書き方（令和7年4月1日）でない", WARNING, source="様式・記載要領の記載例（和暦で年月日を書く）",
-      certainty=Certainty.INFERRED, kinds=KINDS)
+      certainty=Certainty.INFERRED, concepts=("dates",))
 def official_dates(ctx: Context) -> Iterator[Finding]:
     """日付の項目（公表日、実施日、改訂の変更日など）は、様式の記載例のとおり和暦で「令和7年4月1日」と書く。
     西暦（2025/4/1、2025-04-01）、全角数字（令和７年４月１日）、略記（R7.4.1）はこの警告になり、
@@ -37,7 +37,7 @@ def official_dates(ctx: Context) -> Iterator[Finding]:
 
 
 @rule("PIA056", "値の後ろの「 #」以降がコメントとして消える", WARNING, source="YAML 1.2 §6.6（「 #」以降はコメント）",
-      certainty=Certainty.PIA, kinds=KINDS)
+      certainty=Certainty.PIA, concepts=("document",))
 def cut_by_comment(ctx: Context) -> Iterator[Finding]:
     """YAML では、引用符で囲まない値の中の「 #」（空白とシャープ）から行末まではコメントになり、値に含まれない。
     「内線 #123」「第3号 #2」のように「#」の直後に文字が続くときは値の一部のつもりと考えられるため警告する

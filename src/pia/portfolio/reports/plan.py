@@ -50,6 +50,7 @@ def build(items: list[Assessment], as_of: dt.date) -> Report:
                          _due(st, "S03", d.kind), _due(st, "S04", d.kind), _due(st, "S05", d.kind), _era(st.ended)])
     table = Table("計画管理書", headers, rows, [8, 20, 24, 18, 26, 16, 16, 12, 12, 12, 14, 14, 16, 12])
     notes = [f"{dates.to_era(as_of)}現在。期限は pia status と同じ規則で計算しています（見直し: 規則第14条、再実施: 規則第15条）。",
-             "評価書ごとに1行です（基礎項目評価書と重点項目評価書・全項目評価書は、それぞれの公表日から期限を数えます）。",
+             "評価書ごとに1行です（基礎項目評価書と重点項目評価書・全項目評価書は、それぞれの公表日から期限を数えます）。"
+             "再実施の期限は公表日から5年です（公表日のない評価書と案には示しません。数え方の出典は docs/portfolio.md）。",
              "個人情報保護委員会の様式1の配置は確認できていません。記載項目は docs/forms.md を参照してください。"]
     return Report("特定個人情報保護評価計画管理書", author, as_of, notes, [table])

@@ -12,6 +12,7 @@ from pia.base import dates
 from pia.portfolio import documents as pf
 from pia.form import schema as sch
 from pia.document.assessment import Assessment
+from pia.form import kinds as form_kinds
 from pia.form import layout
 from pia.document.formatting import Ctx, fmt, heading, label_text
 from pia.portfolio.reports import Report, Table
@@ -36,7 +37,7 @@ def measures(node: sch.Node, value: Any, ctx: Ctx) -> Iterator[tuple[tuple[str, 
 
 def _rows(a: Assessment) -> Iterator[list[str]]:
     """The measures of the folder's most detailed document: per file (III of the 全項目, III of the 重点) and the
-    common ones (IV of the 全項目, III 共通 of the 重点); form_forms.json's codes say which items those are."""
+    common ones (IV of the 全項目, III 共通 of the 重点); forms.json's codes say which items those are."""
     from functools import partial
 
     from pia.document import family
@@ -55,11 +56,12 @@ def _rows(a: Assessment) -> Iterator[list[str]]:
 
 
 def build(items: list[Assessment], as_of: dt.date) -> Report:
-    kinds = (pf.JUTEN, pf.ZENKOMOKU)
-    chosen = [a for a in items if any(d.kind in kinds for d in pf.documents_of(a))]
+    kinds = [k for k in form_kinds.ordered() if "risks_file" in k.codes]  # the forms that state risk measures
+    chosen = [a for a in items if any(d.kind_id in {k.id for k in kinds} for d in pf.documents_of(a))]
     rows = [r for a in chosen for r in _rows(a)]
     author = next((str(v) for a in items if (v := pf.author(a))), "")
     notes = [f"{dates.to_era(as_of)}時点の評価書の記載から作った下書きです。「実施状況」と「課題・今後の対応」を記入してください。",
-             f"対象: {len(chosen)} 件の{'・'.join(kinds)}（基礎項目評価書は対象外）。"]
+             f"対象: {len(chosen)} 件の{'・'.join(form_kinds.short_title(k) for k in kinds)}"
+             f"（{'・'.join(form_kinds.short_title(k) for k in form_kinds.ordered() if k not in kinds)}は対象外）。"]
     return Report("特定個人情報保護評価書に記載したリスク対策の実施状況（定期的な報告 下書き）", author, as_of, notes,
                   [Table("リスク対策の実施状況", HEADERS, rows, [18, 20, 24, 28, 24, 60, 24, 24], FILL)])

@@ -25,14 +25,19 @@ class Edition:
     index: int  # its place in the history (the versions up to it give its 別添3)
 
 
+def _shown(a: Assessment) -> list[pf.DocumentInfo]:
+    """The documents of a state that were published: a 公表日 and no (案). Only they make or show an edition."""
+    return [d for d in pf.documents_of(a) if d.is_published]
+
+
 def _key(a: Assessment) -> tuple[Any, ...]:
-    """The dates that make an edition: each document's 公表日 and last 変更日 (a document added without either, such
-    as a 基礎項目評価書 written down later, makes none)."""
-    return tuple(sorted((d.kind, d.published, d.changed) for d in pf.documents_of(a) if d.published or d.changed))
+    """The dates that make an edition: each published document's 公表日 and last 変更日 (a document added without a
+    公表日, such as a 基礎項目評価書 written down later, makes none)."""
+    return tuple(sorted((d.kind, d.published, d.changed) for d in _shown(a)))
 
 
 def _date(a: Assessment) -> dt.date | None:
-    return max([d for doc in pf.documents_of(a) for d in (doc.published, doc.changed) if d], default=None)
+    return max([d for doc in _shown(a) for d in (doc.published, doc.changed) if d], default=None)
 
 
 def editions(history: Any, current: Assessment) -> list[Edition]:
@@ -40,8 +45,8 @@ def editions(history: Any, current: Assessment) -> list[Edition]:
     last: dict[tuple[Any, ...], Edition] = {}
     for i, v in enumerate(history.versions):
         a = v.assessment
-        docs = pf.documents_of(a) if v.readable and len(v.name) == 40 else []  # a commit id: not the working tree
-        when = _date(a) if docs and not docs[-1].draft else None
+        docs = _shown(a) if v.readable and len(v.name) == 40 else []  # a commit id: not the working tree
+        when = _date(a) if docs else None
         if when is not None:
             last[_key(a)] = Edition(v.name, when, i)
     current_key = _key(current)
@@ -62,7 +67,8 @@ def render(folder: Path, history: Any, e: Edition, stem: str, formats: tuple[str
     from pia.document import family
     from pia.history.versions import cat, history_rows, toplevel, tree_blobs
     from pia.portfolio.render import render_documents
-    from pia.output.formats import parse
+    from pia.base.formats import parse
+    from pia.output.formats import writers
 
     top = toplevel(folder)
     blobs, _ = tree_blobs(top, e.sha, folder.resolve().relative_to(top.resolve()).as_posix())
@@ -75,6 +81,6 @@ def render(folder: Path, history: Any, e: Edition, stem: str, formats: tuple[str
             root.joinpath(*parts).parent.mkdir(parents=True, exist_ok=True)
             root.joinpath(*parts).write_bytes(data)
         versions = history.versions[: e.index + 1]
-        derived = {k.name: [r.betten3() for r in history_rows(versions, k)] for k in family.present(versions[-1].assessment)}
-        files, _ = render_documents(asm.load(root), root, parse(",".join(formats), "assessment"), stem, derived)
+        derived = {k.id: [r.betten3() for r in history_rows(versions, k)] for k in family.present(versions[-1].assessment)}
+        files, _ = render_documents(asm.load(root), root, writers(parse("render", ",".join(formats))), stem, derived)
     return files

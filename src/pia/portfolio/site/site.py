@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from pia.base import dates
+from pia.base.formats import USES
 
-FORMATS = ("html", "pdf", "xlsx")
+FORMATS = USES["site"].formats
 LABELS = {"pdf": "PDF", "html": "HTML（ウェブページ）", "xlsx": "Excel"}
 # What a 提出時期 means (x-pia-meaning of 別添3's 提出時期) -> the sentence residents read.
 TIMING_EXPLAINED = {
@@ -115,6 +116,30 @@ def _downloads(a: Any, stem: str, files: dict[str, int], href: str = "") -> list
 VERSIONS = "versions"  # the folder of an assessment's old editions, under its page
 
 
+def _hidden(a: Any, stem: str) -> set[str]:
+    """The output names (without suffix) of the documents not published — a draft ((案)・(素案)) or one without a
+    公表日: the site never writes, lists or links them."""
+    from pia.document import family
+    from pia.form import kinds
+    from pia.portfolio import documents as pf
+
+    main = family.main_kind(a)
+    return {kinds.output_stem(stem, k, main) for k, d in zip(family.present(a), pf.documents_of(a)) if not d.is_published}
+
+
+def unpublished(folders: list[Path]) -> list[str]:
+    """「folder: 評価書（理由）」 for every document the site leaves out, for the command to say so."""
+    from pia.document import assessment as asm
+    from pia.portfolio import documents as pf
+
+    out = []
+    for folder in folders:
+        left = [f"{d.kind}（{'案' if d.draft else '公表日なし'}）" for d in pf.documents_of(asm.load(folder)) if not d.is_published]
+        if left:
+            out.append(f"{folder.name}: {'、'.join(left)}")
+    return out
+
+
 def _editions(folder: Path, a: Any, history: Any, out: Path, formats: tuple[str, ...]) -> list[dict[str, Any]]:
     """Every published edition before the current one, rendered into <name>/versions/ unless the last build
     already did (the same commit, pia and options: see editions.digest)."""
@@ -139,7 +164,8 @@ def _editions(folder: Path, a: Any, history: Any, out: Path, formats: tuple[str,
         if old and old.get("hash") == digest and all((target / f).is_file() for f in old.get("files", {})):
             sizes = old["files"]
         else:
-            files = ed.render(folder, history, e, stem, formats)
+            hidden = _hidden(history.versions[e.index].assessment, stem)
+            files = {n: b for n, b in ed.render(folder, history, e, stem, formats).items() if Path(n).stem not in hidden}
             write_outputs(target, files, force=True)
             sizes = {n: len(b) for n, b in files.items()}
         then = history.versions[e.index].assessment
@@ -155,32 +181,62 @@ def build_one(folder: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> di
     from pia.document import assessment as asm
     from pia.portfolio import documents as pf
     from pia.portfolio.render import render_all
-    from pia.output.formats import parse
-
+    from pia.base.formats import parse
+    from pia.output.formats import writers
     from pia.output.pdfparts import CACHE_DIR
+    from pia.portfolio.status import reassessment_due
 
     name = folder.name
-    # one cache of laid-out PDF parts for the whole site: after an edit only the parts it touches are laid out again
-    written, result = render_all(folder, parse(",".join(formats), "assessment"), out / name, force=True, cache=out / CACHE_DIR)
     a = asm.load(folder)
-    history = _history(folder)
-    docs = pf.documents_of(a)
-    main = docs[-1] if docs else None
+    # only published documents reach the site: a draft ((案)) or a document without 公表日 is never listed or linked
+    shown = [d for d in pf.documents_of(a) if d.is_published]
+    hidden = _hidden(a, name)
+    written: list[Path] = []
+    errors = 0
+    if shown:
+        # one cache of laid-out PDF parts for the whole site: after an edit only the parts it touches are laid out again
+        written, result = render_all(folder, writers(parse("render", ",".join(formats))), out / name, force=True,
+                                     cache=out / CACHE_DIR)
+        errors = result.errors
+        for p in [p for p in written if p.stem in hidden]:
+            p.unlink()
+        written = [p for p in written if p.stem not in hidden]
+    history = _history(folder) if shown else None
+    main = shown[-1] if shown else None
     ended = dates.parse(pf.fact(a, "ended"))
-    changed = max([d.changed for d in docs if d.changed], default=None)
+    changed = max([d.changed for d in shown if d.changed], default=None)
     return {
         "name": name, "jimu": pf.jimu_name(a), "title": main.title if main and main.title else name,
         "org": str(pf.author(a) or ""),
-        "documents": [{**d.to_dict(), "published_ja": dates.to_era(d.published) if d.published else ""} for d in docs],
+        "documents": [{**d.to_dict(), "published_ja": dates.to_era(d.published) if d.published else "",
+                       "reassess_ja": dates.to_era(due) if (due := reassessment_due(d.published)) else ""} for d in shown],
         "published": _iso(main.published if main else None),
         "published_ja": dates.to_era(main.published) if main and main.published else "",
         "ended_ja": dates.to_era(ended) if ended else "",
         "last_revision": _iso(changed), "last_revision_ja": dates.to_era(changed) if changed else "",
         "downloads": _downloads(a, name, {p.name: p.stat().st_size for p in written}),
-        "errors": result.errors,
-        "revisions": _revisions(a, history),
-        "versions": _editions(folder, a, history, out, formats),
+        "errors": errors,
+        "revisions": _revisions(a, history) if shown else [],
+        "versions": _editions(folder, a, history, out, formats) if shown else [],
     }
+
+
+def site_title_of(facts: list[dict[str, Any]]) -> str:
+    """「特定個人情報保護評価書（東京都世田谷区長・世田谷区教育委員会）」: every body whose assessments the site
+    holds, as their 評価実施機関名 is written (the head of a body is not the body's name to prefix)."""
+    orgs = list(dict.fromkeys(f["org"] for f in facts if f["org"]))
+    return f"特定個人情報保護評価書（{'・'.join(orgs)}）" if orgs else "特定個人情報保護評価書"
+
+
+def formats_built(facts: list[dict[str, Any]]) -> str:
+    """How the site's documents can be read (「PDF・ウェブページ・Excel」), from the downloads it links."""
+    have = {d["format"] for f in facts for d in f.get("downloads", [])}
+    return "・".join(name for fmt, name in (("pdf", "PDF"), ("html", "ウェブページ"), ("xlsx", "Excel")) if fmt in have)
+
+
+def listed(facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The assessments the site shows: those with at least one published document."""
+    return [f for f in facts if f["documents"]]
 
 
 def pages(facts: list[dict[str, Any]], site_title: str) -> dict[str, bytes]:
@@ -191,7 +247,8 @@ def pages(facts: list[dict[str, Any]], site_title: str) -> dict[str, bytes]:
     env = environment()
     labels = {**{k: pf.title_of(code, "legacy-row") for k, code in COLUMNS.items()}, "published": pf.title_of("表紙-公表日"),
               "ended": pf.title_of("表紙-事務終了日"), "org": pf.title_of("表紙-評価実施機関名")}
-    common = {"css": css(), "site_title": site_title, "labels": labels}
+    facts = listed(facts)
+    common = {"css": css(), "site_title": site_title, "labels": labels, "formats": formats_built(facts)}
     out = {"index.html": env.get_template("site/index.html.j2").render(page_title=site_title, items=facts, root="", **common)}
     for f in facts:
         rev_of = {r["date"]: r for r in f["revisions"] if r["date"]}
@@ -223,11 +280,10 @@ def build_site(folders: list[Path], out: Path, formats: tuple[str, ...] = FORMAT
     by_name, rebuilt = build.build(folders, out, f"site:{','.join(formats)}:{title or ''}",
                                    partial(build_one, formats=tuple(formats)), jobs, present, manifest)
     facts = [by_name[f.name] for f in folders]
-    expected = [out / "index.html"] + [out / f["name"] / p for f in facts for p in ["index.html", *(r["page"] for r in f["revisions"])]]
+    expected = [out / "index.html"] + [out / f["name"] / p for f in listed(facts) for p in ["index.html", *(r["page"] for r in f["revisions"])]]
     if not rebuilt and names_before == set(by_name) and all(p.is_file() for p in expected):
         return [], []  # nothing changed: the pages are those of the last build
-    org = next((f["org"] for f in facts if f["org"]), "")
-    site_title = title or (f"{org} 特定個人情報保護評価書" if org else "特定個人情報保護評価書")
+    site_title = title or site_title_of(listed(facts))
     written: list[Path] = []
     by_dir: dict[str, dict[str, bytes]] = {}
     for rel, data in pages(facts, site_title).items():
