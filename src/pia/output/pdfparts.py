@@ -31,7 +31,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import AbstractSet, Any, Callable, Iterator, Sequence
 from urllib.parse import unquote
 
 # Anchored at a line start: user text is escaped, so "<" never begins a line of it.
@@ -294,7 +294,7 @@ class _Layouts:
         self.processes = processes
         self.pool: Any = None
 
-    def start(self, docs: list[Doc], sheets: set[str] = frozenset()) -> Result:  # type: ignore[assignment]
+    def start(self, docs: list[Doc], sheets: AbstractSet[str] = frozenset()) -> Result:
         if not docs:
             return lambda: []
         if self.pool is None and (self.processes < 2 or len(docs) < 2 or not can_fork()):
@@ -359,7 +359,7 @@ class _Server:
         child.close()
         self.pending: Result | None = None
 
-    def start(self, docs: list[Doc], sheets: set[str] = frozenset()) -> Result:  # type: ignore[assignment]
+    def start(self, docs: list[Doc], sheets: AbstractSet[str] = frozenset()) -> Result:
         if self.pending is not None:  # an answer nobody waited for (an error in between)
             with suppress(Exception):
                 self.pending()
@@ -539,8 +539,8 @@ def cached(cache: PartCache | MemoryCache | None) -> Iterator[Any]:
             cache.prune()
 
 
-def _start(runner: Any, docs: list[Doc], cache: Any, extra: list[Doc] = (),  # type: ignore[assignment]
-           sheets: set[str] = frozenset()) -> Result:  # type: ignore[assignment]
+def _start(runner: Any, docs: list[Doc], cache: Any, extra: Sequence[Doc] = (),
+           sheets: AbstractSet[str] = frozenset()) -> Result:
     """Start laying out the documents the cache does not hold (and `extra`, kept in _STARTED for whole()); sheets:
     stylesheets of later documents, parsed before the layout processes fork."""
     found = {d.key: cache.get(d.key) for d in docs} if cache is not None else {}
