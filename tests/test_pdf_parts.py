@@ -262,18 +262,18 @@ def _laid() -> pdfparts.Laid:
 
 
 def test_a_cache_entry_that_does_not_read_back_exactly_is_ignored(tmp_path: Path):
-    cache = pdfparts.PartCache(tmp_path / "c")
+    cache = pdfparts.PartCache(tmp_path)
     key = "a" * 64
     cache.put(key, _laid())
     assert cache.get(key) == _laid() and cache.hits == 1
-    path = tmp_path / "c" / key
+    path = tmp_path / pdfparts.CACHE_DIR / key
     data = path.read_bytes()
     for broken in (data[:-1], data[:-3] + b"XYZ", data.replace(b'"pages": 2', b'"pages": 1'), b"", b"\xff" * 40,
                    data.replace(b'"x": 1', b'"x": 7')):
         path.write_bytes(broken)
         assert cache.get(key) is None and not path.exists()
     path.write_bytes(data)
-    (tmp_path / "c" / ("b" * 64)).write_bytes(data)  # an entry under another key than its own
+    (tmp_path / pdfparts.CACHE_DIR / ("b" * 64)).write_bytes(data)  # an entry under another key than its own
     assert cache.get("b" * 64) is None and cache.get(key) == _laid()
     assert cache.get("c" * 64) is None
 
@@ -281,16 +281,27 @@ def test_a_cache_entry_that_does_not_read_back_exactly_is_ignored(tmp_path: Path
 def test_the_cache_stays_bounded(tmp_path: Path):
     import os
 
-    cache = pdfparts.PartCache(tmp_path / "c", entries=3)
+    c = tmp_path / pdfparts.CACHE_DIR
+    cache = pdfparts.PartCache(tmp_path, entries=3)
     for i in range(6):
         cache.put(f"{i:064d}", _laid())
-        os.utime(tmp_path / "c" / f"{i:064d}", ns=(i * 10**9, i * 10**9))
+        os.utime(c / f"{i:064d}", ns=(i * 10**9, i * 10**9))
     cache.get(f"{1:064d}")  # used now: stays
     cache.prune()
-    assert sorted(p.name[-1] for p in (tmp_path / "c").iterdir()) == ["1", "4", "5"]
-    small = pdfparts.PartCache(tmp_path / "c", size=len((tmp_path / "c" / f"{5:064d}").read_bytes()) * 2)
+    assert sorted(p.name[-1] for p in c.iterdir()) == ["1", "4", "5"]
+    small = pdfparts.PartCache(tmp_path, size=len((c / f"{5:064d}").read_bytes()) * 2)
     small.prune()
-    assert len(list((tmp_path / "c").iterdir())) == 2
+    assert len(list(c.iterdir())) == 2
+
+
+def test_the_cache_is_never_written_through_a_link(tmp_path: Path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / ".pia-cache").symlink_to(elsewhere)
+    cache = pdfparts.PartCache(tmp_path / "out")
+    cache.put("a" * 64, _laid())  # refused quietly: the render goes on without the cache
+    assert list(elsewhere.iterdir()) == [] and cache.get("a" * 64) is None
 
 
 def test_serve_downloads_reuse_the_parts_laid_out_before(tmp_path: Path):

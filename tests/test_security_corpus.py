@@ -196,4 +196,7 @@ def test_scheduled_workflow_runs_the_long_campaign_and_the_bench():
     job = wf["jobs"]["robustness"]
     assert int(job["env"]["PIA_HYPOTHESIS_EXAMPLES"]) >= 1000
     runs = " ".join(s.get("run", "") for s in job["steps"])
-    assert "tests/test_robustness.py" in runs and "tests/test_security_corpus.py" in runs and "bench/pathological" in runs
+    assert "tests/test_robustness.py" in runs and "bench/pathological" in runs
+    for test in ("tests/test_security_corpus.py", "tests/test_security_names.py", "tests/test_security_serve.py", "tests/test_figures.py"):
+        assert test in runs or test.startswith("tests/test_security_") and "tests/test_security_*.py" in runs, test
+    assert "scripts/setup" in runs  # fonts and poppler: the bench renders figures

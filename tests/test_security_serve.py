@@ -143,3 +143,107 @@ def test_fifo_in_the_folder_does_not_hang_the_preview(example: Path, srv):
     assert status == 200
     status, _, body = get(srv)
     assert status == 200 and "PIA021" in body
+
+
+# ---- as docs/security.md says: a nonce per response, cross-site requests refused, nothing loaded for unknown
+# documents, Japanese pages with the CSP for every status, /version without rereading -------------------------
+
+def _nonce(headers: dict) -> str:
+    return headers["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
+
+
+def test_every_response_has_its_own_nonce(srv):
+    seen = set()
+    for _ in range(3):
+        status, headers, body = get(srv)
+        nonce = _nonce(headers)
+        assert status == 200 and f'<script nonce="{nonce}">' in body and body.count("nonce=") == 1
+        seen.add(nonce)
+    assert len(seen) == 3 and srv.RequestHandlerClass.cache.renders == 1  # one render, three nonces
+    assert srv.RequestHandlerClass.cache.mark not in body
+
+
+def test_cross_site_requests_start_no_render(srv, monkeypatch):
+    """An <img> or link on another site pointing at a download carries no Origin, but the browser says where it
+    comes from (Sec-Fetch-Site): refused before anything is loaded or rendered."""
+    def never(*args, **kwargs):
+        raise AssertionError("rendered for a cross-site request")
+    monkeypatch.setattr(serve, "output", never)
+    monkeypatch.setattr(serve, "page", never)
+    for site in ("cross-site", "same-site", "CROSS-SITE"):
+        for path in ("/download/pdf", "/download/xlsx", "/", "/?doc=full", "/version"):
+            status, headers, body = get(srv, path, headers={"Sec-Fetch-Site": site, "Sec-Fetch-Dest": "image"})
+            assert status == 403 and "ほかのページから読み込むことはできません" in body, (site, path)
+            assert "default-src 'none'" in headers["Content-Security-Policy"]
+    assert srv.RequestHandlerClass.cache.renders == 0
+
+
+def test_own_pages_and_typed_addresses_are_served(srv):
+    for site in ("same-origin", "none"):
+        assert get(srv, headers={"Sec-Fetch-Site": site})[0] == 200
+    status, headers, _ = get(srv, "/download/html", headers={"Sec-Fetch-Site": "same-origin"})
+    assert status == 200 and "attachment" in headers["Content-Disposition"]
+
+
+def test_unknown_documents_are_answered_without_loading(srv, monkeypatch):
+    from pia.document import assessment as asm
+
+    loads = []
+    real = asm.load
+    monkeypatch.setattr(asm, "load", lambda *a, **k: loads.append(1) or real(*a, **k))
+    cache = srv.RequestHandlerClass.cache
+    for i in range(200):
+        status, headers, body = get(srv, f"/?doc=x{i}")
+        assert status == 404 and "その評価書はありません" in body
+    for path in ("/download/pdf?doc=nothing", "/?doc=full&doc=basic", "/version?doc=zzz"):
+        assert get(srv, path)[0] == 404
+    assert loads == [] and cache.locks == {} and cache.renders == 0
+    # a known kind the folder lacks is loaded once per request, and leaves no lock behind
+    assert get(srv, "/?doc=focused")[0] == 404 and cache.locks == {}
+
+
+@pytest.mark.parametrize("request_bytes, status", [
+    (b"POST / HTTP/1.1\r\nHost: {host}\r\nContent-Length: 3\r\n\r\nabc", 405),
+    (b"DELETE /download/pdf HTTP/1.1\r\nHost: {host}\r\n\r\n", 405),
+    (b"BREW / HTTP/1.1\r\nHost: {host}\r\n\r\n", 501),
+    (b"GET / HTTP/9.9\r\nHost: {host}\r\n\r\n", 505),
+    (b"GARBAGE\r\n\r\n", 400),
+    (b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\n\r\n", 414),
+    (b"GET /nothing HTTP/1.1\r\nHost: {host}\r\n\r\n", 404),
+])
+def test_every_status_is_a_japanese_page_with_the_csp(srv, request_bytes: bytes, status: int):
+    port = srv.server_address[1]
+    s = socket.create_connection(srv.server_address, timeout=20)
+    try:
+        s.sendall(request_bytes.replace(b"{host}", f"127.0.0.1:{port}".encode()))
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    finally:
+        s.close()
+    head, _, body = data.partition(b"\r\n\r\n")
+    text = head.decode("latin-1").lower()
+    assert text.startswith(f"http/1.0 {status}") or text.startswith(f"http/1.1 {status}"), text[:80]
+    assert "content-security-policy: default-src 'none'" in text and "x-content-type-options: nosniff" in text
+    page = body.decode("utf-8")
+    assert "<html lang='ja'>" in page and "Error response" not in page
+    assert any("\u3040" <= ch <= "\u30ff" for ch in page)  # Japanese
+    if status == 405:
+        assert "allow: get, head" in text
+
+
+def test_version_rereads_only_what_changed(example: Path, srv):
+    import os
+
+    old = time.time() - 60
+    for p in [example / "assessment.yaml", example / "systems.yaml", *(example / "files").iterdir()]:
+        os.utime(p, (old, old))
+    versions = srv.RequestHandlerClass.cache.version
+    first = get(srv, "/version")[2]
+    reads = versions.reads
+    for _ in range(5):
+        assert get(srv, "/version")[2] == first
+    assert versions.reads == reads  # listed and stat'ed, not read again
+    f = example / "files" / "juki.yaml"
+    f.write_text(f.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert get(srv, "/version")[2] != first and versions.reads == reads + 1

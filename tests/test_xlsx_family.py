@@ -10,6 +10,7 @@ import pytest
 
 from conftest import ROOT, pia
 from pia.document import assessment as asm
+from pia.form import schema as sch
 from pia.form.items import dig
 from pia.output.xlsx_map import MAP_SHEET
 from pia.app.xlsx_import import _bindings
@@ -48,6 +49,9 @@ def _edit_texts(src: Path, dst: Path, skip: set[tuple[str, tuple]] = frozenset()
     typed = {}
     for key, bs in cells.items():
         b = bs[0]
+        node = sch.load().node_at(b.doc.split(":", 1)[0], b.path) or {}
+        if sch.kind(node) == "date" or node.get("x-pia-dated"):
+            continue  # a date with 「（改）」 is no date: the import would refuse it (tested below)
         if len(bs) == 1 and b.kind == "text" and b.written and key not in skip:
             wb[b.sheet][b.cell].value = typed[key] = "（改）" + b.written
     wb.save(dst)
@@ -131,8 +135,61 @@ def test_companion_kiso_refuses_a_fact_the_juten_holds(books: Path, tmp_path: Pa
     edited = tmp_path / "edited.xlsx"
     wb.save(edited)
     r = pia("import", edited, work, "--write")
-    assert r.returncode == 1 and "PIA950" in r.stderr and "重点項目評価書（juten.yaml など）" in r.stderr
+    assert r.returncode == 1 and "PIA950" in r.stderr and "重点項目評価書（juten.yaml）の「" in r.stderr
     assert "何も書き換えていません" in r.stderr and _yaml(work) == _yaml(JUTEN)
+
+
+def test_companion_kiso_cells_of_the_main_document_are_grey_locked_and_say_where(books: Path):
+    """The 基礎's facts that the 重点 holds cannot be typed over in Excel: locked, grey, and a note names the file."""
+    from pia.form import kinds
+
+    wb = openpyxl.load_workbook(books / "marumaru-juten-kiso.xlsx")
+    bound = _bindings(wb)
+    shared = [b for b in bound if any(b.path[:len(p)] == p for p in kinds.shared_fact_paths())]
+    own = [b for b in bound if b not in shared]
+    assert shared and own
+    for b in shared:
+        c = wb[b.sheet][b.cell]
+        assert c.protection.locked and c.fill.fgColor.rgb.endswith("D9D9D9"), b
+        assert c.comment and any(f in c.comment.text for f in ("juten.yaml", "juten/ の各ファイル", "systems.yaml")), b
+    name = next(b for b in shared if b.path[-1] == "事務の名称")
+    assert "重点項目評価書（juten.yaml）の「①事務の名称」" in wb[name.sheet][name.cell].comment.text
+    for b in own:
+        c = wb[b.sheet][b.cell]
+        assert not c.protection.locked and c.comment is None, b
+    kiso_only = openpyxl.load_workbook(books / "marumaru-kiso.xlsx")  # a 基礎 on its own holds every fact itself
+    assert not any(kiso_only[b.sheet][b.cell].protection.locked for b in _bindings(kiso_only))
+
+
+def _typed(books: Path, tmp_path: Path, name: str, changes: dict[str, str]) -> Path:
+    """The workbook with the bound cells whose item path ends with each key set to its value."""
+    wb = openpyxl.load_workbook(books / name)
+    for b in _bindings(wb):
+        if str(b.path[-1]) in changes:
+            wb[b.sheet][b.cell].value = changes[str(b.path[-1])]
+    edited = tmp_path / "edited.xlsx"
+    wb.save(edited)
+    return edited
+
+
+def test_import_checks_what_it_would_write(books: Path, tmp_path: Path):
+    """An import that adds errors writes nothing and lists them; --force writes them; a warning is shown, not refused."""
+    work = _copy(KISO, tmp_path)
+    edited = _typed(books, tmp_path, "marumaru-kiso.xlsx", {"公表日": "令和6年13月1日"})
+    r = pia("import", edited, work, "--write")
+    assert r.returncode == 1 and "[PIA301]" in r.stderr and "「令和6年13月1日」を日付として読めません" in r.stderr
+    assert f"{work / 'kiso.yaml'}:" in r.stderr and "--force" in r.stderr and "何も書き換えていません" in r.stderr
+    assert _yaml(work) == _yaml(KISO)
+    r = pia("import", edited, work)  # the preview says it too
+    assert r.returncode == 1 and "[PIA301]" in r.stderr and _yaml(work) == _yaml(KISO)
+    r = pia("import", edited, work, "--write", "--force")
+    assert r.returncode == 0 and "[PIA301]" in r.stderr
+    assert "公表日: 令和6年13月1日" in (work / "kiso.yaml").read_text(encoding="utf-8")
+    work2 = _copy(KISO, tmp_path / "w")
+    edited = _typed(books, tmp_path, "marumaru-kiso.xlsx", {"公表日": "2024/7/1"})
+    r = pia("import", edited, work2, "--write")
+    assert r.returncode == 0 and "[PIA054]" in r.stderr and "警告が新たに出ます" in r.stderr
+    assert "公表日: 2024/7/1" in (work2 / "kiso.yaml").read_text(encoding="utf-8")
 
 
 def test_workbook_of_a_document_the_folder_lacks(books: Path, tmp_path: Path):

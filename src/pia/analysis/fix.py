@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 import re
 import unicodedata
 from pathlib import Path
@@ -22,12 +23,13 @@ import yaml
 
 from pia.document import assessment as asm
 from pia.base import dates
-from pia.base import fsread
+from pia.base import fsread, fswrite
 from pia.document import prescan
 from pia.form import schema as sch
 from pia.base.errors import PiaError
 from pia.form.items import item
 from pia.document.loader import MAX_BYTES, _Resolver
+from pia.document.values import DASH, dash_variant
 
 _D = "[0-9０-９]"
 _DATE = re.compile(
@@ -77,16 +79,13 @@ def _walk(node: yaml.Node, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, .
                 yield from _walk(v, path + (k.value,))
 
 
-# Text items that hold dates the form prints as dates: the 意見聴取 period (令和5年8月25日(金)～令和5年9月24日(日)).
-DATED_TEXTS = {"VI-2-②", "重点-V-2-②"}
-
-
 def is_date_item(root: sch.Schema, name: str, path: tuple[Any, ...]) -> bool:
-    """A date the author writes now (the 別添3 rows kept from before pia stay as the original wrote them)."""
+    """A date the author writes now: a date item, or a text item that holds dates (x-pia-dated: 保有開始日, the
+    意見聴取 period). The 別添3 rows kept from before pia stay as the original wrote them."""
     node = root.node_at(name, path)
     if not node or path[:1] == item("表紙-変更箇所の記録").path:
         return False
-    return sch.kind(node) == "date" or sch.code(node) in DATED_TEXTS or path[-1:] == item("改訂-変更日").path[-1:]
+    return sch.kind(node) == "date" or bool(node.get("x-pia-dated")) or path[-1:] == item("改訂-変更日").path[-1:]
 
 
 def _is_count(root: sch.Schema, name: str, path: tuple[Any, ...]) -> bool:
@@ -100,9 +99,9 @@ def _is_count(root: sch.Schema, name: str, path: tuple[Any, ...]) -> bool:
 
 
 def value_edits(text: str, schema_name: str, wanted: set[str] | None = None) -> list[Edit]:
-    """Edits of dates and counts inside their values' spans (empty when the text does not parse); `wanted`
-    limits them to those fixes (DATE_FIX, COUNT_FIX)."""
-    wanted = {DATE_FIX, COUNT_FIX} if wanted is None else wanted
+    """Edits of dates, counts, options written in another notation and 該当なし written with another dash, inside
+    their values' spans (empty when the text does not parse); `wanted` limits them to those fixes (VALUE_FIXES)."""
+    wanted = set(VALUE_FIXES) if wanted is None else wanted
     try:
         tree = yaml.compose(text, Loader=_Resolver)
     except yaml.YAMLError:
@@ -115,7 +114,12 @@ def value_edits(text: str, schema_name: str, wanted: set[str] | None = None) -> 
         if not path or not isinstance(node.value, str) or not node.value:
             continue
         start, end = node.start_mark.index, node.end_mark.index
-        if is_date_item(root, schema_name, path):
+        plain = node.style in (None, "") and "\n" not in text[start:end]
+        if plain and NOTATION_FIX in wanted and (option := _notation(root, schema_name, path, node.value)):
+            out.append((start, end, option))
+        elif plain and DASH_FIX in wanted and dash_variant(root.node_at(schema_name, path), node.value):
+            out.append((start, end, DASH))
+        elif is_date_item(root, schema_name, path):
             if DATE_FIX in wanted:
                 out += date_edits(text[start:end], start)
         elif COUNT_FIX in wanted and _is_count(root, schema_name, path) and node.style in (None, "") and "\n" not in text[start:end]:
@@ -123,6 +127,20 @@ def value_edits(text: str, schema_name: str, wanted: set[str] | None = None) -> 
             if n is not None:
                 out.append((start, end, str(n)))
     return out
+
+
+def _notation(root: sch.Schema, name: str, path: tuple[Any, ...], value: str) -> str | None:
+    """The official option a value only writes differently (３０万人以上, a trailing 全角 space, 半角 brackets)."""
+    node = root.node_at(name, path)
+    if node is not None and sch.kind(node) in ("choice", "selected", ""):
+        opts = sch.options(node)
+    elif len(path) >= 2 and isinstance(path[-1], int) and sch.kind(root.node_at(name, path[:-1]) or {}) == "multi":
+        opts = sch.options(root.node_at(name, path[:-1]) or {})
+    else:
+        return None
+    if not opts or value in opts:
+        return None
+    return sch.closest_option(value, opts)
 
 
 def apply(text: str, edits: list[Edit]) -> str:
@@ -134,8 +152,10 @@ def apply(text: str, edits: list[Edit]) -> str:
 # What `pia fix` rewrites, by the finding it repairs: 字下げのタブ・全角スペース、全角「：」、日付、件数. A fix applies
 # to a document when the registry says that finding's rule covers the document's kind (基礎・重点・全項目). The
 # blanking of a continuation line (PIA053) is the parser's, never a fix: it would delete what was written.
-LINE_FIXES = frozenset({"PIA050", "PIA051", "PIA052"})
-DATE_FIX, COUNT_FIX = "PIA054", "PIA055"
+LINE_FIXES = frozenset({"PIA050", "PIA051", "PIA052", "PIA057", "PIA058", "PIA059"})
+DATE_FIX, COUNT_FIX, NOTATION_FIX, DASH_FIX = "PIA054", "PIA055", "PIA011", "PIA504"
+VALUE_FIXES = (NOTATION_FIX, DASH_FIX, DATE_FIX, COUNT_FIX)
+FIXES = LINE_FIXES | set(VALUE_FIXES)  # every finding whose hint says 「pia fix --write で直せます」
 
 
 def _kinds_of(schema_name: str) -> set[str]:
@@ -153,9 +173,105 @@ def _applies(rule_id: str, schema_name: str) -> bool:
 
 
 def fixed_text(text: str, schema_name: str) -> str:
-    repaired = prescan.repair(text, frozenset(r for r in LINE_FIXES if _applies(r, schema_name)))
-    wanted = {r for r in (DATE_FIX, COUNT_FIX) if _applies(r, schema_name)}
-    return apply(repaired, value_edits(repaired, schema_name, wanted))
+    """Every fix of one file's text, unchecked (`fix_path` keeps only those that add no finding)."""
+    lines = _line_fixes(text, schema_name)
+    repaired = "\n".join(lines.get(i, line) for i, line in enumerate(text.split("\n"), 1)) if lines else text
+    return apply(repaired, value_edits(repaired, schema_name, _wanted(schema_name)))
+
+
+def _wanted(schema_name: str) -> set[str]:
+    return {r for r in VALUE_FIXES if _applies(r, schema_name)}
+
+
+def _line_fixes(text: str, schema_name: str) -> dict[int, str]:
+    """Line number -> the repaired line, for the lines whose every mistake pia fix may repair (never a blanked line)."""
+    rules = frozenset(r for r in LINE_FIXES if _applies(r, schema_name))
+    mistakes = prescan.mistakes(text)
+    refused = {m.line for m in mistakes if m.rule not in rules}  # PIA053 blanks a continuation: never a fix
+    cr = {i for i, line in enumerate(text.split("\n"), 1) if line.endswith("\r")}
+    return {m.line: m.fixed + ("\r" if m.line in cr else "") for m in mistakes if m.fixed is not None and m.line not in refused}
+
+
+class _Checker:
+    """The folder's findings before any fix, and whether a changed text adds one (a fix is kept only if not)."""
+
+    def __init__(self, name: str, texts: dict[str, str]):
+        self.name = name
+        self.texts = dict(texts)
+        self.before, self.loaded, self.rules_ran = self._check(self.texts)
+        self.keys = {self._key(f) for f in self.before}
+
+    def _check(self, texts: dict[str, str]) -> tuple[list[Any], set[str], bool]:
+        from pia.analysis.check import check_assessment
+
+        a = asm.from_texts(self.name, {rel: t.encode("utf-8") for rel, t in texts.items()})
+        loaded = {d.file for _, _, d in a.documents()}
+        r = check_assessment(a)
+        return [f for f in r.findings if not f.suppressed], loaded, r.rules_ran
+
+    @staticmethod
+    def _key(f: Any) -> tuple[str, str, int]:
+        return f.file, f.rule_id, f.line
+
+    def added(self, rel: str, text: str) -> list[Any]:
+        """The findings `text` for `rel` would add. A file that did not load before counts only for its loading
+        (what follows was hidden), and the rules only if they ran before."""
+        from pia.analysis.catalog import spec
+        from pia.base.registry import Stage
+
+        found, loaded, _ = self._check({**self.texts, rel: text})
+        return [f for f in found if self._key(f) not in self.keys
+                and (f.file in self.loaded or f.file not in loaded)
+                and (self.rules_ran or spec(f.rule_id).stage != Stage.RULE)]
+
+    def keep(self, rel: str, text: str) -> None:
+        """Take the fixed text as the new state the next fixes are measured against."""
+        if self.texts.get(rel) != text:
+            self.texts[rel] = text
+            self.before, self.loaded, self.rules_ran = self._check(self.texts)
+            self.keys = {self._key(f) for f in self.before}
+
+
+def _settle(check: _Checker, rel: str, base: str, units: list[Any], make: Callable[[list[Any]], str],
+            notes: list[str], shown: str) -> str:
+    """The text with every unit (a repaired line, an edited value) that adds no finding: all at once when that
+    adds none, else each half in turn (down to single units); each unit dropped is noted with what it would add."""
+    def settle(todo: list[Any], kept: list[Any]) -> list[Any]:
+        if not todo:
+            return kept
+        added = check.added(rel, make(kept + todo))
+        if not added:
+            return kept + todo
+        if len(todo) == 1:
+            u, f = todo[0], added[0]
+            what = f"「{base[u[0]:u[1]]}」→「{u[2]}」の修正" if len(u) == 3 else "この行の修正"
+            notes.append(f"{shown}:{_unit_line(base, u)}: {what}は、新たな検査結果が出るため行いません"
+                         f"（[{f.rule_id}] {f.message}）。手で確かめてください。\n")
+            return kept
+        half = len(todo) // 2
+        return settle(todo[half:], settle(todo[:half], kept))
+
+    return make(settle(units, [])) if units else base
+
+
+def _unit_line(base: str, u: Any) -> int:
+    return u[0] if isinstance(u[0], int) and len(u) == 2 else base.count("\n", 0, u[0]) + 1
+
+
+def _fixed(check: _Checker, rel: str, text: str, schema_name: str, notes: list[str], shown: str) -> str:
+    line_units = sorted(_line_fixes(text, schema_name).items())
+    original = text.split("\n")
+
+    def with_lines(units: list[tuple[int, str]]) -> str:
+        new = dict(units)
+        return "\n".join(new.get(i, line) for i, line in enumerate(original, 1))
+
+    repaired = _settle(check, rel, text, line_units, with_lines, notes, shown)
+    check.keep(rel, repaired)
+    edits = value_edits(repaired, schema_name, _wanted(schema_name))
+    fixed = _settle(check, rel, repaired, edits, lambda units: apply(repaired, units), notes, shown)
+    check.keep(rel, fixed)
+    return fixed
 
 
 def _targets(path: Path) -> tuple[Path, list[tuple[Path, str]]]:
@@ -173,19 +289,32 @@ def _targets(path: Path) -> tuple[Path, list[tuple[Path, str]]]:
         return folder, [(path, name)]
     if not asm.is_assessment(path):
         raise PiaError(f"{path} は評価書フォルダではありません（{'、'.join(asm.main_files())} のどれもありません）。")
-    out = [(path / rel, key) for rel, key in singles.items() if (path / rel).is_file()]
+    # everything named like a document, so that what cannot be fixed (a FIFO, a dangling link) is named, not skipped
+    out = [(path / rel, key) for rel, key in singles.items() if os.path.lexists(path / rel)]
     for dirname, key in dirs.items():
         if (path / dirname).is_dir():
-            out += [(p, key) for p in sorted((path / dirname).iterdir()) if p.suffix in (".yaml", ".yml") and p.is_file()]
+            out += [(p, key) for p in sorted((path / dirname).iterdir())
+                    if p.suffix in (".yaml", ".yml") and (p.is_symlink() or not p.is_dir())]
     return path, out
 
 
 def fix_path(path: Path, write: bool, out: Callable[[str], None]) -> bool:
     """Show (or, with write, apply) the fixes of every YAML file under path. True when something changes.
+    Each fix is checked against the whole folder first and dropped, with a note, if it would add a finding.
     Files are read and replaced through fsread: a link leading out of the folder is neither shown nor written."""
     changed = False
     folder, targets = _targets(path)
     root = fsread.Root(folder)
+    writes: dict[str, bytes] = {}
+    shown: list[Path] = []
+    texts: dict[str, str] = {}
+    for p, _ in _targets(folder)[1]:  # the whole folder, for the check
+        try:
+            texts[p.relative_to(folder).as_posix()] = root.read(p.relative_to(folder).as_posix(), MAX_BYTES).decode("utf-8")
+        except (fsread.Refusal, UnicodeDecodeError):
+            continue
+    check: _Checker | None = None
+    notes: list[str] = []
     for p, name in targets:
         rel = p.relative_to(folder).as_posix()
         try:
@@ -198,17 +327,27 @@ def fix_path(path: Path, write: bool, out: Callable[[str], None]) -> bool:
         except UnicodeDecodeError:
             out(f"{p}: UTF-8 ではないため直せません（pia check で確認してください）。\n")
             continue
-        # keep the BOM and line endings: edits work on the text as read
-        new = fixed_text(text, name)
+        # a BOM is set aside (the parser's positions do not count it) and put back; line endings are kept as read
+        bom = "\ufeff" if text.startswith("\ufeff") else ""
+        if fixed_text(text[len(bom):], name) == text[len(bom):]:
+            continue
+        check = check or _Checker(folder.name, texts)
+        new = bom + _fixed(check, rel, text[len(bom):], name, notes, str(p))
         if new == text:
             continue
         changed = True
         if write:
-            root.replace(rel, new.encode("utf-8"))
-            out(f"{p} を直しました。\n")
+            writes[root.real_rel(rel)] = new.encode("utf-8")
+            shown.append(p)
         else:
             out("".join(difflib.unified_diff(text.splitlines(keepends=True), new.splitlines(keepends=True),
                                              f"{p}（現在）", f"{p}（修正後）")))
+    if writes:  # every file fixed, or none (the real files: a link inside the folder is followed, never out of it)
+        fswrite.commit(root.real, writes, create=False)
+        for p in shown:
+            out(f"{p} を直しました。\n")
+    for note in notes:
+        out(note)
     if not changed:
         out("直す箇所はありません。\n")
     elif not write:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import re
+import shlex
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -195,6 +197,24 @@ def md(s: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", t)
 
 
+def _shell(s: str) -> str:
+    """s as one shell word that also sits inside a Markdown code span on one line: quoted, and when it holds a
+    line break, another control or invisible character or a backtick, written as bash's $'…' with escapes."""
+    if re.fullmatch(r"[\w@%+=:,./^][\w@%+=:,./~^-]*", s):  # a revision and a plain path, as typed
+        return s
+    if not any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") or ch == "`" for ch in s):
+        return shlex.quote(s)
+    out = []
+    for ch in s:
+        if ch in "\\'":
+            out.append("\\" + ch)
+        elif unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") or ch == "`":
+            out.append(f"\\x{ord(ch):02x}" if ord(ch) < 0x80 else f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return "$'" + "".join(out) + "'"
+
+
 def _cell(s: str) -> str:
     t = (s or "").replace("\n", " ").strip()
     return md(t if len(t) <= MAX_CELL else t[: MAX_CELL - 1] + "…")
@@ -273,7 +293,7 @@ def summary(reports: list[AssessmentReport], base: str, head: str | None) -> str
             if len(grouped) > MAX_ROWS:
                 out.append(f"| ほか {len(grouped) - MAX_ROWS} 件 | | | | |")
             old = rep.old_path or rep.path
-            cmd = f"pia diff {base}:{old} {(head + ':') if head else ''}{rep.path}".replace("`", "")
+            cmd = f"pia diff {_shell(f'{base}:{old}')} {_shell(f'{head}:{rep.path}' if head else rep.path)}"
             out += ["", f"長い記載は省略しています。全文は `{cmd}` で確認できます。", ""]
             out += ["### この変更で必要な手続", ""]
             if rep.threshold_up:

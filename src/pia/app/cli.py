@@ -64,8 +64,8 @@ def _japanese() -> Iterator[None]:
 # metavars shown in help for options that take a value (argparse would show the dest in capitals)
 _METAVARS = {"output": "ファイル", "jobs": "数", "dir": "フォルダ", "format": "形式", "out": "フォルダ",
              "base": "リビジョン", "head": "リビジョン", "gitlab_report": "ファイル", "summary": "ファイル",
-             "approved": "版", "port": "番号", "select": "規則", "ignore": "規則", "kind": "種類", "persons": "人数",
-             "handlers": "人数", "accident": "あり・なし", "as_of": "日付", "within": "日数", "title": "題名"}
+             "approved": "版", "port": "番号", "select": "規則", "ignore": "規則", "kind": "評価書の種類", "persons": "人数",
+             "handlers": "人数", "accident": "あり・なし", "as_of": "基準日", "within": "日数", "title": "題名"}
 
 
 def _columns(text: str) -> int:
@@ -191,6 +191,7 @@ def _parser() -> argparse.ArgumentParser:
     im.add_argument("path", metavar="フォルダ", type=Path, help="書き出し元の評価書フォルダ")
     im.add_argument("--write", action="store_true", help="評価書フォルダの YAML を書き換える（既定: 変更を表示するだけ）")
     im.add_argument("--out", type=Path, help="書き換えた評価書を新しいフォルダに書き出す（評価書フォルダは変えない）")
+    im.add_argument("--force", action="store_true", help="戻した結果に検査で新たなエラーが出ても書き込む（エラーは表示する）")
     df = sub.add_parser("diff", help="二つの版の変更箇所を、重要な変更かどうかとともに示す")
     df.add_argument("old", metavar="変更前", help="変更前の版（評価書フォルダ、又は リビジョン:パス）")
     df.add_argument("new", metavar="変更後", help="変更後の版（評価書フォルダ、又は リビジョン:パス）")
@@ -267,11 +268,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except OSError as e:  # the OS refused something no finding covers (a folder that cannot be listed, say)
-        from pia.base.fsread import os_reason
+        from pia.base.fsread import os_hint, os_reason
         from pia.document.loader import visible
 
+        # not known here whether it was a read or a write: the permission is named without a direction
         where = f"{os.fsdecode(e.filename)} を" if e.filename else ""
-        print(visible(f"pia: {where}扱えません（{os_reason(e)}）。"), file=sys.stderr)
+        print(visible(f"pia: {where}扱えません（{os_reason(e, writing=None)}）。{os_hint(e, writing=None)}"), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("pia: 中断しました。", file=sys.stderr)

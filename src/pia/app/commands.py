@@ -60,9 +60,9 @@ def check(args: Any) -> int:
     from pia.document.assessment import find_assessments
     from pia.analysis.reporters import REPORTERS
 
+    fmt = _format(args, "check")  # a format check does not take is refused before anything is read
     # files (as pre-commit passes them) stand for their assessment folder, each checked once
     folders = list(dict.fromkeys(f for p in args.paths for f in find_assessments(p)))
-    fmt = _format(args, "check")
     jobs = args.jobs or os.cpu_count() or 1
     sel, ign = _rule_list(getattr(args, "select", "")), _rule_list(getattr(args, "ignore", ""))
     final = bool(getattr(args, "final", False))
@@ -152,8 +152,6 @@ def _documents(main: Any) -> str:
 
 def migrate(args: Any) -> int:
     """Write the folder, moved to the current form version, into --out (a new folder) and print what changed."""
-    import shutil
-
     from pia.form import kinds as form_kinds
     from pia.analysis import migrate
     from pia.document.assessment import find_assessments
@@ -172,9 +170,10 @@ def migrate(args: Any) -> int:
             except (fsread.Refusal, UnicodeDecodeError) as e:
                 raise PiaError(f"{src / k.file} を読めません（{getattr(e, 'message', 'UTF-8 ではありません')}）。pia check で確認してください。") from None
     result = migrate.migrate(texts)
-    shutil.copytree(src, args.out, symlinks=True)  # links are copied as links, never as their targets' contents
-    for rel, text in sorted(result.texts.items()):
-        (args.out / rel).write_text(text, encoding="utf-8")
+    from pia.base import fswrite
+
+    # a new folder, made complete under a temporary name: links stay links inside it, never their targets
+    fswrite.copy_tree(src, args.out, {rel: text.encode("utf-8") for rel, text in sorted(result.texts.items())})
     emit("".join(line + "\n" for line in result.report))
     emit(f"{args.out} に書き出しました。記入・見直しが必要な項目を直し、pia check で検査してください。\n")
     return 0
@@ -290,7 +289,9 @@ def init(args: Any) -> int:
     outcome = init_mod.upgrade(args.dir) if args.upgrade else init_mod.init(args.dir, args.ci, force=args.force)
     for rel in outcome.written:
         emit(f"{args.dir / rel} を書き出しました。\n")
-    if outcome.unchanged and not outcome.written and not outcome.skipped:
+    for rel in outcome.deleted:
+        emit(f"{args.dir / rel} を削除しました（この版の pia にはないスキーマです）。\n")
+    if outcome.unchanged and not outcome.written and not outcome.deleted and not outcome.skipped:
         emit("すべて最新です。\n")
     for rel in outcome.skipped:
         emit(f"{args.dir / rel} はすでにあり内容が違うため、上書きしませんでした（上書きするには --force）。\n", sys.stderr)
@@ -389,8 +390,6 @@ def _emit_diff(old: Any, new: Any, fmt: str = "text") -> int:
 
 
 def import_(args: Any) -> int:
-    import shutil
-
     from pia.app import xlsx_import
     from pia.analysis.check import CheckResult
     from pia.analysis.reporters import text as text_report
@@ -409,13 +408,30 @@ def import_(args: Any) -> int:
         return 0
     _emit_diff(result.old, result.new)
     target = args.path if args.write else args.out
+    added = xlsx_import.added_findings(result)  # the result is checked before anything is written
+    errors = [f for f in added if f.is_error]
+    if added:
+        emit(text_report([CheckResult(str(args.path), sorted(added), True, {})]), sys.stderr)
+        emit(f"Excel の内容を戻すと、上の{'エラー' if errors else '警告'}が新たに出ます。\n", sys.stderr)
     if target is None:
         emit("上の変更を評価書に書き込むには --write（又は新しいフォルダへ --out フォルダ）を付けて実行してください。\n")
-        return 0
-    if args.out:
-        shutil.copytree(args.path, args.out)
-    for rel, text in result.texts.items():
-        (target / rel).write_text(text, encoding="utf-8", newline="")
+        return 1 if errors else 0
+    if errors and not args.force:
+        emit("何も書き換えていません。Excel（又は YAML）を直してから戻すか、このまま書き込むには --force を付けてください。\n",
+             sys.stderr)
+        return 1
+    from pia.base import fsread, fswrite
+
+    changed = {rel: text.encode("utf-8") for rel, text in result.texts.items()}
+    if args.out:  # a copy of the folder with the changed files, all at once; links never followed
+        fswrite.copy_tree(args.path, args.out, changed)
+    else:  # every changed file or none, the real files (a link inside the folder is followed, never out of it)
+        root = fsread.Root(args.path)
+        try:
+            fswrite.commit(root.real, {root.real_rel(rel): data for rel, data in changed.items()}, create=False)
+        except fsread.Refusal as r:
+            raise PiaError(f"{r.message} {r.hint}".strip()) from None
+    for rel in result.texts:
         emit(f"{target / rel} を書き換えました。\n")
     return 0
 
@@ -469,13 +485,13 @@ def ci(args: Any) -> int:
     md = ci_mod.summary(reports, args.base, args.head)
     target = args.summary or (Path(os.environ["GITHUB_STEP_SUMMARY"]) if os.environ.get("GITHUB_STEP_SUMMARY") else None)
     if target:
-        from pia.base.fsread import os_reason
+        from pia.base.fsread import os_hint, os_reason
 
         try:
             with open(target, "a", encoding="utf-8") as fh:  # GitHub appends step summaries
                 fh.write(md)
         except OSError as e:
-            raise PiaError(f"要約を {target} に書き込めません（{os_reason(e, writing=True)}）。") from None
+            raise PiaError(f"要約を {target} に書き込めません（{os_reason(e, writing=True)}）。{os_hint(e, writing=True)}") from None
     else:
         emit(md)
     return 1 if any(r.failed() for r in reports) else 0
@@ -509,15 +525,18 @@ def council(args: Any) -> int:
 
 
 def serve(args: Any) -> int:
-    from pia.document.assessment import ASSESSMENT, is_assessment
+    from pia.document.assessment import ASSESSMENT, admit, is_assessment
     from pia.app.serve import make_server
 
     if not is_assessment(args.path):
         raise PiaError(f"{args.path} は評価書フォルダではありません（{ASSESSMENT} などの評価書の YAML がありません）。")
+    admit(args.path)
     try:
         server = make_server(args.path, args.port)
     except OSError as e:
-        raise PiaError(f"ポート {args.port} を使えません（{e.strerror}）。--port で別の番号を指定してください。") from None
+        from pia.base.fsread import os_reason
+
+        raise PiaError(f"ポート {args.port} を使えません（{os_reason(e, writing=None)}）。--port で別の番号を指定してください。") from None
     emit(f"プレビュー: http://127.0.0.1:{server.server_port}/ （YAML を保存すると自動で更新されます。終了は Ctrl-C）\n")
     sys.stdout.flush()
     try:
@@ -532,7 +551,8 @@ def _as_of(args: Any) -> Any:
 
     from pia.base import dates
 
-    as_of = dates.parse(args.as_of) if args.as_of else dt.date.today()  # the only clock read: here, at the edge
+    # the only clock read: here, at the edge. An empty --as-of "" is a mistake, never today
+    as_of = dates.parse(args.as_of) if args.as_of is not None else dt.date.today()
     if as_of is None:
         raise PiaError(f"基準日「{args.as_of}」を日付として読めません。「令和7年4月1日」又は「2025-04-01」の形で指定してください。")
     return as_of

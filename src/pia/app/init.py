@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pia import DISTRIBUTION, __version__
+from pia.base import fsread, fswrite
 from pia.base.errors import PiaError
 from pia.base.resources import schemas_dir
 from pia.document import assessment as asm
@@ -193,6 +194,7 @@ class Outcome:
     written: list[Path]
     unchanged: list[Path]
     skipped: list[Path]  # existing files with other content, kept (without --force)
+    deleted: list[Path] = field(default_factory=list)
 
 
 def _schemas() -> dict[str, str]:
@@ -209,7 +211,7 @@ def for_editor(texts: dict[str, str]) -> dict[str, str]:
     title, or `object(…)`, with every key; for `allOf` in a list's entry, an English `- (array item) …`);
     a multiple-choice item's options become `examples` of an if/then/else, and an entry of a list of objects says
     "object" without `type` (else it offers English `- (array item) …` candidates); 「—」 is offered where 該当なし
-    may be written, 「○」 for a mark."""
+    may be written."""
     docs = {name: json.loads(text) for name, text in texts.items()}
     entries: set[int] = set()  # the nodes that describe an entry of a list of objects, by identity
 
@@ -256,10 +258,7 @@ def _for_editor(node: object, entries: set[int]) -> object:
                         "else": objects[0] if len(objects) == 1 else {"anyOf": objects}}
     if node.get("x-pia-dash"):
         out["examples"] = ["—"]
-    marks = out.get("anyOf") if node.get("x-pia-kind") == "flag" else None
-    if isinstance(marks, list) and not any("○" in (a.get("enum") or [a.get("const")]) for a in marks):
-        out["anyOf"] = [{"const": "○"}, *marks]
-    return out
+    return out  # (a ○ item offers 「○」 from the schema itself: its first accepted value)
 
 
 def plan(ci: str) -> dict[Path, str]:
@@ -278,29 +277,46 @@ def plan(ci: str) -> dict[Path, str]:
     return files
 
 
-def _write(root: Path, files: dict[Path, str], force: bool) -> Outcome:
+def _current(root: Path, rel: Path) -> bytes | None:
+    """The bytes of a file pia would write (None when there is none), read without following a link: a link on the
+    way or in its place (.pia/schemas to another folder, a dangling .vscode/settings.json) is refused, naming it."""
+    path = root
+    for part in rel.parts:
+        path = path / part
+        if os.path.islink(path):
+            raise PiaError(f"{path} はシンボリックリンクです。pia はリンクを通して書き込みも削除もしません。"
+                           "リンクを削除するか、実際のファイル・フォルダに置き換えてから、もう一度実行してください。")
+    if not os.path.lexists(path):
+        return None
+    if os.path.isdir(path):
+        raise PiaError(f"{path} はファイルではありません。別の場所で pia init を実行してください。")
+    try:
+        return fsread.Root(root).read(rel.as_posix(), 16 * 1024 * 1024)
+    except fsread.Refusal as r:
+        raise PiaError(f"{r.message} {r.hint}".strip()) from None
+
+
+def _write(root: Path, files: dict[Path, str], force: bool, delete: list[Path] | None = None) -> Outcome:
+    """Every file pia init writes, and those it deletes, in one change: all or nothing, never through a link."""
     out = Outcome([], [], [])
+    changes: dict[str, bytes] = {}
     for rel, text in files.items():
-        path = root / rel
-        if path.is_file():
-            try:
-                same = path.read_text(encoding="utf-8") == text
-            except (OSError, UnicodeDecodeError):
-                same = False
-            if same:
+        data = text.encode("utf-8")
+        now = _current(root, rel)
+        if now is not None:
+            if now == data:
                 out.unchanged.append(rel)
                 continue
             if not force:
                 out.skipped.append(rel)
                 continue
-        elif path.exists():
-            raise PiaError(f"{path} はファイルではありません。別の場所で pia init を実行してください。")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8", newline="\n")
-        except OSError as e:
-            raise PiaError(f"{path} を書き込めません（{e.strerror}）。") from None
+        changes[rel.as_posix()] = data
         out.written.append(rel)
+    for rel in delete or []:
+        _current(root, rel)  # refuses a link in its place
+    out.deleted = list(delete or [])
+    if changes or out.deleted:
+        fswrite.commit(root, changes, [rel.as_posix() for rel in out.deleted])
     return out
 
 
@@ -313,16 +329,13 @@ def init(root: Path, ci: str = "github", force: bool = False) -> Outcome:
 def upgrade(root: Path) -> Outcome:
     """Refresh the vendored schemas (and drop those pia no longer has) after installing another pia."""
     target = root / VENDORED
+    _current(root, VENDORED / "_")  # a linked .pia or .pia/schemas is refused before anything is listed
     if not target.is_dir():
         raise PiaError(f"{target} がありません。先に `pia init {root}` を実行してください。")
     files = {VENDORED / name: text for name, text in _schemas().items()}
     files[Path(".pia") / "version"] = __version__ + "\n"
-    out = _write(root, files, force=True)
-    for old in sorted(target.glob("*.schema.json")):
-        if old.name not in _schemas():
-            old.unlink()
-            out.written.append(VENDORED / old.name)
-    return out
+    old = [VENDORED / p.name for p in sorted(target.iterdir()) if p.name.endswith(".schema.json") and p.name not in _schemas()]
+    return _write(root, files, force=True, delete=old)
 
 
 def schema_ref(yaml_file: Path, name: str) -> tuple[str, bool]:

@@ -3,21 +3,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pia.base import fswrite
 from pia.form import kinds
 from pia.base.errors import PiaError
 from pia.app.init import schema_ref
 from pia.form.skeleton import skeleton
 
 
-def _write(path: Path, name: str, replace: tuple[str, str] | None = None,
+def _write(files: dict[str, bytes], folder: Path, rel: str, name: str, replace: tuple[str, str] | None = None,
            omit: frozenset[tuple[str, ...]] = frozenset(), version: str | None = None) -> bool:
-    ref, inside = schema_ref(path, name)
+    ref, inside = schema_ref(folder / rel, name)
     text = skeleton(name, ref, omit=omit)
     if replace:
         text = text.replace(*replace)
     if version:
         text = text.replace(f"\n{kinds.version_key()}:", f"\n{kinds.version_key()}: {version}", 1)
-    path.write_text(text, encoding="utf-8", newline="\n")  # the same bytes on Windows
+    files[rel] = text.encode("utf-8")  # "\n" line ends: the same bytes on Windows
     return inside
 
 
@@ -38,25 +39,22 @@ def create(folder: Path, main: kinds.Kind) -> tuple[Path, bool]:
     if not folder.name or not all(c.isalnum() or c in "-_" for c in folder.name):
         raise PiaError("フォルダ名には英数字・ハイフン・下線だけを使ってください（例: juki-2025）。")
     current = kinds.current_version()
-    try:
-        folder.mkdir(parents=True)
-        inside = True
-        if main.files_dir and main.file_schema:
-            (folder / main.files_dir).mkdir()
-            listed = kinds.list_key(main)
-            inside = _write(folder / main.file, main.schema, (f"{listed}: []", f"{listed}: [file1]"),
-                            version=f"{current} {main.number}")
-            for shared in main.shared:
-                _write(folder / f"{shared}.yaml", shared)
-            _write(folder / main.files_dir / "file1.yaml", main.file_schema)
-        elif not main.borrows_facts:
-            inside = _write(folder / main.file, main.schema, version=f"{current} {main.number}")
-        kiso = kinds.borrower()  # every 事務 has its 基礎項目評価書, which takes the facts written above
-        if kiso is not None:
-            omit = frozenset() if main is kiso else frozenset(kinds.shared_fact_paths())
-            inside = _write(folder / kiso.file, kiso.schema, omit=omit, version=f"{current} {kiso.number}") and inside
-    except OSError as e:
-        raise PiaError(f"{folder} を作成できません（{e.strerror}）。") from None
+    files: dict[str, bytes] = {}
+    inside = True
+    if main.files_dir and main.file_schema:
+        listed = kinds.list_key(main)
+        inside = _write(files, folder, main.file, main.schema, (f"{listed}: []", f"{listed}: [file1]"),
+                        version=f"{current} {main.number}")
+        for shared in main.shared:
+            _write(files, folder, f"{shared}.yaml", shared)
+        _write(files, folder, f"{main.files_dir}/file1.yaml", main.file_schema)
+    elif not main.borrows_facts:
+        inside = _write(files, folder, main.file, main.schema, version=f"{current} {main.number}")
+    kiso = kinds.borrower()  # every 事務 has its 基礎項目評価書, which takes the facts written above
+    if kiso is not None:
+        omit = frozenset() if main is kiso else frozenset(kinds.shared_fact_paths())
+        inside = _write(files, folder, kiso.file, kiso.schema, omit=omit, version=f"{current} {kiso.number}") and inside
+    fswrite.new_folder(folder, files)  # the whole folder or nothing
     return folder, inside
 
 
@@ -98,4 +96,4 @@ def _set(file: Path, schema: str, values: list[tuple[tuple[str | int, ...], str]
 
     if values:
         text = yaml_edit.set_values(file.read_text(encoding="utf-8"), values, sch.load().document(schema))
-        file.write_text(text, encoding="utf-8", newline="\n")
+        fswrite.commit(file.parent, {file.name: text.encode("utf-8")}, create=False)

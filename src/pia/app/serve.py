@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import secrets
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -28,7 +30,7 @@ from pia.document import family
 from pia.analysis.check import check_assessment
 from pia.base.errors import PiaError
 from pia.base.findings import ERROR
-from pia.document.loader import MAX_BYTES
+from pia.document.loader import MAX_BYTES, MAX_FILES, MAX_TOTAL_BYTES
 from pia.output import pdfparts
 
 POLL_MS = 700
@@ -84,25 +86,84 @@ tr.pia-error { outline: 3px solid #f5222d; } tr.pia-warning { outline: 3px solid
 """
 
 
-def _version(folder: Path) -> str:
-    """A hash of the assessment's YAML files as pia reads them (through fsread: a FIFO or a link leading out is
-    hashed as its refusal, never opened)."""
-    h = hashlib.sha256()
-    root = fsread.Root(folder)
+def _yaml_rels(root: fsread.Root) -> tuple[list[str], list[str]]:
+    """(the YAML files the loader reads, the refusals of their folders)."""
     singles, dirs = asm.folder_files()
     rels = [name for _, name, _ in singles]
+    refused = []
     for _, dirname in dirs:
         try:
-            rels += [e.rel for e in root.listdir(dirname) if e.rel.endswith((".yaml", ".yml"))]
+            rels += [e.rel for e in root.listdir(dirname) if e.rel.endswith((".yaml", ".yml"))][:MAX_FILES + 1]
         except fsread.Refusal as r:
-            h.update(r.message.encode())
-    for rel in rels:
+            refused.append(r.message)
+    return rels, refused
+
+
+def _version(folder: Path, rels: list[str] | None = None, refused: list[str] | None = None) -> str:
+    """A hash of the assessment's YAML files as pia reads them (through fsread: a FIFO or a link leading out is
+    hashed as its refusal, never opened), within the loader's budgets: what is past MAX_FILES files or
+    MAX_TOTAL_BYTES in all (which the loader does not read either) is hashed by its size and time."""
+    h = hashlib.sha256()
+    root = fsread.Root(folder)
+    if rels is None or refused is None:
+        rels, refused = _yaml_rels(root)
+    for message in refused:
+        h.update(message.encode())
+    left = MAX_TOTAL_BYTES
+    for i, rel in enumerate(rels):
+        name = rel.encode("utf-8", "surrogateescape") + b"\0"
+        if i >= MAX_FILES + len(asm.folder_files()[0]) or left <= 0:
+            h.update(name + repr(_stat(folder / rel)).encode())
+            continue
         try:
-            data = root.read(rel, MAX_BYTES)
+            data = root.read(rel, min(MAX_BYTES, left))
+            left -= len(data)
         except fsread.Refusal as r:
             data = r.message.encode()
-        h.update(rel.encode("utf-8", "surrogateescape") + b"\0" + hashlib.sha256(data).digest())
+        h.update(name + hashlib.sha256(data).digest())
     return h.hexdigest()[:16]
+
+
+def _stat(path: Path) -> tuple[Any, ...]:
+    """What tells a changed file from an unchanged one without reading it (the link and what it points to)."""
+    out: list[Any] = []
+    for follow in (False, True):
+        try:
+            st = os.stat(path, follow_symlinks=follow)
+            out.append((st.st_mode, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+        except OSError as e:
+            out.append(e.errno)
+    return tuple(out)
+
+
+class _Versions:
+    """The folder's version for `/version` (polled every POLL_MS by each open page): the files are listed and
+    stat'ed, and read again only when that changed, or when a file changed so recently that a second change
+    could leave the same time stamp."""
+
+    RECENT_NS = 2_000_000_000
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.lock = threading.Lock()
+        self.seen: tuple[Any, ...] | None = None
+        self.value = ""
+        self.reads = 0
+
+    def __call__(self) -> str:
+        rels, refused = _yaml_rels(fsread.Root(self.folder))
+        stats = tuple((rel, _stat(self.folder / rel)) for rel in rels)
+        newest = max((s[3] for _, st in stats for s in st if isinstance(s, tuple)), default=0)
+        signature = (tuple(refused), stats)
+        recent = time.time_ns() - newest < self.RECENT_NS
+        with self.lock:
+            if signature == self.seen and not recent:
+                return self.value
+        value = _version(self.folder, rels, refused)
+        with self.lock:
+            self.seen, self.value = signature, value
+            self.reads += 1
+        return value
 
 
 def _script_json(value: Any) -> str:
@@ -166,7 +227,7 @@ def page(folder: Path, nonce: str = "", doc: str | None = None) -> tuple[str, st
     items = "".join(
         f'<li class="{f.severity.value}"><a href="{escape(_href(_finding_kind(a, f), kind, main))}#{escape(f.anchor)}">'
         f'{escape(f.severity.label)} [{escape(f.rule_id)}] {escape(f.item_path or Path(f.file).name)}: {escape(f.message)}</a>'
-        f' <small>{escape(f.file)}:{f.line}</small></li>' for f in shown)
+        f' <small>{escape(asm.display_name(f.file))}:{f.line}</small></li>' for f in shown)
     if history_error:
         items += f'<li class="error">{escape(history_error)}</li>'
     errors = sum(f.severity == ERROR for f in shown) + bool(history_error)
@@ -230,7 +291,10 @@ class _Cache:
 
     def __init__(self, folder: Path):
         self.folder = folder
-        self.nonce = secrets.token_urlsafe(16)
+        # pages are kept with this mark where the nonce goes; each response puts its own nonce there (the YAML
+        # cannot contain the mark: it is drawn when the server starts)
+        self.mark = "pia-nonce-" + secrets.token_hex(16)
+        self.version = _Versions(folder)
         self.pages: dict[tuple[str, str | None], str] = {}  # (content hash, document) -> page
         self.locks: dict[tuple[str, str | None], threading.Lock] = {}
         self.guard = threading.Lock()  # held only to look up or store, never while rendering
@@ -242,26 +306,51 @@ class _Cache:
             if key in self.pages:
                 return self.pages[key]
             lock = self.locks.setdefault(key, threading.Lock())
-        with lock:
+        try:
+            with lock:
+                with self.guard:
+                    if key in self.pages:
+                        return self.pages[key]
+                html, actual = page(self.folder, self.mark, doc)
+                self.renders += 1
+                with self.guard:
+                    self.pages[(actual, doc)] = html
+                    while len(self.pages) > CACHE_SIZE:
+                        self.pages.pop(next(iter(self.pages)))
+                return html
+        finally:  # a failed render leaves no entry: the table holds only renders under way
             with self.guard:
-                if key in self.pages:
-                    return self.pages[key]
-            html, actual = page(self.folder, self.nonce, doc)
-            self.renders += 1
-            with self.guard:
-                self.pages[(actual, doc)] = html
-                while len(self.pages) > CACHE_SIZE:
-                    self.pages.pop(next(iter(self.pages)))
                 self.locks.pop(key, None)
-            return html
 
 
 def _doc_param(query: str) -> str | None:
-    """`doc=basic` of a query: one of the registry's kind ids (anything else is not a document, and gets a 404)."""
+    """`doc=basic` of a query: one of the registry's kind ids; anything else raises NoDocument (a 404) before the
+    folder is read."""
     from urllib.parse import parse_qs
 
     values = parse_qs(query).get("doc")
-    return values[0] if values else None
+    if not values:
+        return None
+    if len(values) > 1 or kinds.by_id(values[0]) is None:
+        raise NoDocument("その評価書はありません。")
+    return values[0]
+
+
+# Japanese text of every status pia serve sends (http.server's own pages are English and carry no CSP).
+STATUS_TEXT = {
+    400: "要求の形式が正しくありません。",
+    403: "このプレビューは、このパソコンのブラウザで http://127.0.0.1:ポート/ として開いたときだけ表示します。"
+         "ほかのページから読み込むことはできません。",
+    404: "ありません。",
+    405: "この操作はできません（プレビューは表示とダウンロードだけです）。",
+    408: "要求が届くまでに時間がかかりすぎました。",
+    413: "要求が大きすぎます。",
+    414: "アドレスが長すぎます。",
+    431: "要求のヘッダーが大きすぎます。",
+    500: "プレビューの内部エラーです。",
+    501: "この操作はできません（プレビューは表示とダウンロードだけです）。",
+    505: "この HTTP の版には対応していません。",
+}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -269,58 +358,89 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = TIMEOUT_S  # socket timeout: a silent or slow client cannot hold a thread for ever
 
     def _allowed(self) -> bool:
+        """Host and Origin name this server, and the browser did not send the request for another site's page
+        (an <img> or link there pointing here carries `Sec-Fetch-Site: cross-site` and no Origin)."""
         port = self.server.server_address[1]
         hosts = {f"127.0.0.1:{port}", f"localhost:{port}"}
         origin = self.headers.get("Origin")
-        return self.headers.get("Host", "").lower() in hosts and (origin is None or origin.lower() in {f"http://{h}" for h in hosts})
+        site = self.headers.get("Sec-Fetch-Site")
+        return (self.headers.get("Host", "").lower() in hosts
+                and (origin is None or origin.lower() in {f"http://{h}" for h in hosts})
+                and (site is None or site.lower() in ("same-origin", "none")))
 
-    def _send(self, status: int, body: bytes, ctype: str, filename: str = "") -> None:
+    def _send(self, status: int, body: bytes | str, ctype: str, filename: str = "") -> None:
+        """One response, with a nonce of its own (put where the page has the cache's mark)."""
+        nonce = secrets.token_urlsafe(16)
+        if isinstance(body, str):
+            body = body.replace(self.cache.mark, nonce).encode("utf-8")
+        if self.request_version == "HTTP/0.9":  # http.server's default before the request line is read: no headers
+            self.request_version = "HTTP/1.0"
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         if filename:
             self.send_header("Content-Disposition", f"attachment; filename*=UTF-8''{quote(filename)}")
+        if status == 405:
+            self.send_header("Allow", "GET, HEAD")
         self.send_header("Cache-Control", "no-store")
         self.send_header("Content-Security-Policy",
-                         f"default-src 'none'; script-src 'nonce-{self.cache.nonce}'; style-src 'unsafe-inline'; "
+                         f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; "
                          "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; "
                          "form-action 'none'; frame-ancestors 'none'")
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Referrer-Policy", "no-referrer")
         self.send_header("Content-Length", str(len(body)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+
+    def _status_page(self, status: int, text: str = "") -> None:
+        body = (f"<!DOCTYPE html><html lang='ja'><head><meta charset='utf-8'><title>pia serve: {status}</title></head>"
+                f"<body><p>{escape(text or STATUS_TEXT.get(status, 'できません。'))}</p></body></html>")
+        self._send(status, body, "text/html; charset=utf-8")
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's answer to a malformed request, an unknown method, a too long line: in Japanese, with
+        the same headers as every other response."""
+        self.close_connection = True
+        self.command = getattr(self, "command", None) or "GET"  # the request line itself may be unreadable
+        self._status_page(code)
+
+    def _refuse_method(self) -> None:
+        self._status_page(405)
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_CONNECT = do_TRACE = _refuse_method
 
     def do_HEAD(self) -> None:  # noqa: N802 (http.server's name)
         self.do_GET()
 
     def do_GET(self) -> None:  # noqa: N802
         if not self._allowed():
-            self._send(403, "このプレビューは、このパソコンのブラウザで http://127.0.0.1:ポート/ として開いたときだけ表示します。".encode(),
-                       "text/plain; charset=utf-8")
+            self._status_page(403)
             return
         url = urlsplit(self.path)
         path = url.path  # nothing is read by path: the pages, their version and the format table's outputs
-        doc = _doc_param(url.query)
         try:
+            doc = _doc_param(url.query)  # an unknown document is refused before anything is read
             if path == "/version":
-                body, ctype = _version(self.cache.folder).encode(), "text/plain; charset=utf-8"
+                body, ctype = self.cache.version(), "text/plain; charset=utf-8"
             elif path in ("/", "/index.html"):
-                body, ctype = self.cache.get(_version(self.cache.folder), doc).encode("utf-8"), "text/html; charset=utf-8"
+                body, ctype = self.cache.get(self.cache.version(), doc), "text/html; charset=utf-8"
             elif path.startswith("/download/") and path.removeprefix("/download/") in {f.name for f in _downloads()}:
                 fmt = next(f for f in _downloads() if f.name == path.removeprefix("/download/"))
                 data, filename = output(self.cache.folder, fmt.name, doc)
                 self._send(200, data, fmt.mime, filename)
                 return
             else:
-                self._send(404, "ありません。".encode(), "text/plain; charset=utf-8")
+                self._status_page(404)
                 return
         except NoDocument as e:
-            self._send(404, str(e).encode(), "text/plain; charset=utf-8")
+            self._status_page(404, str(e))
             return
         except Exception as e:  # a broken file is shown, not a crash of the server
             body = (f"<!DOCTYPE html><html lang='ja'><meta charset='utf-8'><p>表示できませんでした: {escape(str(e))}</p>"
-                    f"<script nonce='{self.cache.nonce}'>setTimeout(()=>location.reload(),{POLL_MS * 2})</script></html>").encode()
+                    f"<script nonce='{self.cache.mark}'>setTimeout(()=>location.reload(),{POLL_MS * 2})</script></html>")
             ctype = "text/html; charset=utf-8"
         self._send(200, body, ctype)
 

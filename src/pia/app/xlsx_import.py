@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from pia.document import assessment as asm
 from pia.form import kinds as form_kinds
@@ -23,7 +24,7 @@ from pia.document import family
 from pia.form import schema as sch
 from pia.base.errors import PiaError
 from pia.base.findings import ERROR, Finding
-from pia.output.xlsx_map import Binding, MAP_COLUMNS, MAP_SHEET, TICK, cell_text
+from pia.output.xlsx_map import Binding, MAP_COLUMNS, MAP_SHEET, cell_text
 
 
 # ---- reading back --------------------------------------------------------------------------------------------
@@ -35,14 +36,37 @@ class Result:
     findings: list[Finding] = field(default_factory=list)
     old: asm.Assessment | None = None
     new: asm.Assessment | None = None
+    originals: dict[str, bytes] = field(default_factory=dict)  # relative file -> the YAML before the import
+
+
+def added_findings(result: Result) -> list[Finding]:
+    """What the check reports on the YAML the import would write that it did not report before: each change is
+    checked before it is written (an error blocks writing unless forced; a warning is shown)."""
+    from dataclasses import replace
+
+    from pia.analysis.check import check_assessment
+
+    name = Path(result.folder).name
+    new = {**result.originals, **{rel: t.encode("utf-8") for rel, t in result.texts.items()}}
+
+    def found(texts: dict[str, bytes]) -> list[Finding]:
+        return [f for f in check_assessment(asm.from_texts(name, texts)).findings if not f.suppressed]
+
+    before = {(f.file, f.rule_id, f.item_path) for f in found(result.originals)}
+    prefix = name + "/"
+    return [replace(f, file=str(result.folder / f.file[len(prefix):]) if f.file.startswith(prefix) else f.file)
+            for f in found(new) if (f.file, f.rule_id, f.item_path) not in before]
 
 
 def _bindings(wb: Any) -> list[Binding]:
     if MAP_SHEET not in wb.sheetnames:
         raise PiaError("この Excel には pia の対応表がありません。`pia render --format xlsx` で書き出した Excel を指定してください。")
-    rows = list(wb[MAP_SHEET].iter_rows(min_row=2, max_col=len(MAP_COLUMNS), values_only=True))
+    by_row: dict[int, list[Any]] = {}
+    for (r, c), v in wb[MAP_SHEET]._cells.items():  # only cells that exist (a far cell adds one row, not a million)
+        if r >= 2 and c <= len(MAP_COLUMNS):
+            by_row.setdefault(r, [None] * len(MAP_COLUMNS))[c - 1] = v.value
     out = []
-    for sheet, cell, doc, path, kind, written in rows:
+    for _, (sheet, cell, doc, path, kind, written) in sorted(by_row.items()):
         if not sheet:
             continue
         try:
@@ -65,6 +89,71 @@ def _rel(folder: Path, doc: Any) -> str:
     return Path(os.path.relpath(doc.file, folder)).as_posix()
 
 
+MAX_CELLS = 200_000  # cells and rows of all worksheets (the largest example's workbook has about 15,000 cells)
+MAX_STRINGS = 200_000  # shared strings (Excel and LibreOffice keep each distinct text once)
+MAX_COVERED = 200_000  # cells covered by merged ranges and hyperlink ranges (openpyxl makes an object for each)
+
+
+class _Over(Exception):
+    pass
+
+
+def _area(ref: str) -> int:
+    from openpyxl.utils.cell import range_boundaries
+
+    try:
+        c1, r1, c2, r2 = range_boundaries(ref)
+    except (ValueError, TypeError):
+        return 1
+    return (abs((c2 or c1 or 1) - (c1 or 1)) + 1) * (abs((r2 or r1 or 1) - (r1 or 1)) + 1)
+
+
+def _scan_parts(data: bytes, shown: str) -> None:
+    """Count what openpyxl would make objects for, before it does: cells and rows, shared strings, and cells of
+    merged or hyperlinked ranges, in every XML part, with expat (no tree kept) and stopping at the first limit
+    passed. A workbook over a limit is refused with the count and the limit."""
+    import zipfile
+    from xml.parsers import expat
+
+    counts = {"cells": 0, "strings": 0, "covered": 0}
+    limits = {"cells": MAX_CELLS, "strings": MAX_STRINGS, "covered": MAX_COVERED}
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        local = name.rsplit(" ", 1)[-1]
+        if local in ("c", "row"):
+            key = "cells"
+            counts[key] += 1
+        elif local == "si":
+            key = "strings"
+            counts[key] += 1
+        elif local in ("mergeCell", "hyperlink"):
+            key = "covered"
+            counts[key] += _area(attrs.get("ref", ""))
+        else:
+            return
+        if counts[key] > limits[key]:
+            raise _Over(key)
+
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        for info in zf.infolist():
+            if not info.filename.lower().endswith(".xml"):
+                continue
+            p = expat.ParserCreate(namespace_separator=" ")
+            p.StartElementHandler = start
+            try:
+                with zf.open(info) as fh:
+                    while chunk := fh.read(1 << 20):
+                        p.Parse(chunk, False)
+                    p.Parse(b"", True)
+            except _Over as e:
+                what = {"cells": "セルと行", "strings": "共有文字列", "covered": "結合・リンクの範囲のセル"}[str(e)]
+                raise PiaError(f"{shown} は{what}が多すぎます（{counts[str(e)]:,} 個を超えています、上限 {limits[str(e)]:,} 個）。"
+                               "pia が書き出した Excel に記入したものか確認してください。") from None
+            except (expat.ExpatError, zipfile.BadZipFile, ValueError, EOFError):
+                continue  # not XML: openpyxl says so when it reads the workbook
+
+
+MAX_REPORTED = 100  # changed cells named one by one; a workbook with more is not an edited form
 MAX_WORKBOOK = 20 * 1024 * 1024  # bytes of the .xlsx file
 MAX_UNZIPPED = 200 * 1024 * 1024  # bytes of its parts once unzipped (a zip bomb stops here)
 
@@ -86,6 +175,7 @@ def _workbook_bytes(workbook: Path) -> bytes:
         raise PiaError(f"{workbook} を Excel として読めません（zip 形式ではありません）。") from None
     if unzipped > MAX_UNZIPPED:
         raise PiaError(f"{workbook} は展開すると大きすぎます（{unzipped:,} バイト、上限 {MAX_UNZIPPED:,} バイト）。")
+    _scan_parts(data, str(workbook))
     return data
 
 
@@ -120,6 +210,7 @@ def read(workbook: Path, folder: Path) -> Result:
                                         "今の評価書から `pia render --format xlsx` で書き出した Excel に記入し直してください。"))
         return result
     bound = {(b.sheet, b.cell) for b in ours}
+    unbound = 0  # changed cells that are not values (the first MAX_REPORTED are named)
     for ws in base.worksheets:
         if ws.title == MAP_SHEET:
             continue
@@ -128,17 +219,21 @@ def read(workbook: Path, folder: Path) -> Result:
                                             "シートの名前を変えたり削除したりしないでください。"))
             continue
         other = edited[ws.title]
-        rows = max(ws.max_row, other.max_row)
-        cols = max(ws.max_column, other.max_column)
-        for r in range(1, rows + 1):
-            for c in range(1, cols + 1):
-                coord = ws.cell(row=r, column=c).coordinate
-                if (ws.title, coord) in bound:
-                    continue
-                if cell_text(ws.cell(row=r, column=c).value) != cell_text(other.cell(row=r, column=c).value):
+        mine, edits = ws._cells, other._cells  # only cells that exist in either (never max_row × max_column)
+        for r, c in sorted(mine.keys() | edits.keys()):
+            coord = f"{get_column_letter(c)}{r}"
+            if (ws.title, coord) in bound:
+                continue
+            if cell_text(getattr(mine.get((r, c)), "value", None)) != cell_text(getattr(edits.get((r, c)), "value", None)):
+                unbound += 1
+                if unbound <= MAX_REPORTED:
                     result.findings.append(_finding(shown, ws.title, coord, "PIA950", "",
                                                     "項目の値ではないセル（項目名・見出し・追加された行など）が変わっています。この変更は評価書に戻せません。",
                                                     "項目の値のセル（白いセル）だけを変更してください。行や提供先などを増やすときは YAML で書きます。"))
+    if unbound > MAX_REPORTED:
+        result.findings.append(_finding(shown, MAP_SHEET, "A1", "PIA950", "",
+                                        f"ほかにも項目の値ではないセルが {unbound - MAX_REPORTED:,} か所変わっています（最初の {MAX_REPORTED} か所だけを示しました）。",
+                                        "今の評価書から `pia render --format xlsx` で書き出した Excel に記入し直してください。"))
     current = {(b.sheet, b.cell): b.written for b in ours}
     changes: dict[tuple[str, tuple[str | int, ...]], list[tuple[Binding, str]]] = {}
     for b in theirs:
@@ -178,14 +273,12 @@ def _kind_of(bindings: list[Binding]) -> form_kinds.Kind:
 
 
 def _printed_from(a: asm.Assessment, b: Binding) -> str:
-    """For a cell of a companion 基礎項目評価書 that prints a fact another document holds: that document (else "")."""
-    main = family.main_kind(a)
+    """For a cell of a companion 基礎項目評価書 that prints a fact another document holds: where it is written (else "").
+    The same words as the cell's note in the workbook (pia.output.xlsx)."""
     kiso = form_kinds.borrower()
-    if kiso is None or b.doc != kiso.key or main is None or main is kiso:
+    if kiso is None or b.doc != kiso.key:
         return ""
-    if any(tuple(b.path[:len(p)]) == p for p in form_kinds.shared_fact_paths()):
-        return f"{form_kinds.short_title(main)}（{main.file} など）"
-    return ""
+    return family.written_in(a, b.path) or ""
 
 
 def _label(a: asm.Assessment, b: Binding) -> str:
@@ -219,9 +312,10 @@ def _convert(a: asm.Assessment, b: Binding, text: str, shown: str) -> tuple[Any,
     """The YAML value of an edited cell, or a finding saying why it cannot be one."""
     label = _label(a, b)
     if b.kind in ("tick", "flag"):
-        if text not in ("", TICK):
+        ticked = sch.tick(text)  # ○, レ, ✓, ×, a blank…: read as the check reads the YAML
+        if ticked is None:
             return None, _finding(shown, b.sheet, b.cell, "PIA952", label, f"「{text}」は○の欄に書けません。", "○ を選ぶか、空欄にしてください。")
-        return text == TICK, None
+        return ticked, None
     if text.strip() == "":
         return None, None
     if b.kind == "choice":
@@ -298,17 +392,18 @@ def _apply(a: asm.Assessment, changes: dict[tuple[str, tuple[str | int, ...]], l
         else:
             value = converted[0][1]
             b = converted[0][0]
-            if b.kind == "flag" and value is False and _value(a, doc, path) is None:
-                value = None
+            if b.kind == "flag":  # written as the YAML wrote it: true/false, else ○ or a blank
+                value = value if isinstance(_value(a, doc, path), bool) else (sch.TICK if value else None)
         new_values.setdefault(doc, []).append((path, value))
     if result.findings:
         return
     folder = result.folder
     rels = {key: _rel(folder, d) for key, d in a.docs.items() if d is not None}
     texts = {rel: (folder / rel).read_bytes() for rel in rels.values()}
+    result.originals = dict(texts)
     for doc, values in new_values.items():
         rel = rels[doc]
-        text = texts[rel].decode("utf-8-sig")
+        text = texts[rel].decode("utf-8")  # a BOM stays (set_values keeps it)
         new_text = yaml_edit.set_values(text, values, sch.load().document(doc.split(":", 1)[0]))
         if new_text != text:
             result.texts[rel] = new_text

@@ -13,11 +13,9 @@ never waited on and a file swapped for a link in between is not followed.
 """
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
 import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,15 +49,50 @@ def _kind(mode: int) -> str:
     return "通常のファイルでないもの"
 
 
-def os_reason(e: OSError, writing: bool = False) -> str:
-    """The OS error in Japanese (the cause, not the English strerror)."""
-    return {errno.EACCES: "書き込みの権限がありません" if writing else "読み取りの権限がありません", errno.EPERM: "操作が許可されていません",
-            errno.ENOENT: "見つかりません", errno.ELOOP: "シンボリックリンクが循環しています",
+_REASONS = {errno.EPERM: "操作が許可されていません", errno.ENOENT: "見つかりません", errno.ELOOP: "シンボリックリンクが循環しています",
             errno.EISDIR: "フォルダです", errno.ENOTDIR: "途中がフォルダではありません",
             errno.ENOSPC: "ディスクの空き容量が足りません", errno.EROFS: "読み取り専用の場所です",
             errno.EIO: "入出力エラーです", errno.ENAMETOOLONG: "名前が長すぎます",
             errno.EDQUOT: "ディスク容量の割り当てを超えています", errno.EEXIST: "同じ名前のものがあります",
-            errno.EFBIG: "ファイルが大きすぎます"}.get(e.errno or 0, f"OS のエラー {errno.errorcode.get(e.errno or 0, e.errno)}")
+            errno.EFBIG: "ファイルの大きさの上限を超えました", errno.EADDRINUSE: "ほかのプログラムが使っています",
+            errno.EADDRNOTAVAIL: "このパソコンでは使えない番号です", errno.EMFILE: "開いているファイルが多すぎます",
+            errno.ENFILE: "開いているファイルが多すぎます", errno.ENOMEM: "メモリが足りません",
+            errno.EBUSY: "ほかのプログラムが使用中です", errno.ETXTBSY: "ほかのプログラムが使用中です",
+            errno.EXDEV: "別のドライブをまたいでいます", errno.ENOTEMPTY: "フォルダが空ではありません",
+            errno.EINVAL: "名前又は値が正しくありません", errno.EAGAIN: "一時的に使えません",
+            errno.EINTR: "中断されました", errno.ENXIO: "相手のないパイプ又はデバイスです",
+            errno.EMLINK: "リンクが多すぎます", errno.ENODEV: "デバイスがありません",
+            errno.ETIMEDOUT: "時間切れです", errno.ECONNREFUSED: "接続を拒否されました"}
+_HINTS = {errno.EACCES: "ファイル・フォルダの権限を確認するか、権限のある場所を指定してください。",
+          errno.EPERM: "ファイル・フォルダの権限を確認するか、権限のある場所を指定してください。",
+          errno.ENOSPC: "不要なファイルを削除して空きを作ってから、もう一度実行してください。",
+          errno.EDQUOT: "不要なファイルを削除して空きを作ってから、もう一度実行してください。",
+          errno.EROFS: "書き込める場所を指定してください。",
+          errno.EFBIG: "ファイルの大きさの上限（ulimit -f）を確認してください。",
+          errno.EADDRINUSE: "--port で別の番号を指定するか、そのポートを使っているプログラムを終了してください。",
+          errno.EMFILE: "ほかのプログラムを終了してから、もう一度実行してください。",
+          errno.ENOMEM: "ほかのプログラムを終了してから、もう一度実行してください。",
+          errno.EBUSY: "そのファイルを開いているプログラム（Excel など）を閉じてから、もう一度実行してください。",
+          errno.ETXTBSY: "そのファイルを開いているプログラム（Excel など）を閉じてから、もう一度実行してください。",
+          errno.ENAMETOOLONG: "短い名前・浅い場所を指定してください。",
+          errno.EIO: "ディスク又はネットワークドライブの状態を確認してください。"}
+
+
+def os_reason(e: OSError, writing: bool | None = False) -> str:
+    """The OS error in Japanese (the cause, not the English strerror). writing: True when writing, False when reading,
+    None when it is not known which (the permission is then named without a direction)."""
+    if e.errno == errno.EACCES:
+        return {True: "書き込みの権限がありません", False: "読み取りの権限がありません"}.get(writing, "権限がありません")  # type: ignore[arg-type]
+    if e.errno in _REASONS:
+        return _REASONS[e.errno]
+    return f"OS のエラー {errno.errorcode[e.errno]}" if e.errno in errno.errorcode else "OS のエラー"
+
+
+def os_hint(e: OSError, writing: bool | None = False) -> str:
+    """What to do about an OS error, one sentence in Japanese ("" when there is nothing general to say)."""
+    if e.errno in _HINTS:
+        return _HINTS[e.errno]
+    return "書き込める場所と空き容量を確認してください。" if writing else ""
 
 
 class Root:
@@ -134,11 +167,9 @@ class Root:
         finally:
             os.close(fd)
 
-    def replace(self, rel: str, data: bytes) -> None:
-        """Replace a regular file inside the root with data, atomically, keeping its permissions (pia fix). The real
-        file is replaced, never a link's target outside the root."""
-        real = self.check_file(rel)
-        atomic_write(real, data, stat.S_IMODE(os.stat(real).st_mode))
+    def real_rel(self, rel: str) -> str:
+        """The path, relative to the root's real folder, of the regular file rel names (links inside followed)."""
+        return self.check_file(rel).relative_to(self.real).as_posix()
 
     def listdir(self, rel: str = "") -> list[Entry]:
         """Entries of a folder inside the root, in name order, each refused or not. A folder that is itself
@@ -165,20 +196,11 @@ class Root:
         return out
 
 
-def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
-    """path holds data or is unchanged: written to a temporary file beside it (`.NAME.xxxx.tmp`), synced, renamed."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
+    """path holds data or is unchanged (see pia.base.fswrite, the one way pia writes); never through a link."""
+    from pia.base import fswrite  # the writer builds on this module's messages
+
+    fswrite.commit(path.parent if str(path.parent) else Path("."), {path.name: data}, mode=mode)
 
 
 def _utf8(name: str) -> bool:

@@ -120,7 +120,10 @@ STATIC: tuple[Spec, ...] = (
     _static("PIA042", "一つの一覧・項目の並びの件数が多すぎる（上限 10,000 件）", Stage.LOAD),
     _static("PIA043", "files/ のファイルが多すぎる（上限 1,000 件）", Stage.LOAD),
     _static("PIA010", "値の型が違う", Stage.SCHEMA, "様式（スキーマ）", Certainty.INFERRED),
-    _static("PIA011", "選択肢にない値", Stage.SCHEMA, "様式（スキーマ）", Certainty.INFERRED),
+    _static("PIA011", "選択肢にない値", Stage.SCHEMA, "様式（スキーマ）", Certainty.INFERRED,
+            explanation="表記だけが違う値（全角数字の「３０万人以上」、末尾の全角スペース、半角の括弧）は、その選択肢を示し、"
+                        "`pia fix --write` で選択肢の文言に直せる。引用符で囲んだ「- \"その他: …\"」や、全角スペースの後の「#」で"
+                        "注釈が値に入ったものは、直し方を示す。"),
     _static("PIA012", "必要な項目がない（ファイル・項目）", Stage.SCHEMA, "様式（スキーマ）", Certainty.INFERRED),
     _static("PIA013", "様式にない項目（近い項目名を提案）", Stage.SCHEMA, "様式（スキーマ）", Certainty.INFERRED),
     _static("PIA014", "その他の値の誤り（ID の書式など）", Stage.SCHEMA),
@@ -136,14 +139,23 @@ STATIC: tuple[Spec, ...] = (
 
     _static("PIA050", "字下げにタブ文字", Stage.LOAD, "YAML 1.2 §6.1（字下げは半角スペースのみ）",
             explanation="読み込みの前に行ごとに調べ、タブのある行と桁を示す（構文エラーとして次の行のせいにしない）。"
-                        "`pia fix --write` はタブを半角スペース2つにする。"),
+                        "`pia fix --write` はタブを、上の行の字下げに合わせた数の半角スペースにする。"),
     _static("PIA051", "字下げ（又は空行）に全角スペース", Stage.LOAD, "YAML 1.2 §6.1（全角スペースは空白でなく文字）",
-            explanation="行頭の全角スペースは YAML では字下げにならず文字として読まれる。`pia fix --write` は半角スペース2つにする。"),
+            explanation="行頭の全角スペースは YAML では字下げにならず文字として読まれる。`pia fix --write` は、上の行の字下げに合わせた数の半角スペースにする。"),
     _static("PIA052", "項目名の後ろのコロンが全角「：」", Stage.LOAD, "YAML 1.2 §7.4（「: 」で項目名と値を分ける）",
             explanation="「事務の名称：…」のように項目名の後ろが全角コロンの行。行の形から判断する。`pia fix --write` は「: 」にする。"),
     _static("PIA053", "「|」を付けない継続行", Stage.LOAD, "YAML 1.2 §7.3.3（プレーンスカラーの行の折り畳み）",
             explanation="値の続きを「|」なしで次の行に書いた行。YAML として読めないときはエラー、読めても改行が空白一つに"
                         "置き換わるときは警告（この行だけ）。"),
+    _static("PIA057", "項目名の後ろのコロン「:」の後に空白がない", Stage.LOAD, "YAML 1.2 §7.4（「: 」で項目名と値を分ける）",
+            explanation="「部署:こども未来部」は YAML では行全体が一つの文字になり、構文エラーが次の行に出る。様式の項目名の後ろに"
+                        "空白のないコロンがある行を、その桁で示す。`pia fix --write` は「: 」にする。"),
+    _static("PIA058", "一覧の「-」の後ろに空白がない", Stage.LOAD, "YAML 1.2 §8.2.1（「- 」で一覧の一件を始める）",
+            explanation="「-紙」は一覧の一件ではなく文字「-紙」として読まれる。前後の行が一覧の一件か、上の行が一覧を始める行のとき"
+                        "に指摘する。`pia fix --write` は「- 紙」にする。"),
+    _static("PIA059", "該当なしのつもりの「-」（「項目名: -」）", Stage.LOAD, "YAML 1.2 §8.2.1、様式（該当なしは「—」）",
+            explanation="「他の評価実施機関: -」の「-」は一覧の印として読まれ、構文エラーになる。該当なしは全角のダッシュ「—」で書く。"
+                        "`pia fix --write` は「—」にする。"),
     _static("PIA055", "件数を全角数字や「3件」で書いている（読み取ったうえで警告）", Stage.SCHEMA, "様式（（ ）件 の欄は数）",
             Certainty.INFERRED, Severity.WARNING,
             explanation="「３」「3件」「５８件」は件数として読み、そのうえで半角数字だけの書き方を示す。`pia fix --write` で直せる。"),

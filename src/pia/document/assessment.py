@@ -13,7 +13,7 @@ from pia.base import fsread
 from pia.document import family
 from pia.form import kinds
 from pia.form.items import item
-from pia.document.loader import MAX_FILES, Budget, Document, load_file, load_text, refusal_finding
+from pia.document.loader import MAX_FILES, Budget, Document, load_file, load_text, refusal_finding, visible
 
 ASSESSMENT = "assessment.yaml"
 SYSTEMS = "systems.yaml"
@@ -235,18 +235,47 @@ def is_assessment(path: Path) -> bool:
     return any((path / m).is_file() for m in main_files())
 
 
+def _repository(path: Path) -> Path | None:
+    """The work tree path lies in, found by its name (not by where links lead): the nearest folder with a .git."""
+    p = Path(os.path.abspath(path))
+    return next((d for d in (p, *p.parents) if os.path.lexists(d / ".git")), None)
+
+
+def admit(folder: Path, within: Path | None = None) -> Path:
+    """folder, when pia may read it as an assessment folder: its name is UTF-8 (pages, links, manifests and the
+    terminal can show it), and it lies, links resolved, inside its repository (or within, the folder it was
+    found in, outside git). Otherwise a PiaError naming it: a link leading out is never read or published."""
+    name = Path(os.path.abspath(folder)).name
+    if fsread.ascii_name(name) != name:
+        raise PiaError(f"評価書フォルダの名前 {fsread.ascii_name(name)} が UTF-8 ではありません（Shift_JIS などの名前です）。pia は読みません。"
+                       "フォルダの名前を付け直してください（半角英数字を勧めます）。")
+    root = _repository(folder) or within
+    if root is not None:
+        real, inside = Path(os.path.realpath(folder)), Path(os.path.realpath(root))
+        if real != inside and inside not in real.parents:
+            raise PiaError(f"評価書フォルダ {folder} は、リポジトリの外を指すシンボリックリンクです（又はその中にあります）。pia は読みも出力もしません。"
+                           "リンクを削除し、評価書フォルダそのものをリポジトリに置いてください。")
+    return folder
+
+
+def display_name(name: str) -> str:
+    """A folder or file name as a page shows it: control (tab and newline included), bidi and invisible characters
+    as <U+XXXX>, bytes that are not UTF-8 as \\xNN. Text only: links encode the name itself (percent-encoding)."""
+    return visible(fsread.ascii_name(name)).replace("\t", "<U+0009>").replace("\n", "<U+000A>")
+
+
 def find_assessments(path: Path) -> list[Path]:
-    """An assessment folder itself, or the assessment folders directly inside path."""
+    """An assessment folder itself, or the assessment folders directly inside path (each admitted: see admit)."""
     if is_assessment(path):
-        return [path]
+        return [admit(path)]
     if path.is_dir():
         found = sorted(p for p in path.iterdir() if any((p / m).is_file() for m in main_files()))
         if found:
-            return found
+            return [admit(p, path) for p in found]
     if path.is_file() and path.suffix in (".yaml", ".yml"):
         for parent in path.parents:
             if any((parent / m).is_file() for m in main_files()):
-                return [parent]
+                return [admit(parent)]
     if not path.exists():
         raise PiaError(f"{path} が見つかりません。")
     raise PiaError(f"{path} は評価書フォルダではありません（{ASSESSMENT} がありません）。")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from pia.form import schema as sch
 from pia.form.items import item
-from pia.form.kinds import Kind, borrower, option_attr, current_version, kinds, map_bounds, meaning_documents, owns, parse_version, table, version_key, versions
+from pia.form.kinds import Kind, borrower, short_title, option_attr, current_version, kinds, map_bounds, meaning_documents, owns, parse_version, table, version_key, versions
 from pia.form.layout import changes_item
 from pia.form.kinds import Required
 
@@ -166,6 +166,36 @@ def fact_source(a: Assessment, kiso_path: tuple[str, ...]) -> tuple[str, tuple[s
         if tuple(fact[kiso.id]) == kiso_path and isinstance(fact.get(main.id), list):
             return main.key, tuple(fact[main.id])
     return None
+
+
+def written_in(a: Assessment, kiso_path: tuple[Any, ...]) -> str | None:
+    """For an item of the 基礎 that prints a fact another document of the folder holds (kiso_facts): where staff
+    write it, in words (「全項目評価書（assessment.yaml）の「事務の名称」」); None for the 基礎's own items."""
+    main, kiso = main_kind(a), borrower()
+    if main is None or kiso is None or main is kiso:
+        return None
+    for fact in table()["kiso_facts"]["items"]:
+        if tuple(kiso_path[:len(fact[kiso.id])]) != tuple(fact[kiso.id]) or fact.get(main.id) is None:
+            continue
+        where = fact[main.id]
+        if where == "systems":
+            return f"systems.yaml の各システムの「{item('I-2-システム-①').title}」"
+        if where == "files":
+            named = item(main.per_file[1]) if main.per_file else None
+            return f"{main.files_dir}/ の各ファイルの「{named.title}」" if named else f"{main.files_dir}/ の各ファイル"
+        node = sch.load().node_at(main.schema, tuple(where))
+        title = sch.title(node) if node else where[-1]
+        return f"{short_title(main)}（{main.file}）の「{title}」"
+    return None
+
+
+def borrowed(a: Assessment, kind: Kind) -> dict[tuple[str, ...], str]:
+    """For the document that prints facts of the main document (the 基礎 beside a 全項目 or 重点): each such item's
+    path -> where it is written (written_in); empty for any other document."""
+    if not kind.borrows_facts:
+        return {}
+    paths = (tuple(f[kind.id]) for f in table()["kiso_facts"]["items"] if kind.id in f)
+    return {p: w for p in paths if (w := written_in(a, p))}
 
 
 def version_of(a: Assessment, kind: Kind) -> str:

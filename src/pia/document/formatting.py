@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 from pathlib import Path
 
 from pia.form import schema as sch
-from pia.document.figures import Figure, FigureError, read as read_figure
+from pia.document.figures import Budget, Figure, FigureError
 from pia.document.values import ticked
 from pia.form.walk import Entry
 from pia.form import layout
@@ -26,6 +26,11 @@ class Ctx:
     file_name: Callable[[str], str] = str
     folder: Path | None = None  # where 別添1's figures are read from (none for versions read from git)
     labels: dict[str, str] = field(default_factory=dict)  # item code -> title in the document's form version
+    figures: Budget | None = field(default=None, compare=False)  # the document's figures, in print order
+
+    def __post_init__(self) -> None:
+        if self.folder is not None and self.figures is None:
+            object.__setattr__(self, "figures", Budget(self.folder))
 
     def title(self, node: sch.Node) -> str:
         """The item's title as the document's form version prints it (schemas/forms.json, versions)."""
@@ -33,10 +38,10 @@ class Ctx:
 
     def figure(self, e: Entry) -> tuple[Figure | None, str]:
         """(the figure, or None with the reason it cannot be shown) for a figure entry."""
-        if self.folder is None:
+        if self.figures is None:
             return None, "（図は評価書フォルダから出力したときに掲載されます）"
         try:
-            return read_figure(self.folder, e.value), ""
+            return self.figures.read(e.value, tuple(e.path)), ""
         except FigureError as err:
             return None, f"（図を掲載できません: {err}）"
 
@@ -130,7 +135,7 @@ def _multi_html(e: Entry, c: Ctx) -> Markup:
 
 
 def _flag_text(e: Entry, c: Ctx) -> str:
-    return f"{c.texts['tick'] if e.value else c.texts['no_tick']} {sch.title(e.node)}"
+    return f"{c.texts['tick'] if sch.tick(e.value, e.node) else c.texts['no_tick']} {sch.title(e.node)}"
 
 
 def _flag_html(e: Entry, c: Ctx) -> Markup:
@@ -208,7 +213,7 @@ _LIST = Format(_list_text, _list_html, lambda e, c: "、".join(x.split(" ", 1)[-
 FORMATS: dict[str, Format] = {
     "choice": Format(_choice_text, _choice_html, _brief_choice),
     "multi": Format(_multi_text, _multi_html, _brief_multi),
-    "flag": Format(_flag_text, _flag_html, lambda e, c: c.texts["tick"] if e.value else ""),
+    "flag": Format(_flag_text, _flag_html, lambda e, c: c.texts["tick"] if sch.tick(e.value, e.node) else ""),
     "idlist": _LIST,
     "strlist": _LIST,
     "text": _TEXT,

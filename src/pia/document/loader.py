@@ -157,6 +157,9 @@ def _syntax_message(err: yaml.MarkedYAMLError, text: str) -> tuple[str, str]:
     mark = err.problem_mark
     if mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t" or "tab" in problem:
         return ("インデントにタブ文字が使われています。", "YAML のインデントには半角スペースを使ってください。")
+    if "sequence entries are not allowed" in problem:
+        return ("「- 」で始まる一覧が、項目名と同じ行に書かれています。",
+                "一覧は「項目名:」の次の行から、一段深く字下げして「- 」で始めてください。該当なしなら「—」と書きます。")
     if "mapping values are not allowed" in problem:
         return ("値の中に「: 」（コロンと空白）があり、YAML として読めません。",
                 "値を「|」の複数行形式にするか、\"…\" で囲んでください。")

@@ -45,6 +45,14 @@ class Page:
     ctx: Ctx
     changes: Changes
     assessment: Assessment = field(repr=False, compare=False)  # the document's data as laid out (the 基礎: its view)
+    # items printed from another document (the 基礎's facts the main document holds): path -> where they are written
+    borrowed: dict[tuple[str, ...], str] = field(default_factory=dict, compare=False)
+
+    def written_elsewhere(self, doc: str, path: tuple[Any, ...]) -> str | None:
+        """Where the value at (doc key, path) is written when another document holds it, else None."""
+        if doc != self.kind.key:
+            return None
+        return next((w for p, w in self.borrowed.items() if tuple(path[:len(p)]) == p), None)
 
     @property
     def fixed_date(self) -> str | None:
@@ -102,7 +110,7 @@ def build(a: Assessment, kind: kinds.Kind, folder: Path | None = None,
     return Page(kind, title(a, kind), str(layout.meta_item(kind.id, "author").get(_data(a, kind.id)) or ""),
                 _date(a, kind), family.cover_tag(a, kind), sch.title(form), form.get("x-pia-toc-title", ""), blocks,
                 document_blocks.toc(blocks), format_ctx(a, kind.id, folder),
-                Changes(columns, rows if rows is not None else document_rows(a, kind, {})), a)
+                Changes(columns, rows if rows is not None else document_rows(a, kind, {})), a, family.borrowed(a, kind))
 
 
 def of(a: Assessment, kind_id: str | None = None, folder: Path | None = None,

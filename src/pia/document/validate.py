@@ -14,7 +14,7 @@ from pia.base.findings import ERROR, WARNING, Finding
 from pia.document.loader import Document
 
 _TYPES = {"string": "文字", "integer": "整数", "array": "一覧（「- 」で始まる行の並び）",
-          "object": "項目の並び（「項目名: 値」）", "boolean": "true か false", "null": "空欄"}
+          "object": "項目の並び（「項目名: 値」）", "boolean": "○か空欄", "null": "空欄"}
 
 
 def _type_name(value: Any) -> str:
@@ -52,6 +52,23 @@ def _blank_hint(node: sch.Node) -> str:
     return "この項目は「—」とせず内容を書きます。まだ書けないときは値を空欄にしておけます。"
 
 
+def _id_hint(data: Any, entry: tuple[Any, ...], key: str) -> str:
+    """What to write as the id of one entry of a list (提供先, 委託事項, システム): one its neighbours do not use,
+    in their style (t01, t03 -> t02)."""
+    entries: Any = data
+    for p in entry[:-1]:
+        entries = entries.get(p) if isinstance(entries, dict) else entries[p] if isinstance(entries, list) and isinstance(p, int) and p < len(entries) else None
+    used = [e.get(key) for e in entries if isinstance(e, dict) and isinstance(e.get(key), str)] if isinstance(entries, list) else []
+    m = next((re.fullmatch(r"(.*?)(\d+)", u) for u in used if re.fullmatch(r"(.*?)(\d+)", u)), None)
+    prefix, width = (m.group(1), len(m.group(2))) if m else ("id", 1)
+    n = int(entry[-1]) + 1
+    while f"{prefix}{n:0{width}d}" in used:
+        n += 1
+    example = f"{prefix}{n:0{width}d}"
+    return (f"「{key}: {example}」のように、この一件を見分ける ID を半角英数字で書いてください（ほかの一件と重ならない、"
+            "変えない名前。変更箇所の記録で同じものを見分けるために使います）。")
+
+
 def anchor(key: str, path: tuple[Any, ...]) -> str:
     """The id the rendered HTML gives the item at path (templates build the same string)."""
     return "/".join([key, *map(str, path)])
@@ -67,9 +84,6 @@ def validate(a: Assessment) -> list[Finding]:
     return out
 
 
-# Yes/no items as the form marks them: a ○ in the box, or the box's own words (「委託しない」).
-_MARKS_YES = {"○", "〇", "◯", "●", "✓", "✔", "レ", "はい"}
-_MARKS_NO = {"×", "✕", "いいえ"}
 _COUNT = re.compile(r"(\d+)\s*件?")
 
 
@@ -93,11 +107,9 @@ def _accept(a: Assessment, key: str, doc: Document, node: sch.Node, value: Any, 
             out: list[Finding]) -> Any:
     """Values staff write the form's way, read as the schema wants them before validation."""
     kind = sch.kind(node)
-    if kind == "flag" and isinstance(value, str):
-        t = unicodedata.normalize("NFKC", value).strip()
-        if t in _MARKS_YES or sch.normalise(t) == sch.normalise(sch.title(node)):
-            return True
-        return False if t in _MARKS_NO else value
+    if kind == "flag" and value is not None:  # ○ items: every spelling of a box, read as the schema's true / false
+        ticked = sch.tick(value, node)  # (a blank stays blank: not ticked, and for the rules not yet decided)
+        return value if ticked is None else ticked
     if kind == "count" or (sch.kind(node) == "" and sch.types(node) == ["integer"]):
         return _count_value(a, key, doc, path, value, out)
     if kind == "multi" and isinstance(value, list):
@@ -134,12 +146,20 @@ def _findings(a: Assessment, key: str, name: str, doc: Document, err: Validation
         return Finding(doc.file, at[0], at[1], rule, ERROR, a.label(key, item_path), msg, hint,
                        anchor=anchor(key, item_path))
 
-    if v == "required":
+    if sch.kind(node) == "flag" and v in ("type", "anyOf", "enum", "pattern"):
+        yield make("PIA010", doc.locate(path), path,
+                   f"「{title}」は様式の「[ ] {title}」の○の欄です。「{err.instance}」は○の付け方として読めません。",
+                   sch.tick_hint(node))
+    elif v == "required":
         missing = err.message.split("'")[1] if "'" in err.message else "?"
         sub = sch.child(node, missing) if node else None
         mt = sch.title(sub) if sub else missing
-        yield make("PIA012", doc.locate_key(path), path + (missing,), f"「{mt}」（{missing}）がありません。",
-                   f"「{missing}:」の行を追加してください。" + _blank_hint(sub or {}))
+        if sub is not None and sch.kind(sub) == "id" and path and isinstance(path[-1], int):
+            yield make("PIA012", doc.locate_key(path), path + (missing,), f"「{mt}」（{missing}）がありません。",
+                       _id_hint(doc.data, path, missing))
+        else:
+            yield make("PIA012", doc.locate_key(path), path + (missing,), f"「{mt}」（{missing}）がありません。",
+                       f"「{missing}:」の行を追加してください。" + _blank_hint(sub or {}))
     elif v == "additionalProperties":
         allowed = list((err.schema.get("properties") or {}).keys())
         for extra in sorted(set(err.instance) - set(allowed)):
@@ -156,8 +176,19 @@ def _findings(a: Assessment, key: str, name: str, doc: Document, err: Validation
         close = sch.closest_option(str(shown), opts) if isinstance(shown, str) else None
         near = difflib.get_close_matches(sch.normalise(shown), [sch.normalise(o) for o in opts], n=1, cutoff=0.6) \
             if isinstance(shown, str) and not close else []
-        if close:
-            hint = f"「{close}」と書いてください（表記だけが違います）。"
+        comment = re.search(r"[\u3000\t]+#", shown) if isinstance(shown, str) else None
+        head = shown.split(":", 1)[0].strip() if isinstance(shown, str) and ":" in shown else None
+        at = doc.locate(path)
+        if comment and sch.closest_option(shown[:comment.start()], opts):
+            opt = sch.closest_option(shown[:comment.start()], opts)
+            hint = (f"「{shown[:comment.start()]}」の後ろの全角スペースと「#」以降も値として読まれています（注釈の「#」の前には"
+                    f"半角スペースを置きます）。「{opt}  {shown[comment.start():].lstrip()}」と書いてください。")
+            at = (at[0], at[1] + comment.start())
+        elif head and head in opts and v != "enum":
+            hint = (f"引用符を外して「- {shown}」と書いてください（引用符で囲むと、選択肢「{head}」と括弧内の内容が"
+                    "一つの文字として読まれます）。")
+        elif close:
+            hint = f"「{close}」と書いてください（表記だけが違います。pia fix --write で直せます）。"
         elif isinstance(shown, str) and is_dash(shown):
             hint = "「—」は選択肢の項目には書けません。選択肢から選ぶか、まだ決まっていなければ空欄にしてください。" + _option_hint(opts)
         elif near:
@@ -166,8 +197,7 @@ def _findings(a: Assessment, key: str, name: str, doc: Document, err: Validation
         else:
             hint = _option_hint(opts)
         t = sch.title(owner) or title
-        yield make("PIA011", doc.locate(path), path if v == "enum" else path[:-1],
-                   f"「{shown}」は「{t}」の選択肢にありません。", hint)
+        yield make("PIA011", at, path if v == "enum" else path[:-1], f"「{shown}」は「{t}」の選択肢にありません。", hint)
     elif v == "type":
         expected = err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
         want = "・".join(_TYPES.get(t, t) for t in expected)
@@ -176,10 +206,9 @@ def _findings(a: Assessment, key: str, name: str, doc: Document, err: Validation
             yield make("PIA010", doc.locate(path), path,
                        f"「{title}」は選択した値と「{detail}」を分けて書く項目です。",
                        f"次の形で書いてください:  選択: {err.instance} / {detail}: …")
-        elif sch.kind(node) == "flag":
-            yield make("PIA010", doc.locate(path), path,
-                       f"「{title}」には、○を付けるなら「○」、付けないなら空欄を書いてください（「{err.instance}」が書かれています）。",
-                       f"様式の「[ ] {title}」の欄です。「{title}: ○」のように書きます（true / false でも書けます）。")
+        elif sch.kind(node) == "id" and err.instance is None and len(path) >= 2 and isinstance(path[-2], int):
+            yield make("PIA010", doc.locate(path), path, f"「{title}」（{path[-1]}）が空欄です。",
+                       _id_hint(doc.data, path[:-1], str(path[-1])))
         elif isinstance(err.instance, str) and is_dash(err.instance):
             yield make("PIA010", doc.locate(path), path, f"「{title}」には「—」を書けません。", _blank_hint(node))
         elif "integer" in expected and isinstance(err.instance, str):

@@ -8,6 +8,14 @@ from typing import Any, Iterator
 from pia.document.validate import is_dash  # noqa: F401  (one definition)
 
 
+DASH = "—"  # the form's 「該当なし」
+
+
+def dash_variant(node: dict[str, Any] | None, value: Any) -> bool:
+    """A 「該当なし」 written with another dash (ー, ―, －, -, ‐, −) in an item where the form allows 「—」."""
+    return bool(node) and bool(node.get("x-pia-dash")) and is_dash(value) and value.strip() != DASH
+
+
 def empty(v: Any) -> bool:
     if v is None:
         return True

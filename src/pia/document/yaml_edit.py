@@ -1,10 +1,13 @@
 """Change values in a YAML text and keep everything else: comments (pia-ignore reasons), key order, ids, quoting.
 
 A round-trip load and dump (ruamel.yaml) of pia's YAML gives the same text back, except that an explicit `null`
-is written as an empty value (the same value)."""
+is written as an empty value (the same value): lines that differ only so are put back as written, as are a UTF-8 BOM
+and CRLF line endings, so the bytes of what is not changed stay."""
 from __future__ import annotations
 
+import difflib
 import io
+import re
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -66,7 +69,26 @@ def _set_list(seq: CommentedSeq, new: list[Any]) -> None:
         seq.fa.set_block_style()
 
 
+_NULL = re.compile(r"(?<=[:-])[ \t]+(?:null|Null|NULL|~)(?=[ \t]*(?:#|$))")
+
+
+def _keep_nulls(before: str, after: str) -> str:
+    """after, with each line that differs from before only by an explicit null dropped put back as written."""
+    old, new = before.split("\n"), after.split("\n")
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if tag == "replace" and i2 - i1 == j2 - j1:
+            for k in range(i2 - i1):
+                o, n = old[i1 + k], new[j1 + k]
+                if _NULL.search(o) and re.sub(r"\s+", "", _NULL.sub("", o)) == re.sub(r"\s+", "", n):
+                    new[j1 + k] = o
+    return "\n".join(new)
+
+
 def set_values(text: str, values: list[tuple[tuple[str | int, ...], Any]], root: sch.Node) -> str:
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    text = text[len(bom):]
+    crlf = "\r\n" in text
+    text = text.replace("\r\n", "\n")  # ruamel keeps a CR in comments, which would double on the way back
     y = _yaml()
     data = y.load(text)
     if data is None:
@@ -100,5 +122,5 @@ def set_values(text: str, values: list[tuple[tuple[str | int, ...], Any]], root:
             parent[last] = _scalar(value)
     buf = io.StringIO()
     y.dump(data, buf)
-    out = buf.getvalue()
-    return out.replace("\n", "\r\n") if "\r\n" in text else out
+    out = _keep_nulls(text, buf.getvalue())
+    return bom + (out.replace("\n", "\r\n") if crlf else out)

@@ -195,6 +195,33 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).replace(" ", "")
 
 
+# ○ items (x-pia-kind flag, the form's 「[ ] 委託しない」 boxes): every way staff mark or leave a box, read one way by
+# the check, the renderers, the Excel export and import and the editor schema. A blank box is not ticked.
+TICK = "○"
+TICK_MARKS = ("○", "〇", "◯", "●", "✓", "✔", "レ", "はい")  # and true, and the box's own words
+UNTICK_MARKS = ("×", "✕", "✗", "いいえ")  # and false, and a blank
+
+
+def tick(value: Any, node: Node | None = None) -> bool | None:
+    """Whether a ○ item's value ticks its box: True, False (a blank box, ×, いいえ, false), or None when the value
+    is none of the ways to mark a box (the check reports it). With node, the box's own words (「委託しない」) tick it."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if not isinstance(value, str):
+        return None
+    t = unicodedata.normalize("NFKC", value).strip()
+    if t in TICK_MARKS or t.lower() == "true" or node is not None and t and normalise(t) == normalise(title(node)):
+        return True
+    if not t or t in UNTICK_MARKS or t.lower() == "false":
+        return False
+    return None
+
+
+def tick_hint(node: Node) -> str:
+    """How to write a ○ item, in the form's words (messages and skeleton comments)."""
+    return f"○を付けるなら「{TICK}」と書き（{title(node)}: {TICK}）、付けないなら空欄にしてください（{title(node)}:）。"
+
+
 def closest_option(value: str, opts: list[str]) -> str | None:
     n = normalise(value)
     for o in opts:

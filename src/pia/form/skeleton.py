@@ -20,6 +20,8 @@ def _comment(key: str, node: dict[str, Any], pad: str) -> list[str]:
     if opts and sch.SELECTED not in node.get("properties", {}):
         kind = "複数選択" if sch.kind(node) == "multi" else "選択肢"
         parts.append(f"{kind}: " + " ".join(f"{i}) {o}" for i, o in enumerate(opts, 1)))
+    if sch.kind(node) == "flag":
+        parts.append(f"○の欄: ○を付けるなら「{sch.TICK}」、付けないなら空欄")
     if node.get("x-pia-dash"):
         parts.append("該当なしは「—」")
     return [f"{pad}# " + " / ".join(parts)] if parts else []

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Iterator
 
 from pia.base.errors import PiaError
-from pia.base.fsread import atomic_write, os_reason
+from pia.base import fswrite
+from pia.base.fsread import os_hint, os_reason
 
 MANIFEST = ".pia-output.json"  # names of the files pia wrote in this folder, so it may replace them
 
@@ -70,14 +71,12 @@ def write_outputs(folder: Path, files: dict[str, bytes], force: bool = False) ->
                 target = folder / name
                 if (target.exists() or target.is_symlink()) and name not in ours and not force:
                     raise PiaError(f"{target} は pia が作ったファイルではないため上書きしません。上書きするときは --force を付けてください。")
-            written = []
-            for name, data in files.items():
-                atomic_write(folder / name, data)
-                written.append(folder / name)
-            atomic_write(folder / MANIFEST, (json.dumps(sorted(ours | set(files)), ensure_ascii=False) + "\n").encode())
-        return written
+            # the outputs and the record of them, all or nothing (never through a link in the folder)
+            manifest = (json.dumps(sorted(ours | set(files)), ensure_ascii=False) + "\n").encode()
+            fswrite.commit(folder, {**files, MANIFEST: manifest})
+        return [folder / name for name in files]
     except OSError as e:
-        raise PiaError(f"{folder} に書き込めません（{os_reason(e, writing=True)}）。書き込み権限と空き容量を確認してください。") from None
+        raise PiaError(f"{folder} に書き込めません（{os_reason(e, writing=True)}）。{os_hint(e, writing=True)}") from None
 
 
 def write_text(path: Path, text: str, force: bool = False) -> None:

@@ -429,17 +429,26 @@ def _valid(laid: Any) -> bool:
 
 
 class PartCache:
-    """Laid-out units and documents in a folder, by the hash of what they print (Doc.key). Bounded: when it holds
-    more than `entries` files or `size` bytes, the least recently used go. An entry is a header (its key, the
-    SHA-256 of its PDF, pages, anchors, bookmarks) and the PDF; one that does not read back exactly is ignored and
-    removed. Writing is best effort: a cache that cannot be written only makes the next render slower."""
+    """Laid-out units and documents in `<root>/.pia-cache/pdf/`, by the hash of what they print (Doc.key). Bounded:
+    when it holds more than `entries` files or `size` bytes, the least recently used go. An entry is a header (its
+    key, the SHA-256 of its PDF, pages, anchors, bookmarks) and the PDF; one that does not read back exactly is ignored
+    and removed. Written and removed through pia.base.fswrite (atomic, never through a link), best effort: a cache
+    that cannot be written only makes the next render slower."""
 
     MAGIC = b"pia-pdf-part 1\n"
 
-    def __init__(self, folder: Path, entries: int = 1000, size: int = 300_000_000):
-        self.folder, self.entries, self.size = folder, entries, size
+    def __init__(self, root: Path, entries: int = 1000, size: int = 300_000_000):
+        self.root, self.folder = root, root / CACHE_DIR
+        self.entries, self.size = entries, size
         self.hits = self.misses = 0
         self.lock = threading.Lock()
+
+    def _remove(self, names: list[str]) -> None:
+        from pia.base import fswrite
+        from pia.base.errors import PiaError
+
+        with suppress(PiaError, OSError):
+            fswrite.commit(self.root, {}, delete=[f"{CACHE_DIR.as_posix()}/{n}" for n in names], create=False)
 
     def get(self, key: str) -> Laid | None:
         path = self.folder / key
@@ -453,8 +462,7 @@ class PartCache:
                     laid = Laid(pdf, h["pages"], h["anchors"], [tuple(b) for b in h["bookmarks"]])
             if laid is None or not _valid(laid):
                 laid = None
-                with suppress(OSError):
-                    path.unlink()
+                self._remove([key])
             else:
                 with suppress(OSError):
                     os.utime(path)  # recently used
@@ -468,30 +476,28 @@ class PartCache:
         return laid
 
     def put(self, key: str, laid: Laid) -> None:
+        from pia.base import fswrite
+        from pia.base.errors import PiaError
+
         header = json.dumps({"key": key, "sha256": hashlib.sha256(laid.pdf).hexdigest(), "pages": laid.pages,
                              "anchors": laid.anchors, "bookmarks": laid.bookmarks}, ensure_ascii=False, sort_keys=True)
-        tmp = self.folder / f".{key}.{os.getpid()}.{threading.get_ident()}.tmp"
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            tmp.write_bytes(self.MAGIC + header.encode() + b"\n" + laid.pdf)
-            os.replace(tmp, self.folder / key)
-        except OSError:
-            with suppress(OSError):
-                tmp.unlink()
+        with suppress(PiaError, OSError):
+            fswrite.write(self.root, f"{CACHE_DIR.as_posix()}/{key}", self.MAGIC + header.encode() + b"\n" + laid.pdf)
 
     def prune(self) -> None:
         """Remove the least recently used entries beyond the bounds (and temporary files of a killed pia)."""
         try:
-            files = [(e.stat().st_mtime_ns, e.stat().st_size, e.path, e.name) for e in os.scandir(self.folder) if e.is_file()]
+            files = [(e.stat().st_mtime_ns, e.stat().st_size, e.name) for e in os.scandir(self.folder) if e.is_file()]
         except OSError:
             return
         files.sort(reverse=True)
-        total = 0
-        for i, (_, size, path, name) in enumerate(files):
+        total, doomed = 0, []
+        for i, (_, size, name) in enumerate(files):
             total += size
             if i >= self.entries or total > self.size or name.startswith("."):
-                with suppress(OSError):
-                    os.unlink(path)
+                doomed.append(name)
+        if doomed:
+            self._remove(doomed)
 
 
 class MemoryCache:

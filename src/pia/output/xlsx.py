@@ -9,9 +9,11 @@ import datetime as dt
 import io
 import re
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import PatternFill, Protection
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pia.form import schema as sch
@@ -122,7 +124,13 @@ def _sheet(wb: Workbook, title: str, doc_title: str) -> Worksheet:
     return ws
 
 
-def _write_lines(ws: Worksheet, heading: str, lines: Iterator[Line], binder: Binder | None = None) -> None:
+INHERITED = PatternFill("solid", fgColor="D9D9D9")  # a value another document holds: grey and locked
+
+
+def _write_lines(ws: Worksheet, heading: str, lines: Iterator[Line], binder: Binder | None = None,
+                 inherited: Callable[[str, tuple[Any, ...]], str | None] | None = None) -> None:
+    """inherited: for a bound cell, where the value is written when it is a fact of another document (the 基礎's
+    facts of the main document), else None; such a cell stays locked, grey, with a note saying where."""
     put(ws, 1, 1, heading, FILL["group"], bold=True)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=2)
     ws.print_title_rows = "1:1"
@@ -148,7 +156,14 @@ def _write_lines(ws: Worksheet, heading: str, lines: Iterator[Line], binder: Bin
             put(ws, r, 2, chunk)
             if binder and ln.bind:  # every part of a long text: read back joined
                 doc, path, kind, opts = ln.bind
-                binder.bind(ws.cell(row=r, column=2), doc, path, kind, opts)
+                cell = ws.cell(row=r, column=2)
+                binder.bind(cell, doc, path, kind, opts)
+                source = inherited(doc, path) if inherited else None
+                if source:
+                    cell.protection = Protection(locked=True)
+                    cell.fill = INHERITED
+                    cell.comment = Comment(f"この欄は{source}に書いた内容を印字しています。そちらで変更してください"
+                                           "（事実は一度だけ書きます）。", "pia")
             ws.row_dimensions[r].height = max(row_height(chunk, WIDTHS[1]), row_height(indent + ln.label, WIDTHS[0]))
             r += 1
 
@@ -191,10 +206,10 @@ def render_xlsx(page: Page) -> bytes:
     binder = Binder(wb)
     for block in page.blocks:
         if block.role == "cover":
-            _write_lines(_sheet(wb, COVER_SHEET, title), f"{page.form_title}　{page.version_tag}".strip(), _lines(block, c), binder)
+            _write_lines(_sheet(wb, COVER_SHEET, title), f"{page.form_title}　{page.version_tag}".strip(), _lines(block, c), binder, page.written_elsewhere)
         elif block.role == "table":
             head = block.title + (f" {c.texts['star']}{block.star_note}" if block.star else "") + (f" {block.file_label}" if block.file_label else "")
-            _write_lines(_sheet(wb, _sheet_name(block), title), head, _lines(block, c), binder)
+            _write_lines(_sheet(wb, _sheet_name(block), title), head, _lines(block, c), binder, page.written_elsewhere)
         elif block.role == "changes":
             _changes(wb, block, rows, title)
     binder.finish()

@@ -17,10 +17,12 @@ from openpyxl.styles import Protection
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from pia.form import schema as sch
+
 
 MAP_SHEET = "pia"
 MAP_COLUMNS = ("sheet", "cell", "document", "path", "kind", "written")  # a sheet for pia, not for people
-TICK = "○"
+TICK = sch.TICK
 # kinds of bound cells: the value of a text/date item, a selection, a count, one box of a multiple choice
 # (TICK or empty), the text in that box's parenthesis, a flag (TICK or empty)
 KINDS = ("text", "choice", "count", "tick", "tick-text", "flag")

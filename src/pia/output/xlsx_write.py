@@ -4,16 +4,22 @@ the same input gives the same bytes. Imports only openpyxl, so the reports do no
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import gc
 import io
 import re
+import sys
 import unicodedata
 import zipfile
 from typing import Any
 
+from lxml import etree
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
+
+from pia.base.errors import PiaError
 
 FONT = "BIZ UDPゴシック"
 _THIN = Side(style="thin", color="000000")
@@ -80,6 +86,26 @@ def save(wb: Workbook, when: dt.date, title: str) -> bytes:
     wb.properties.creator = wb.properties.lastModifiedBy = "pia"
     wb.properties.title = title
     buf = io.BytesIO()
-    with FixedZip(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        ExcelWriter(wb, zf).save()
+    try:
+        with FixedZip(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            ExcelWriter(wb, zf).save()
+    except (OSError, etree.SerialisationError) as e:  # openpyxl writes each sheet through a temporary file first
+        reason = _reason(e)
+        hook, sys.unraisablehook = sys.unraisablehook, lambda _: None  # its half-written sheets' writers close now
+        try:
+            e.__traceback__ = None
+            gc.collect()
+        finally:
+            sys.unraisablehook = hook
+        raise PiaError(f"Excel を作る途中の一時ファイルを書けません（{reason}）。一時フォルダ（TMPDIR）の空き容量と、"
+                       "ファイルの大きさの上限（ulimit -f）を確認してください。") from None
     return buf.getvalue()
+
+
+def _reason(e: Exception) -> str:
+    from pia.base.fsread import os_reason
+
+    if isinstance(e, OSError):
+        return os_reason(e, writing=True)
+    code = str(e).removeprefix("IO_")  # lxml names the errno: IO_EFBIG, IO_ENOSPC
+    return os_reason(OSError(getattr(errno, code, None), code), writing=True)

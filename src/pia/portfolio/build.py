@@ -18,12 +18,19 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pia
+from pia.base import fshash
 from pia.base.resources import schemas_dir, templates_dir
+from pia.document import figures, loader
 
 MANIFEST = ".pia-build.json"
+# What hashing one assessment folder may read: a file as large as any reader of pia takes (a figure), and in all
+# what the loader and the figures of one document may take together.
+HASH_LIMIT = max(loader.MAX_BYTES, figures.MAX_BYTES)
+HASH_BUDGET = loader.MAX_TOTAL_BYTES + figures.MAX_TOTAL_BYTES
 
 
 def _tree_digest(root: Path, h: Any) -> None:
+    """pia's own schemas and templates (the users' folders go through pia.base.fshash)."""
     for p in sorted(root.rglob("*")):
         if p.is_file() and "__pycache__" not in p.parts:
             h.update(p.relative_to(root).as_posix().encode() + b"\0")
@@ -75,7 +82,7 @@ def input_hash(folder: Path, options: str = "", commit: str = "") -> str:
     h = hashlib.sha256(shared_digest().encode())
     h.update(options.encode() + b"\0")
     h.update(commit.encode() + b"\0")
-    _tree_digest(folder, h)
+    fshash.update(h, folder, HASH_LIMIT, HASH_BUDGET)
     return h.hexdigest()
 
 

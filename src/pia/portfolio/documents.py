@@ -19,7 +19,7 @@ from pia.form import layout as form_layout
 from pia.document import family
 from pia.form import items
 from pia.form import schema as sch
-from pia.document.assessment import Assessment
+from pia.document.assessment import Assessment, display_name
 
 # Items inside one entry of a list, addressed relative to that entry: (schema name) -> the list's code.
 _ENTRY_OF = {"revision": "表紙-改訂", "legacy-row": "表紙-変更箇所の記録"}
@@ -178,7 +178,7 @@ def required_documents(a: Assessment) -> tuple[str, ...] | None:
 
 def jimu_name(a: Assessment) -> str:
     v = shared(a, "jimu")
-    return str(v) if v else Path(a.folder).name
+    return str(v) if v else display_name(Path(a.folder).name)
 
 
 def reassessment(rev: dict[str, Any], kind: kinds.Kind) -> tuple[bool | None, dt.date | None]:

@@ -167,8 +167,7 @@ class _Reader:
 
     def period(self, kind: form_kinds.Kind) -> tuple[dt.date, dt.date] | None:
         raw = pf.doc_value(self.a, kind, "consultation")
-        ds = dates.find_dates(raw) if isinstance(raw, str) else []
-        return (ds[0], ds[1]) if len(ds) >= 2 else None
+        return dates.period(raw)
 
     def finding(self, rule_id: str, key: str, path: tuple[Any, ...], message: str, hint: str) -> None:
         from pia.analysis.catalog import spec
@@ -334,12 +333,12 @@ def _revisions(a: Assessment, kind: form_kinds.Kind, doc: pf.DocumentInfo, publi
 
 
 def status_of(folder: Path, as_of: dt.date, within: int = 60) -> Status:
-    from pia.document.assessment import load
+    from pia.document.assessment import display_name, load
     from pia.analysis.catalog import spec
 
     a = load(folder)
     if not any(d is not None and isinstance(d.data, dict) for d in a.docs.values()):
-        st = Status(a.folder, folder.name, [], None, None, None, None, findings=sorted(a.load_findings))
+        st = Status(a.folder, display_name(folder.name), [], None, None, None, None, findings=sorted(a.load_findings))
         st.findings.append(Finding(a.folder, 1, 1, "PIA902", spec("PIA902").severity, "", "評価書（assessment.yaml・juten.yaml・kiso.yaml）を読み込めないため、状況を判定できません。",
                                    "pia check で読み込みの問題を直してください。"))
         return st

@@ -183,20 +183,23 @@ FIGURE_LIST, FIGURE = item("別添1-事務の内容"), item("別添1-図")
 def figures(ctx: Context) -> Iterator[Finding]:
     """別添1 の「図」には、評価書フォルダの中の PNG・JPEG・SVG ファイルを、フォルダからの相対パスで書く。
     ファイルがない、形式が違う（中身で判定する）、5MB 又は 4,000万画素を超える、フォルダの外（絶対パス、「..」、
-    フォルダの外へのリンク）を指す図は、HTML・PDF・Excel に掲載できない。図を見られない人のため、「図の説明」に
-    代替テキストを書く。"""
+    フォルダの外へのリンク）を指す図は、HTML・PDF・Excel に掲載できない。SVG は要素 20,000 個・入れ子 100 段・
+    `<use>` などの参照を展開して 50,000 個まで、外部の資源を参照しないもの。一つの評価書の図は合わせて 30 個、
+    15MB、1億画素、SVG の描く要素 50,000 個まで（上限を超えた図から後は掲載しない）。図を見られない人のため、
+    「図の説明」に代替テキストを書く。"""
     from pathlib import Path
 
-    from pia.document.figures import FigureError, read
+    from pia.document.figures import Budget, FigureError
 
     folder = Path(ctx.a.folder)
     if not (folder / "assessment.yaml").is_file():
         return  # a version read from git: its figures are checked where it is checked out
+    budget = Budget(folder)  # counted in print order, as the renders count them
     for i, entry in enumerate(each(FIGURE_LIST.get(ctx.a.meta))):
         rel = FIGURE.of(entry, FIGURE_LIST)
         if rel in (None, ""):
             continue
         try:
-            read(folder, rel)
+            budget.read(rel, i)
         except FigureError as err:
             yield ctx.finding("assessment", FIGURE.at(i), str(err), "図のファイルと、書いたパスを確認してください。")

@@ -73,13 +73,13 @@ def outsourcing_counts(ctx: Context) -> Iterator[Finding]:
                 yield ctx.finding(key, p, f"「{said}」としていますが、委託事項が一つも書かれていません。", "委託事項を書いてください。")
             if flag is True:
                 yield ctx.finding(key, flag_at, f"II-4 で「{said}」としていますが、III-4 の「{flag_title}」に○が付いています。",
-                                  f"III-4 の「{flag_title}」を false にしてください。")
+                                  f"III-4 の「{flag_title}」の○を外して空欄にしてください。")
         elif meaning == "no":
             if listed:
                 yield ctx.finding(key, p, f"「{said}」としていますが、委託事項が{listed}件書かれています。", "委託事項を削除するか、委託の有無を直してください。")
             if flag is not True:
                 yield ctx.finding(key, flag_at, f"II-4 で「{said}」としていますが、III-4 の「{flag_title}」に○が付いていません。",
-                                  f"III-4 の「{flag_title}」を true にしてください。")
+                                  f"III-4 の「{flag_title}」に○を付けてください（「{flag_title}: ○」）。")
 
 
 @rule("PIA203", "再委託の有無と再委託の許諾方法・再委託事項が矛盾する", source="様式（II-4 再委託の有無・再委託事項）",
@@ -177,12 +177,12 @@ def network_risks(ctx: Context) -> Iterator[Finding]:
                 filled = not blank(block) if answer else any(not blank(v) for v in block.values())
                 if said is True and filled:
                     yield ctx.finding(key, path, f"「{flag.title}」に○が付いていますが、このリスクの対策が書かれています。",
-                                      "接続しないなら対策を削除し、接続するなら「接続しない」を false にしてください。")
+                                      "接続しないなら対策を削除し、接続するなら「接続しない」の○を外して空欄にしてください。")
                 if answer:
                     continue  # an answer left blank while connected is PIA501's (x-pia-off-when)
                 if said is not True and not all(not blank(v) for v in block.values()):
                     yield ctx.finding(key, path, f"情報提供ネットワークシステムと接続する場合は、このリスクの対策を書きます（「{flag.title}」に○なし）。",
-                                      f"対策を書くか、接続しないなら「{flag.title}」を true にしてください。")
+                                      f"対策を書くか、接続しないなら「{flag.title}」に○を付けてください（「{flag.title}: ○」）。")
 
 
 @rule("PIA207", "「接続しない」と入手方法・提供方法が矛盾する", WARNING,
@@ -225,10 +225,10 @@ def provision_iii(ctx: Context) -> Iterator[Finding]:
         name = no.title
         if flag is True and has:
             yield ctx.finding(key, no.at(), f"「{name}」に○が付いていますが、{nw}以外による提供先又は移転先があります。",
-                              f"III-5 のリスク対策を書き、「{name}」を false にしてください。")
+                              f"III-5 のリスク対策を書き、「{name}」の○を外して空欄にしてください。")
         if flag is False and not has:
             yield ctx.finding(key, no.at(), f"III-5 の対象となる提供・移転がないのに「{name}」に○が付いていません。",
-                              f"「{name}」を true にしてください。")
+                              f"「{name}」に○を付けてください（「{name}: ○」）。")
 
 
 @rule("PIA209", "選択した内容に必要な「具体的な…」が書かれていない",

@@ -11,10 +11,11 @@ from pia.form.kinds import absent_codes, is_draft, shared_fact_paths
 from pia.form.items import item
 from pia.base.registry import Certainty
 from pia.analysis.rules import Context, rule
-from pia.document.values import empty, is_dash, scalars
+from pia.document.values import DASH, dash_variant, empty, is_dash, scalars
 from pia.form.walk import Path, walk
 
-_LEAVES = ("text", "date", "choice", "selected", "multi", "idlist", "strlist", "id", "flag", "count")
+# (a ○ item is not among them: its blank is the form's unticked box)
+_LEAVES = ("text", "date", "choice", "selected", "multi", "idlist", "strlist", "id", "count")
 
 
 def _off(data: Any, node: sch.Node) -> bool:
@@ -95,6 +96,18 @@ def dash_only_where_allowed(ctx: Context) -> Iterator[Finding]:
         for path, node, value in _required(doc.data, name, *_exempt(ctx.a, key, name)):
             if is_dash(value) and not sch.dash_allowed(node):
                 yield ctx.finding(key, path, f"「{sch.title(node)}」は「—」とせず、内容を書く項目です。", "内容を記載してください。")
+
+
+@rule("PIA504", "該当なしの「—」を別の記号（ー、―、－、- など）で書いている", WARNING,
+      source="様式・記載要領（該当なしは「—」）", certainty=Certainty.INFERRED, concepts=("dash-items",))
+def dash_spelling(ctx: Context) -> Iterator[Finding]:
+    """「—」を書ける項目（スキーマの x-pia-dash）に、長音符「ー」、横棒「―」、全角ハイフン「－」、半角「-」などを書いたときは、
+    該当なしと読んだうえで、様式どおりの「—」（全角のダッシュ）を示す。`pia fix --write` で「—」に書き換えられる。
+    「なし」「該当なし」は文として書ける項目ではそのまま認める。「—」を書けない項目の記号は PIA502。"""
+    for key, it, path, v in ctx.values("dash-items"):
+        if dash_variant(it.node, v):
+            yield ctx.finding(key, path, f"「{v.strip()}」を該当なし（「{DASH}」）と読みました。",
+                              f"様式どおり「{DASH}」（全角のダッシュ）と書いてください（pia fix --write で直せます）。")
 
 
 _FORMULA = re.compile(r"^\s*[=+@＝]|^-[^\s\-—]")

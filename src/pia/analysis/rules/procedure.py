@@ -23,18 +23,46 @@ APPROVED_ON = item("表紙-個人情報保護委員会承認日")
 REVIEW = (item("VI-3-①"), item("VI-3-②"), item("VI-3-③"))
 
 
-@rule("PIA301", "日付として読めない", source="pia の記載方法（日付の書式）", certainty=Certainty.PIA, concepts=("dates",))
+@rule("PIA301", "日付として読めない", source="pia の記載方法（日付の書式）", certainty=Certainty.PIA, concepts=("dates",),
+      also=("dated-texts",))
 def date_format(ctx: Context) -> Iterator[Finding]:
-    """日付の項目（実施日、公表日、変更日など）は「令和5年8月1日」（元年も可）の形で書く。pia は「2023-08-01」も
-    読むが、様式の書き方ではないため PIA054 が知らせる。比較のためには西暦の日付に直して扱う。"""
+    """日付の項目（実施日、公表日、変更日など）と、日付を書く文字の項目（ファイルごとの保有開始日・使用開始日。年月だけも可）は、
+    「令和5年8月1日」（元年も可）の形で書く。13月や4月31日のようにない日付、日付として読めない書き方はこのエラーになる。
+    西暦や略記（2023-08-01、2015/10/5、R7.4.1）は読めるが、様式の書き方ではないため PIA054 が知らせる。比較のためには
+    西暦の日付に直して扱う。意見聴取の期間は PIA309。"""
     for key, it, path, v in ctx.values("dates"):
         if not blank(v) and dates.parse(v) is None:
             yield ctx.finding(key, path, f"「{v}」を日付として読めません。", "「令和5年8月1日」の形（様式の書き方）で書いてください。")
+    for key, it, path, v in ctx.values("dated-texts"):
+        if it.node.get("x-pia-dated") == "date" and isinstance(v, str) and not blank(v) and dates.looks_like_date(v) \
+                and dates.parse(v) is None and dates.year_month(v) is None:
+            yield ctx.finding(key, path, f"「{v}」を日付として読めません（ない日付か、書き方の誤り）。",
+                              "「令和5年8月1日」（年月だけなら「令和5年8月」）の形（様式の書き方）で書いてください。")
 
 
-def _period(v: Any) -> tuple[dt.date, dt.date] | None:
-    ds = dates.find_dates(v) if isinstance(v, str) else []
-    return (ds[0], ds[1]) if len(ds) >= 2 else None
+def _period(v: Any, doc: str, data: dict[str, Any]) -> tuple[dt.date, dt.date] | None:
+    """The 意見聴取 period as staff write it (から…まで, ～, 同年, a month and day without the year). A period written
+    without its year is in the year of the 基礎項目評価 before it (else of the 公表日)."""
+    done, published = concept("kiso-done-on").item_in(doc), concept("published-on").item_in(doc)
+    basic = dates.parse(done.get(data)) if done else None
+    pub = dates.parse(published.get(data)) if published else None
+    year = basic.year if basic else pub.year if pub else None
+    per = dates.period(v, year)
+    if per and basic and year is not None and per[0] < basic:
+        per = dates.period(v, year + 1) or per
+    return per
+
+
+@rule("PIA309", "意見聴取の期間を読めない", WARNING, source="指針 第5の3（意見聴取の期間）", certainty=Certainty.PIA,
+      concepts=("consultation-period",))
+def period_format(ctx: Context) -> Iterator[Finding]:
+    """意見聴取の実施日・期間から開始日と終了日を読めないと、30日以上かどうか（PIA302）や手続の順序（PIA304）を確かめられない。
+    「令和7年3月10日～令和7年4月9日」「令和7年3月10日から同年4月9日まで」「3月10日～4月9日」のように、二つの日付を書く。"""
+    for key, period, data in ctx.each("consultation-period"):
+        v = period.get(data)
+        if isinstance(v, str) and not blank(v) and _period(v, period.doc, data) is None:
+            yield ctx.finding(key, period.at(), f"意見聴取の期間「{v}」から開始日と終了日を読めません。",
+                              "「令和7年3月10日～令和7年4月9日」の形で書いてください。")
 
 
 @rule("PIA302", "意見聴取の期間が30日に満たない", source="指針 第5の3（意見聴取の期間）", certainty=Certainty.SUMMARY,
@@ -46,7 +74,7 @@ def comment_period(ctx: Context) -> Iterator[Finding]:
     （期間を短縮する理由の欄もない）。"""
     for key, period, data in ctx.each("consultation-period"):
         shortened = ctx.sibling("consultation-shortened", period)
-        per = _period(period.get(data))
+        per = _period(period.get(data), period.doc, data)
         if per is None or shortened is None:
             continue
         inclusive = (per[1] - per[0]).days + 1
@@ -69,7 +97,7 @@ def stated_days(ctx: Context) -> Iterator[Finding]:
     初日不算入のいずれか）と一致すること（全項目評価書 VI-2 ②、重点項目評価書 V-2 ②）。"""
     for key, period, data in ctx.each("consultation-period"):
         v = period.get(data)
-        per = _period(v)
+        per = _period(v, period.doc, data)
         n = dates.stated_days(v) if isinstance(v, str) else None
         if per is None or n is None:
             continue
@@ -93,7 +121,7 @@ def procedure_order(ctx: Context) -> Iterator[Finding]:
     for key, done, m in ctx.each("kiso-done-on"):
         period, inspected, published = (_step(ctx, c, done.doc) for c in ("consultation-period", "inspection-on", "published-on"))
         body = _step(ctx, "body-type", done.doc)
-        per = _period(period.get(m)) if period else None
+        per = _period(period.get(m), period.doc, m) if period else None
         steps: list[tuple[tuple[Any, ...], dt.date | None]] = [(done.at(), dates.parse(done.get(m)))]
         if period:
             steps += [(period.at(), per[0] if per else None), (period.at(), per[1] if per else None)]

@@ -16,7 +16,7 @@ _TOOLS = ("pia-ignore", "yaml-language-server")
 
 
 @rule("PIA054", "日付が公式の書き方（令和7年4月1日）でない", WARNING, source="様式・記載要領の記載例（和暦で年月日を書く）",
-      certainty=Certainty.INFERRED, concepts=("dates",))
+      certainty=Certainty.INFERRED, concepts=("dates",), also=("dated-texts",))
 def official_dates(ctx: Context) -> Iterator[Finding]:
     """日付の項目（公表日、実施日、改訂の変更日など）は、様式の記載例のとおり和暦で「令和7年4月1日」と書く。
     西暦（2025/4/1、2025-04-01）、全角数字（令和７年４月１日）、略記（R7.4.1）はこの警告になり、

@@ -183,7 +183,6 @@ def build_one(folder: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> di
     from pia.portfolio.render import render_all
     from pia.base.formats import parse
     from pia.output.formats import writers
-    from pia.output.pdfparts import CACHE_DIR
     from pia.portfolio.status import reassessment_due
 
     name = folder.name
@@ -195,18 +194,18 @@ def build_one(folder: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> di
     errors = 0
     if shown:
         # one cache of laid-out PDF parts for the whole site: after an edit only the parts it touches are laid out again
-        written, result = render_all(folder, writers(parse("render", ",".join(formats))), out / name, force=True,
-                                     cache=out / CACHE_DIR)
+        written, result = render_all(folder, writers(parse("render", ",".join(formats))), out / name, force=True, cache=out)
         errors = result.errors
-        for p in [p for p in written if p.stem in hidden]:
-            p.unlink()
+        from pia.base import fswrite
+
+        fswrite.commit(out / name, {}, delete=[p.name for p in written if p.stem in hidden], create=False)
         written = [p for p in written if p.stem not in hidden]
     history = _history(folder) if shown else None
     main = shown[-1] if shown else None
     ended = dates.parse(pf.fact(a, "ended"))
     changed = max([d.changed for d in shown if d.changed], default=None)
     return {
-        "name": name, "jimu": pf.jimu_name(a), "title": main.title if main and main.title else name,
+        "name": name, "jimu": pf.jimu_name(a), "title": main.title if main and main.title else asm.display_name(name),
         "org": str(pf.author(a) or ""),
         "documents": [{**d.to_dict(), "published_ja": dates.to_era(d.published) if d.published else "",
                        "reassess_ja": dates.to_era(due) if (due := reassessment_due(d.published)) else ""} for d in shown],
