@@ -135,6 +135,48 @@ def test_text_history_names_each_document(tmp_path: Path):
     assert r.stdout.count("市民部国保年金課") == 2
 
 
+def test_first_revision_of_the_shipped_example_gives_rows_in_history_render_ci_and_diff(tmp_path: Path):
+    # the 重点 example committed as shipped (a 公表日, no 改訂 yet: the first publication is the first edition), then
+    # its first 改訂: a ※ item, a fact the 基礎 prints too, and a fact only the 基礎 prints
+    repo, folder = repo_with(tmp_path, JUTEN, "kokuho")
+    assert "\n改訂:" not in (folder / "juten.yaml").read_text(encoding="utf-8")
+    commit(repo, "as shipped")
+    edit(folder / "juten.yaml", OUTLINE, OUTLINE + "電子申請を加える。")
+    edit(folder / "juten.yaml", "部署: 市民部保険年金課", "部署: 市民部国保年金課")
+    edit(folder / "juten.yaml", "取扱者数の計数時点: 令和6年4月1日時点", "取扱者数の計数時点: 令和7年4月1日時点")
+    add_revision(folder / "juten.yaml", "令和7年4月1日")
+    commit(repo, "first revision")
+
+    rows = history_json(folder)
+    juten = [(r["変更日"], r["提出時期"], r["変更後の記載"]) for r in rows if r["評価書"] == "重点項目評価書"]
+    kiso = [(r["変更日"], r["提出時期"], r["変更後の記載"]) for r in rows if r["評価書"] == "基礎項目評価書"]
+    assert [(d, t) for d, t, _ in juten] == [("令和7年4月1日", "事前")] * 2
+    assert [(d, t) for d, t, _ in kiso] == [("令和7年4月1日", "事後")] * 3
+    assert any("電子申請を加える" in v for *_, v in juten) and ("令和7年4月1日", "事後", "令和7年4月1日時点") in kiso
+
+    out = tmp_path / "out"
+    r = pia("render", folder, "--out", out, "--format", "html")
+    assert r.returncode == 0, r.stderr
+    html = (out / "kokuho.html").read_text(encoding="utf-8")
+    changes = html[html.index('id="sec-B2"'):]
+    assert "電子申請を加える" in changes and "市民部国保年金課" in changes and "令和7年4月1日" in changes
+    basic = (out / "kokuho-kiso.html").read_text(encoding="utf-8")
+    assert "令和7年4月1日時点" in basic[basic.index('id="sec-changes"'):]
+
+    summary = tmp_path / "summary.md"
+    r = pia("ci", "--base", "HEAD~1", "--head", "HEAD", "--summary", summary, cwd=repo)
+    s = summary.read_text(encoding="utf-8")
+    assert "重点項目評価書（2 件、事前・再評価）" in s and "基礎項目評価書（3 件、事後）" in s, s
+
+    # pia diff: each document that prints a row, with its own 提出時期 (as history gives them)
+    r = pia("diff", "HEAD~1:assessments/kokuho", "HEAD:assessments/kokuho", "--format", "json", cwd=repo)
+    assert r.returncode == 0, r.stderr
+    outline = next(d for d in json.loads(r.stdout) if d["code"] == "重点-I-1-②")
+    assert outline["timings"] == {"重点項目評価書": "事前", "基礎項目評価書": "事後"}
+    text = pia("diff", "HEAD~1:assessments/kokuho", "HEAD:assessments/kokuho", cwd=repo).stdout
+    assert "重点項目評価書（事前）・基礎項目評価書（事後）" in text
+
+
 # ---- pia ci ---------------------------------------------------------------------------------------------
 
 def ci(repo: Path) -> tuple[subprocess.CompletedProcess[str], str]:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import run_pia
+from conftest import pia, run_pia
 from pia.app.cli import main
 from test_ci import base_repo, edit, git, new_revision, repo  # noqa: F401 (fixtures)
 
@@ -167,3 +168,60 @@ def test_diff_refuses_an_unreadable_version_but_not_a_reported_character(repo: P
                                  'システムの名称: "\\e[2K住民記録システム"', 1), encoding="utf-8")
     r = run_pia("diff", "HEAD:assessments/juki", "assessments/juki", cwd=repo)
     assert r.returncode == 0 and "システム1 ①システムの名称" in r.stdout and "\x1b" not in r.stdout, r.stderr
+
+
+# ---- history that cannot go silently short ------------------------------------------------------------------
+
+def _rows(r: Path, folder: str) -> list[dict]:
+    h = pia("history", folder, "--format", "json", cwd=r)
+    assert h.returncode == 0, h.stderr
+    return json.loads(h.stdout)
+
+
+def test_history_follows_the_folder_through_renames(revised: Path, tmp_path: Path):
+    r = revised  # one revision of assessments/juki: one row
+    git(r, "mv", "assessments/juki", "assessments/juki-2024")
+    commit(r, "rename")
+    assert [(x["変更日"], x["変更後の記載"]) for x in _rows(r, "assessments/juki-2024")] == [("令和7年4月1日", "毎月")]
+    # renamed again, with a change and its revision in the same commit
+    git(r, "mv", "assessments/juki-2024", "assessments/jumin")
+    for rel, old, new in (("files/juki.yaml", "    時期・頻度: 毎月", "    時期・頻度: 毎週"),
+                          ("assessment.yaml", "  - 変更日: 令和7年4月1日\n    説明: 改訂\n",
+                           "  - 変更日: 令和7年4月1日\n    説明: 改訂\n  - 変更日: 令和7年5月1日\n    説明: 改訂\n")):
+        f = r / "assessments" / "jumin" / rel
+        text = f.read_text(encoding="utf-8")
+        assert old in text
+        f.write_text(text.replace(old, new, 1), encoding="utf-8")
+    commit(r, "rename and revise")
+    rows = _rows(r, "assessments/jumin")
+    assert [(x["変更日"], x["変更前の記載"], x["変更後の記載"]) for x in rows] == [
+        ("令和7年4月1日", "随時", "毎月"), ("令和7年5月1日", "毎月", "毎週")]
+    out = tmp_path / "out"
+    assert pia("render", "assessments/jumin", "--format", "html", "--out", out, cwd=r).returncode == 0
+    html = (out / "jumin.html").read_text(encoding="utf-8")
+    assert "令和7年5月1日" in html and "毎週" in html
+
+
+def test_glob_like_folder_names_are_read_literally(revised: Path):
+    # `j*` and `juk[i]` are pathspec patterns matching assessments/juki: read as patterns, they would take its commits
+    r = revised
+    for name in ("j*", "juk[i]"):
+        shutil.copytree(r / "assessments" / "juki", r / "assessments" / name)
+    commit(r, "copies")
+    for name in ("j*", "juk[i]"):
+        assert _rows(r, f"assessments/{name}") == []
+    assert len(_rows(r, "assessments/juki")) == 1
+
+
+@pytest.mark.parametrize("which", ["HEAD", "HEAD~1"])
+def test_a_commit_git_cannot_read_is_an_error_never_an_empty_history(revised: Path, tmp_path: Path, which: str):
+    r = revised
+    sha = git(r, "rev-parse", which).strip()
+    obj = r / ".git" / "objects" / sha[:2] / sha[2:]
+    obj.chmod(0o644)
+    obj.write_bytes(b"damaged")
+    h = pia("history", "assessments/juki", cwd=r)
+    assert h.returncode == 2 and "git fsck" in h.stderr and "行はありません" not in h.stdout, h.stdout + h.stderr
+    rr = pia("render", "assessments/juki", "--format", "html", "--out", tmp_path / "o", cwd=r)
+    assert rr.returncode == 2 and not (tmp_path / "o").exists()
+

@@ -367,23 +367,27 @@ def _emit_diff(old: Any, new: Any, fmt: str = "text") -> int:
     """`pia diff` of two loaded versions (warning of declared exceptions no change matches); the number of changes."""
     import json
 
-    from pia.history.classify import classified
+    from pia.history.classify import classified, document_timings
     from pia.document.changes import COLUMNS
 
     rows, docs, unmatched = classified(old, new)
     for item in unmatched:
         emit(f"警告: 例外「{item}」に当たる変更はありません（項目の表記を pia diff の「項目」のとおりに書いてください）。\n", sys.stderr)
+    timings = document_timings(old, new) if rows else {}
+    # each document that prints a row, with the 提出時期 of its own 変更箇所 (the 基礎 prints a 事前 change of the 重点 as 事後)
+    per_doc = [{d: timings.get(d, r.timing) for d in ds} for r, ds in zip(rows, docs)]
     if fmt == "json":
-        emit(json.dumps([dict(r.change.to_dict(), important=r.important, timing=r.timing, reason=r.reason, documents=d)
-                         for r, d in zip(rows, docs)], ensure_ascii=False, indent=2) + "\n")
+        emit(json.dumps([dict(r.change.to_dict(), important=r.important, timing=r.timing, reason=r.reason, documents=d,
+                              timings=t) for r, d, t in zip(rows, docs, per_doc)], ensure_ascii=False, indent=2) + "\n")
     elif not rows:
         emit("変更はありません。\n")
     else:
         # each side's items as its own form version names them: a column for the old side's labels when any differ
         versions = any(r.change.old_label for r in rows)
         emit(_table([[r.change.kind, r.change.label, *([r.change.old_label or r.change.label] if versions else []),
-                      r.change.before, r.change.after, "重要な変更" if r.important else "", r.timing, r.reason, "・".join(d)]
-                     for r, d in zip(rows, docs)],
+                      r.change.before, r.change.after, "重要な変更" if r.important else "", r.timing, r.reason,
+                      "・".join(f"{name}（{when}）" if len(t) > 1 else name for name, when in t.items())]
+                     for r, t in zip(rows, per_doc)],
                     ["変更の種類", COLUMNS[1], *([f"{COLUMNS[1]}（変更前の版）"] if versions else []), "変更前", "変更後", "重要な変更",
                      COLUMNS[4], COLUMNS[5], "評価書"]))
     return len(rows)
@@ -440,14 +444,13 @@ def history(args: Any) -> int:
     import json
 
     from pia.form import kinds as form_kinds
-    from pia.document import family
     from pia.analysis.check import CheckResult
     from pia.document.changes import COLUMNS
     from pia.history.versions import history as load_history, reassessment_findings, revision_findings, revisions
     from pia.analysis.reporters import text as text_report
 
     h = load_history(args.path)
-    kinds = list(reversed(family.present(h.versions[-1].assessment))) if h.versions else []
+    kinds = list(reversed(h.present()))
     per_kind = [(k, revisions(h, k)) for k in kinds]  # each document's own 変更箇所, the main document first
     for p in h.problems:
         emit(f"{p.file}: {p.severity} [{p.rule_id}] {p.message}{'（' + p.hint + '）' if p.hint else ''}\n", sys.stderr)

@@ -196,13 +196,6 @@ class Root:
         return out
 
 
-def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
-    """path holds data or is unchanged (see pia.base.fswrite, the one way pia writes); never through a link."""
-    from pia.base import fswrite  # the writer builds on this module's messages
-
-    fswrite.commit(path.parent if str(path.parent) else Path("."), {path.name: data}, mode=mode)
-
-
 def _utf8(name: str) -> bool:
     try:
         name.encode("utf-8")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from functools import cache
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -210,22 +211,31 @@ def _load_dir(a: Assessment, folder: Path, root: fsread.Root, budget: Budget, ke
     return True
 
 
+def doc_key(rel: str) -> str | None:
+    """The key of the document a file of the folder holds, by its path in the folder; None for other files."""
+    by_name, per_dir = _names()
+    if rel in by_name:
+        return by_name[rel]
+    if rel.count("/") == 1 and rel.endswith((".yaml", ".yml")) and rel.split("/")[0] in per_dir:
+        return per_dir[rel.split("/")[0]] + ":" + Path(rel).stem
+    return None
+
+
+@cache
+def _names() -> tuple[dict[str, str], dict[str, str]]:
+    singles, dirs = folder_files()  # read for every file of every version of a long history: once
+    return {n: k for k, n, _ in singles}, {d: k for k, d in dirs}
+
+
 def from_texts(name: str, texts: dict[str, bytes]) -> Assessment:
     """An assessment from file contents keyed by relative path (git revisions, tests)."""
     a = Assessment(name)
     budget = Budget()
     for rel, raw in sorted(texts.items()):
-        shown = f"{name}/{rel}"
-        singles, dirs = folder_files()
-        by_name = {n: k for k, n, _ in singles}
-        per_dir = {d: k for k, d in dirs}
-        if rel in by_name:
-            key = by_name[rel]
-        elif rel.count("/") == 1 and rel.endswith((".yaml", ".yml")) and rel.split("/")[0] in per_dir:
-            key = per_dir[rel.split("/")[0]] + ":" + Path(rel).stem
-        else:
+        key = doc_key(rel)
+        if key is None:
             continue
-        a.docs[key], found = load_text(shown, raw, budget)
+        a.docs[key], found = load_text(f"{name}/{rel}", raw, budget)
         a.load_findings += found
     return a
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from pia.base import dates
@@ -77,14 +77,21 @@ def _norm(s: str) -> str:
 def revision(a: Assessment, kind: kinds.Kind) -> dict[str, Any] | None:
     """The latest entry of a document's own 改訂 (the revision this version records)."""
     rec = record(kind)
-    revs = [r for r in each(rec.revisions.get(family.data(a, kind))) if isinstance(r, dict) and revision_date(r, kind)]
-    return max(revs, key=lambda r: revision_date(r, kind)) if revs else None
+    dated = [(d, i, r) for i, r in enumerate(each(rec.revisions.get(family.data(a, kind))))
+             if isinstance(r, dict) and (d := revision_date(r, kind))]
+    return max(dated, key=lambda x: (x[0], -x[1]))[2] if dated else None  # the first of the latest, as max() gives
 
 
 def revision_date(rev: dict[str, Any] | None, kind: kinds.Kind) -> Any:
     """The 変更日 of one 改訂 entry, as a date (None when missing or unreadable)."""
     rec = record(kind)
-    return dates.parse(rec.date.of(rev, rec.revisions)) if isinstance(rev, dict) else None
+    value = rec.date.of(rev, rec.revisions) if isinstance(rev, dict) else None
+    return _date(value) if isinstance(value, str) else None
+
+
+@lru_cache(maxsize=4096)
+def _date(text: str) -> Any:
+    return dates.parse(text)  # the same few 変更日 are read again in every version of a long history
 
 
 def reassessed(value: Any, it: Item) -> tuple[bool | None, Any, str]:
@@ -184,3 +191,18 @@ def classified(old: Assessment, new: Assessment) -> tuple[list[Row], list[list[s
     docs = [[kinds.short_title(k) for k in family.change_documents(new if r.change.kind != "削除" else old, r.change.doc, r.change.path)]
             for r in rows]
     return rows, docs, unmatched
+
+
+def document_timings(old: Assessment, new: Assessment) -> dict[str, str]:
+    """The 提出時期 of each document's own 変更箇所 for the changes between two versions, by document title. A revision
+    is submitted as a whole, by that document's ※ (the 基礎 has none: 事後), so a change two documents print can be
+    事前 in one and 事後 in the other, as `pia history` gives their rows."""
+    from pia.history.diff import diff
+
+    out: dict[str, str] = {}
+    for kind in family.present(new):
+        if kind.key in old.docs:
+            rows = classify(diff(family.render_view(old, kind), family.render_view(new, kind), kind), new, kind)
+            if rows:
+                out[kinds.short_title(kind)] = rows[0].timing
+    return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,16 +41,28 @@ def _date(a: Assessment) -> dt.date | None:
     return max([d for doc in _shown(a) for d in (doc.published, doc.changed) if d], default=None)
 
 
+FACT = "edition"  # the name of fact() among the facts the history keeps of each version
+
+
+def fact(a: Assessment) -> list[Any] | None:
+    """What makes a version an edition, kept by the history for every version (`history(folder, {FACT: fact})`):
+    its key and date as text, or None when no document of it was published."""
+    when = _date(a) if _shown(a) else None
+    return [_text_key(a), when.isoformat()] if when else None
+
+
+def _text_key(a: Assessment) -> list[list[Any]]:
+    return [[k, p.isoformat() if p else None, c.isoformat() if c else None] for k, p, c in _key(a)]
+
+
 def editions(history: Any, current: Assessment) -> list[Edition]:
     """The published editions before the current one, newest first."""
-    last: dict[tuple[Any, ...], Edition] = {}
-    for i, v in enumerate(history.versions):
-        a = v.assessment
-        docs = _shown(a) if v.readable and len(v.name) == 40 else []  # a commit id: not the working tree
-        when = _date(a) if docs else None
-        if when is not None:
-            last[_key(a)] = Edition(v.name, when, i)
-    current_key = _key(current)
+    last: dict[str, Edition] = {}
+    for i, s in enumerate(history.stamps):
+        found = s.seen.get(FACT) if s.where else None  # a commit, not the working tree
+        if found:
+            last[json.dumps(found[0])] = Edition(s.name, dt.date.fromisoformat(found[1]), i)
+    current_key = json.dumps(_text_key(current))
     return sorted((e for k, e in last.items() if k != current_key), key=lambda e: (e.date, e.index), reverse=True)
 
 
@@ -64,14 +77,13 @@ def render(folder: Path, history: Any, e: Edition, stem: str, formats: tuple[str
     """The files of an edition: its documents as the commit holds them (figures included), rendered in a
     temporary folder."""
     from pia.document import assessment as asm
-    from pia.document import family
-    from pia.history.versions import cat, history_rows, toplevel, tree_blobs
+    from pia.history.versions import cat, toplevel, tree_blobs
     from pia.portfolio.render import render_documents
     from pia.base.formats import parse
     from pia.output.formats import writers
 
     top = toplevel(folder)
-    blobs, _ = tree_blobs(top, e.sha, folder.resolve().relative_to(top.resolve()).as_posix())
+    blobs, _ = tree_blobs(top, e.sha, history.stamps[e.index].where[0])  # the folder's path then (before a git mv)
     with tempfile.TemporaryDirectory(prefix="pia-edition-") as tmp:
         root = Path(tmp) / folder.name
         for (name, _), data in zip(blobs, cat(top, [o for _, o in blobs])):
@@ -80,7 +92,6 @@ def render(folder: Path, history: Any, e: Edition, stem: str, formats: tuple[str
                 continue  # git never stores such a path; never write outside the temporary folder
             root.joinpath(*parts).parent.mkdir(parents=True, exist_ok=True)
             root.joinpath(*parts).write_bytes(data)
-        versions = history.versions[: e.index + 1]
-        derived = {k.id: [r.betten3() for r in history_rows(versions, k)] for k in family.present(versions[-1].assessment)}
+        derived = {k.id: [r.betten3() for r in history.rows(k, e.index)] for k in history.present(e.index)}
         files, _ = render_documents(asm.load(root), root, writers(parse("render", ",".join(formats))), stem, derived)
     return files

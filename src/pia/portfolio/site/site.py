@@ -38,11 +38,12 @@ def _history(folder: Path) -> Any:
     """The folder's version history, or None outside git (the recorded rows are then all there is)."""
     from pia.base.errors import PiaError
     from pia.history.versions import history, in_git
+    from pia.portfolio.site import editions as ed
 
     if not in_git(folder):
         return None
     try:
-        return history(folder)
+        return history(folder, {ed.FACT: ed.fact})
     except PiaError:
         return None
 
@@ -164,11 +165,11 @@ def _editions(folder: Path, a: Any, history: Any, out: Path, formats: tuple[str,
         if old and old.get("hash") == digest and all((target / f).is_file() for f in old.get("files", {})):
             sizes = old["files"]
         else:
-            hidden = _hidden(history.versions[e.index].assessment, stem)
+            hidden = _hidden(history.version(e.index).assessment, stem)
             files = {n: b for n, b in ed.render(folder, history, e, stem, formats).items() if Path(n).stem not in hidden}
             write_outputs(target, files, force=True)
             sizes = {n: len(b) for n, b in files.items()}
-        then = history.versions[e.index].assessment
+        then = history.version(e.index).assessment
         changed = max([d.changed for d in pf.documents_of(then) if d.changed], default=None)
         result.append({"sha": e.sha, "hash": digest, "date": e.date.isoformat(), "date_ja": dates.to_era(e.date),
                        "last_revision": _iso(changed), "files": sizes, "downloads": _downloads(then, stem, sizes, VERSIONS + "/")})
@@ -192,6 +193,7 @@ def build_one(folder: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> di
     hidden = _hidden(a, name)
     written: list[Path] = []
     errors = 0
+    history = _history(folder) if shown else None  # first, with the editions' facts: the render reuses it
     if shown:
         # one cache of laid-out PDF parts for the whole site: after an edit only the parts it touches are laid out again
         written, result = render_all(folder, writers(parse("render", ",".join(formats))), out / name, force=True, cache=out)
@@ -200,7 +202,6 @@ def build_one(folder: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> di
 
         fswrite.commit(out / name, {}, delete=[p.name for p in written if p.stem in hidden], create=False)
         written = [p for p in written if p.stem not in hidden]
-    history = _history(folder) if shown else None
     main = shown[-1] if shown else None
     ended = dates.parse(pf.fact(a, "ended"))
     changed = max([d.changed for d in shown if d.changed], default=None)
