@@ -31,6 +31,7 @@ from pia.analysis.check import check_assessment
 from pia.base.errors import PiaError
 from pia.base.findings import ERROR
 from pia.document.loader import MAX_BYTES, MAX_FILES, MAX_TOTAL_BYTES
+from pia.output import pdfparts
 
 POLL_MS = 250  # how often an open page asks whether the YAML changed (a stat of each file while nothing changes)
 _CURRENT = ' aria-current="page"'
@@ -277,7 +278,11 @@ def output(folder: Path, name: str, doc: str | None = None) -> tuple[bytes, str]
         raise NoDocument("この評価書フォルダにその評価書はありません。")
     derived = history_of(folder)[0]
     stem = kinds.output_stem(folder.resolve().name, kind, family.main_kind(a))
-    return OUTPUTS[name].write(document_job(a, folder, kind, derived)), stem + OUTPUTS[name].suffix
+    with pdfparts.cached(_PDF_PARTS):  # after an edit, only the parts of the PDF it touches are laid out again
+        return OUTPUTS[name].write(document_job(a, folder, kind, derived)), stem + OUTPUTS[name].suffix
+
+
+_PDF_PARTS = pdfparts.MemoryCache()  # laid-out parts of the PDF downloads, in memory: serve writes no files
 
 
 class _Cache:

@@ -1,43 +1,117 @@
-"""One large PDF laid out in parallel: the document's HTML is split at the parts of the form (each begins a new page:
-`h2 { break-before: page }`), the parts are laid out in separate processes, and the PDFs are merged (pikepdf).
+"""One large PDF laid out in parallel and incrementally: the document's HTML is split at the parts of the form (each
+begins a new page: `h2 { break-before: page }`), each part is laid out as a document of its own (a unit), by several
+processes, and the PDFs are merged (pikepdf).
 
-What spans parts is put back by the parent:
-- 「n / N」 and the running title: a page-furniture PDF of N empty pages (same CSS, so the same boxes and fonts) is
-  laid over each page as an /Artifact; the parts are laid out without margin boxes.
-- 項目一覧: laid out last with literal page numbers, from the anchors the workers report (`Page.anchors`).
-- bookmarks: rebuilt from the workers' `Page.bookmarks` with WeasyPrint's nesting of levels, over all pages.
-- PDF/UA: one StructTreeRoot; the parts' Document children go under the first part's Document, the ParentTree is
+- Shared work is done once: the processes that lay out are forked from one that has imported WeasyPrint, parsed the
+  stylesheet and loaded the fonts; each then parses and lays out only its own units' HTML.
+- A unit's PDF depends on its HTML only, so it is kept in a cache (PartCache, under the output folder) by the hash of
+  what it prints: after an edit, only the units whose HTML changed are laid out again.
+- What spans the parts is laid out once, in one more document (the head): the cover and 項目一覧, then one empty page
+  per page of the units, carrying the anchors 項目一覧 points at. WeasyPrint numbers 項目一覧 itself
+  (`target-counter`) and paints 「n / N」 and the running title on every page; the head's empty pages are laid over
+  the units' pages as an /Artifact (the units are laid out without margin boxes).
+- bookmarks: rebuilt from the units' `Page.bookmarks` with WeasyPrint's nesting of levels, over all pages.
+- PDF/UA: one StructTreeRoot; the units' Document children go under the first unit's Document, the ParentTree is
   renumbered (pages 0..N-1, then the annotations) with /StructParents and /StructParent moved to match, and the
-  table header IDs of later parts are prefixed so that they stay unique.
+  table header IDs of each unit are prefixed so that they stay unique.
 """
 from __future__ import annotations
 
-import html
+import hashlib
+import html as htmllib
 import io
+import json
 import os
+import pickle
 import re
 import threading
-from contextlib import contextmanager
+from collections import Counter, OrderedDict
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from functools import cache, cached_property
+from pathlib import Path
+from typing import AbstractSet, Any, Callable, Iterator, Sequence
 from urllib.parse import unquote
 
 # Anchored at a line start: user text is escaped, so "<" never begins a line of it.
 _PART = re.compile(r"^<(header|nav|section)\b[^>]*>", re.M)
 _BODY = re.compile(r"<body>\n?")
-_DOCTITLE = re.compile(r'<h1 class="doctitle">.*?</h1>', re.S)
+_STYLE = re.compile(r"<style>(.*?)</style>\n?", re.S)
 _TOC_LINK = re.compile(r'<a href="#([^"]+)">')
-# Margin boxes are painted by the page-furniture PDF instead; 項目一覧 takes its numbers from data-page.
-_NO_FURNITURE = "@page { @top-center { content: none } @bottom-center { content: none } }"
-_TOC_LITERAL = 'nav.toc li a::after { content: leader(".") attr(data-page) }'
-_TOC_SCHEME = "pia-toc:"
-_FURNITURE = "h1.doctitle { visibility: hidden; margin: 0; } .pia-page { break-before: page; }"
+# Margin boxes are painted by the head's empty pages instead.
+_NO_FURNITURE = "\n@page { @top-center { content: none } @bottom-center { content: none } }"
+_PAGES = "\n.pia-page { break-before: page; }"
 
 ENV = "PIA_PDF_WORKERS"
 MIN_SIZE = 60_000      # bytes of HTML (about 15 pages): below this, laying out in parts costs more than it saves
-CHUNK_SIZE = 150_000   # bytes of HTML per part laid out alone (about 30 pages), at least 2 parts
-MAX_CHUNKS = 8
-SCALE = 0.75       # CSS px -> PDF pt, as WeasyPrint writes
+SCALE = 0.75           # CSS px -> PDF pt, as WeasyPrint writes
+CACHE_DIR = Path(".pia-cache") / "pdf"  # under the output folder
+
+
+@cache
+def _salt() -> str:
+    """What a layout depends on besides its document: the versions of pia, WeasyPrint and pydyf, the code that lays
+    out (this module, the URL fetcher and the font merge), and the font files in fontconfig's usual folders (name,
+    size, time), so that installing or updating fonts lays everything out again."""
+    from importlib.util import find_spec
+
+    import pia
+
+    h = hashlib.sha256(pia.__version__.encode())
+    for name in ("weasyprint", "pydyf"):  # their __init__.py holds their version (importlib.metadata is slow to load)
+        spec = find_spec(name)
+        if spec is not None and spec.origin:
+            h.update(Path(spec.origin).read_bytes())
+    for source in ("pdfparts.py", "fetch.py", "sfnt.py"):
+        h.update(Path(__file__).with_name(source).read_bytes())
+    folders = [Path("/usr/share/fonts"), Path("/usr/local/share/fonts")]
+    with suppress(RuntimeError, KeyError):
+        folders += [Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "fonts", Path.home() / ".fonts"]
+    for folder in folders:
+        for root, dirs, files in sorted(os.walk(folder)):
+            dirs.sort()
+            for name in sorted(files):
+                with suppress(OSError):
+                    st = os.stat(os.path.join(root, name))
+                    h.update(f"\0{root}/{name} {st.st_size} {st.st_mtime_ns}".encode())
+    return h.hexdigest()
+
+
+def _key(*texts: str) -> str:
+    h = hashlib.sha256(_salt().encode())
+    for t in texts:
+        h.update(b"\0" + t.encode())
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class Doc:
+    """One document to lay out: its HTML without its stylesheet, the stylesheet (parsed once per process and shared
+    by the documents that use it), and the prefix given to its table header IDs."""
+    html: str
+    css: str
+    ids: str = ""
+
+    @cached_property
+    def key(self) -> str:
+        return _key("unit", self.css, self.html, self.ids)
+
+
+def _doc(html: str, ids: str = "") -> Doc:
+    """A whole HTML document as a Doc: its first <style> in <head> becomes the shared stylesheet."""
+    head = html.find("</head>")
+    m = _STYLE.search(html, 0, head) if head >= 0 else None
+    return Doc(html[:m.start()] + html[m.end():], m.group(1), ids) if m else Doc(html, "", ids)
+
+
+@dataclass
+class Laid:
+    """A laid-out document: its PDF and where its anchors and bookmarks are (page index, PDF point)."""
+    pdf: bytes
+    pages: int
+    anchors: dict[str, int] = field(default_factory=dict)
+    bookmarks: list[tuple[int, str, int, float, float, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -47,8 +121,41 @@ class Split:
     parts: list[str]     # the form's parts, in order
     suffix: str          # </body></html>
 
-    def document(self, parts: list[str], css: str) -> str:
-        return self.prefix.replace("</head>", f"<style>{css}</style>\n</head>", 1) + "".join(parts) + self.suffix
+    @cached_property
+    def bare(self) -> tuple[str, str]:
+        """(the prefix without its stylesheet, the stylesheet)."""
+        d = _doc(self.prefix)
+        return d.html, d.css
+
+    def units(self) -> list[Doc]:
+        """Each part as a document of its own. Its table header IDs are prefixed by the part's own hash (and how many
+        identical parts came before), so that a unit's PDF depends on the unit only."""
+        bare, css = self.bare
+        seen: Counter[str] = Counter()
+        out = []
+        for part in self.parts:
+            digest = hashlib.sha256(part.encode()).hexdigest()[:12]
+            seen[digest] += 1
+            out.append(Doc(bare + part + self.suffix, css + _NO_FURNITURE, f"u{digest}.{seen[digest]}-"))
+        return out
+
+    def head_doc(self, units: list[Laid]) -> Doc:
+        """The cover and 項目一覧, then one empty page per page of the units holding the anchors 項目一覧 points at
+        (the first unit that has one wins, as in one document)."""
+        targets = {unquote(htmllib.unescape(t)) for t in _TOC_LINK.findall(self.head[1])}
+        pages: list[list[str]] = []
+        placed: set[str] = set()
+        for laid in units:
+            on: list[list[str]] = [[] for _ in range(laid.pages)]
+            for name, page in laid.anchors.items():
+                if name in targets and name not in placed:
+                    placed.add(name)
+                    on[page].append(name)
+            pages += on
+        empty = "".join('<div class="pia-page">' + "".join(f'<div id="{htmllib.escape(n)}"></div>' for n in sorted(names))
+                        + "</div>\n" for names in pages)
+        bare, css = self.bare
+        return Doc(bare + "".join(self.head) + empty + self.suffix, css + _PAGES)
 
 
 def split(html: str) -> Split | None:
@@ -65,27 +172,6 @@ def split(html: str) -> Split | None:
     if any(not p.rstrip().endswith(f"</{t}>") for p, t in zip(pieces, tags)) or tags[:2] != ["header", "nav"]:
         return None
     return Split(html[:body.end()], pieces[:2], pieces[2:], html[end:])
-
-
-def balanced(weights: list[int], k: int) -> list[int]:
-    """Start indexes of at most k contiguous groups whose largest total weight is least (binary search on it)."""
-    def cuts(limit: int) -> list[int] | None:
-        starts, total = [0], 0
-        for i, w in enumerate(weights):
-            if total + w > limit and total:
-                starts.append(i)
-                total = 0
-            total += w
-        return starts if len(starts) <= k else None
-
-    lo, hi = max(weights), sum(weights)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if cuts(mid) is None:
-            lo = mid + 1
-        else:
-            hi = mid
-    return cuts(lo) or [0]
 
 
 def workers() -> int:
@@ -108,24 +194,70 @@ def can_fork() -> bool:
             and not multiprocessing.current_process().daemon)
 
 
-@dataclass
-class Laid:
-    """What a worker sends back: the part's PDF and where its anchors and bookmarks are (page index, PDF point)."""
-    pdf: bytes
-    pages: int
-    anchors: dict[str, int] = field(default_factory=dict)
-    bookmarks: list[tuple[int, str, int, float, float, str]] = field(default_factory=list)
+# --- laying out, in this process ---------------------------------------------------------------------------------
+
+_FONTS: list[Any] = []          # this process's FontConfiguration, made once
+_SHEETS: dict[str, Any] = {}    # parsed stylesheets, by their text
 
 
-def lay_out(html: str, tagged: bool = True, finisher: Any = None) -> Laid:
+def _warm() -> None:
+    import logging
+
+    import weasyprint  # noqa: F401
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+
+
+def _fonts() -> Any:
+    from weasyprint.text.fonts import FontConfiguration
+
+    if not _FONTS:
+        _FONTS.append(FontConfiguration())
+    return _FONTS[0]
+
+
+def _sheet(css: str) -> Any:
     import weasyprint
 
     from pia.output.fetch import refuse_fetch
 
-    variant = "pdf/ua-1" if tagged else None
-    doc = weasyprint.HTML(string=html, base_url=None, url_fetcher=refuse_fetch).render(pdf_variant=variant)
-    laid = Laid(doc.write_pdf(pdf_variant=variant, uncompressed_pdf=False, finisher=finisher), len(doc.pages))
-    for i, page in enumerate(doc.pages):
+    fonts = _fonts()
+    if css not in _SHEETS:
+        if len(_SHEETS) >= 16:  # a long-running process (pia serve) meets few stylesheets; stay bounded anyway
+            _SHEETS.clear()
+        _SHEETS[css] = weasyprint.CSS(string=css, font_config=fonts, url_fetcher=refuse_fetch)
+    return _SHEETS[css]
+
+
+def _prepare(sheets: set[str]) -> None:
+    """Before forking: import WeasyPrint, parse the stylesheets, and load the fonts they name (a line of text laid
+    out with each), so that the forked processes share all of it."""
+    import weasyprint
+
+    from pia.output.fetch import refuse_fetch
+
+    _warm()
+    for css in sorted(sheets):
+        sheet = _sheet(css)
+        weasyprint.HTML(string='<p lang="ja">評価書 Aa1</p>', url_fetcher=refuse_fetch).render(
+            font_config=_fonts(), stylesheets=[sheet])
+
+
+def lay_out(doc: Doc | str) -> Laid:
+    """A document laid out by WeasyPrint, tagged (PDF/UA-1)."""
+    import weasyprint
+
+    from pia.output.fetch import refuse_fetch
+
+    if isinstance(doc, str):
+        doc = _doc(doc)
+    _warm()
+    sheets = [_sheet(doc.css)] if doc.css else []
+    d = weasyprint.HTML(string=doc.html, base_url=None, url_fetcher=refuse_fetch).render(
+        pdf_variant="pdf/ua-1", font_config=_fonts(), stylesheets=sheets)
+    laid = Laid(d.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=False,
+                            finisher=_unique_ids(doc.ids) if doc.ids else None), len(d.pages))
+    for i, page in enumerate(d.pages):
         for name in page.anchors:
             laid.anchors.setdefault(name, i)
         for level, label, (x, y), state in page.bookmarks:
@@ -134,7 +266,7 @@ def lay_out(html: str, tagged: bool = True, finisher: Any = None) -> Laid:
 
 
 def _unique_ids(prefix: str) -> Any:
-    """A finisher: WeasyPrint names table headers by object number, which repeats across parts; prefix them."""
+    """A finisher: WeasyPrint names table headers by object number, which repeats across units; prefix them."""
     import pydyf
 
     def finish(document: Any, pdf: Any) -> None:
@@ -149,74 +281,126 @@ def _unique_ids(prefix: str) -> Any:
     return finish
 
 
-def _work(html: str, i: int) -> Laid:
-    return lay_out(html, finisher=_unique_ids(f"p{i}-"))
+# --- laying out, in other processes ------------------------------------------------------------------------------
+
+Result = Callable[[], list[Laid]]
 
 
-def _with_numbers(head: list[str], numbers: dict[str, int]) -> list[str]:
-    """項目一覧 with literal page numbers. Its targets are in other parts, and WeasyPrint drops links to anchors it
-    cannot see, so the links are written as external ones (_TOC_SCHEME) and made internal again in Merge.finish()."""
-    def link(m: re.Match[str]) -> str:
-        page = numbers.get(unquote(html.unescape(m.group(1))), "")
-        return f'<a href="{_TOC_SCHEME}{m.group(1)}" data-page="{page}">'
-    return [head[0], _TOC_LINK.sub(link, head[1])]
-
-
-def chunks(s: Split) -> list[list[str]]:
-    """The parts grouped for layout. The grouping depends on the document only, never on the machine, so that the
-    same input gives the same bytes with any number of processes."""
-    weights = [len(p) for p in s.parts]
-    k = max(2, min(MAX_CHUNKS, sum(weights) // CHUNK_SIZE))
-    starts = balanced(weights, k)
-    return [s.parts[a:b] for a, b in zip(starts, starts[1:] + [len(s.parts)])]
-
-
-def _warm() -> None:
-    import logging
-
-    import weasyprint  # noqa: F401
-
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
-
-
-class _Runner:
-    """Runs layouts in forked processes, or here one after the other (the same results either way). A process pool
-    of concurrent.futures, because it reports a worker that died (BrokenProcessPool) instead of waiting for ever."""
+class _Layouts:
+    """Lays out documents here one after the other, or in `processes` processes forked from this one once it has
+    done the shared work (_prepare). Which process lays out a document changes nothing in its bytes."""
 
     def __init__(self, processes: int):
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+        self.processes = processes
+        self.pool: Any = None
 
-        self.pool = None
-        if processes > 1:
-            self.pool = ProcessPoolExecutor(processes, multiprocessing.get_context("fork"), initializer=_warm)
-            self.pool.submit(int)  # start the processes now: they import WeasyPrint while the caller goes on
-
-    def submit(self, fn: Any, *args: Any) -> Any:
+    def start(self, docs: list[Doc], sheets: AbstractSet[str] = frozenset()) -> Result:
+        if not docs:
+            return lambda: []
+        if self.pool is None and (self.processes < 2 or len(docs) < 2 or not can_fork()):
+            return lambda: [lay_out(d) for d in docs]
         if self.pool is None:
-            value = fn(*args)
-            return lambda: value
-        return self.pool.submit(fn, *args).result
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            _prepare({d.css for d in docs if d.css} | set(sheets))
+            # a process pool of concurrent.futures reports a worker that died (BrokenProcessPool) instead of waiting
+            self.pool = ProcessPoolExecutor(self.processes, multiprocessing.get_context("fork"))
+        # the largest first, so that a process that is free takes the next
+        futures = {i: self.pool.submit(lay_out, docs[i]) for i in sorted(range(len(docs)), key=lambda i: -len(docs[i].html))}
+        return lambda: [futures[i].result() for i in range(len(docs))]
 
     def close(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
+            self.pool = None
 
 
-_SHARED: list[_Runner] = []
-_LATER: list[str] = []           # whole documents to lay out once the large one's parts are laid out
-_STARTED: dict[str, Any] = {}    # their results, by HTML
+def _serve(conn: Any, processes: int) -> None:
+    """The layout server: imports WeasyPrint while its parent reads and checks the assessment, then lays out what it
+    is sent, forking its layout processes after the first request's shared work."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and closes the connection
+    _warm()
+    layouts = _Layouts(processes)
+    try:
+        while True:
+            try:
+                request = conn.recv()
+            except (EOFError, OSError):
+                break
+            if request is None:
+                break
+            try:
+                answer: tuple[str, Any] = ("ok", layouts.start(*request)())
+            except BaseException as e:  # sent back and raised in the parent
+                try:
+                    pickle.dumps(e)
+                except Exception:
+                    e = RuntimeError(f"{type(e).__name__}: {e}")
+                answer = ("error", e)
+            conn.send(answer)
+    finally:
+        layouts.close()
+        conn.close()
+
+
+class _Server:
+    """The parent's side of the layout server (one request at a time)."""
+
+    def __init__(self, processes: int):
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork")
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_serve, args=(child, processes), name="pia-pdf-layout")
+        self.process.start()
+        child.close()
+        self.pending: Result | None = None
+
+    def start(self, docs: list[Doc], sheets: AbstractSet[str] = frozenset()) -> Result:
+        if self.pending is not None:  # an answer nobody waited for (an error in between)
+            with suppress(Exception):
+                self.pending()
+        self.conn.send((docs, set(sheets)))
+
+        def result() -> list[Laid]:
+            self.pending = None
+            try:
+                kind, value = self.conn.recv()
+            except (EOFError, OSError):
+                from pia.base.errors import PiaError
+
+                raise PiaError("PDF をレイアウトするプロセスが止まりました（メモリ不足など）。もう一度実行してください。") from None
+            if kind == "error":
+                raise value
+            return value
+
+        self.pending = result
+        return result
+
+    def close(self) -> None:
+        with suppress(OSError):
+            self.conn.send(None)
+        self.conn.close()
+        self.process.join()
+
+
+_SHARED: list[_Server] = []
+_LATER: list[str] = []            # whole documents to lay out beside the large one's head
+_STARTED: dict[str, Laid] = {}    # their results, by key
 
 
 @contextmanager
 def processes() -> Iterator[None]:
-    """Start the layout processes before the HTML is ready (pia render: they import WeasyPrint meanwhile), and use
-    them for every PDF written inside the block."""
+    """Start the layout server before the HTML is ready (pia render: it imports WeasyPrint meanwhile), and use it for
+    every PDF written inside the block."""
     n = workers()
     if _SHARED or n < 2 or not can_fork():
         yield
         return
-    _SHARED.append(_Runner(n))
+    _SHARED.append(_Server(n))
     try:
         yield
     finally:
@@ -226,71 +410,208 @@ def processes() -> Iterator[None]:
 
 
 def later(html: str) -> None:
-    """A document that will be written next: with started processes, lay it out as soon as one is free."""
+    """A document that will be written next: with a layout server, lay it out beside the large one's head."""
     if _SHARED and (len(html) < MIN_SIZE or split(html) is None):
         _LATER.append(html)
 
 
-def _start_later() -> None:
-    while _LATER:
-        html = _LATER.pop(0)
-        _STARTED[html] = _SHARED[0].submit(lay_out, html)
+# --- the cache ---------------------------------------------------------------------------------------------------
+
+def _valid(laid: Any) -> bool:
+    """A laid-out document as the merge expects it (what a cache gives back is checked, never trusted)."""
+    return (isinstance(laid, Laid) and isinstance(laid.pdf, bytes) and laid.pdf.startswith(b"%PDF-")
+            and isinstance(laid.pages, int) and laid.pages >= 0 and isinstance(laid.anchors, dict)
+            and all(isinstance(k, str) and isinstance(v, int) and 0 <= v < laid.pages for k, v in laid.anchors.items())
+            and isinstance(laid.bookmarks, list)
+            and all(isinstance(b, tuple) and len(b) == 6 and isinstance(b[0], int) and isinstance(b[1], str)
+                    and isinstance(b[2], int) and 0 <= b[2] < laid.pages and all(isinstance(v, (int, float)) for v in b[3:5])
+                    and isinstance(b[5], str) for b in laid.bookmarks))
+
+
+class PartCache:
+    """Laid-out units and documents in `<root>/.pia-cache/pdf/`, by the hash of what they print (Doc.key). Bounded:
+    when it holds more than `entries` files or `size` bytes, the least recently used go. An entry is a header (its
+    key, the SHA-256 of its PDF, pages, anchors, bookmarks) and the PDF; one that does not read back exactly is ignored
+    and removed. Written and removed through pia.base.fswrite (atomic, never through a link), best effort: a cache
+    that cannot be written only makes the next render slower."""
+
+    MAGIC = b"pia-pdf-part 1\n"
+
+    def __init__(self, root: Path, entries: int = 1000, size: int = 300_000_000):
+        self.root, self.folder = root, root / CACHE_DIR
+        self.entries, self.size = entries, size
+        self.hits = self.misses = 0
+        self.lock = threading.Lock()
+
+    def _remove(self, names: list[str]) -> None:
+        from pia.base import fswrite
+        from pia.base.errors import PiaError
+
+        with suppress(PiaError, OSError):
+            fswrite.commit(self.root, {}, delete=[f"{CACHE_DIR.as_posix()}/{n}" for n in names], create=False)
+
+    def get(self, key: str) -> Laid | None:
+        path = self.folder / key
+        laid = None
+        try:
+            data = path.read_bytes()
+            if data.startswith(self.MAGIC):
+                header, pdf = data[len(self.MAGIC):].split(b"\n", 1)
+                h = json.loads(header)
+                if h.get("key") == key and h.get("sha256") == hashlib.sha256(pdf).hexdigest():
+                    laid = Laid(pdf, h["pages"], h["anchors"], [tuple(b) for b in h["bookmarks"]])
+            if laid is None or not _valid(laid):
+                laid = None
+                self._remove([key])
+            else:
+                with suppress(OSError):
+                    os.utime(path)  # recently used
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            laid = None
+        with self.lock:
+            if laid is None:
+                self.misses += 1
+            else:
+                self.hits += 1
+        return laid
+
+    def put(self, key: str, laid: Laid) -> None:
+        from pia.base import fswrite
+        from pia.base.errors import PiaError
+
+        header = json.dumps({"key": key, "sha256": hashlib.sha256(laid.pdf).hexdigest(), "pages": laid.pages,
+                             "anchors": laid.anchors, "bookmarks": laid.bookmarks}, ensure_ascii=False, sort_keys=True)
+        with suppress(PiaError, OSError):
+            fswrite.write(self.root, f"{CACHE_DIR.as_posix()}/{key}", self.MAGIC + header.encode() + b"\n" + laid.pdf)
+
+    def prune(self) -> None:
+        """Remove the least recently used entries beyond the bounds (and temporary files of a killed pia)."""
+        try:
+            files = [(e.stat().st_mtime_ns, e.stat().st_size, e.name) for e in os.scandir(self.folder) if e.is_file()]
+        except OSError:
+            return
+        files.sort(reverse=True)
+        total, doomed = 0, []
+        for i, (_, size, name) in enumerate(files):
+            total += size
+            if i >= self.entries or total > self.size or name.startswith("."):
+                doomed.append(name)
+        if doomed:
+            self._remove(doomed)
+
+
+class MemoryCache:
+    """The same in memory, for a long-running process that writes no files (pia serve)."""
+
+    def __init__(self, size: int = 100_000_000):
+        self.size = size
+        self.items: OrderedDict[str, Laid] = OrderedDict()
+        self.lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: str) -> Laid | None:
+        with self.lock:
+            laid = self.items.get(key)
+            if laid is None:
+                self.misses += 1
+            else:
+                self.hits += 1
+                self.items.move_to_end(key)
+            return laid
+
+    def put(self, key: str, laid: Laid) -> None:
+        with self.lock:
+            self.items[key] = laid
+            self.items.move_to_end(key)
+            while sum(len(v.pdf) for v in self.items.values()) > self.size and len(self.items) > 1:
+                self.items.popitem(last=False)
+
+    def prune(self) -> None:
+        pass
+
+
+_CACHE: ContextVar[Any] = ContextVar("pia_pdf_cache", default=None)
+
+
+@contextmanager
+def cached(cache: PartCache | MemoryCache | None) -> Iterator[Any]:
+    """Use `cache` for the PDFs written inside the block (in this thread); prune it at the end."""
+    token = _CACHE.set(cache)
+    try:
+        yield cache
+    finally:
+        _CACHE.reset(token)
+        if cache is not None:
+            cache.prune()
+
+
+def _start(runner: Any, docs: list[Doc], cache: Any, extra: Sequence[Doc] = (),
+           sheets: AbstractSet[str] = frozenset()) -> Result:
+    """Start laying out the documents the cache does not hold (and `extra`, kept in _STARTED for whole()); sheets:
+    stylesheets of later documents, parsed before the layout processes fork."""
+    found = {d.key: cache.get(d.key) for d in docs} if cache is not None else {}
+    if cache is not None:
+        todo = []
+        for d in extra:
+            laid = cache.get(d.key)
+            if laid is None:
+                todo.append(d)
+            else:
+                _STARTED[d.key] = laid
+        extra = todo
+    work = list({d.key: d for d in [*docs, *extra] if found.get(d.key) is None}.values())
+    started = runner.start(work, set(sheets)) if work else (lambda: [])
+
+    def result() -> list[Laid]:
+        done = dict(zip([d.key for d in work], started()))
+        if cache is not None:
+            for d in work:
+                cache.put(d.key, done[d.key])
+        _STARTED.update({d.key: done[d.key] for d in extra})
+        return [found.get(d.key) or done[d.key] for d in docs]
+    return result
 
 
 def whole(html: str) -> bytes:
-    """A document laid out in one piece (small, or not pia's assessment), in a started process if there is one."""
-    if _SHARED:
-        _start_later()
-        return (_STARTED.pop(html, None) or _SHARED[0].submit(lay_out, html))().pdf
-    return lay_out(html).pdf
+    """A document laid out in one piece (small, or not pia's assessment), by the layout server if there is one."""
+    doc = _doc(html)
+    cache = _CACHE.get()
+    laid = _STARTED.pop(doc.key, None)
+    if laid is None:
+        laid = _start(_SHARED[0] if _SHARED else _Layouts(1), [doc], cache)()[0]
+    return laid.pdf
 
 
 def render(html: str, processes: int | None = None) -> bytes | None:
-    """The PDF of a large assessment laid out in parts, by `processes` processes (default: the started ones, else
+    """The PDF of a large assessment laid out in parts, by `processes` processes (default: the layout server, else
     workers()); None for a small document or one that is not pia's assessment document (then lay it out whole)."""
     s = split(html) if len(html) >= MIN_SIZE else None
     if s is None or len(s.parts) < 2:
         return None
-    groups = chunks(s)
+    cache = _CACHE.get()
+    final = _key("document", html)
+    hit = cache.get(final) if cache is not None else None
+    if hit is not None:
+        return hit.pdf
     own = processes is not None or not _SHARED
-    if own:
-        _warm()  # before forking, so that the workers do not import WeasyPrint again
-    runner = _Runner(min(processes or workers(), len(groups)) if can_fork() else 1) if own else _SHARED[0]
-    jobs = [s.document(g, _NO_FURNITURE) for g in groups]
-    head_css = _NO_FURNITURE + _TOC_LITERAL
+    runner: Any = _Layouts(processes or workers()) if own else _SHARED[0]
     try:
-        # the largest first, then how many pages the head takes (checked below with the real numbers), then the
-        # others, largest first, so that a process that is free takes the next
-        order = sorted(range(len(groups)), key=lambda i: -len(jobs[i]))
-        pending = {order[0]: runner.submit(_work, jobs[order[0]], order[0])}
-        counted = runner.submit(lay_out, s.document(_with_numbers(s.head, {}), head_css))
-        pending.update({i: runner.submit(_work, jobs[i], i) for i in order[1:]})
-        head_pages = counted().pages
-        laid = [pending[i]() for i in range(len(groups))]
-        title = _DOCTITLE.search(s.head[0])
-        merged = None
-        for _ in range(3):
-            offsets = _offsets([head_pages] + [p.pages for p in laid])
-            numbers: dict[str, int] = {}
-            for part, offset in zip(laid, offsets[1:]):
-                for name, page in part.anchors.items():
-                    numbers.setdefault(name, offset + page + 1)
-            total = offsets[-1]
-            head = runner.submit(lay_out, s.document(_with_numbers(s.head, numbers), head_css))
-            furniture = runner.submit(lay_out, s.document([f"<div>{title.group(0) if title else ''}</div>"]
-                                                          + ['<div class="pia-page"></div>'] * (total - 1), _FURNITURE), False)
-            if not own:
-                _start_later()
-            merged = merged or Merge(laid)  # meanwhile
-            done, page = head(), furniture()
-            if done.pages == head_pages:
-                break
-            head_pages = done.pages
+        extra = [] if own else [_doc(h) for h in _LATER]
+        _LATER.clear()
+        units = _start(runner, s.units(), cache, sheets={s.bare[1] + _PAGES} | {d.css for d in extra if d.css})()
+        # the small documents of the same folder are laid out beside the head, which has only one process to itself
+        pending = _start(runner, [s.head_doc(units)], cache, extra)
+        merged = Merge(units)  # meanwhile
+        pdf = merged.finish(pending()[0])
     finally:
         if own:
             runner.close()
-    return merged.finish(done, page.pdf)
+    if cache is not None:
+        cache.put(final, Laid(pdf, 0))
+    return pdf
 
+
+# --- merging -----------------------------------------------------------------------------------------------------
 
 def _tree(node: Any, leaves: str) -> list[tuple[Any, Any]]:
     """The (key, value) pairs of a number tree (leaves "/Nums") or name tree ("/Names"), in order."""
@@ -303,10 +624,86 @@ def _tree(node: Any, leaves: str) -> list[tuple[Any, Any]]:
     return out
 
 
+_MARKED = re.compile(rb"/[A-Za-z]+\s*<<\s*/MCID\s+(\d+)\s*>>\s*BDC")
+
+
+def _artifacts(pdf: Any, page: Any, keep: Callable[[int], bool]) -> None:
+    """Mark the page's marked content whose MCID keep() refuses as /Artifact (WeasyPrint tags the margin boxes'
+    text with MCIDs that no element of the tree holds). WeasyPrint writes text as hex strings, so the pattern cannot
+    occur inside one."""
+    from pikepdf import Array
+
+    contents = page.obj.Contents
+    data = b"".join(c.read_bytes() for c in contents) if isinstance(contents, Array) else contents.read_bytes()
+    new = _MARKED.sub(lambda m: m.group(0) if keep(int(m.group(1))) else b"/Artifact BMC", data)
+    if new != data:
+        page.obj.Contents = pdf.make_stream(new)
+
+
+def _reachable(element: Any, seen: set[tuple[int, int]]) -> None:
+    import pikepdf
+
+    stack = [element]
+    while stack:
+        e = stack.pop()
+        if not isinstance(e, pikepdf.Dictionary) or e.objgen in seen:
+            continue
+        if e.objgen != (0, 0):
+            seen.add(e.objgen)
+        k = e.get("/K")
+        stack += list(k) if isinstance(k, pikepdf.Array) else [] if k is None else [k]
+
+
+def _head(src: Any, units: int) -> tuple[int, list[Any]]:
+    """Prune the head's PDF to its own pages (the cover and 項目一覧) and return how many there are and its empty
+    pages (one per page of the units) as Form XObjects, all of their content an artifact."""
+    import pikepdf
+
+    n = len(src.pages) - units
+    if n < 1:
+        raise AssertionError(f"the head has {len(src.pages)} pages for {units} pages of units")
+    own = {src.pages[i].objgen for i in range(n)}
+    root = src.Root.StructTreeRoot
+    document = root.K[0]
+
+    def on_head(e: Any) -> bool:
+        while isinstance(e, pikepdf.Dictionary):
+            if "/Pg" in e:
+                return e.Pg.objgen in own
+            k = e.get("/K")
+            e = k[0] if isinstance(k, pikepdf.Array) and len(k) else k
+        return False
+
+    document.K = pikepdf.Array([kid for kid in document.K if on_head(kid)])
+    reachable: set[tuple[int, int]] = set()
+    _reachable(document, reachable)
+    nums = dict((int(k), v) for k, v in _tree(root.ParentTree, "/Nums"))
+    kept = pikepdf.Array()
+    annotations = [a for i in range(n) for a in src.pages[i].obj.get("/Annots", ()) if "/StructParent" in a]
+    for i in range(n):
+        page = src.pages[i]
+        elements = nums[int(page.obj.StructParents)]
+        inside = [isinstance(e, pikepdf.Dictionary) and e.objgen in reachable for e in elements]
+        _artifacts(src, page, lambda mcid, inside=inside: mcid < len(inside) and inside[mcid])
+        kept.extend([int(page.obj.StructParents), pikepdf.Array([e if ok else None for e, ok in zip(elements, inside)])])
+    for a in annotations:
+        kept.extend([int(a.StructParent), nums[int(a.StructParent)]])
+    root.ParentTree = src.make_indirect(pikepdf.Dictionary(Nums=kept))
+    if "/Names" in src.Root and "/Dests" in src.Root.Names:
+        dests = [x for name, dest in _tree(src.Root.Names.Dests, "/Names") if dest[0].objgen in own for x in (name, dest)]
+        src.Root.Names.Dests = src.make_indirect(pikepdf.Dictionary(Names=pikepdf.Array(dests)))
+    forms = []
+    for i in range(n, len(src.pages)):
+        page = src.pages[i]
+        _artifacts(src, page, lambda mcid: False)
+        forms.append(page.as_form_xobject())
+    return n, forms
+
+
 class Merge:
-    """One PDF from the parts' PDFs, in two steps: the form's parts as soon as they are laid out (while the processes
-    lay out the head and the page furniture), then the head in front and the furniture over every page. The first
-    part gives the catalog, XMP and Info (every part has the same <head>, so the same metadata)."""
+    """One PDF from the units' PDFs, in two steps: the units as soon as they are laid out (while the head is laid
+    out), then the head's own pages in front and its empty pages over the units' pages. The first unit gives the
+    catalog, XMP and Info (every unit has the same <head>, so the same metadata)."""
 
     def __init__(self, parts: list[Laid]):
         import pikepdf
@@ -321,42 +718,43 @@ class Merge:
         self.dests = self._dests(self.pdf)
         self.owners = [0] * len(self.pdf.pages)
         for part in parts[1:]:
-            self._add(part)
+            self._add(pikepdf.open(io.BytesIO(part.pdf)))
 
     @staticmethod
     def _dests(src: Any) -> list[tuple[Any, Any]]:
         return _tree(src.Root.Names.Dests, "/Names") if "/Names" in src.Root and "/Dests" in src.Root.Names else []
 
-    def _add(self, part: Laid, front: bool = False) -> int:
-        import pikepdf
-
-        pdf, src = self.pdf, pikepdf.open(io.BytesIO(part.pdf))
+    def _add(self, src: Any, pages: int | None = None, front: bool = False) -> int:
+        pdf = self.pdf
         self.sources.append(src)
         owner = len(self.keys)
+        copied = list(src.pages)[:pages]
         if front:
-            for i, page in enumerate(src.pages):
+            for i, page in enumerate(copied):
                 pdf.pages.insert(i, page)
         else:
-            pdf.pages.extend(src.pages)
+            pdf.pages.extend(copied)
         tree = pdf.copy_foreign(src.Root.StructTreeRoot)  # after the pages, so /Pg and /Obj point at the copies
         self.keys.append({int(k): v for k, v in _tree(tree.ParentTree, "/Nums")})
         kids = list(tree.K[0].K)
         for kid in kids:
             kid.P = self.document
         dests = self._dests(src) and _tree(pdf.copy_foreign(src.make_indirect(src.Root.Names.Dests)), "/Names")
-        owners = [owner] * len(src.pages)
+        owners = [owner] * len(copied)
         if front:
             self.kids, self.owners, self.dests = kids + self.kids, owners + self.owners, dests + self.dests
         else:
             self.kids, self.owners, self.dests = self.kids + kids, self.owners + owners, self.dests + dests
         return owner
 
-    def finish(self, head: Laid, furniture: bytes) -> bytes:
+    def finish(self, head: Laid) -> bytes:
         import pikepdf
         from pikepdf import Array, Dictionary
 
         pdf, keys = self.pdf, self.keys
-        toc = self._add(head, front=True)
+        src = pikepdf.open(io.BytesIO(head.pdf))
+        n, forms = _head(src, len(pdf.pages))
+        self._add(src, n, front=True)
         self.document.K = Array(self.kids)
         # ParentTree: pages 0..N-1, then the annotations, as WeasyPrint numbers them in one document
         nums = Array()
@@ -366,11 +764,6 @@ class Merge:
             page.obj.StructParents = g
             annots += [(owner, a) for a in page.obj.get("/Annots", Array()) if "/StructParent" in a]
         for k, (owner, a) in enumerate(annots, len(pdf.pages)):
-            uri = bytes(a.A.URI) if "/A" in a and "/URI" in a.A else b""
-            if owner == toc and uri.startswith(_TOC_SCHEME.encode()):  # 項目一覧: back to an internal link
-                name = pikepdf.String(unquote(uri[len(_TOC_SCHEME):].decode()))
-                del a.A
-                a.Dest, a.Contents = name, name
             nums.extend([k, keys[owner][int(a.StructParent)]])
             a.StructParent = k
         pdf.Root.StructTreeRoot.ParentTree = pdf.make_indirect(Dictionary(Nums=nums))
@@ -382,19 +775,116 @@ class Merge:
             if "/Names" not in pdf.Root:
                 pdf.Root.Names = Dictionary()
             pdf.Root.Names.Dests = Dictionary(Names=Array(names))
-        parts = [head] + self.parts
-        _outline(pdf, [(lv, label, offset + i, x, y, st) for part, offset in zip(parts, _offsets([p.pages for p in parts]))
-                       for lv, label, i, x, y, st in part.bookmarks])
-        _lay_over(pdf, pikepdf.open(io.BytesIO(furniture)))
+        marks = [b for b in head.bookmarks if b[2] < n]
+        parts = self.parts
+        _outline(pdf, marks + [(lv, label, offset + i, x, y, st) for part, offset in zip(parts, _offsets([p.pages for p in parts], n))
+                               for lv, label, i, x, y, st in part.bookmarks])
+        _lay_over(pdf, n, [pdf.copy_foreign(f) for f in forms])
+        _share_fonts(pdf)
         out = io.BytesIO()
         pdf.save(out, deterministic_id=True, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate,
                  fix_metadata_version=False)  # keep WeasyPrint's XMP (pdfuaid) as it is
         return out.getvalue()
 
 
-def _offsets(pages: list[int]) -> list[int]:
+_BFCHAR = re.compile(rb"<([0-9a-fA-F]{4})>\s*<([0-9a-fA-F]*)>")
+
+
+def _share_fonts(pdf: Any) -> None:
+    """One embedded program per font for the whole PDF: each unit embeds its own subset of a font under the same name
+    (WeasyPrint names a font by its description), so the fonts of that name get one program holding all their
+    glyphs (pia.output.sfnt), one width array and one ToUnicode map. A font not as WeasyPrint writes it is left alone."""
+    import pikepdf
+    from pikepdf import Array
+
+    from pia.output import sfnt
+
+    groups: dict[str, list[Any]] = {}
+    seen: set[tuple[int, int]] = set()
+    for page in pdf.pages:
+        holders = [page.obj.Resources] + [x.Resources for x in page.obj.Resources.get("/XObject", {}).values()
+                                          if "/Resources" in x]
+        for resources in holders:
+            for font in resources.get("/Font", {}).values():
+                if font.objgen not in seen:
+                    seen.add(font.objgen)
+                    groups.setdefault(str(font.get("/BaseFont")), []).append(font)
+    for fonts in groups.values():
+        if len(fonts) < 2:
+            continue
+        try:
+            cids = [f.DescendantFonts[0] for f in fonts]
+            if any(f.Subtype != "/Type0" or f.Encoding != "/Identity-H" or c.Subtype != "/CIDFontType2"
+                   or c.get("/CIDToGIDMap") != "/Identity" or "/FontFile2" not in c.FontDescriptor
+                   or "/CIDSet" in c.FontDescriptor for f, c in zip(fonts, cids)):
+                continue
+            maps = [f.ToUnicode.read_bytes() for f in fonts]
+            if any(b"bfrange" in m for m in maps):
+                continue
+            widths = [_widths(c.W) for c in cids]
+            program = sfnt.merge([c.FontDescriptor.FontFile2.read_bytes() for c in cids], [set(w) for w in widths])
+        except (AttributeError, KeyError, TypeError, ValueError, IndexError, pikepdf.PdfError):
+            continue
+        if program is None:
+            continue
+        union: dict[int, Any] = {}
+        for w in widths:
+            for cid, width in w.items():
+                union.setdefault(cid, width)
+        text: dict[int, bytes] = {}
+        for m in maps:
+            for gid, hexa in _BFCHAR.findall(m):
+                text.setdefault(int(gid, 16), hexa)
+        first, descriptor = cids[0], cids[0].FontDescriptor
+        w = Array()
+        for cid in sorted(union):  # runs of consecutive CIDs, as WeasyPrint writes them
+            if cid - 1 not in union:
+                w.append(cid)
+                w.append(Array())
+            w[-1].append(union[cid])
+        first.W = w
+        boxes = [[float(x) for x in c.FontDescriptor.FontBBox] for c in cids]
+        descriptor.FontBBox = Array([min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
+                                     max(b[3] for b in boxes)])
+        descriptor.FontFile2 = pdf.make_stream(program, Length1=len(program))
+        items = sorted(text.items())
+        lines = [b"/CIDInit /ProcSet findresource begin", b"12 dict begin", b"begincmap", b"/CIDSystemInfo",
+                 b"<< /Registry (Adobe)", b"/Ordering (UCS)", b"/Supplement 0", b">> def", b"/CMapName /Adobe-Identity-UCS def",
+                 b"/CMapType 2 def", b"1 begincodespacerange", b"<0000> <ffff>", b"endcodespacerange"]
+        for i in range(0, len(items), 100):
+            lines.append(f"{len(items[i:i + 100])} beginbfchar".encode())
+            lines += [b"<%04x> <%s>" % (gid, hexa) for gid, hexa in items[i:i + 100]]
+            lines.append(b"endbfchar")
+        lines += [b"endcmap", b"CMapName currentdict /CMap defineresource pop", b"end", b"end"]
+        to_unicode = pdf.make_stream(b"\n".join(lines))
+        descendants = Array([first])
+        for f in fonts:
+            f.DescendantFonts, f.ToUnicode = descendants, to_unicode
+
+
+
+def _widths(w: Any) -> dict[int, Any]:
+    """A CIDFont's /W as {CID: width}: `c [w1 w2 ...]` and `c1 c2 w` entries."""
+    import pikepdf
+
+    out: dict[int, Any] = {}
+    items = list(w)
+    i = 0
+    while i < len(items):
+        if isinstance(items[i + 1], pikepdf.Array):
+            for k, width in enumerate(items[i + 1]):
+                out.setdefault(int(items[i]) + k, width)
+            i += 2
+        else:
+            for cid in range(int(items[i]), int(items[i + 1]) + 1):
+                out.setdefault(cid, items[i + 2])
+            i += 3
+    return out
+
+
+def _offsets(pages: list[int], start: int = 0) -> list[int]:
     """Where each part begins (0-based page index), then the total."""
-    out = [0]
+    out = [start]
     for n in pages:
         out.append(out[-1] + n)
     return out
@@ -450,15 +940,15 @@ def _outline(pdf: Any, bookmarks: list[tuple[int, str, int, float, float, str]])
         pdf.Root.Outlines = outlines
 
 
-def _lay_over(pdf: Any, furniture: Any) -> None:
-    """Paint each page of the furniture PDF over the same page, as an artifact, outside the page's own state."""
+def _lay_over(pdf: Any, start: int, forms: list[Any]) -> None:
+    """Paint each form over the page `start` + its index, as an artifact, outside the page's own state."""
     from pikepdf import Array, Dictionary, Name
 
     save = pdf.make_stream(b"q\n")
-    for g, (page, over) in enumerate(zip(pdf.pages, furniture.pages)):
-        form = pdf.copy_foreign(over.as_form_xobject())
+    for g, form in enumerate(forms, start):
+        page = pdf.pages[g]
         name = Name(f"/PiaPage{g}")
-        resources = page.obj.Resources  # shared by the pages of one part: their forms' names differ
+        resources = page.obj.Resources  # shared by the pages of one unit: their forms' names differ
         if "/XObject" not in resources:
             resources.XObject = Dictionary()
         resources.XObject[name] = form

@@ -36,17 +36,22 @@ def document_job(a: Assessment, folder: Path | None, kind: Kind, derived: Derive
 
 
 def render_all(folder: Path, formats: list[OutputFormat], out: Path, force: bool = False,
-               progress: Callable[[str, str], None] = silent) -> tuple[list[Path], CheckResult]:
-    from contextlib import nullcontext
+               progress: Callable[[str, str], None] = silent, cache: Path | None = None) -> tuple[list[Path], CheckResult]:
+    """cache: the folder whose .pia-cache/pdf keeps the laid-out parts of PDFs (default: out)."""
+    from contextlib import ExitStack
 
     from pia.document import assessment as asm
-    from pia.output.outfolder import write_outputs
+    from pia.output.outfolder import refuse_assessments, write_outputs
     from pia.output import pdfparts
 
     asm.admit(folder)  # before anything is read or written
     name = folder.resolve().name
-    # the processes that lay out PDFs start now and import WeasyPrint while the assessment is read and checked
-    with pdfparts.processes() if any(f.name == "pdf" for f in formats) else nullcontext():
+    with ExitStack() as stack:
+        if any(f.name == "pdf" for f in formats):
+            refuse_assessments(out)  # the cache is written before the outputs
+            # the process that lays out PDFs starts now and imports WeasyPrint while the assessment is read and checked
+            stack.enter_context(pdfparts.processes())
+            stack.enter_context(pdfparts.cached(pdfparts.PartCache(cache or out)))
         progress("読み込みと検査", name)
         files, result = render_documents(asm.load(folder), folder, formats, name, progress=progress)
     progress("書き出し", name)

@@ -195,7 +195,8 @@ def build_one(folder: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> di
     errors = 0
     history = _history(folder) if shown else None  # first, with the editions' facts: the render reuses it
     if shown:
-        written, result = render_all(folder, writers(parse("render", ",".join(formats))), out / name, force=True)
+        # one cache of laid-out PDF parts for the whole site: after an edit only the parts it touches are laid out again
+        written, result = render_all(folder, writers(parse("render", ",".join(formats))), out / name, force=True, cache=out)
         errors = result.errors
         from pia.base import fswrite
 
