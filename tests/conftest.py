@@ -472,3 +472,15 @@ FORM_CASES = [
     ("ki-change-rows-mixed-timing", KI, [(K, REVISIONS, _revision_rows(("令和5年4月1日", "事前"), ("令和5年4月1日", "事後")))], "PIA401", K),
     ("ki-formula", KI, [(K, "    部署: 健康福祉部健康づくり課", "    部署: '=1+1'")], "PIA503", K),
 ]
+
+
+def data_paths(node: Any, path: tuple = ()) -> list[tuple]:
+    """Every path into plain data (keys and list positions), the root first: where a test may plant a value."""
+    out = [path]
+    if isinstance(node, dict):
+        for k, v in node.items():
+            out += data_paths(v, path + (k,))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            out += data_paths(v, path + (i,))
+    return out

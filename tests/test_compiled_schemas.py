@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import EXAMPLE, ROOT
+from conftest import EXAMPLE, ROOT, data_paths
 from pia.form import compiled
 from pia.form import schema as sch
 
@@ -31,17 +31,6 @@ def _documents() -> list[tuple[str, Any]]:
     return out
 
 
-def _paths(node: Any, path: tuple = ()) -> list[tuple]:
-    out = [path]
-    if isinstance(node, dict):
-        for k, v in node.items():
-            out += _paths(v, path + (k,))
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            out += _paths(v, path + (i,))
-    return out
-
-
 # what staff write by mistake: another type, a near-miss option, a dash, nothing, an unknown key, a negative count
 REPLACEMENTS = [None, True, 3, -1, 2.5, 1.0, "", "—", "十分に力を入れている", "zzz", [], ["その他"], [{"その他": None}],
                 {}, {"選択": "行っている"}, {"未知の項目": 1}, "ab c", [1, 2]]
@@ -54,7 +43,7 @@ def _mutations(count: int, seed: int = 27) -> list[tuple[str, Any]]:
     for _ in range(count):
         name, data = rnd.choice(docs)
         data = copy.deepcopy(data)
-        path = rnd.choice(_paths(data)[1:])
+        path = rnd.choice(data_paths(data)[1:])
         parent = data
         for p in path[:-1]:
             parent = parent[p]

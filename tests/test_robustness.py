@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from conftest import EXAMPLE
+from conftest import EXAMPLE, data_paths
 from pia.document import assessment as asm
 from pia.analysis.check import check_assessment
 from pia.history.diff import diff
@@ -29,17 +29,6 @@ weird_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_s
      "令和元年13月40日", "-1", "10万人以上", "\ufeff", "🙂" * 10])
 scalars = st.none() | st.booleans() | st.integers(-10**6, 10**6) | weird_text
 values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(weird_text, inner, max_size=3), max_leaves=8)
-
-
-def _paths(node: Any, path: tuple = ()) -> list[tuple]:
-    out = [path]
-    if isinstance(node, dict):
-        for k, v in node.items():
-            out += _paths(v, path + (k,))
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            out += _paths(v, path + (i,))
-    return out
 
 
 def _set(node: Any, path: tuple, value: Any, delete: bool) -> Any:
@@ -75,7 +64,7 @@ def mutated(draw) -> dict[str, bytes]:
             pos = draw(st.integers(0, len(raw)))
             texts[name] = raw[:pos] + draw(weird_text).encode("utf-8", "surrogatepass") + raw[pos:]
             continue
-        paths = _paths(data)
+        paths = data_paths(data)
         path = draw(st.sampled_from(paths[1:] or paths))
         value = draw(values) if mode != "nest" else [[[[[[[[["deep"]]]]]]]]]
         data = _set(data, path, value, mode == "delete")
