@@ -42,12 +42,15 @@ class Assessment:
     def file_ids(self, schema: str = "file") -> list[str]:
         """Files in the order I-3 lists them; files it does not list follow in name order. schema: "file" for the
         全項目評価書's files/, "juten-file" for the 重点項目評価書's juten/ (listed in juten.yaml)."""
-        present = [k.split(":", 1)[1] for k in self.docs if k.split(":", 1)[0] == schema and ":" in k]
+        prefix = schema + ":"
+        present = [k[len(prefix):] for k in self.docs if k.startswith(prefix)]
+        have = set(present)  # sets: a label is asked for each finding, and a folder may hold 1,000 files
         lister = item(_per_file(schema)[0])
         src = self.docs.get(lister.doc)
         listed = lister.get(src.data) if src else None
-        order = [i for i in listed if isinstance(i, str) and i in present] if isinstance(listed, list) else []
-        return order + sorted(i for i in present if i not in order)
+        order = [i for i in listed if isinstance(i, str) and i in have] if isinstance(listed, list) else []
+        shown = set(order)
+        return order + sorted(i for i in present if i not in shown)
 
     def files(self) -> list[tuple[str, dict[str, Any]]]:
         out = []
