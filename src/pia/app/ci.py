@@ -125,7 +125,7 @@ def _problem(a: asm.Assessment, path: tuple, message: str, hint: str, rule: str 
     key = (kind or family.main_kind(a) or kinds.most_detailed()).key
     doc = a.docs.get(key)
     line, col = doc.locate(path) if doc else (1, 1)
-    return Finding(doc.file if doc else a.folder, line, col, rule, ERROR, a.label(key, path), message, hint)
+    return Finding(doc.file if doc else a.folder, line, col, rule, ERROR, family.label(a, key, path), message, hint)
 
 
 def _document_checks(rep: AssessmentReport, old: asm.Assessment, new: asm.Assessment, own: dict[str, list[Any]]) -> None:

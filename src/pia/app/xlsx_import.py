@@ -283,7 +283,7 @@ def _printed_from(a: asm.Assessment, b: Binding) -> str:
 
 def _label(a: asm.Assessment, b: Binding) -> str:
     try:
-        return a.label(b.doc, b.path)
+        return family.label(a, b.doc, b.path)
     except Exception:  # a label is only for the message
         return ""
 

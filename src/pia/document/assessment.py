@@ -7,11 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from pia.form import schema as sch
 from pia.base.errors import PiaError
 from pia.base.findings import ERROR, Finding
 from pia.base import fsread
-from pia.document import family
 from pia.form import kinds
 from pia.form.items import item
 from pia.document.loader import MAX_FILES, Budget, Document, load_file, load_text, refusal_finding, visible
@@ -80,42 +78,6 @@ class Assessment:
             if doc is not None:
                 yield key, key.split(":", 1)[0], doc
 
-    # ---- official item paths -------------------------------------------------------------
-    def label(self, key: str, path: tuple[str | int, ...]) -> str:
-        """The item's official path as the form writes it, e.g.
-        `II 特定個人情報ファイルの概要 (1)住民基本台帳ファイル 2. 基本情報 ②対象となる本人の数`."""
-        schema_name, _, fid = key.partition(":")
-        root = sch.load()
-        form = family.kind_of_key(self, key)
-        tag = family.version_of(self, form) if form else None
-
-        def title(node: sch.Node) -> str:  # as the document's own form version prints it
-            return kinds.label(node, tag) if tag else sch.title(node)
-
-        parts: list[str] = []
-        if schema_name == "systems":
-            parts.append(title(item("I").node))
-        per_file = kinds.per_file(schema_name)
-        if per_file and path[:1] == item(per_file[1]).at():
-            parts.append(title(item(per_file[2]).node))
-        prev: sch.Node | None = None
-        for node, part in root.item_trail(schema_name, path):
-            if isinstance(part, int):
-                block = prev.get("x-pia-block") if prev else None
-                if block and parts and parts[-1] == block:
-                    parts[-1] = f"{block}{part + 1}"
-                elif block:
-                    parts.append(f"{block}{part + 1}")
-                else:
-                    parts.append(f"{part + 1}件目")
-            else:
-                t = title(node) + (" ※" if sch.starred(node) else "")
-                if not parts or parts[-1] != t:
-                    parts.append(t)
-                if per_file and prev is None:
-                    parts.insert(1, self.file_label(fid, schema_name))
-            prev = node
-        return " ".join(parts)
 
 
 def _display(path: Path) -> str:

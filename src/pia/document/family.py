@@ -11,7 +11,8 @@ from pia.form import schema as sch
 from pia.form.items import item
 from pia.form.kinds import Kind, borrower, short_title, option_attr, current_version, kinds, map_bounds, meaning_documents, owns, parse_version, table, version_key, versions
 from pia.form.layout import changes_item
-from pia.form.kinds import Required
+from pia.form.kinds import Required, per_file
+from pia.form.kinds import label as version_label
 
 if TYPE_CHECKING:
     from pia.document.assessment import Assessment
@@ -21,6 +22,45 @@ def kind_of_key(a: Assessment, key: str) -> Kind | None:
     """The document a YAML file of the folder belongs to (systems.yaml: the detailed form of the folder)."""
     main = main_kind(a)
     return next((k for k in ([main] if main else []) + list(kinds().values()) if owns(k, key)), None)
+
+
+# ---- official item paths -------------------------------------------------------------------------------
+
+def label(a: Assessment, key: str, path: tuple[str | int, ...]) -> str:
+    """The item's official path as the form writes it, e.g.
+    `II 特定個人情報ファイルの概要 (1)住民基本台帳ファイル 2. 基本情報 ②対象となる本人の数`."""
+    schema_name, _, fid = key.partition(":")
+    root = sch.load()
+    form = kind_of_key(a, key)
+    tag = version_of(a, form) if form else None
+
+    def title(node: sch.Node) -> str:  # as the document's own form version prints it
+        return version_label(node, tag) if tag else sch.title(node)
+
+    parts: list[str] = []
+    if schema_name == "systems":
+        parts.append(title(item("I").node))
+    entry = per_file(schema_name)  # a per-file document: its part heading and the file's name lead the path
+    if entry and path[:1] == item(entry[1]).at():
+        parts.append(title(item(entry[2]).node))
+    prev: sch.Node | None = None
+    for node, part in root.item_trail(schema_name, path):
+        if isinstance(part, int):
+            block = prev.get("x-pia-block") if prev else None
+            if block and parts and parts[-1] == block:
+                parts[-1] = f"{block}{part + 1}"
+            elif block:
+                parts.append(f"{block}{part + 1}")
+            else:
+                parts.append(f"{part + 1}件目")
+        else:
+            t = title(node) + (" ※" if sch.starred(node) else "")
+            if not parts or parts[-1] != t:
+                parts.append(t)
+            if entry and prev is None:
+                parts.insert(1, a.file_label(fid, schema_name))
+        prev = node
+    return " ".join(parts)
 
 
 # ---- the documents of one folder --------------------------------------------------------------------

@@ -13,6 +13,7 @@ from pia.form import schema as sch
 from pia.document.assessment import Assessment
 from pia.base.findings import ERROR, WARNING, Finding
 from pia.document.loader import Document
+from pia.document import family
 
 _TYPES = {"string": "文字", "integer": "整数", "array": "一覧（「- 」で始まる行の並び）",
           "object": "項目の並び（「項目名: 値」）", "boolean": "○か空欄", "null": "空欄"}
@@ -98,7 +99,7 @@ def _count_value(a: Assessment, key: str, doc: Document, path: tuple[Any, ...], 
         return value
     n = int(m.group(1))
     line, col = doc.locate(path)
-    out.append(Finding(doc.file, line, col, "PIA055", WARNING, a.label(key, path),
+    out.append(Finding(doc.file, line, col, "PIA055", WARNING, family.label(a, key, path),
                        f"件数「{value}」を {n} と読みました。", f"件数は半角数字だけで「{n}」と書いてください（pia fix --write で直せます）。",
                        anchor=anchor(key, path)))
     return n
@@ -144,7 +145,7 @@ def _findings(a: Assessment, key: str, name: str, doc: Document, err: Validation
     v = err.validator
 
     def make(rule: str, at: tuple[int, int], item_path: tuple[Any, ...], msg: str, hint: str) -> Finding:
-        return Finding(doc.file, at[0], at[1], rule, ERROR, a.label(key, item_path), msg, hint,
+        return Finding(doc.file, at[0], at[1], rule, ERROR, family.label(a, key, item_path), msg, hint,
                        anchor=anchor(key, item_path))
 
     if sch.kind(node) == "flag" and v in ("type", "anyOf", "enum", "pattern"):

@@ -100,8 +100,8 @@ class _Differ:
                side: Assessment) -> None:
         trail = self.root.item_trail(schema_name, path)
         node = trail[-1][0] if trail else {}
-        label = side.label(key, path)
-        old_label = self.old.label(key, path) if side is self.new and kind != ADDED and key in self.old.docs else label
+        label = family.label(side, key, path)
+        old_label = family.label(self.old, key, path) if side is self.new and kind != ADDED and key in self.old.docs else label
         self.out.append(Change(kind, label, sch.code(node), before, after, _starred(trail), key, path,
                                old_label if old_label != label else ""))
 
@@ -163,7 +163,7 @@ class _Differ:
                 runs[-1].append((i, j))
             else:
                 runs.append([(i, j)])
-        lab = self.new.label(key, path)
+        lab = family.label(self.new, key, path)
         parent = lab[: -len(block)].rstrip() if lab.endswith(" " + block) else lab
         for run in runs:
             (i0, j0), (i1, j1) = run[0], run[-1]

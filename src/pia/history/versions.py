@@ -959,12 +959,12 @@ def revision_findings(revs: list[Revision], kind: kinds.Kind) -> list[Finding]:
             line, col = doc.locate(path)
             what = "まだ記載されていません" if _blank(nv) else f"前回の改訂のまま（{nv}）です"
             if republished:
-                out.append(Finding(doc.file, line, col, "PIA630", ERROR, new.label(kind.key, path),
+                out.append(Finding(doc.file, line, col, "PIA630", ERROR, family.label(new, kind.key, path),
                                    f"{rev.date}の改訂は重要な変更を含み（事前）、公表日を{pv}としていますが、再評価の日付が{what}。",
                                    "再評価の手続（意見聴取、第三者点検又は委員会への提出）を終えてから公表し、その日付を記載してください。"
                                    "重要な変更に当たらない変更なら、改訂の「例外」に理由を記載してください。", anchor=anchor(kind.key, path)))
             else:
-                out.append(Finding(doc.file, line, col, "PIA631", WARNING, new.label(kind.key, path),
+                out.append(Finding(doc.file, line, col, "PIA631", WARNING, family.label(new, kind.key, path),
                                    f"{rev.date}の改訂は重要な変更を含む（事前）ため再評価が必要です。この日付は{what}。",
                                    "再評価の手続を行い、その日付を記載してから公表してください。", anchor=anchor(kind.key, path)))
     return out
@@ -990,12 +990,12 @@ def reassessment_findings(old: asm.Assessment, new: asm.Assessment, kind: kinds.
     line, col = doc.locate(path)
     out = []
     if before is not None and when < before:
-        out.append(Finding(doc.file, line, col, "PIA632", ERROR, new.label(kind.key, path),
+        out.append(Finding(doc.file, line, col, "PIA632", ERROR, family.label(new, kind.key, path),
                            f"{dates.to_era(revision_date(rev_new, kind))}の改訂の再評価を"
                            f"{dates.to_era(when)}に実施済みとしていますが、前回の公表日（{dates.to_era(before)}）より前です。",
                            "この改訂のために行った再評価（前回の公表の後）の日付を記載してください。", anchor=anchor(kind.key, path)))
     if after is not None and after != before and when > after:
-        out.append(Finding(doc.file, line, col, "PIA632", ERROR, new.label(kind.key, path),
+        out.append(Finding(doc.file, line, col, "PIA632", ERROR, family.label(new, kind.key, path),
                            f"再評価を{dates.to_era(when)}に実施済みとしていますが、新しい公表日（{dates.to_era(after)}）より後です。",
                            "再評価を終えてから公表します。再評価の日付と公表日を確認してください。", anchor=anchor(kind.key, path)))
     return out

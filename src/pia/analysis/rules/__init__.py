@@ -14,6 +14,7 @@ from pia.form.items import ANY, Item, dig
 from pia.base.registry import Certainty, Severity, Spec, Stage
 from pia.form import kinds as form_kinds
 from pia.document.validate import anchor
+from pia.document import family as document_family  # (pia.analysis.rules.family is a rule module)
 
 RULE_ATTR = "__pia_rule__"
 RuleFunc = Callable[["Context"], Iterator[Finding]]
@@ -70,7 +71,7 @@ class Context:
             # a whole block is shown at its key, a value where it is written
             line, col = doc.locate_key(path) if isinstance(value, (dict, list)) else doc.locate(path)
         return Finding(file, line, col, self.rule.id, severity or self.rule.severity,
-                       self.a.label(key, path), message, hint, anchor=anchor(key, path))
+                       document_family.label(self.a, key, path), message, hint, anchor=anchor(key, path))
 
     # ---- concepts: the same item in every form --------------------------------------------------------------
     def items(self, cid: str) -> list[Item]:

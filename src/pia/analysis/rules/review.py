@@ -14,6 +14,7 @@ from pia.form.items import Item, all_items, dig, item
 from pia.base.registry import Certainty
 from pia.analysis.rules import Context, instances, rule
 from pia.document.values import blank, ticked
+from pia.document import family
 
 BODY, PUBLISHED_ON, REVIEWED_ON = item("表紙-評価実施機関の区分"), item("表紙-公表日"), item("VI-3-①")
 # yes/no items of III whose "yes" is not a measure taken: a past accident (⑨) and keeping the dead's numbers (⑩)
@@ -36,7 +37,7 @@ def _answers(ctx: Context, cid: str, meaning: str) -> Iterator[tuple[str, Item, 
 
 def _risk(ctx: Context, key: str, path: tuple[Any, ...]) -> str:
     """The label of the block an answer belongs to (the risk it answers for)."""
-    return ctx.a.label(key, path[:-1])
+    return family.label(ctx.a, key, path[:-1])
 
 
 @rule("PIA710", "特定個人情報ファイルの主な記録項目に個人番号（又は個人番号対応符号）がない", WARNING,
