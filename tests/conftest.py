@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
@@ -22,9 +23,18 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "assessments" / "setagaya-juki"
 SEED = ROOT.parent / "shared" / "seeds" / "002_34b7a933c326d137.txt"
 
-# The compiled schemas' cache (pia.form.compiled) of this test session, not the user's: compiled once per session.
-_CACHE = tempfile.mkdtemp(prefix="pia-test-cache-")
-os.environ["XDG_CACHE_HOME"] = _CACHE
+
+def pytest_configure(config) -> None:
+    """The compiled schemas' cache (pia.form.compiled) of this test session, not the user's: compiled once per
+    session. pytest-xdist's workers inherit the folder from the process that starts them (PIA_TEST_CACHE)."""
+    if "PIA_TEST_CACHE" not in os.environ:
+        config._pia_cache = os.environ["PIA_TEST_CACHE"] = tempfile.mkdtemp(prefix="pia-test-cache-")
+    os.environ["XDG_CACHE_HOME"] = os.environ["PIA_TEST_CACHE"]
+
+
+def pytest_unconfigure(config) -> None:
+    if hasattr(config, "_pia_cache"):
+        shutil.rmtree(os.environ.pop("PIA_TEST_CACHE"), ignore_errors=True)
 
 
 @pytest.fixture
@@ -108,42 +118,73 @@ def declare_version(folder: Path, tag: str = "平成26年4月 様式4") -> Path:
 _BACKGROUND: dict[str, Any] = {}
 
 
-def _start_render() -> None:
-    if "proc" not in _BACKGROUND:
-        out = Path(tempfile.mkdtemp(prefix="pia-rendered-"))
-        # its own process group: the layout workers it forks are ended with it when the session ends early
-        _BACKGROUND.update(out=out, proc=subprocess.Popen(
-            [sys.executable, "-m", "pia", "render", str(EXAMPLE), "--out", str(out), "--format", "html,pdf,xlsx"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True))
+def _render_dir(config) -> Path:
+    """Where the example is rendered for `rendered`: this session's base temp, or under pytest-xdist the folder its
+    workers share (the parent of each one's base temp), so that one worker renders and the others read."""
+    base = config._tmp_path_factory.getbasetemp()
+    return (base.parent if hasattr(config, "workerinput") else base) / "rendered"
+
+
+def _start_render(config) -> None:
+    """Render the example in the background, unless this session or another worker of it already does."""
+    shared = _render_dir(config)
+    if "proc" in _BACKGROUND:
+        return
+    try:
+        shared.mkdir()  # atomic: the one worker that creates it renders
+    except FileExistsError:
+        return
+    out = shared / "out"
+    cmd = [sys.executable, "-m", "pia", "render", str(EXAMPLE), "--out", str(out), "--format", "html,pdf,xlsx"]
+    # the exit code is written last (rename), so a reader never sees half of it; the render's own process group lets
+    # its layout workers be ended with it when the session ends early
+    script = '"$@" >"$0/stdout" 2>"$0/stderr"; echo $? >"$0/rc.tmp"; mv "$0/rc.tmp" "$0/rc"'
+    _BACKGROUND["proc"] = subprocess.Popen(["sh", "-c", script, str(shared), *cmd], stdin=subprocess.DEVNULL,
+                                           start_new_session=True)
+
+
+# The longest test files (docs/performance.md), handed out first under pytest-xdist (a file at a time, in this order):
+# started last, one of them would keep one worker busy alone at the end.
+LONGEST = ("test_ecosystem_dropin.py", "test_ecosystem_xlsx.py", "test_pdf_parts.py", "test_site.py", "test_xlsx.py",
+           "test_render.py", "test_robustness.py")
 
 
 @pytest.hookimpl(trylast=True)  # after -k/-m have deselected
 def pytest_collection_modifyitems(session, config, items) -> None:
     """When a test that will run reads the rendered example, start rendering it now, in its own process (the real
     command), so that the 90-page PDF is laid out on the other core while the tests before it run."""
+    if hasattr(config, "workerinput"):  # the same order in every worker, as xdist requires
+        first = {name: i for i, name in enumerate(LONGEST)}
+        items.sort(key=lambda item: first.get(item.path.name, len(first)))
     if not config.option.collectonly and any("rendered" in getattr(item, "fixturenames", ()) for item in items):
-        _start_render()
+        _start_render(config)
 
 
 def pytest_sessionfinish(session, exitstatus) -> None:
     proc = _BACKGROUND.pop("proc", None)
-    if proc is not None:  # the tests that needed it may not have run (-x, -k, Ctrl-C): end it and its workers
+    if proc is not None and proc.poll() is None:
+        # under xdist another worker may still wait for it; otherwise the tests that needed it did not run (-x, -k,
+        # Ctrl-C): end it and its workers (the group outlives its leader while a worker holds the pipes)
+        if hasattr(session.config, "workerinput") and exitstatus != pytest.ExitCode.INTERRUPTED:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=900)
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)  # the group outlives its leader while a worker holds the pipes
+            os.killpg(proc.pid, signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.communicate(timeout=10)
-    if "out" in _BACKGROUND:
-        shutil.rmtree(_BACKGROUND.pop("out"), ignore_errors=True)
-    shutil.rmtree(_CACHE, ignore_errors=True)
+            proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
-def rendered() -> dict[str, Path]:
+def rendered(pytestconfig) -> dict[str, Path]:
     """The example rendered once (HTML, PDF, Excel) by `pia render`, for every test that only reads the output."""
-    _start_render()  # already started after collection, unless the hook did not run
-    proc, out = _BACKGROUND["proc"], _BACKGROUND["out"]
-    stdout, stderr = proc.communicate(timeout=900)
-    assert proc.returncode == 0, stdout + stderr
+    _start_render(pytestconfig)  # already started after collection, unless the hook did not run
+    shared = _render_dir(pytestconfig)
+    rc, deadline = shared / "rc", time.monotonic() + 900
+    while not rc.is_file():
+        assert time.monotonic() < deadline, "the background render did not finish"
+        time.sleep(0.1)
+    out = shared / "out"
+    assert rc.read_text().strip() == "0", (shared / "stdout").read_text() + (shared / "stderr").read_text()
     return {"dir": out, **{ext: out / f"setagaya-juki.{ext}" for ext in ("pdf", "html", "xlsx")}}
 
 
