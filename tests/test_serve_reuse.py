@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, edit_file
+from conftest import ROOT, commit, edit_file
 from pia.analysis.check import check, check_assessment
 from pia.app import serve
 from pia.document import assessment as asm
 from pia.document import family
 from pia.document.loader import Budget, load_text
 from pia.document.reuse import Reuse, plain_copy
+from pia.document.validate import validate
 from pia.portfolio.render import document_job
 
 DOCS = (None, "basic")  # the 全項目 (the main document) and its 基礎
@@ -102,18 +103,26 @@ def _snapshot(r: Reuse) -> str:
                        for k, e in r.entries.items()], ensure_ascii=False, default=repr)
 
 
-def test_values_rewritten_by_validation_stay_in_their_version(example: Path):
+@pytest.mark.parametrize("in_git", [False, True])
+def test_values_rewritten_by_validation_stay_in_their_version(example: Path, repo: Path, in_git: bool):
     """「１件」 is read as 1 for the check and the page; the download (not validated) and the cached document keep
-    what was loaded, and nothing the check, the page or the downloads do changes what the cache holds."""
-    assert edit_file(example, "files/honnin-kakunin.yaml", "      件数: 1\n", "      件数: １件\n")
-    s = Server(example)
-    for _ in range(2):
-        same_as_fresh(s)
-        kept = _snapshot(s.reuse)
-        assert "１件" in kept and "PIA055" in s.page(None)
-        for doc in DOCS:
-            assert serve.output(example, "html", doc, s.reuse) == serve.output(example, "html", doc)
-        assert _snapshot(s.reuse) == kept
+    what was loaded, and nothing the rules, the pages, the history or the downloads do changes what the cache holds."""
+    folder = repo / "assessments" / "juki" if in_git else example
+    assert edit_file(folder, "files/honnin-kakunin.yaml", "      件数: 1\n", "      件数: １件\n")
+    if in_git:  # a version in the history besides the work tree
+        commit(repo)
+        assert edit_file(folder, "systems.yaml", "番号連携サーバ", "番号連携サーバ（新）")
+    s = Server(folder)
+    validate(asm.load(folder, s.reuse))
+    kept = _snapshot(s.reuse)
+    e = next(e for k, e in s.reuse.entries.items() if k[0].endswith("honnin-kakunin.yaml"))
+    (data, _), = e.validated.values()
+    assert "１件" in kept and data != e.doc.data  # the count as written is kept beside the count as read
+    same_as_fresh(s)
+    assert "PIA055" in s.page(None)
+    for doc in DOCS:
+        assert serve.output(folder, "html", doc, s.reuse) == serve.output(folder, "html", doc)
+    assert _snapshot(s.reuse) == kept
 
 
 def test_a_cached_file_is_reused_only_within_the_budget(example: Path):

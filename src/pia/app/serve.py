@@ -6,7 +6,9 @@ are at `/download/FORMAT` (`?doc=…` as for its page). Nothing is written.
 Only its user's browser gets it: requests must name the server as `127.0.0.1:PORT` or `localhost:PORT` in Host (so a
 site re-pointing its own name at 127.0.0.1, DNS rebinding, is refused) and, when they carry one, in Origin. Every page
 is sent with a Content-Security-Policy that allows no request to anywhere else. Pages are rendered once per content
-of the YAML files (a hash), without a lock shared by all requests; connections time out.
+of the YAML files (a hash), without a lock shared by all requests; connections time out. From one version to the
+next, only the files a save changed are loaded and validated again, and only the documents made from them rendered
+again (pia.document.reuse, Documents); the rules run on the whole folder.
 """
 from __future__ import annotations
 
