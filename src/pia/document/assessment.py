@@ -143,7 +143,7 @@ def load(folder: Path, reuse: Reuse | None = None) -> Assessment:
     for key, name, _ in singles:
         p = folder / name
         if os.path.lexists(p):
-            a.docs[key], found = load_file(p, _display(p), root, budget, reuse)
+            a.docs[key], found = load_file(p, _display(p), root, budget, a.reuse)
             a.load_findings += found
         elif key in needed:
             a.docs[key] = None
