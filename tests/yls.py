@@ -17,8 +17,14 @@ SERVER = INSTALL / "node_modules" / "yaml-language-server" / "bin" / "yaml-langu
 
 def ensure_installed() -> Path | None:
     if not SERVER.is_file() and shutil.which("npm"):
-        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(INSTALL), "yaml-language-server@1"],
-                       capture_output=True, timeout=600)
+        import fcntl
+
+        INSTALL.mkdir(parents=True, exist_ok=True)
+        with open(INSTALL / ".lock", "w") as lock:  # one install when several pytest-xdist workers need it at once
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not SERVER.is_file():
+                subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(INSTALL),
+                                "yaml-language-server@1"], capture_output=True, timeout=600)
     return SERVER if SERVER.is_file() and shutil.which("node") else None
 
 
