@@ -20,7 +20,8 @@ from pia.output import pdfparts
 
 @pytest.fixture(scope="module")
 def laid(tmp_path_factory) -> dict[str, bytes]:
-    """The small example (26 pages, 9 parts) laid out whole by WeasyPrint, in parts by 2 processes, and by 1."""
+    """The small example (about 26 pages; 9 sections, one of them laid out as 4 parts: its lists of 委託 and 提供・移転
+    start on new pages) laid out whole by WeasyPrint, in parts by 2 processes, and by 1."""
     import weasyprint
 
     from pia.document import assessment as asm
@@ -30,7 +31,9 @@ def laid(tmp_path_factory) -> dict[str, bytes]:
 
     folder = small_example(tmp_path_factory.mktemp("parts") / "small")
     html = render_html(pages.of(asm.load(folder)))
-    assert len(html) >= pdfparts.MIN_SIZE and len(pdfparts.split(html).parts) == 9
+    s = pdfparts.split(html)
+    assert len(html) >= pdfparts.MIN_SIZE and len(s.parts) == 12
+    assert sum(p.startswith('<section class="part file">\n<table class="newpage">') for p in s.parts) == 3
     return {"whole": weasyprint.HTML(string=html, url_fetcher=refuse_fetch).write_pdf(pdf_variant="pdf/ua-1"),
             "parts": pdfparts.render(html, 2), "one": pdfparts.render(html, 1), "html": html.encode()}
 
@@ -223,6 +226,23 @@ def test_the_command_in_one_process_writes_the_same_files(tmp_path: Path):
     assert names == ["small-kiso.pdf", "small.pdf"]
     for name in names:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+def test_the_layout_server_ends_when_nobody_takes_its_answer():
+    # after an error in pia (say, in the merge) the answer being laid out is never asked for: closing the server
+    # must still end it (it used to wait for ever, sending a PDF larger than the pipe's buffer into a pipe that its
+    # own forked processes kept open)
+    import base64
+
+    from PIL import Image
+
+    noise = io.BytesIO()
+    Image.frombytes("RGB", (600, 600), os.urandom(600 * 600 * 3)).save(noise, "PNG")  # about 1 MB in the PDF
+    img = f'<img src="data:image/png;base64,{base64.b64encode(noise.getvalue()).decode()}" alt="">'
+    server = pdfparts._Server(1)
+    server.start([pdfparts._doc(f"<html><body><p>評価書</p>{img}</body></html>")])
+    server.close()
+    assert server.process.exitcode == 0  # ended by itself, not killed after the wait
 
 
 def test_after_an_edit_only_the_parts_it_touches_are_laid_out_again(rendered, tmp_path: Path):

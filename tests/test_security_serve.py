@@ -78,10 +78,10 @@ def test_rendering_is_not_serialised_behind_one_lock(example: Path, srv, monkeyp
     release = threading.Event()
     real_page = serve.page
 
-    def slow_page(folder, nonce="", doc=None):
+    def slow_page(*args):
         entered.append(time.monotonic())
         release.wait(20)
-        return real_page(folder, nonce, doc)
+        return real_page(*args)
     monkeypatch.setattr(serve, "page", slow_page)
     t1 = threading.Thread(target=get, args=(srv,))
     t1.start()

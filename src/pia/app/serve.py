@@ -6,7 +6,9 @@ are at `/download/FORMAT` (`?doc=…` as for its page). Nothing is written.
 Only its user's browser gets it: requests must name the server as `127.0.0.1:PORT` or `localhost:PORT` in Host (so a
 site re-pointing its own name at 127.0.0.1, DNS rebinding, is refused) and, when they carry one, in Origin. Every page
 is sent with a Content-Security-Policy that allows no request to anywhere else. Pages are rendered once per content
-of the YAML files (a hash), without a lock shared by all requests; connections time out.
+of the YAML files (a hash), without a lock shared by all requests; connections time out. From one version to the
+next, only the files a save changed are loaded and validated again, and only the documents made from them rendered
+again (pia.document.reuse, Documents); the rules run on the whole folder.
 """
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ from pia.analysis.check import check_assessment
 from pia.base.errors import PiaError
 from pia.base.findings import ERROR
 from pia.document.loader import MAX_BYTES, MAX_FILES, MAX_TOTAL_BYTES
+from pia.document.reuse import Reuse
 from pia.output import pdfparts
 
 POLL_MS = 250  # how often an open page asks whether the YAML changed (a stat of each file while nothing changes)
@@ -202,15 +205,17 @@ def _href(kind: kinds.Kind | None, shown: kinds.Kind, main: kinds.Kind | None) -
     return "/" if kind is main else f"/?doc={kind.id}"
 
 
-def page(folder: Path, nonce: str = "", doc: str | None = None) -> tuple[str, str]:
+def page(folder: Path, nonce: str = "", doc: str | None = None, reuse: Reuse | None = None,
+         documents: Documents | None = None) -> tuple[str, str]:
     """The preview of one document of the folder (the main one unless `doc` names another), with the findings of
-    the whole folder: those of another document link to that document's page."""
-    from pia.portfolio.render import document_job
+    the whole folder: those of another document link to that document's page. reuse and documents: what the
+    server keeps between versions (files loaded and validated, documents rendered), so that a save re-reads,
+    re-validates and re-renders only what it changed; the page is the same as without them."""
     from pia.history.versions import history_of
 
     version = _version(folder)
-    a = asm.load(folder)
-    result = check_assessment(a)
+    a = asm.load(folder, reuse)
+    result = check_assessment(a)  # the rules read the folder as a whole: they run again on every version
     main = family.main_kind(a)
     kind = document_of(a, doc)
     if kind is None:
@@ -219,10 +224,10 @@ def page(folder: Path, nonce: str = "", doc: str | None = None) -> tuple[str, st
     notes: list[Any] = []
     history_error = ""
     try:
-        derived, notes = history_of(folder)
+        derived, notes = history_of(folder, reuse)
     except PiaError as e:  # shown in the panel: the preview's 変更箇所 then lacks the rows history would give
         history_error = str(e)
-    html = document_job(a, folder, kind, derived).html
+    html = (documents or Documents(0)).html(a, folder, kind, derived)
     shown = [f for f in [*result.findings, *notes] if not f.suppressed]
     items = "".join(
         f'<li class="{f.severity.value}"><a href="{escape(_href(_finding_kind(a, f), kind, main))}#{escape(f.anchor)}">'
@@ -266,23 +271,73 @@ def _downloads() -> list[Any]:
     return [OUTPUTS[n] for n in USES["render"].formats]
 
 
-def output(folder: Path, name: str, doc: str | None = None) -> tuple[bytes, str]:
+def output(folder: Path, name: str, doc: str | None = None, reuse: Reuse | None = None) -> tuple[bytes, str]:
     """One output format of one document as it is now on disk (the same bytes and file name `pia render` writes)."""
     from pia.portfolio.render import document_job
     from pia.history.versions import history_of
     from pia.output.formats import OUTPUTS
 
-    a = asm.load(folder)
+    a = asm.load(folder, reuse)
     kind = document_of(a, doc)
     if kind is None:
         raise NoDocument("この評価書フォルダにその評価書はありません。")
-    derived = history_of(folder)[0]
+    check_assessment(a)  # as pia render does: values read the schema's way (「３件」 -> 3) before they are printed
+    derived = history_of(folder, reuse)[0]
     stem = kinds.output_stem(folder.resolve().name, kind, family.main_kind(a))
     with pdfparts.cached(_PDF_PARTS):  # after an edit, only the parts of the PDF it touches are laid out again
         return OUTPUTS[name].write(document_job(a, folder, kind, derived)), stem + OUTPUTS[name].suffix
 
 
 _PDF_PARTS = pdfparts.MemoryCache()  # laid-out parts of the PDF downloads, in memory: serve writes no files
+
+
+class Documents:
+    """Each document's HTML (before the panel goes in) by what it is made from: the documents it prints
+    (family.printed_from) by the hash of their files, the folder's kinds, its 変更箇所 rows from history, and the
+    figures it read (their bytes, read again before a page is reused). A save of one file re-renders only the
+    documents made from it: a 全項目 page when kiso.yaml changed is the one rendered before."""
+
+    def __init__(self, size: int = CACHE_SIZE):
+        self.size = size
+        self.lock = threading.Lock()
+        self.pages: dict[str, tuple[tuple[tuple[object, str], ...], str]] = {}  # inputs -> (figures read, HTML)
+        self.renders = 0
+
+    def html(self, a: asm.Assessment, folder: Path, kind: kinds.Kind, derived: dict[str, Any]) -> str:
+        from pia.document import figures
+        from pia.portfolio.render import document_job
+
+        key = _made_from(a, kind, derived) if self.size else None
+        with self.lock:
+            got = self.pages.get(key) if key else None
+        if got is not None and all(figures.state(folder, rel) == state for rel, state in got[0]):
+            return got[1]
+        job = document_job(a, folder, kind, derived)
+        html = job.html
+        with self.lock:
+            self.renders += 1
+            if key:
+                budget = job.page.ctx.figures if job.page is not None else None
+                self.pages.pop(key, None)
+                self.pages[key] = (tuple(budget.read_from) if budget else (), html)
+                while len(self.pages) > self.size:
+                    self.pages.pop(next(iter(self.pages)))
+        return html
+
+
+def _made_from(a: asm.Assessment, kind: kinds.Kind, derived: dict[str, Any]) -> str | None:
+    """A hash of what a document's page is made from besides its figures; None when a file of it was not read
+    through the reuse cache (its bytes have no hash)."""
+    docs = []
+    for key in family.printed_from(a, kind):
+        d = a.docs[key]
+        if d is not None and not d.source:
+            return None
+        docs.append((key, d.source if d is not None else None))
+    main = family.main_kind(a)
+    blob = json.dumps([kind.id, main.id if main else None, [k.id for k in family.present(a)], a.folder, a.final,
+                       docs, derived.get(kind.id)], ensure_ascii=False, sort_keys=True, default=repr)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
 class _Cache:
@@ -295,6 +350,8 @@ class _Cache:
         # cannot contain the mark: it is drawn when the server starts)
         self.mark = "pia-nonce-" + secrets.token_hex(16)
         self.version = _Versions(folder)
+        self.reuse = Reuse()  # files loaded and validated, by their bytes
+        self.documents = Documents()  # documents rendered, by what they are made from
         self.pages: dict[tuple[str, str | None], str] = {}  # (content hash, document) -> page
         self.locks: dict[tuple[str, str | None], threading.Lock] = {}
         self.guard = threading.Lock()  # held only to look up or store, never while rendering
@@ -311,7 +368,7 @@ class _Cache:
                 with self.guard:
                     if key in self.pages:
                         return self.pages[key]
-                html, actual = page(self.folder, self.mark, doc)
+                html, actual = page(self.folder, self.mark, doc, self.reuse, self.documents)
                 self.renders += 1
                 with self.guard:
                     self.pages[(actual, doc)] = html
@@ -447,7 +504,7 @@ class _Handler(BaseHTTPRequestHandler):
                 body, ctype = self.cache.get(self.cache.version(), doc), "text/html; charset=utf-8"
             elif path.startswith("/download/") and path.removeprefix("/download/") in {f.name for f in _downloads()}:
                 fmt = next(f for f in _downloads() if f.name == path.removeprefix("/download/"))
-                data, filename = output(self.cache.folder, fmt.name, doc)
+                data, filename = output(self.cache.folder, fmt.name, doc, self.cache.reuse)
                 self._send(200, data, fmt.mime, filename)
                 return
             else:

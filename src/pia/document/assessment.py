@@ -5,7 +5,7 @@ import os
 from functools import cache
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from pia.base.errors import PiaError
 from pia.base.findings import ERROR, Finding
@@ -13,6 +13,9 @@ from pia.base import fsread
 from pia.form import kinds
 from pia.form.items import item
 from pia.document.loader import MAX_FILES, Budget, Document, load_file, load_text, refusal_finding, visible
+
+if TYPE_CHECKING:
+    from pia.document.reuse import Reuse
 
 ASSESSMENT = "assessment.yaml"
 SYSTEMS = "systems.yaml"
@@ -69,6 +72,8 @@ class Assessment:
     docs: dict[str, Document | None] = field(default_factory=Docs)  # "assessment", "systems", "file:<id>"
     load_findings: list[Finding] = field(default_factory=list)
     final: bool = False  # checked as the document to publish (pia check --final), not as a draft
+    # pia serve's cache of loaded and validated files (by their bytes), which validation consults too
+    reuse: Reuse | None = field(default=None, compare=False, repr=False)
     _order: dict[str, _Order] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -184,12 +189,13 @@ def folder_files() -> tuple[list[tuple[str, str, bool]], list[tuple[str, str]]]:
     return singles, dirs
 
 
-def load(folder: Path) -> Assessment:
+def load(folder: Path, reuse: Reuse | None = None) -> Assessment:
     """The folder's documents, read through fsread (nothing outside the folder, no FIFOs or devices, within the
-    budget of one assessment). An entry pia will not read becomes a finding naming it."""
+    budget of one assessment). An entry pia will not read becomes a finding naming it. reuse: a cache kept between
+    loads (pia serve), from which a file whose bytes did not change is taken instead of being parsed again."""
     if not folder.is_dir():
         raise PiaError(f"評価書フォルダ {folder} が見つかりません。")
-    a = Assessment(_display(folder))
+    a = Assessment(_display(folder), reuse=reuse)
     root = fsread.Root(folder)
     budget = Budget()
     singles, dirs = folder_files()
@@ -200,7 +206,7 @@ def load(folder: Path) -> Assessment:
     for key, name, _ in singles:
         p = folder / name
         if os.path.lexists(p):
-            a.docs[key], found = load_file(p, _display(p), root, budget)
+            a.docs[key], found = load_file(p, _display(p), root, budget, a.reuse)
             a.load_findings += found
         elif key in needed:
             a.docs[key] = None
@@ -234,7 +240,7 @@ def _load_dir(a: Assessment, folder: Path, root: fsread.Root, budget: Budget, ke
                                            f"{dirname}/ のファイルが多すぎます（上限 {MAX_FILES:,} 件）。残りは読みません。",
                                            "誤って大量のファイルを置いていないか確認してください。"))
             return False
-        a.docs[f"{key}:" + Path(e.rel).stem], found = load_file(e.path, shown, root, budget)
+        a.docs[f"{key}:" + Path(e.rel).stem], found = load_file(e.path, shown, root, budget, a.reuse)
         a.load_findings += found
     return True
 

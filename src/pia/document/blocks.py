@@ -49,6 +49,24 @@ class Block:
     continues: bool = False  # printed as the rest of the part before it: no heading, no 項目一覧 entry (重点 Ⅲ 8〜10)
     node: sch.Node = field(default_factory=dict)
 
+    def tables(self) -> list[list[Row]]:
+        """The rows as printed tables. In a file's part, a top-level group holding a list (委託事項, 提供先, 移転先:
+        the items that grow to dozens of pages) starts a table on a new page, and so does the group after it: a
+        reader finds the list at a page's top, and an edit elsewhere in the file leaves the list's pages as they were
+        (the PDF lays out each table of this kind on its own, pia.output.pdfparts)."""
+        if not self.file_label or self.subheading or self.continues:
+            return [self.rows]
+        starts = [i for i, r in enumerate(self.rows) if r.kind == "group" and r.entry.depth == 0]
+        cuts: set[int] = set()
+        for a, b in zip(starts, starts[1:] + [len(self.rows)]):
+            if any(r.kind == "block" for r in self.rows[a:b]):
+                cuts.add(a)
+                if b < len(self.rows):
+                    cuts.add(b)
+        cuts.discard(0)
+        edges = [0] + sorted(cuts) + [len(self.rows)]
+        return [self.rows[a:b] for a, b in zip(edges, edges[1:])]
+
 
 def _rows(doc: str, node: sch.Node, value: Any, path: tuple, depth: int = 0) -> Iterator[Row]:
     for e in walk(node, value, path, depth):

@@ -278,6 +278,14 @@ def change_documents(a: Assessment, key: str, path: tuple[Any, ...]) -> list[Kin
 
 # ---- what the renderers print for each document -------------------------------------------------------
 
+def printed_from(a: Assessment, kind: Kind) -> list[str]:
+    """The keys of the documents a document's pages are made from (render_view, pia.document.page): its own files
+    and, for a 基礎 beside a main document, the main document's, whose facts it prints (kiso_facts)."""
+    main = main_kind(a)
+    forms = [kind] + ([main] if kind.borrows_facts and main is not None and main is not kind else [])
+    return [k for k in a.docs if any(owns(f, k) for f in forms)]
+
+
 def render_view(a: Assessment, kind: Kind) -> Assessment:
     """The folder as the renderer reads it for one document: for the 基礎, kiso.yaml completed with the facts the
     main document holds (kiso_view); the other documents are printed from their own files."""

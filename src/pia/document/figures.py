@@ -8,6 +8,7 @@ Only PNG, JPEG and SVG, recognised by their bytes (not their names); never a pat
 from __future__ import annotations
 
 import base64
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,15 +72,33 @@ def _outside(rel: str) -> bool:
 
 def read(folder: Path, rel: object) -> Figure:
     """The figure's bytes, read through fsread (inside the folder, a regular file, never blocking, at most MAX_BYTES)."""
+    return _figure(rel, _bytes(folder, rel))
+
+
+def state(folder: Path, rel: object) -> str:
+    """What the figure's file holds now: the hash of its bytes, or why it cannot be read (as Budget.read_from
+    records it: a render that read the same states prints the same figures)."""
+    try:
+        return hashlib.sha256(_bytes(folder, rel)).hexdigest()
+    except FigureError as e:
+        return "!" + str(e)
+
+
+def _bytes(folder: Path, rel: object) -> bytes:
     if not isinstance(rel, str) or not rel.strip():
         raise FigureError("図のファイル名が書かれていません。")
     rel = rel.strip()
     if _outside(rel):
         raise FigureError(f"図「{rel}」は評価書フォルダの外を指しています。評価書フォルダの中のファイルを、フォルダからの相対パスで指定してください。")
     try:
-        data = fsread.Root(folder).read(rel, MAX_BYTES)
+        return fsread.Root(folder).read(rel, MAX_BYTES)
     except fsread.Refusal as r:
         raise FigureError(_MESSAGES.get(r.rule_id, "図「{rel}」を読めません（{why}）。").format(rel=rel, why=r.message)) from None
+
+
+def _figure(rel: object, data: bytes) -> Figure:
+    assert isinstance(rel, str)
+    rel = rel.strip()
     mime = sniff(data)
     if mime is None:
         raise FigureError(f"図「{rel}」は PNG・JPEG・SVG のいずれでもありません。これらの形式で保存し直してください。")
@@ -110,13 +129,21 @@ class Budget:
         self.folder = folder
         self.count = self.bytes = self.pixels = self.drawn = 0
         self.done: dict[object, Figure | FigureError] = {}
+        self.read_from: list[tuple[object, str]] = []  # (name, state) of each file read: what the document printed
 
     def read(self, rel: object, key: object) -> Figure:
         if key not in self.done:
             try:
-                self.done[key] = self._charge(read(self.folder, rel))
+                data = _bytes(self.folder, rel)
             except FigureError as e:
+                self.read_from.append((rel, "!" + str(e)))
                 self.done[key] = e
+            else:
+                self.read_from.append((rel, hashlib.sha256(data).hexdigest()))
+                try:
+                    self.done[key] = self._charge(_figure(rel, data))
+                except FigureError as e:
+                    self.done[key] = e
         got = self.done[key]
         if isinstance(got, FigureError):
             raise got

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -17,6 +17,9 @@ from pia.base import fsread
 from pia.document import prescan
 from pia.base.registry import static
 from pia.base.findings import ERROR, Finding
+
+if TYPE_CHECKING:
+    from pia.document.reuse import Reuse
 
 MAX_BYTES = 2 * 1024 * 1024  # one file
 MAX_DEPTH = 40
@@ -66,6 +69,7 @@ class Document:
     values: dict[Path_, Pos] = field(default_factory=dict)
     keys: dict[Path_, Pos] = field(default_factory=dict)
     lines: list[str] = field(default_factory=list)
+    source: str = field(default="", compare=False, repr=False)  # SHA-256 of its bytes, when read through a reuse cache
 
     def locate(self, path: Path_) -> Pos:
         """Line and column of the value at path, or of its nearest ancestor that exists."""
@@ -372,14 +376,18 @@ def visible(s: str) -> str:
     return _SHOWN.sub(lambda m: f"<U+{ord(m.group()):04X}>", s)
 
 
-def load_file(path: Path, display: str, root: fsread.Root | None = None, budget: Budget | None = None) -> tuple[Document | None, list[Finding]]:
-    """A file read through fsread: inside root (default: its own folder), regular, at most MAX_BYTES."""
+def load_file(path: Path, display: str, root: fsread.Root | None = None, budget: Budget | None = None,
+              reuse: Reuse | None = None) -> tuple[Document | None, list[Finding]]:
+    """A file read through fsread: inside root (default: its own folder), regular, at most MAX_BYTES; parsed again
+    only when reuse (pia serve's cache) has not read the same bytes before."""
     root = root or fsread.Root(path.parent)
     rel = path.relative_to(root.folder).as_posix() if root.folder in path.parents else path.name
     try:
         raw = root.read(rel, MAX_BYTES)
     except fsread.Refusal as r:
         return None, [refusal_finding(display, r)]
+    if reuse is not None:
+        return reuse.load_text(display, raw, budget if budget is not None else Budget())
     return load_text(display, raw, budget)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING, Any, Iterator
 
 if TYPE_CHECKING:  # the errors come from pia.form.compiled (jsonschema only for a schema it does not compile)
@@ -76,21 +78,47 @@ def anchor(key: str, path: tuple[Any, ...]) -> str:
     return "/".join([key, *map(str, path)])
 
 
+# A finding of one document before its item path is labelled: (finding, data path, extra key). The label depends on
+# the other documents (a file's number in I-3's list, the form version), the rest only on the document itself.
+Unlabelled = tuple[Finding, tuple[Any, ...], str | None]
+
+
 def validate(a: Assessment) -> list[Finding]:
+    """Every document read as the schema wants it (its values rewritten in place: 「３件」 -> 3) and checked against
+    its schema. With the assessment's reuse cache (pia serve), a document whose bytes were validated before takes
+    that result: its rewritten data and its findings, labelled again here."""
     root = sch.load()
     out: list[Finding] = []
     for key, name, doc in a.documents():
-        doc.data = _accept(a, key, doc, root.document(name), doc.data, (), out)
-        for err in root.errors(name, doc.data):
-            out.extend(_findings(a, key, name, doc, err, root))
+        if a.reuse is not None:
+            doc.data, found = a.reuse.validated(doc, key, name, partial(document_findings, key=key, name=name, root=root))
+        else:
+            found = document_findings(doc, key, name, root)
+        out += [labelled(a, key, *f) for f in found]
     return out
+
+
+def document_findings(doc: Document, key: str, name: str, root: sch.Schema) -> list[Unlabelled]:
+    """One document read as its schema wants it (doc.data rewritten) and its findings, not yet labelled."""
+    found: list[Unlabelled] = []
+    doc.data = _accept(key, doc, root.document(name), doc.data, (), found)
+    for err in root.errors(name, doc.data):
+        found.extend(_unlabelled(key, name, doc, err, root))
+    return found
+
+
+def labelled(a: Assessment, key: str, f: Finding, path: tuple[Any, ...], extra: str | None) -> Finding:
+    """The finding with its item's official path (and, for an item the form does not have, that item's name)."""
+    label = family.label(a, key, path)
+    if extra is not None:
+        label = (label + " " if label else "") + extra
+    return replace(f, item_path=label)
 
 
 _COUNT = re.compile(r"(\d+)\s*件?")
 
 
-def _count_value(a: Assessment, key: str, doc: Document, path: tuple[Any, ...], value: Any,
-                 out: list[Finding]) -> Any:
+def _count_value(key: str, doc: Document, path: tuple[Any, ...], value: Any, out: list[Unlabelled]) -> Any:
     """A count written 「３」 or 「3件」 is read as 3, with a warning saying what to write."""
     if not isinstance(value, str):
         return value
@@ -99,41 +127,44 @@ def _count_value(a: Assessment, key: str, doc: Document, path: tuple[Any, ...], 
         return value
     n = int(m.group(1))
     line, col = doc.locate(path)
-    out.append(Finding(doc.file, line, col, "PIA055", WARNING, family.label(a, key, path),
-                       f"件数「{value}」を {n} と読みました。", f"件数は半角数字だけで「{n}」と書いてください（pia fix --write で直せます）。",
-                       anchor=anchor(key, path)))
+    out.append((Finding(doc.file, line, col, "PIA055", WARNING, "",
+                        f"件数「{value}」を {n} と読みました。", f"件数は半角数字だけで「{n}」と書いてください（pia fix --write で直せます）。",
+                        anchor=anchor(key, path)), path, None))
     return n
 
 
-def _accept(a: Assessment, key: str, doc: Document, node: sch.Node, value: Any, path: tuple[Any, ...],
-            out: list[Finding]) -> Any:
+def _accept(key: str, doc: Document, node: sch.Node, value: Any, path: tuple[Any, ...], out: list[Unlabelled]) -> Any:
     """Values staff write the form's way, read as the schema wants them before validation."""
     kind = sch.kind(node)
     if kind == "flag" and value is not None:  # ○ items: every spelling of a box, read as the schema's true / false
         ticked = sch.tick(value, node)  # (a blank stays blank: not ticked, and for the rules not yet decided)
         return value if ticked is None else ticked
     if kind == "count" or (sch.kind(node) == "" and sch.types(node) == ["integer"]):
-        return _count_value(a, key, doc, path, value, out)
+        return _count_value(key, doc, path, value, out)
     if kind == "multi" and isinstance(value, list):
         counted = set(sch.count_options(node))
         for i, entry in enumerate(value):
             if isinstance(entry, dict) and len(entry) == 1:
                 (k, v), = entry.items()
                 if k in counted:
-                    entry[k] = _count_value(a, key, doc, path + (i, k), v, out)
+                    entry[k] = _count_value(key, doc, path + (i, k), v, out)
         return value
     if isinstance(value, dict):
         for k, sub in sch.properties(node):
             if k in value:
-                value[k] = _accept(a, key, doc, sub, value[k], path + (k,), out)
+                value[k] = _accept(key, doc, sub, value[k], path + (k,), out)
     elif isinstance(value, list) and isinstance(node.get("items"), dict) and "properties" in node["items"]:
         for i, v in enumerate(value):
-            value[i] = _accept(a, key, doc, node["items"], v, path + (i,), out)
+            value[i] = _accept(key, doc, node["items"], v, path + (i,), out)
     return value
 
 
 def _findings(a: Assessment, key: str, name: str, doc: Document, err: ValidationError,
               root: sch.Schema) -> Iterator[Finding]:
+    return (labelled(a, key, *f) for f in _unlabelled(key, name, doc, err, root))
+
+
+def _unlabelled(key: str, name: str, doc: Document, err: ValidationError, root: sch.Schema) -> Iterator[Unlabelled]:
     if err.validator == "anyOf" and sch.may_be_empty(err.schema):
         # not empty, so the value itself is wrong: report why against what may be written
         inner = [e for e in err.context if e.relative_schema_path[0] == 0]
@@ -144,9 +175,8 @@ def _findings(a: Assessment, key: str, name: str, doc: Document, err: Validation
     title = sch.title(node) or (str(path[-1]) if path else "")
     v = err.validator
 
-    def make(rule: str, at: tuple[int, int], item_path: tuple[Any, ...], msg: str, hint: str) -> Finding:
-        return Finding(doc.file, at[0], at[1], rule, ERROR, family.label(a, key, item_path), msg, hint,
-                       anchor=anchor(key, item_path))
+    def make(rule: str, at: tuple[int, int], item_path: tuple[Any, ...], msg: str, hint: str, extra: str | None = None) -> Unlabelled:
+        return Finding(doc.file, at[0], at[1], rule, ERROR, "", msg, hint, anchor=anchor(key, item_path)), item_path, extra
 
     if sch.kind(node) == "flag" and v in ("type", "anyOf", "enum", "pattern"):
         yield make("PIA010", doc.locate(path), path,
@@ -168,9 +198,7 @@ def _findings(a: Assessment, key: str, name: str, doc: Document, err: Validation
             near = difflib.get_close_matches(extra, allowed, n=1, cutoff=0.4)
             hint = f"「{near[0]}」の誤りではありませんか。" if near else "この階層に書ける項目: " + "、".join(allowed[:12]) + ("…" if len(allowed) > 12 else "")
             where = f"「{title}」の中に" if path else ""
-            f = make("PIA013", doc.locate_key(path + (extra,)), path, f"{where}「{extra}」という項目は様式にありません。", hint)
-            yield Finding(f.file, f.line, f.column, f.rule_id, f.severity, (f.item_path + " " if f.item_path else "") + extra,
-                          f.message, f.hint, anchor=f.anchor)
+            yield make("PIA013", doc.locate_key(path + (extra,)), path, f"{where}「{extra}」という項目は様式にありません。", hint, extra)
     elif v == "enum" or (v == "anyOf" and sch.kind(root.node_at(name, path[:-1]) or {}) == "multi"):
         owner = node if v == "enum" else (root.node_at(name, path[:-1]) or {})
         opts = sch.options(owner)
@@ -221,7 +249,11 @@ def _findings(a: Assessment, key: str, name: str, doc: Document, err: Validation
             yield make("PIA010", doc.locate(path), path,
                        f"「{title}」には{want}を書いてください（{_type_name(err.instance)}が書かれています）。",
                        _option_hint(sch.options(node)) if sch.options(node) else "")
-    elif v == "pattern":
+    elif v == "pattern" and (node.get("x-pia-pattern-hint") or sch.kind(node) != "id"
+                             and sch.kind(root.node_at(name, path[:-1]) or {}) != "idlist"):
+        yield make("PIA014", doc.locate(path), path, f"「{title}」の「{err.instance}」は書き方が正しくありません。",
+                   node.get("x-pia-pattern-hint", ""))
+    elif v == "pattern":  # an identifier (x-pia-kind id, or an entry of an idlist)
         yield make("PIA014", doc.locate(path), path, f"「{err.instance}」は ID として使えません。",
                    "ID は半角英数字で始め、半角英数字・ハイフン・下線だけで書いてください。")
     elif v == "minimum":

@@ -27,12 +27,14 @@ from pia.base.registry import static
 from pia.document import assessment as asm
 from pia.document import family
 from pia.document.loader import Budget, Document, load_text
+from pia.document.reuse import Reuse
 from pia.document.validate import anchor
 from pia.form import kinds, layout
 from pia.form.items import Item, item
 from pia.history import store
 from pia.history.classify import Row, classify, reassessed, record, revision, revision_date
 from pia.history.diff import Change, diff
+
 
 FETCH_HINT = ("全履歴を取得してください: git fetch --unshallow（GitHub Actions では actions/checkout に fetch-depth: 0、"
               "GitLab CI では変数 GIT_DEPTH: \"0\"）。")
@@ -319,20 +321,7 @@ def _join(rel: str, name: str) -> str:
 # ---- parsed files, once per blob ----------------------------------------------------------------------------
 
 DOC_CACHE_BYTES = 4 * 1024 * 1024  # YAML kept parsed (by the size of its text): a few versions of the largest folder
-
-
-@dataclass
-class _Parsed:
-    doc: Document | None
-    findings: list[Finding]
-    size: int
-    used_bytes: int
-    used_nodes: int
-    budget_failed: bool
-
-
-_DOCS: OrderedDict[tuple[str, str], _Parsed] = OrderedDict()
-_DOCS_SIZE = [0]
+_DOCS = Reuse(DOC_CACHE_BYTES)  # by blob id and file name (positions and findings name the file)
 
 
 def _load_blob(objs: Objects, oid: str, shown: str, budget: Budget, shared: bool = True) -> tuple[Document | None, list[Finding]] | None:
@@ -343,36 +332,13 @@ def _load_blob(objs: Objects, oid: str, shown: str, budget: Budget, shared: bool
     if not shared:
         raw = objs.blob(oid)
         return None if raw is None else load_text(shown, raw, budget)
-    key = (oid, shown)
-    hit = _DOCS.get(key)
-    if hit is not None and not hit.budget_failed and budget.bytes >= hit.size and budget.nodes >= hit.used_nodes \
-            and hit.size // 2 <= budget.nodes:
-        _DOCS.move_to_end(key)
-        budget.bytes -= hit.used_bytes
-        budget.nodes -= hit.used_nodes
-        return hit.doc, list(hit.findings)
+    hit = _DOCS.cached(shown, oid, budget)
+    if hit is not None:
+        return hit
     raw = objs.blob(oid)
     if raw is None:
         return None
-    parsed = _parse(oid, shown, raw, budget)
-    return parsed.doc, list(parsed.findings)
-
-
-def _parse(oid: str, shown: str, raw: bytes, budget: Budget | None = None) -> _Parsed:
-    """Parse a blob and keep the result (the least recently used are dropped beyond DOC_CACHE_BYTES)."""
-    budget = budget or Budget()
-    before = (budget.bytes, budget.nodes)
-    doc, found = load_text(shown, raw, budget)
-    parsed = _Parsed(doc, found, len(raw), before[0] - budget.bytes, before[1] - budget.nodes,
-                     any(f.rule_id in ("PIA040", "PIA041") for f in found))
-    key = (oid, shown)
-    if key in _DOCS:
-        _DOCS_SIZE[0] -= _DOCS.pop(key).size
-    _DOCS[key] = parsed
-    _DOCS_SIZE[0] += parsed.size
-    while _DOCS_SIZE[0] > DOC_CACHE_BYTES and len(_DOCS) > 1:
-        _DOCS_SIZE[0] -= _DOCS.popitem(last=False)[1].size
-    return parsed
+    return _DOCS.load_text(shown, raw, budget, oid)
 
 
 def _assemble(objs: Objects, rel: str, tree: str, sha: str,
@@ -418,7 +384,7 @@ def _walk(objs: Objects, commits: list[tuple[str, str, str]], prev: str | None =
             last = -1
             for name, oid in blobs:
                 key = (oid, _join(path, name))
-                if asm.doc_key(name) and key not in _DOCS:
+                if asm.doc_key(name) and not _DOCS.has(key[1], key[0]):
                     last = max(last, wanted.setdefault(key, len(wanted)))
             ready.append(last)
         order = list(wanted)
@@ -428,7 +394,7 @@ def _walk(objs: Objects, commits: list[tuple[str, str, str]], prev: str | None =
             while k <= last:
                 got = next(stream)
                 if got is not None and got[1] == "blob":
-                    _parse(order[k][0], order[k][1], got[2])
+                    _DOCS.load_text(order[k][1], got[2], Budget(), order[k][0])  # kept for the versions that use it
                 k += 1
             yield sha, path, tree, _assemble(objs, path, tree, sha, listing)
         for _ in stream:  # none left; closes the stream
@@ -1009,17 +975,18 @@ def _data(a: asm.Assessment) -> dict[str, object]:
     return {k: d.data if d else None for k, d in a.docs.items()}
 
 
-def history(path: Path, observers: dict[str, Observer] | None = None) -> History:
+def history(path: Path, observers: dict[str, Observer] | None = None, reuse: Reuse | None = None) -> History:
     """Git revisions of the folder, then the working tree when it differs from the last commit; or a folder of
     snapshots. problems name every version skipped (with its commit) and a shallow clone's missing history.
-    observers: facts computed from every readable version and kept in its stamp's `seen` (by name)."""
+    observers: facts computed from every readable version and kept in its stamp's `seen` (by name). reuse: the
+    cache the working tree is loaded through (pia serve)."""
     observers = observers or {}
     if not path.is_dir():
         raise PiaError(f"{path} が見つかりません。")
     if asm.is_assessment(path):
         stamps, problems, load = _git_history(path, observers)
         stamps, problems = list(stamps), list(problems)
-        current = asm.load(path)
+        current = asm.load(path, reuse)
         kept: dict[int, asm.Assessment] = {}
         if not stamps or _data(load(stamps[-1])) != _data(current):
             kept[len(stamps)] = current
@@ -1051,20 +1018,20 @@ def versions_of(path: Path) -> list[Version]:
     return history(path).versions
 
 
-def derived_rows(folder: Path) -> tuple[dict[str, list[dict[str, object]]], list[Finding]]:
+def derived_rows(folder: Path, reuse: Reuse | None = None) -> tuple[dict[str, list[dict[str, object]]], list[Finding]]:
     """The 変更箇所 rows the folder's version history gives each document (by kind id: full / focused / basic), and
     the problems with that history. A folder outside git has none of either."""
     if not in_git(folder):
         return {}, []
-    h = history(folder)
+    h = history(folder, reuse=reuse)
     return {k.id: [r.betten3() for r in h.rows(k)] for k in h.present()}, h.problems
 
 
-def history_of(folder: Path | None) -> tuple[dict[str, list[dict[str, Any]]], list[Any]]:
+def history_of(folder: Path | None, reuse: Reuse | None = None) -> tuple[dict[str, list[dict[str, Any]]], list[Any]]:
     """(derived 変更箇所 rows by kind id, warnings); a PiaError naming the problems when the rows would be incomplete."""
     if folder is None:
         return {}, []
-    derived, problems = derived_rows(folder)
+    derived, problems = derived_rows(folder, reuse)
     errors = [p for p in problems if p.severity == ERROR]
     if errors:
         raise PiaError("変更箇所（別添3）のうちバージョン履歴から作る行が不完全になるため、出力しません。\n" +

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from pia.base.formats import FORMATS, Format
+
+if TYPE_CHECKING:
+    from pia.document.page import Page
 
 
 @dataclass
@@ -17,6 +20,7 @@ class Job:
     """What a writer may ask for; each product is made once, on first use."""
     make_html: Callable[[], str]
     make_workbook: Callable[[], bytes] | None = None
+    page: Page | None = None  # what the products print (pia serve keeps a page's HTML by the files it read)
 
     @cached_property
     def html(self) -> str:

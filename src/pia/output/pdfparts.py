@@ -39,6 +39,8 @@ _PART = re.compile(r"^<(header|nav|section)\b[^>]*>", re.M)
 _BODY = re.compile(r"<body>\n?")
 _STYLE = re.compile(r"<style>(.*?)</style>\n?", re.S)
 _TOC_LINK = re.compile(r'<a href="#([^"]+)">')
+_NEWPAGE = re.compile(r'^<table class="newpage">', re.M)
+_ID = re.compile(r' id="[^"]*"')
 # Margin boxes are painted by the head's empty pages instead.
 _NO_FURNITURE = "\n@page { @top-center { content: none } @bottom-center { content: none } }"
 _PAGES = "\n.pia-page { break-before: page; }"
@@ -171,7 +173,20 @@ def split(html: str) -> Split | None:
     tags = [m.group(1) for m in starts]
     if any(not p.rstrip().endswith(f"</{t}>") for p, t in zip(pieces, tags)) or tags[:2] != ["header", "nav"]:
         return None
-    return Split(html[:body.end()], pieces[:2], pieces[2:], html[end:])
+    return Split(html[:body.end()], pieces[:2], [p for piece in pieces[2:] for p in _pages(piece)], html[end:])
+
+
+def _pages(piece: str) -> list[str]:
+    """A part, and its section's tables that start on a new page (Block.tables) as parts of their own, each in a copy
+    of the section's element without its ID. WeasyPrint tags a section with one element per page it spans, so the
+    structure tree is the same as in one document."""
+    cuts = [m.start() for m in _NEWPAGE.finditer(piece)] if piece.startswith("<section") else []
+    if not cuts:
+        return [piece]
+    tag = _ID.sub("", piece[:piece.index(">") + 1], count=1)
+    edges = [0] + cuts + [len(piece)]
+    return [(tag + "\n" if a else "") + piece[a:b] + ("</section>\n" if b < len(piece) else "")
+            for a, b in zip(edges, edges[1:])]
 
 
 def workers() -> int:
@@ -316,10 +331,13 @@ class _Layouts:
             self.pool = None
 
 
-def _serve(conn: Any, processes: int) -> None:
+def _serve(conn: Any, processes: int, theirs: Any = None) -> None:
     """The layout server: imports WeasyPrint while its parent reads and checks the assessment, then lays out what it
     is sent, forking its layout processes after the first request's shared work."""
     import signal
+
+    if theirs is not None:  # the parent's end, inherited by the fork: held open here, a send could wait for ever
+        theirs.close()
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and closes the connection
     _warm()
@@ -354,7 +372,7 @@ class _Server:
 
         ctx = multiprocessing.get_context("fork")
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_serve, args=(child, processes), name="pia-pdf-layout")
+        self.process = ctx.Process(target=_serve, args=(child, processes, self.conn), name="pia-pdf-layout")
         self.process.start()
         child.close()
         self.pending: Result | None = None
@@ -381,10 +399,16 @@ class _Server:
         return result
 
     def close(self) -> None:
+        if self.pending is not None:  # after an error: take the answer, so that the server is not left sending it
+            with suppress(Exception):
+                self.pending()
         with suppress(OSError):
             self.conn.send(None)
         self.conn.close()
-        self.process.join()
+        self.process.join(60)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
 
 
 _SHARED: list[_Server] = []

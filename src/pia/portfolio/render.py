@@ -32,7 +32,7 @@ def document_job(a: Assessment, folder: Path | None, kind: Kind, derived: Derive
 
     view = family.render_view(a, kind)
     page = pages.build(view, kind, folder, document_rows(view, kind, derived))  # built once, for every writer
-    return Job(partial(render_html, page), partial(render_xlsx, page))
+    return Job(partial(render_html, page), partial(render_xlsx, page), page)
 
 
 def render_all(folder: Path, formats: list[OutputFormat], out: Path, force: bool = False,
