@@ -51,6 +51,9 @@ CASES = [
     ("deep-nesting", S, lambda t: "システム: " + "[" * 60 + "]" * 60 + "\n", "PIA007", "深すぎ", lambda t: 1),
     ("bad-id", S, replace("  - id: juki-net", "  - id: 住基ネット"), "PIA014", "ID", line_of("id: 住基ネット")),
     ("negative-count", J, replace("    件数: 1", "    件数: -1"), "PIA014", "負の数", line_of("件数: -1")),
+    # not an identifier: the message names the item and the hint is the schema's (x-pia-pattern-hint), not the ID rule
+    ("bad-version-tag", A, replace("評価書番号:", "様式: 令和6年 様式4\n評価書番号:", 1), "PIA014", "「様式」の「令和6年 様式4」は書き方",
+     line_of("様式: 令和6年")),
     ("multi-unknown-option", S, replace("      - 既存住民基本台帳システム", "      - 住基システム"), "PIA011", "選択肢にありません", line_of("- 住基システム")),
     ("multi-two-keys", J, replace("      - 提供を行っている: 58", "      - {提供を行っている: 58, 移転を行っている: 1}"), "PIA011", "選択肢にありません", line_of("{提供を行っている")),
     ("missing-systems-file", S, None, "PIA012", "systems.yaml", lambda t: 1),

@@ -35,6 +35,17 @@ def test_downloads_follow_the_format_table(example: Path) -> None:
         assert _get(port, "/download/docx").status == 404
 
 
+def test_a_download_is_the_file_pia_render_writes(example: Path, tmp_path: Path) -> None:
+    # a count written the form's way (「３件」) is read as 3 before it is printed, in the download as in pia render
+    from conftest import pia, replace_once
+
+    replace_once(example / "files" / "juki.yaml", "      件数: 1\n", "      件数: １件\n")
+    assert pia("render", str(example), "--format", "html", "--out", str(tmp_path / "out")).returncode == 0
+    with serving(example) as server:
+        body = _get(server.server_port, "/download/html").read()
+    assert body == (tmp_path / "out" / "setagaya-juki.html").read_bytes()
+
+
 @pytest.fixture
 def juten(tmp_path: Path) -> Path:
     dst = tmp_path / "marumaru-juten"

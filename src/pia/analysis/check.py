@@ -16,7 +16,7 @@ from typing import Any, Iterable
 
 from pia.document import assessment as asm
 from pia.form import kinds as form_kinds
-from pia.base.findings import WARNING, Finding
+from pia.base.findings import WARNING, Finding, sort_key
 from pia.document.loader import Document
 from pia.document.validate import validate
 
@@ -187,7 +187,7 @@ def check_assessment(a: asm.Assessment, select: Iterable[str] | None = None,
         quoted = _source_lines(a.folder, file, upto)
         if quoted is not None:
             lines[file] = quoted
-    result.findings = sorted(set(found))
+    result.findings = sorted(set(found), key=sort_key)
     return result
 
 

@@ -281,6 +281,7 @@ def output(folder: Path, name: str, doc: str | None = None, reuse: Reuse | None 
     kind = document_of(a, doc)
     if kind is None:
         raise NoDocument("この評価書フォルダにその評価書はありません。")
+    check_assessment(a)  # as pia render does: values read the schema's way (「３件」 -> 3) before they are printed
     derived = history_of(folder, reuse)[0]
     stem = kinds.output_stem(folder.resolve().name, kind, family.main_kind(a))
     with pdfparts.cached(_PDF_PARTS):  # after an edit, only the parts of the PDF it touches are laid out again

@@ -1,7 +1,8 @@
 """Findings: what `pia check` reports. Values, never exceptions."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
+from operator import attrgetter
 
 from pia.base.registry import Severity
 
@@ -30,3 +31,8 @@ class Finding:
     @property
     def is_error(self) -> bool:
         return self.severity == ERROR and self.suppressed is None
+
+
+# Finding's own order (the fields it compares) as one key per finding: sorting 100,000 findings then builds 100,000
+# tuples, not two at each of about 2 million comparisons
+sort_key = attrgetter(*(f.name for f in fields(Finding) if f.compare))

@@ -22,14 +22,63 @@ SYSTEMS = "systems.yaml"
 FILES = "files"
 
 
+class Docs(dict):  # type: ignore[type-arg]
+    """An assessment's documents by key, counting every change, so that what is derived from its keys (the order
+    of the files) is kept until the next change instead of being worked out again for each finding."""
+
+    changes = 0
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self.changes += 1
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: Any) -> None:
+        self.changes += 1
+        super().__delitem__(key)
+
+    def __ior__(self, other: Any) -> Docs:
+        self.changes += 1
+        return super().__ior__(other)  # type: ignore[no-any-return]
+
+    def clear(self) -> None:
+        self.changes += 1
+        super().clear()
+
+    def pop(self, *args: Any) -> Any:
+        self.changes += 1
+        return super().pop(*args)
+
+    def popitem(self) -> Any:
+        self.changes += 1
+        return super().popitem()
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        self.changes += 1
+        return super().setdefault(key, default)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self.changes += 1
+        super().update(*args, **kwargs)
+
+
+# file ids in order, kept with what they were derived from: (docs, its change count, I-3's list, a copy of it, the
+# ids in order, each id's number from 1)
+_Order = tuple[Any, int, Any, list[Any], list[str], dict[str, int]]
+
+
 @dataclass
 class Assessment:
     folder: str  # as shown to the user
-    docs: dict[str, Document | None] = field(default_factory=dict)  # "assessment", "systems", "file:<id>"
+    docs: dict[str, Document | None] = field(default_factory=Docs)  # "assessment", "systems", "file:<id>"
     load_findings: list[Finding] = field(default_factory=list)
     final: bool = False  # checked as the document to publish (pia check --final), not as a draft
     # pia serve's cache of loaded and validated files (by their bytes), which validation consults too
     reuse: Reuse | None = field(default=None, compare=False, repr=False)
+    _order: dict[str, _Order] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.docs, Docs):
+            self.docs = Docs(self.docs)
 
     @property
     def meta(self) -> dict[str, Any]:
@@ -45,15 +94,30 @@ class Assessment:
     def file_ids(self, schema: str = "file") -> list[str]:
         """Files in the order I-3 lists them; files it does not list follow in name order. schema: "file" for the
         全項目評価書's files/, "juten-file" for the 重点項目評価書's juten/ (listed in juten.yaml)."""
-        prefix = schema + ":"
-        present = [k[len(prefix):] for k in self.docs if k.startswith(prefix)]
-        have = set(present)  # sets: a label is asked for each finding, and a folder may hold 1,000 files
+        return list(self._ordered(schema)[4])
+
+    def _ordered(self, schema: str) -> _Order:
+        """The file ids in order and each id's number, worked out again only when the documents or I-3's list
+        changed: a label is asked for each finding, thousands of them with 1,000 files."""
         lister = item(_per_file(schema)[0])
         src = self.docs.get(lister.doc)
         listed = lister.get(src.data) if src else None
+        docs = self.docs
+        changes = docs.changes if isinstance(docs, Docs) else -1  # a plain dict set in its place: never kept
+        kept = self._order.get(schema)
+        if kept and kept[0] is docs and kept[1] == changes >= 0 and kept[2] is listed and \
+                (not isinstance(listed, list) or kept[3] == listed):
+            return kept
+        prefix = schema + ":"
+        present = [k[len(prefix):] for k in docs if k.startswith(prefix)]
+        have = set(present)
         order = [i for i in listed if isinstance(i, str) and i in have] if isinstance(listed, list) else []
         shown = set(order)
-        return order + sorted(i for i in present if i not in shown)
+        ids = order + sorted(i for i in present if i not in shown)
+        kept = (docs, changes, listed, list(listed) if isinstance(listed, list) else [], ids,
+                {f: n for n, f in enumerate(ids, 1)})
+        self._order[schema] = kept
+        return kept
 
     def files(self) -> list[tuple[str, dict[str, Any]]]:
         out = []
@@ -73,8 +137,7 @@ class Assessment:
         return str(name) if name else fid
 
     def file_label(self, fid: str, schema: str = "file") -> str:
-        ids = self.file_ids(schema)
-        n = ids.index(fid) + 1 if fid in ids else 0
+        n = self._ordered(schema)[5].get(fid, 0)
         return f"({n}){self.file_name(fid, schema)}"
 
     def documents(self) -> Iterator[tuple[str, str, Document]]:

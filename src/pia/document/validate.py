@@ -249,7 +249,11 @@ def _unlabelled(key: str, name: str, doc: Document, err: ValidationError, root: 
             yield make("PIA010", doc.locate(path), path,
                        f"「{title}」には{want}を書いてください（{_type_name(err.instance)}が書かれています）。",
                        _option_hint(sch.options(node)) if sch.options(node) else "")
-    elif v == "pattern":
+    elif v == "pattern" and (node.get("x-pia-pattern-hint") or sch.kind(node) != "id"
+                             and sch.kind(root.node_at(name, path[:-1]) or {}) != "idlist"):
+        yield make("PIA014", doc.locate(path), path, f"「{title}」の「{err.instance}」は書き方が正しくありません。",
+                   node.get("x-pia-pattern-hint", ""))
+    elif v == "pattern":  # an identifier (x-pia-kind id, or an entry of an idlist)
         yield make("PIA014", doc.locate(path), path, f"「{err.instance}」は ID として使えません。",
                    "ID は半角英数字で始め、半角英数字・ハイフン・下線だけで書いてください。")
     elif v == "minimum":

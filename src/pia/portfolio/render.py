@@ -67,6 +67,7 @@ def render_documents(a: Assessment, folder: Path, formats: list[OutputFormat], n
     from pia.document import family
     from pia.form import kinds
     from pia.analysis.check import check_assessment
+    from pia.base.findings import sort_key
     from pia.history.versions import history_of
     from pia.output.formats import write_all
 
@@ -75,7 +76,7 @@ def render_documents(a: Assessment, folder: Path, formats: list[OutputFormat], n
     if derived is None:
         progress("変更履歴（変更箇所）", name)
         derived, notes = history_of(folder)  # raises when a 変更箇所 would be incomplete
-        result.findings = sorted(result.findings + notes)
+        result.findings = sorted(result.findings + notes, key=sort_key)
     # every document of the 事務, the most detailed first (its name is the folder's; the 基礎 adds -kiso, …)
     jobs = [(document_job(a, folder, kind, derived), kinds.output_stem(name, kind, family.main_kind(a)))
             for kind in reversed(family.present(a))]

@@ -76,10 +76,15 @@ class Context:
     # ---- concepts: the same item in every form --------------------------------------------------------------
     def items(self, cid: str) -> list[Item]:
         """The concept's items in the documents of this folder's kinds (present or not)."""
-        return [it for its in concept(cid).items.values() for it in its if it.doc in self._schemas()]
+        schemas = self._schemas()
+        return [it for its in concept(cid).items.values() for it in its if it.doc in schemas]
 
     def _schemas(self) -> set[str]:
-        return {k.split(":", 1)[0] for k in self.a.docs}
+        """The schemas of the loaded documents, once per run of the rules (some rules ask for each file)."""
+        memo = self.a.__dict__.setdefault("_rule_memo", {})  # emptied by pia.analysis.catalog.run
+        if "schemas" not in memo:
+            memo["schemas"] = {k.split(":", 1)[0] for k in self.a.docs}
+        return memo["schemas"]  # type: ignore[no-any-return]
 
     def docs(self, schema: str) -> Iterator[tuple[str, dict[str, Any]]]:
         """(doc key, data) of the loaded documents of one schema; per-file documents in their listed order."""
