@@ -127,9 +127,9 @@ def _render_dir(config) -> Path:
 
 def _start_render(config) -> None:
     """Render the example in the background, unless this session or another worker of it already does."""
-    shared = _render_dir(config)
     if "proc" in _BACKGROUND:
         return
+    shared = _render_dir(config)
     try:
         shared.mkdir()  # atomic: the one worker that creates it renders
     except FileExistsError:
