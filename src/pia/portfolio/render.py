@@ -28,11 +28,16 @@ def document_job(a: Assessment, folder: Path | None, kind: Kind, derived: Derive
     from pia.document.changes import document_rows
     from pia.output.html import render_html
     from pia.output.formats import Job
-    from pia.output.xlsx import render_xlsx
 
     view = family.render_view(a, kind)
     page = pages.build(view, kind, folder, document_rows(view, kind, derived))  # built once, for every writer
-    return Job(partial(render_html, page), partial(render_xlsx, page), page)
+    return Job(partial(render_html, page), partial(_workbook, page), page)
+
+
+def _workbook(page: Any) -> bytes:
+    from pia.output.xlsx import render_xlsx  # openpyxl only when a workbook is written
+
+    return render_xlsx(page)
 
 
 def render_all(folder: Path, formats: list[OutputFormat], out: Path, force: bool = False,
@@ -41,6 +46,7 @@ def render_all(folder: Path, formats: list[OutputFormat], out: Path, force: bool
     from contextlib import ExitStack
 
     from pia.document import assessment as asm
+    from pia.document.reuse import Reuse
     from pia.output.outfolder import refuse_assessments, write_outputs
     from pia.output import pdfparts
 
@@ -53,7 +59,8 @@ def render_all(folder: Path, formats: list[OutputFormat], out: Path, force: bool
             stack.enter_context(pdfparts.processes())
             stack.enter_context(pdfparts.cached(pdfparts.PartCache(cache or out)))
         progress("読み込みと検査", name)
-        files, result = render_documents(asm.load(folder), folder, formats, name, progress=progress)
+        # the history reads the working tree again: the same bytes are parsed once
+        files, result = render_documents(asm.load(folder, Reuse()), folder, formats, name, progress=progress)
     progress("書き出し", name)
     return write_outputs(out, files, force=force), result
 
@@ -75,7 +82,7 @@ def render_documents(a: Assessment, folder: Path, formats: list[OutputFormat], n
     files: dict[str, bytes] = {}
     if derived is None:
         progress("変更履歴（変更箇所）", name)
-        derived, notes = history_of(folder)  # raises when a 変更箇所 would be incomplete
+        derived, notes = history_of(folder, a.reuse)  # raises when a 変更箇所 would be incomplete
         result.findings = sorted(result.findings + notes, key=sort_key)
     # every document of the 事務, the most detailed first (its name is the folder's; the 基礎 adds -kiso, …)
     jobs = [(document_job(a, folder, kind, derived), kinds.output_stem(name, kind, family.main_kind(a)))
