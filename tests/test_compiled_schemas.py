@@ -163,3 +163,15 @@ def test_check_imports_only_what_it_needs(tmp_path: Path):
     assert "yaml" in loaded, r.stderr
     assert not loaded & {"jsonschema", "weasyprint", "openpyxl", "jinja2", "ruamel", "markupsafe", "pikepdf", "PIL",
                          "multiprocessing", "concurrent"}
+
+
+def test_render_to_html_imports_no_other_writer(tmp_path: Path):
+    """`pia render --format html` (and the preview, which builds the same page) loads neither openpyxl nor WeasyPrint."""
+    code = ("import sys, io, contextlib\nfrom pia.app.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()): main(['render', sys.argv[1], '--format', 'html', '--out', sys.argv[2]])\n"
+            "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))")
+    r = subprocess.run([sys.executable, "-c", code, str(EXAMPLE), str(tmp_path / "out")], capture_output=True, text=True,
+                       env={**os.environ, "XDG_CACHE_HOME": str(tmp_path)})
+    loaded = set(r.stdout.split())
+    assert "jinja2" in loaded and (tmp_path / "out" / "setagaya-juki.html").is_file(), r.stderr
+    assert not loaded & {"openpyxl", "weasyprint", "pikepdf"}
