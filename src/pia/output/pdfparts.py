@@ -743,6 +743,7 @@ class Merge:
         self.owners = [0] * len(self.pdf.pages)
         for part in parts[1:]:
             self._add(pikepdf.open(io.BytesIO(part.pdf)))
+        _share_fonts(self.pdf)  # the units' fonts now, while the head is laid out; the head's join them in finish()
 
     @staticmethod
     def _dests(src: Any) -> list[tuple[Any, Any]]:
@@ -837,12 +838,16 @@ def _share_fonts(pdf: Any) -> None:
         if len(fonts) < 2:
             continue
         try:
-            cids = [f.DescendantFonts[0] for f in fonts]
+            # one per program: fonts merged before (the units', in Merge) share theirs
+            own = list({c.objgen: (f, c) for f in fonts for c in [f.DescendantFonts[0]]}.values())
+            if len(own) < 2:
+                continue
+            cids = [c for _, c in own]
             if any(f.Subtype != "/Type0" or f.Encoding != "/Identity-H" or c.Subtype != "/CIDFontType2"
                    or c.get("/CIDToGIDMap") != "/Identity" or "/FontFile2" not in c.FontDescriptor
-                   or "/CIDSet" in c.FontDescriptor for f, c in zip(fonts, cids)):
+                   or "/CIDSet" in c.FontDescriptor for f, c in own):
                 continue
-            maps = [f.ToUnicode.read_bytes() for f in fonts]
+            maps = [f.ToUnicode.read_bytes() for f, _ in own]
             if any(b"bfrange" in m for m in maps):
                 continue
             widths = [_widths(c.W) for c in cids]
