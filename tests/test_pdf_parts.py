@@ -245,6 +245,33 @@ def test_the_layout_server_ends_when_nobody_takes_its_answer():
     assert server.process.exitcode == 0  # ended by itself, not killed after the wait
 
 
+def test_a_server_killed_after_its_wait_takes_its_layout_processes_with_it():
+    # the last resort (after Ctrl-C, or a server that does not end): no layout process is left behind
+    import time
+
+    if not Path("/proc/self/task").is_dir():
+        pytest.skip("no /proc")
+    server = pdfparts._Server(2)
+    html = "<html><body>" + "<p>特定個人情報保護評価書の本文。Aa1</p>" * 3000 + "</body></html>"
+    server.start([pdfparts._doc(html), pdfparts._doc(html + " ")])  # two documents: the two layout processes fork
+    workers: set[int] = set()
+    for _ in range(200):
+        workers = {int(p) for t in Path(f"/proc/{server.process.pid}/task").glob("*/children")
+                   for p in t.read_text().split()}
+        if len(workers) >= 2:
+            break
+        time.sleep(0.05)
+    assert len(workers) >= 2
+    server.close(wait=0.1)
+    assert server.process.exitcode == -9
+    time.sleep(0.2)
+    alive = [pid for pid in workers if Path(f"/proc/{pid}").exists()
+             and "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]]
+    for pid in alive:  # left behind, they would keep the test run's output pipes open
+        os.kill(pid, 9)
+    assert not alive
+
+
 def test_after_an_edit_only_the_parts_it_touches_are_laid_out_again(rendered, tmp_path: Path):
     # the cache `pia render` left beside the example's PDF, and a copy of the example with one value changed in one
     # per-file YAML: the re-render lays out only what changed, and its bytes are those of a render from nothing

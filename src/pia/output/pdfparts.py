@@ -338,6 +338,8 @@ def _serve(conn: Any, processes: int, theirs: Any = None) -> None:
 
     if theirs is not None:  # the parent's end, inherited by the fork: held open here, a send could wait for ever
         theirs.close()
+    with suppress(OSError):  # a group of its own: when it must be killed, its layout processes go with it
+        os.setpgid(0, 0)
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and closes the connection
     _warm()
@@ -398,15 +400,21 @@ class _Server:
         self.pending = result
         return result
 
-    def close(self) -> None:
-        if self.pending is not None:  # after an error: take the answer, so that the server is not left sending it
+    def close(self, wait: float = 60) -> None:
+        """End the server: after an error, first take the answer nobody asked for (so that it is not left sending it);
+        after `wait` seconds (0 after Ctrl-C), kill it with its layout processes."""
+        import signal
+
+        if self.pending is not None and self.conn.poll(wait):
             with suppress(Exception):
                 self.pending()
         with suppress(OSError):
             self.conn.send(None)
         self.conn.close()
-        self.process.join(60)
+        self.process.join(wait)
         if self.process.is_alive():
+            with suppress(OSError):
+                os.killpg(self.process.pid, signal.SIGKILL)
             self.process.kill()
             self.process.join()
 
@@ -425,10 +433,14 @@ def processes() -> Iterator[None]:
         yield
         return
     _SHARED.append(_Server(n))
+    interrupted = False
     try:
         yield
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
     finally:
-        _SHARED.pop().close()
+        _SHARED.pop().close(0 if interrupted else 60)
         _LATER.clear()
         _STARTED.clear()
 
