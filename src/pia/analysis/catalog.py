@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import replace
 from functools import cache
+from typing import Any
 from pia.document.assessment import Assessment
 from pia.base.findings import Finding
 from pia.base.registry import Spec
@@ -57,9 +58,9 @@ def run(a: Assessment, kinds: str | set[str] = "full") -> list[Finding]:
     from pia.analysis.catalog import rules
 
     wanted = {kinds} if isinstance(kinds, str) else kinds
-    a.__dict__["_rule_memo"] = {}  # what several rules derive from the documents, computed once per run
+    memo: dict[Any, Any] = {}  # what several rules derive from the documents, computed once per run
     out: list[Finding] = []
     for spec in rules():
         if spec.applies_to(wanted) and spec.func is not None:
-            out.extend(spec.func(Context(a, spec)))
+            out.extend(spec.func(Context(a, spec, memo)))
     return out

@@ -189,6 +189,11 @@ def folder_files() -> tuple[list[tuple[str, str, bool]], list[tuple[str, str]]]:
     return singles, dirs
 
 
+def _parser(a: Assessment) -> Any:
+    """What parses a file's bytes: the assessment's reuse cache (pia serve), else the loader itself."""
+    return a.reuse.load_text if a.reuse is not None else None
+
+
 def load(folder: Path, reuse: Reuse | None = None) -> Assessment:
     """The folder's documents, read through fsread (nothing outside the folder, no FIFOs or devices, within the
     budget of one assessment). An entry pia will not read becomes a finding naming it. reuse: a cache kept between
@@ -206,7 +211,7 @@ def load(folder: Path, reuse: Reuse | None = None) -> Assessment:
     for key, name, _ in singles:
         p = folder / name
         if os.path.lexists(p):
-            a.docs[key], found = load_file(p, _display(p), root, budget, a.reuse)
+            a.docs[key], found = load_file(p, _display(p), root, budget, _parser(a))
             a.load_findings += found
         elif key in needed:
             a.docs[key] = None
@@ -240,7 +245,7 @@ def _load_dir(a: Assessment, folder: Path, root: fsread.Root, budget: Budget, ke
                                            f"{dirname}/ のファイルが多すぎます（上限 {MAX_FILES:,} 件）。残りは読みません。",
                                            "誤って大量のファイルを置いていないか確認してください。"))
             return False
-        a.docs[f"{key}:" + Path(e.rel).stem], found = load_file(e.path, shown, root, budget, a.reuse)
+        a.docs[f"{key}:" + Path(e.rel).stem], found = load_file(e.path, shown, root, budget, _parser(a))
         a.load_findings += found
     return True
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Callable
 
 import yaml
 
@@ -17,9 +17,6 @@ from pia.base import fsread
 from pia.document import prescan
 from pia.base.registry import static
 from pia.base.findings import ERROR, Finding
-
-if TYPE_CHECKING:
-    from pia.document.reuse import Reuse
 
 MAX_BYTES = 2 * 1024 * 1024  # one file
 MAX_DEPTH = 40
@@ -377,17 +374,18 @@ def visible(s: str) -> str:
 
 
 def load_file(path: Path, display: str, root: fsread.Root | None = None, budget: Budget | None = None,
-              reuse: Reuse | None = None) -> tuple[Document | None, list[Finding]]:
-    """A file read through fsread: inside root (default: its own folder), regular, at most MAX_BYTES; parsed again
-    only when reuse (pia serve's cache) has not read the same bytes before."""
+              parse: Callable[[str, bytes, Budget], tuple[Document | None, list[Finding]]] | None = None
+              ) -> tuple[Document | None, list[Finding]]:
+    """A file read through fsread: inside root (default: its own folder), regular, at most MAX_BYTES. parse: what
+    turns its bytes into a document instead of load_text (a reuse cache's load_text, which parses only new bytes)."""
     root = root or fsread.Root(path.parent)
     rel = path.relative_to(root.folder).as_posix() if root.folder in path.parents else path.name
     try:
         raw = root.read(rel, MAX_BYTES)
     except fsread.Refusal as r:
         return None, [refusal_finding(display, r)]
-    if reuse is not None:
-        return reuse.load_text(display, raw, budget if budget is not None else Budget())
+    if parse is not None:
+        return parse(display, raw, budget if budget is not None else Budget())
     return load_text(display, raw, budget)
 
 

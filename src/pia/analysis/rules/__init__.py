@@ -43,14 +43,15 @@ def rule(rule_id: str, title: str, severity: Severity = ERROR, *, source: str, c
 class Context:
     """What a rule sees: the assessment, and a way to report at an item path without computing lines."""
 
-    def __init__(self, a: Assessment, spec: Spec):
+    def __init__(self, a: Assessment, spec: Spec, memo: dict[Any, Any] | None = None):
         self.a = a
         self.rule = spec
+        self.memo = {} if memo is None else memo  # what several rules derive from the documents, once per run
 
     def walked(self, key: str) -> list[tuple[tuple[Any, ...], dict[str, Any], Any]]:
         """(path, schema node, value) of every item of the document key (pia.form.walk.values), walked once per run
         of the rules however many rules read it."""
-        memo = self.a.__dict__.setdefault("_rule_memo", {})  # emptied by pia.analysis.catalog.run
+        memo = self.memo
         if ("values", key) not in memo:
             from pia.form import schema as sch
             from pia.form.walk import values
@@ -81,7 +82,7 @@ class Context:
 
     def _schemas(self) -> set[str]:
         """The schemas of the loaded documents, once per run of the rules (some rules ask for each file)."""
-        memo = self.a.__dict__.setdefault("_rule_memo", {})  # emptied by pia.analysis.catalog.run
+        memo = self.memo
         if "schemas" not in memo:
             memo["schemas"] = {k.split(":", 1)[0] for k in self.a.docs}
         return memo["schemas"]  # type: ignore[no-any-return]

@@ -69,9 +69,9 @@ def _required(data: Any, name: str, shared: set[tuple[str, ...]] | None = None,
             yield e.path, node, e.value
 
 
-def _required_items(a: Any) -> list[tuple[str, Any, list[tuple[Path, sch.Node, Any]]]]:
+def _required_items(ctx: Context) -> list[tuple[str, Any, list[tuple[Path, sch.Node, Any]]]]:
     """(key, document, its required items) for every document, computed once per run of the rules (PIA501, PIA502)."""
-    memo = a.__dict__.setdefault("_rule_memo", {})  # emptied by pia.analysis.catalog.run
+    a, memo = ctx.a, ctx.memo
     if "required" not in memo:
         memo["required"] = [(key, doc, list(_required(doc.data, name, *_exempt(a, key, name))))
                             for key, name, doc in a.documents() if isinstance(doc.data, dict)]
@@ -86,7 +86,7 @@ def not_empty(ctx: Context) -> Iterator[Finding]:
     すべての評価書に同じように働く。全項目評価書・重点項目評価書のある事務の基礎項目評価書では、それらから印字する事実
     （forms.json の kiso_facts）を求めず、古い版の様式にない項目（forms.json の versions の absent）はその版の評価書に
     求めない。pia new の記載例の空欄もこれで「未記入」と報告される。※は重要な変更の対象を示す印で、必須という意味ではない。"""
-    for key, doc, required in _required_items(ctx.a):
+    for key, doc, required in _required_items(ctx):
         for path, node, value in required:
             if empty(value) and path[0] in doc.data:
                 what = "選択してください" if sch.options(node) else "記載してください"
@@ -97,7 +97,7 @@ def not_empty(ctx: Context) -> Iterator[Finding]:
 @rule("PIA502", "「—」を書けない項目に「—」と書いている", source="様式・記載要領（「—」を書ける項目）", certainty=Certainty.INFERRED, concepts=("document",))
 def dash_only_where_allowed(ctx: Context) -> Iterator[Finding]:
     """「—」（記載事項なし）は、様式が認める項目（その他の措置の内容、変更の妥当性、備考など。スキーマの x-pia-dash）に限る。"""
-    for key, doc, required in _required_items(ctx.a):
+    for key, doc, required in _required_items(ctx):
         for path, node, value in required:
             if is_dash(value) and not sch.dash_allowed(node):
                 yield ctx.finding(key, path, f"「{sch.title(node)}」は「—」とせず、内容を書く項目です。", "内容を記載してください。")
