@@ -83,8 +83,8 @@ def _toc(pdf: bytes, html: str) -> list[tuple[str, str, int]]:
     """(target id, title, printed page number) of each 項目一覧 line, in order."""
     reader = pypdf.PdfReader(io.BytesIO(pdf))
     entries = re.findall(r'<li class="lv\d"><a href="#([^"]+)">([^<]+)</a>', html)
-    text = "".join(t for t in (p.extract_text() for p in reader.pages[1:4]) if "....." in t)
-    numbers = [int(n) for n in re.findall(r"\.{3,}\s*(\d+)", text)]
+    text = "".join(t for t in (p.extract_text() for p in reader.pages[1:4]) if "……" in t)
+    numbers = [int(n) for n in re.findall(r"…{2,}\s*(\d+)", text)]
     assert len(numbers) == len(entries) > 5
     return [(i, t, n) for (i, t), n in zip(entries, numbers)]
 
@@ -323,6 +323,21 @@ def test_a_cache_entry_that_does_not_read_back_exactly_is_ignored(tmp_path: Path
     (tmp_path / pdfparts.CACHE_DIR / ("b" * 64)).write_bytes(data)  # an entry under another key than its own
     assert cache.get("b" * 64) is None and cache.get(key) == _laid()
     assert cache.get("c" * 64) is None
+
+
+def test_cache_entries_are_not_synced_to_disk_but_outputs_are(tmp_path: Path, monkeypatch):
+    # a cache entry torn by a crash reads back wrong and is removed (above): its writes need not wait for the disk
+    import os
+
+    from pia.base import fswrite
+
+    synced: list[int] = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real(fd)))
+    pdfparts.PartCache(tmp_path).put("a" * 64, _laid())
+    assert synced == [] and pdfparts.PartCache(tmp_path).get("a" * 64) == _laid()
+    fswrite.write(tmp_path, "out.pdf", b"%PDF-")
+    assert len(synced) >= 2  # the file and its folder
 
 
 def test_the_cache_stays_bounded(tmp_path: Path):

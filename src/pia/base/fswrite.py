@@ -162,8 +162,10 @@ class _Session:
 
 
 def commit(root: Path, files: Mapping[str, bytes], delete: Iterable[str] = (), *, create: bool = True,
-           mode: int | None = None) -> None:
+           mode: int | None = None, durable: bool = True) -> None:
     """Write files and delete `delete` (paths relative to root, '/'-separated), all or nothing.
+    durable=False: nothing is synced to disk (a cache, whose entries are checked when read: after a crash, an entry
+    may be lost or torn, never a user's file).
 
     A link at any step below root is refused (PiaError naming it); so is a name that is a folder or a FIFO.
     Deleting a file that is not there is no error. With create, missing folders (root too) are made. A file
@@ -187,7 +189,7 @@ def commit(root: Path, files: Mapping[str, bytes], delete: Iterable[str] = (), *
                 ops.append(_prepare(parent, parts[-1], rel, where, data, mode))
             for op in ops:  # every temporary written and synced before any name changes
                 where = op.shown
-                _stage(op)
+                _stage(op, durable)
             for op in ops:
                 where = op.shown
                 _swap(op)
@@ -201,7 +203,7 @@ def commit(root: Path, files: Mapping[str, bytes], delete: Iterable[str] = (), *
             if op.backup:
                 with contextlib.suppress(OSError):
                     op.parent.unlink(op.backup)
-        for d in {id(op.parent): op.parent for op in ops}.values():
+        for d in {id(op.parent): op.parent for op in ops}.values() if durable else ():
             if d.fd is not None:
                 with contextlib.suppress(OSError):
                     os.fsync(d.fd)
@@ -244,7 +246,7 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[n:]
 
 
-def _stage(op: _Op) -> None:
+def _stage(op: _Op, durable: bool = True) -> None:
     if op.existed:  # keep the old file under another name (a hard link: no copy) until every rename is done
         op.backup = _keep(op.parent, op.name)
     if op.data is None:
@@ -254,7 +256,8 @@ def _stage(op: _Op) -> None:
         _write_all(fd, op.data)
         if hasattr(os, "fchmod"):
             os.fchmod(fd, op.mode)
-        os.fsync(fd)
+        if durable:
+            os.fsync(fd)
     finally:
         os.close(fd)
     if not hasattr(os, "fchmod"):
@@ -318,9 +321,9 @@ def _undo(ops: list[_Op], s: _Session) -> None:
             os.rmdir(p, **kw)
 
 
-def write(root: Path, rel: str, data: bytes) -> None:
+def write(root: Path, rel: str, data: bytes, *, durable: bool = True) -> None:
     """One file (see commit)."""
-    commit(root, {rel: data})
+    commit(root, {rel: data}, durable=durable)
 
 
 # ---- copying a folder (import --out, migrate --out) ---------------------------------------------------------------

@@ -468,8 +468,8 @@ class PartCache:
     """Laid-out units and documents in `<root>/.pia-cache/pdf/`, by the hash of what they print (Doc.key). Bounded:
     when it holds more than `entries` files or `size` bytes, the least recently used go. An entry is a header (its
     key, the SHA-256 of its PDF, pages, anchors, bookmarks) and the PDF; one that does not read back exactly is ignored
-    and removed. Written and removed through pia.base.fswrite (atomic, never through a link), best effort: a cache
-    that cannot be written only makes the next render slower."""
+    and removed. Written and removed through pia.base.fswrite (atomic, never through a link, not synced to disk),
+    best effort: a cache that cannot be written only makes the next render slower."""
 
     MAGIC = b"pia-pdf-part 1\n"
 
@@ -518,7 +518,8 @@ class PartCache:
         header = json.dumps({"key": key, "sha256": hashlib.sha256(laid.pdf).hexdigest(), "pages": laid.pages,
                              "anchors": laid.anchors, "bookmarks": laid.bookmarks}, ensure_ascii=False, sort_keys=True)
         with suppress(PiaError, OSError):
-            fswrite.write(self.root, f"{CACHE_DIR.as_posix()}/{key}", self.MAGIC + header.encode() + b"\n" + laid.pdf)
+            fswrite.write(self.root, f"{CACHE_DIR.as_posix()}/{key}", self.MAGIC + header.encode() + b"\n" + laid.pdf,
+                          durable=False)  # an entry torn by a crash reads back wrong and is removed
 
     def prune(self) -> None:
         """Remove the least recently used entries beyond the bounds (and temporary files of a killed pia)."""
@@ -581,40 +582,50 @@ def cached(cache: PartCache | MemoryCache | None) -> Iterator[Any]:
             cache.prune()
 
 
-def _start(runner: Any, docs: list[Doc], cache: Any, extra: Sequence[Doc] = (),
-           sheets: AbstractSet[str] = frozenset()) -> Result:
-    """Start laying out the documents the cache does not hold (and `extra`, kept in _STARTED for whole()); sheets:
-    stylesheets of later documents, parsed before the layout processes fork."""
-    found = {d.key: cache.get(d.key) for d in docs} if cache is not None else {}
-    if cache is not None:
-        todo = []
-        for d in extra:
-            laid = cache.get(d.key)
-            if laid is None:
-                todo.append(d)
-            else:
-                _STARTED[d.key] = laid
-        extra = todo
-    work = list({d.key: d for d in [*docs, *extra] if found.get(d.key) is None}.values())
-    started = runner.start(work, set(sheets)) if work else (lambda: [])
+class _Started:
+    """Documents being laid out: calling it waits for them; store() then keeps the new ones in the cache (a separate
+    step, so that the next layout starts first: the cache is written while it runs)."""
 
-    def result() -> list[Laid]:
-        done = dict(zip([d.key for d in work], started()))
+    def __init__(self, runner: Any, docs: list[Doc], cache: Any, extra: Sequence[Doc] = (),
+                 sheets: AbstractSet[str] = frozenset()):
+        """Start laying out the documents the cache does not hold (and `extra`, kept in _STARTED for whole());
+        sheets: stylesheets of later documents, parsed before the layout processes fork."""
+        self.docs, self.cache = docs, cache
+        self.found = {d.key: cache.get(d.key) for d in docs} if cache is not None else {}
         if cache is not None:
-            for d in work:
-                cache.put(d.key, done[d.key])
-        _STARTED.update({d.key: done[d.key] for d in extra})
-        return [found.get(d.key) or done[d.key] for d in docs]
-    return result
+            todo = []
+            for d in extra:
+                laid = cache.get(d.key)
+                if laid is None:
+                    todo.append(d)
+                else:
+                    _STARTED[d.key] = laid
+            extra = todo
+        self.extra = extra
+        self.work = list({d.key: d for d in [*docs, *extra] if self.found.get(d.key) is None}.values())
+        self.started = runner.start(self.work, set(sheets)) if self.work else (lambda: [])
+        self.done: dict[str, Laid] = {}
+
+    def __call__(self) -> list[Laid]:
+        self.done = dict(zip([d.key for d in self.work], self.started()))
+        _STARTED.update({d.key: self.done[d.key] for d in self.extra})
+        return [self.found.get(d.key) or self.done[d.key] for d in self.docs]
+
+    def store(self) -> None:
+        if self.cache is not None:
+            for key, laid in self.done.items():
+                self.cache.put(key, laid)
+            self.done = {}
 
 
 def whole(html: str) -> bytes:
     """A document laid out in one piece (small, or not pia's assessment), by the layout server if there is one."""
     doc = _doc(html)
-    cache = _CACHE.get()
     laid = _STARTED.pop(doc.key, None)
     if laid is None:
-        laid = _start(_SHARED[0] if _SHARED else _Layouts(1), [doc], cache)()[0]
+        started = _Started(_SHARED[0] if _SHARED else _Layouts(1), [doc], _CACHE.get())
+        laid = started()[0]
+        started.store()
     return laid.pdf
 
 
@@ -634,11 +645,15 @@ def render(html: str, processes: int | None = None) -> bytes | None:
     try:
         extra = [] if own else [_doc(h) for h in _LATER]
         _LATER.clear()
-        units = _start(runner, s.units(), cache, sheets={s.bare[1] + _PAGES} | {d.css for d in extra if d.css})()
+        started = _Started(runner, s.units(), cache, sheets={s.bare[1] + _PAGES} | {d.css for d in extra if d.css})
+        _merging()  # while the units are laid out
+        units = started()
         # the small documents of the same folder are laid out beside the head, which has only one process to itself
-        pending = _start(runner, [s.head_doc(units)], cache, extra)
-        merged = Merge(units)  # meanwhile
-        pdf = merged.finish(pending()[0])
+        head = _Started(runner, [s.head_doc(units)], cache, extra)
+        started.store()  # meanwhile
+        merged = Merge(units)
+        pdf = merged.finish(head()[0])
+        head.store()
     finally:
         if own:
             runner.close()
@@ -648,6 +663,11 @@ def render(html: str, processes: int | None = None) -> bytes | None:
 
 
 # --- merging -----------------------------------------------------------------------------------------------------
+
+def _merging() -> None:
+    """Import what merging needs (pikepdf), in a process that would otherwise wait."""
+    import pikepdf  # noqa: F401
+
 
 def _tree(node: Any, leaves: str) -> list[tuple[Any, Any]]:
     """The (key, value) pairs of a number tree (leaves "/Nums") or name tree ("/Names"), in order."""

@@ -10,6 +10,8 @@ from __future__ import annotations
 import struct
 import sys
 from array import array
+from itertools import accumulate, compress, islice
+from operator import lt
 
 
 def _tables(data: bytes) -> dict[bytes, bytes]:
@@ -36,12 +38,28 @@ def _metric(table: bytes, longs: int, g: int) -> bytes:
     return table[4 * longs - 4:4 * longs - 2] + table[4 * longs + 2 * (g - longs):4 * longs + 2 * (g - longs) + 2]
 
 
-def _loca(t: dict[bytes, bytes], n: int) -> array:
+def _loca(t: dict[bytes, bytes], n: int) -> tuple[array, int]:
+    """The glyph offsets, and what they are to be multiplied by (2 in the short format)."""
     long = _s16(t[b"head"], 50) == 1
     a = array("I" if long else "H", t[b"loca"][: (n + 1) * (4 if long else 2)])
     if sys.byteorder == "little":  # the table is big-endian
         a.byteswap()
-    return a if long else array("I", (2 * x for x in a))
+    return a, 1 if long else 2
+
+
+def _metrics(table: bytes, longs: int, n: int) -> bytearray:
+    """The 4 bytes of each of the first n glyphs (as _metric), for all of them at once."""
+    head = min(n, longs)
+    out = bytearray(table[:4 * head])
+    rest = n - head
+    if rest > 0:
+        tail = bytearray(4 * rest)
+        advance = table[4 * longs - 4:4 * longs - 2]
+        bearings = table[4 * longs + 2 * (head - longs):4 * longs + 2 * (n - longs)]
+        tail[0::4], tail[1::4] = advance[:1] * rest, advance[1:] * rest
+        tail[2::4], tail[3::4] = bearings[0::2], bearings[1::2]
+        out += tail
+    return out
 
 
 def _checksum(b: bytes) -> int:
@@ -72,29 +90,31 @@ def merge(programs: list[bytes], used: list[set[int]]) -> bytes | None:
         for g in gids:
             if g <= last[i]:
                 owner.setdefault(g, i)
-    for i, loca in enumerate(locas):
-        for g in range(last[i] + 1):
-            if loca[g + 1] > loca[g]:
-                owner.setdefault(g, i)
+    for i, (loca, _) in enumerate(locas):  # the glyphs with an outline (iterators only: fonts have many glyphs)
+        for g in compress(range(last[i] + 1), map(lt, loca, islice(loca, 1, None))):
+            owner.setdefault(g, i)
     longs = [_u16(t[b"hhea"], 34) for t in fonts]
     vlongs = [_u16(t[b"vhea"], 34) for t in fonts] if vertical else []
-    glyf, loca, hmtx, vmtx = [], array("I", [0]), [], []
-    size = 0
-    for g in range(n):
-        src = owner.get(g, base)
-        a, b = locas[src][g], locas[src][g + 1]
-        piece = fonts[src][b"glyf"][a:b]
+    # a glyph nobody owns has no outline, and the metrics of the base
+    sizes, glyf = array("I", bytes(4 * n)), []
+    hmtx = _metrics(fonts[base][b"hmtx"], longs[base], n)
+    vmtx = _metrics(fonts[base][b"vmtx"], vlongs[base], n) if vertical else bytearray()
+    for g in sorted(owner):
+        src = owner[g]
+        loca, scale = locas[src]
+        piece = fonts[src][b"glyf"][loca[g] * scale:loca[g + 1] * scale]
         piece += b"\0" * (-len(piece) % 4)
         glyf.append(piece)
-        size += len(piece)
-        loca.append(size)
-        hmtx.append(_metric(fonts[src][b"hmtx"], longs[src], g))
-        if vertical:
-            vmtx.append(_metric(fonts[src][b"vmtx"], vlongs[src], g))
+        sizes[g] = len(piece)
+        if src != base:
+            hmtx[4 * g:4 * g + 4] = _metric(fonts[src][b"hmtx"], longs[src], g)
+            if vertical:
+                vmtx[4 * g:4 * g + 4] = _metric(fonts[src][b"vmtx"], vlongs[src], g)
+    loca = array("I", accumulate(sizes, initial=0))
     t = dict(fonts[base])
     if sys.byteorder == "little":
         loca.byteswap()
-    t[b"loca"], t[b"glyf"], t[b"hmtx"] = loca.tobytes(), b"".join(glyf), b"".join(hmtx)
+    t[b"loca"], t[b"glyf"], t[b"hmtx"] = loca.tobytes(), b"".join(glyf), bytes(hmtx)
     maxp = bytearray(t[b"maxp"])
     for o in range(6, min(32, len(maxp)), 2):
         struct.pack_into(">H", maxp, o, max(_u16(f[b"maxp"], o) for f in fonts))
@@ -115,7 +135,7 @@ def merge(programs: list[bytes], used: list[set[int]]) -> bytes | None:
         struct.pack_into(">H", h, 34, n)
         t[hhea] = bytes(h)
         if data is not None:
-            t[mtx] = b"".join(data)
+            t[mtx] = bytes(data)
     tags = sorted(t)
     count = len(tags)
     es = count.bit_length() - 1
