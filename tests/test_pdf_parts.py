@@ -189,6 +189,22 @@ def test_bytes_do_not_depend_on_the_number_of_processes(laid):
     assert pikepdf.open(io.BytesIO(laid["parts"])).trailer.ID[0] == pikepdf.open(io.BytesIO(laid["one"])).trailer.ID[0]
 
 
+def test_layouts_collect_less_often_and_give_the_process_back_as_it_was(laid):
+    import gc
+
+    before = gc.get_threshold()
+    assert before[0] < 20_000
+    seen = []
+    with pdfparts._fewer_collections():
+        seen.append(gc.get_threshold())
+        with pdfparts._fewer_collections():  # another thread's layout (pia serve)
+            seen.append(gc.get_threshold())
+        seen.append(gc.get_threshold())
+    assert seen == [(20_000, 10, 10)] * 3 and gc.get_threshold() == before
+    pdfparts.render(laid["html"].decode(), 2)
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0  # frozen only while the processes fork
+
+
 def test_small_documents_threads_and_build_workers_stay_in_one_process(monkeypatch):
     from pia.portfolio.build import _one_process_per_pdf
 

@@ -268,16 +268,42 @@ def lay_out(doc: Doc | str) -> Laid:
         doc = _doc(doc)
     _warm()
     sheets = [_sheet(doc.css)] if doc.css else []
-    d = weasyprint.HTML(string=doc.html, base_url=None, url_fetcher=refuse_fetch).render(
-        pdf_variant="pdf/ua-1", font_config=_fonts(), stylesheets=sheets)
-    laid = Laid(d.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=False,
-                            finisher=_unique_ids(doc.ids) if doc.ids else None), len(d.pages))
+    with _fewer_collections():
+        d = weasyprint.HTML(string=doc.html, base_url=None, url_fetcher=refuse_fetch).render(
+            pdf_variant="pdf/ua-1", font_config=_fonts(), stylesheets=sheets)
+        laid = Laid(d.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=False,
+                                finisher=_unique_ids(doc.ids) if doc.ids else None), len(d.pages))
     for i, page in enumerate(d.pages):
         for name in page.anchors:
             laid.anchors.setdefault(name, i)
         for level, label, (x, y), state in page.bookmarks:
             laid.bookmarks.append((level, label, i, x * SCALE, (page.height - y) * SCALE, state))
     return laid
+
+
+_GC_LOCK = threading.Lock()
+_GC_USERS: list[Any] = [0, None]  # layouts running in this process, the thresholds before the first
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """WeasyPrint keeps many objects alive while it lays out: at Python's default thresholds the collector runs every
+    700 allocations and walks them again and again. Collecting less often saves 3–4 % of the layout's CPU for some
+    15 MB more per process; the thresholds come back when the last layout in the process ends."""
+    import gc
+
+    with _GC_LOCK:
+        if _GC_USERS[0] == 0:
+            _GC_USERS[1] = gc.get_threshold()
+            gc.set_threshold(20_000, 10, 10)
+        _GC_USERS[0] += 1
+    try:
+        yield
+    finally:
+        with _GC_LOCK:
+            _GC_USERS[0] -= 1
+            if _GC_USERS[0] == 0:
+                gc.set_threshold(*_GC_USERS[1])
 
 
 def _unique_ids(prefix: str) -> Any:
@@ -314,15 +340,26 @@ class _Layouts:
             return lambda: []
         if self.pool is None and (self.processes < 2 or len(docs) < 2 or not can_fork()):
             return lambda: [lay_out(d) for d in docs]
-        if self.pool is None:
+        import gc
+
+        forking = self.pool is None
+        if forking:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
             _prepare({d.css for d in docs if d.css} | set(sheets))
+            # what the processes inherit (WeasyPrint, the stylesheets, the fonts) stays out of their collections
+            gc.collect()
+            gc.freeze()
             # a process pool of concurrent.futures reports a worker that died (BrokenProcessPool) instead of waiting
             self.pool = ProcessPoolExecutor(self.processes, multiprocessing.get_context("fork"))
-        # the largest first, so that a process that is free takes the next
-        futures = {i: self.pool.submit(lay_out, docs[i]) for i in sorted(range(len(docs)), key=lambda i: -len(docs[i].html))}
+        try:
+            # the largest first, so that a process that is free takes the next (the first submit forks the processes)
+            futures = {i: self.pool.submit(lay_out, docs[i])
+                       for i in sorted(range(len(docs)), key=lambda i: -len(docs[i].html))}
+        finally:
+            if forking:
+                gc.unfreeze()
         return lambda: [futures[i].result() for i in range(len(docs))]
 
     def close(self) -> None:
@@ -334,6 +371,7 @@ class _Layouts:
 def _serve(conn: Any, processes: int, theirs: Any = None) -> None:
     """The layout server: imports WeasyPrint while its parent reads and checks the assessment, then lays out what it
     is sent, forking its layout processes after the first request's shared work."""
+    import gc
     import signal
 
     if theirs is not None:  # the parent's end, inherited by the fork: held open here, a send could wait for ever
@@ -342,7 +380,11 @@ def _serve(conn: Any, processes: int, theirs: Any = None) -> None:
         os.setpgid(0, 0)
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and closes the connection
-    _warm()
+    gc.disable()  # importing makes objects that all stay: collecting while WeasyPrint is imported finds nothing
+    try:
+        _warm()
+    finally:
+        gc.enable()
     layouts = _Layouts(processes)
     try:
         while True:
