@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import shutil
 import subprocess
 from pathlib import Path
@@ -77,3 +78,31 @@ def test_libreoffice_converts_the_workbook(xlsx: Path, tmp_path: Path):
     assert r.returncode == 0 and pdf.exists(), r.stderr
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "住民基本台帳に関する事務 全項目評価書" in text and "提供先59" in text
+
+
+def test_merged_rows_are_as_openpyxl_merges_them():
+    # merge_row copies the cells of the workbook's first merge of a shape instead of letting openpyxl rebuild their
+    # borders on every merge: the saved bytes must equal openpyxl's own merging
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    from pia.output.xlsx_write import FILL, merge_row, put, save
+
+    def book(merge) -> bytes:
+        wb = Workbook()
+        for name in ("一", "二"):
+            ws = wb.create_sheet(name)
+            for r, (fill, bold, width) in enumerate([(FILL["group"], True, 2), (FILL["block"], False, 2),
+                                                     (None, False, 2), (FILL["label"], True, 6), (None, True, 2)], 1):
+                for c in range(1, width + 1):
+                    put(ws, r, c, f"{name}{r}-{c}", fill if c == 1 else None, bold)
+                merge(ws, r, width)
+        return save(wb, dt.date(2026, 1, 1), "merge")
+
+    theirs = book(lambda ws, r, width: ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=width))
+    ours = book(lambda ws, r, width: merge_row(ws, r, 1, width))
+    assert ours == theirs
+    ws = openpyxl.load_workbook(io.BytesIO(ours))["二"]
+    assert sorted(str(m) for m in ws.merged_cells.ranges) == ["A1:B1", "A2:B2", "A3:B3", "A4:F4", "A5:B5"]
+    assert ws["B3"].border.right.style == "thin" and ws["B3"].border.left.style is None

@@ -25,7 +25,7 @@ from pia.document.formatting import Ctx, fmt, heading, label_text, question
 from pia.document.page import Page
 from pia.document.values import ticked
 from pia.output.xlsx_map import TICK, Binder
-from pia.output.xlsx_write import FILL, put, row_height, safe_text, save
+from pia.output.xlsx_write import FILL, merge_row, put, row_height, safe_text, save
 
 COVER_SHEET = "表紙"
 
@@ -132,7 +132,7 @@ def _write_lines(ws: Worksheet, heading: str, lines: Iterator[Line], binder: Bin
     """inherited: for a bound cell, where the value is written when it is a fact of another document (the 基礎's
     facts of the main document), else None; such a cell stays locked, grey, with a note saying where."""
     put(ws, 1, 1, heading, FILL["group"], bold=True)
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=2)
+    merge_row(ws, 1, 1, 2)
     ws.print_title_rows = "1:1"
     r = 2
     for ln in lines:
@@ -140,7 +140,7 @@ def _write_lines(ws: Worksheet, heading: str, lines: Iterator[Line], binder: Bin
         if ln.kind in ("group", "block", "note"):
             put(ws, r, 1, indent + ln.label, FILL.get(ln.kind), bold=ln.kind != "note")
             put(ws, r, 2, "")
-            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=2)
+            merge_row(ws, r, 1, 2)
             ws.row_dimensions[r].height = row_height(ln.label, sum(WIDTHS))
             r += 1
             continue
@@ -227,7 +227,7 @@ def _changes(wb: Workbook, block: Block, rows: list[list[Any]], title: str) -> N
         ws.column_dimensions[chr(64 + i)].width = w
     cols = list(block.node["items"]["properties"].values())
     put(ws, 1, 1, block.title, FILL["group"], bold=True)
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(cols))
+    merge_row(ws, 1, 1, len(cols))
     for i, p in enumerate(cols, 1):
         put(ws, 2, i, sch.title(p), FILL["label"], bold=True)
     ws.print_title_rows = "1:2"

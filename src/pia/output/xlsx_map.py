@@ -56,12 +56,21 @@ class Binder:
         self.bindings: list[Binding] = []
         self._lists: dict[tuple[str, ...], str] = {}  # options -> defined name of their range
         self._validations: dict[tuple[str, str], DataValidation] = {}
+        self._ids: dict[bool, tuple[int, int]] = {}  # (protection, number format) ids of an unlocked cell, by text
 
     def bind(self, cell: Cell, doc: str, path: Iterable[str | int], kind: str, options: Iterable[str] = ()) -> None:
         assert kind in KINDS, kind
-        cell.protection = Protection(locked=False)
-        if kind in ("text", "tick-text"):
-            cell.number_format = "@"  # what a person types stays text (no dates, no numbers)
+        text = kind in ("text", "tick-text")  # what a person types stays text (no dates, no numbers)
+        ids = self._ids.get(text)
+        if ids is None or cell._style is None:
+            cell.protection = Protection(locked=False)
+            if text:
+                cell.number_format = "@"
+            self._ids[text] = (cell._style.protectionId, cell._style.numFmtId)
+        else:  # the workbook's ids of these styles (openpyxl hashes a style on every assignment)
+            cell._style.protectionId = ids[0]
+            if text:
+                cell._style.numFmtId = ids[1]
         opts = tuple(options) or ((TICK,) if kind in ("tick", "flag") else ())
         if opts:
             self._validation(cell, opts).add(cell)

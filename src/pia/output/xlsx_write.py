@@ -17,6 +17,8 @@ from lxml import etree
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
+from openpyxl.worksheet.cell_range import CellRange
+from openpyxl.worksheet.merge import MergedCell, MergedCellRange
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
@@ -74,6 +76,31 @@ def put(ws: Worksheet, row: int, col: int, text: str, fill: PatternFill | None =
     st.fontId, st.alignmentId, st.borderId = known[key][:3]
     if fill:
         st.fillId = known[key][3]
+
+
+def merge_row(ws: Worksheet, row: int, first: int, last: int) -> None:
+    """Merge the cells first..last of a row, as ws.merge_cells does: the covered cells carry the edges of the first
+    cell's border (and its protection). openpyxl builds and hashes a border for each of them on every merge (half of
+    the time of a workbook with many sheets); the first merge of a shape in the workbook is made by openpyxl and the
+    cells it makes are copied for the others."""
+    start = ws.cell(row=row, column=first)
+    known = ws.parent.__dict__.setdefault("_pia_merge_styles", {})
+    key = (start._style.borderId, start._style.protectionId, last - first)
+    if key not in known:
+        ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
+        known[key] = ((start._style.borderId, start._style.protectionId),
+                      [StyleArray(ws._cells[row, c]._style) for c in range(first + 1, last + 1)])
+        return
+    (border, protection), covered = known[key]
+    merged = MergedCellRange.__new__(MergedCellRange)  # without its border merging (done above for this shape)
+    CellRange.__init__(merged, min_col=first, min_row=row, max_col=last, max_row=row)
+    merged.ws, merged.start_cell = ws, start
+    ws.merged_cells.add(merged)
+    start._style.borderId, start._style.protectionId = border, protection
+    for c, style in zip(range(first + 1, last + 1), covered):
+        cell = MergedCell(ws, row=row, column=c)
+        cell._style = StyleArray(style)
+        ws._cells[row, c] = cell
 
 
 class FixedZip(zipfile.ZipFile):
