@@ -351,9 +351,9 @@ class _Layouts:
             # what the processes inherit (WeasyPrint, the stylesheets, the fonts) stays out of their collections
             gc.collect()
             gc.freeze()
-            # a process pool of concurrent.futures reports a worker that died (BrokenProcessPool) instead of waiting
-            self.pool = ProcessPoolExecutor(self.processes, multiprocessing.get_context("fork"))
         try:
+            if forking:  # a process pool of concurrent.futures reports a worker that died (BrokenProcessPool)
+                self.pool = ProcessPoolExecutor(self.processes, multiprocessing.get_context("fork"))
             # the largest first, so that a process that is free takes the next (the first submit forks the processes)
             futures = {i: self.pool.submit(lay_out, docs[i])
                        for i in sorted(range(len(docs)), key=lambda i: -len(docs[i].html))}
