@@ -154,3 +154,27 @@ def test_a_document_without_title_or_jimu_is_named_by_its_folder(tmp_path: Path)
     r = pia("render", folder, "--out", tmp_path / "out", "--format", "html")
     assert r.returncode == 0, r.stderr
     assert "<title>yobou 基礎項目評価書</title>" in (tmp_path / "out" / "yobou.html").read_text(encoding="utf-8")
+
+
+def test_options_print_as_unwrapped_text_only_when_they_surely_fit_a_value_cell(tmp_path: Path):
+    # an option printed as text that does not wrap (class "line": cheaper for WeasyPrint than an inline block) must
+    # never run out of its cell: the widest text the rule admits, in the fonts the PDF uses, stays on the page
+    import weasyprint
+
+    from pia.base.resources import templates_dir
+    from pia.document.formatting import ONE_LINE_EM, _span
+    from pia.output.fetch import refuse_fetch
+
+    n = int(ONE_LINE_EM / 0.75)
+    widest = ["W" * n, "M" * n, "漢" * ONE_LINE_EM, "[○] " + "Ｗ" * (ONE_LINE_EM - 3)]
+    assert all('class="box line"' in _span("box", t) for t in widest)
+    longer = ["W" * (n + 1), "漢" * (ONE_LINE_EM + 1), "[○] その他（" + "個人番号カード管理システム、" * 3 + "）"]
+    assert all('class="box"' in _span("box", t) for t in longer)
+    cells = "".join(f'<tr><th class="label">項目</th><td><div class="multi">{_span("box", t)}\n</div></td></tr>'
+                    for t in widest + longer)
+    css = (templates_dir() / "style.css").read_text(encoding="utf-8")
+    html = (f'<html lang="ja"><head><style>{css}</style></head><body><table><colgroup><col class="c-label">'
+            f'<col class="c-value"></colgroup><tbody>{cells}</tbody></table></body></html>')
+    pdf = tmp_path / "cells.pdf"
+    weasyprint.HTML(string=html, url_fetcher=refuse_fetch).write_pdf(pdf)
+    assert _outside_margins(pdf) == []

@@ -4,6 +4,7 @@ The form's fixed texts (＜選択肢＞, [○], （ ）件) come from the layout
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -82,10 +83,22 @@ def _choice_text(e: Entry, c: Ctx) -> str:
     return (f"{q}\n" if q else "") + f"{chosen}\n{opts}" + (f" {tail}" if tail else "")
 
 
+# The printed forms' value cells are at least 39 em wide (70 % of A4 less the margins, at the text's size). An option
+# surely narrower than that is printed as text that does not wrap instead of an inline block: the same look, and
+# WeasyPrint need not measure a box for each of the hundreds of options (about 7 % of a PDF's layout). Full-width
+# characters are 1 em; others are counted as 0.75 em (wider than any in the fonts used).
+ONE_LINE_EM = 30
+
+
+def _span(name: str, text: str) -> Markup:
+    """An option's span: class `name`, and `line` when it surely fits on one line of a printed value cell."""
+    width = sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.75 for ch in text)
+    return Markup('<span class="{}">{}</span>').format(f"{name} line" if width <= ONE_LINE_EM else name, text)
+
+
 def _choice_html(e: Entry, c: Ctx) -> Markup:
     chosen, _, tail = _choice_parts(e, c)
-    items = Markup(" ").join(Markup('<span class="opt">{}</span>').format(o)
-                             for o in _numbered(sch.options(e.node)))
+    items = Markup(" ").join(_span("opt", o) for o in _numbered(sch.options(e.node)))
     q = question(e, c)
     out = Markup('<div class="choice">') + (Markup('<div class="question">{}</div>').format(q) if q else Markup(""))
     out += Markup('<span class="chosen">{}</span> <span class="opts">{} {}</span>').format(chosen, c.texts["options"], items)
@@ -130,7 +143,7 @@ def _multi_html(e: Entry, c: Ctx) -> Markup:
     for title, boxes in _boxes(e, c):
         if title:
             out += Markup('<div class="boxgroup">{}{}</div>').format(c.texts["bullet"], title)
-        out += Markup("").join(Markup('<span class="box">{}</span>\n').format(b) for b in boxes)
+        out += Markup("").join(_span("box", b) + Markup("\n") for b in boxes)
     return out + Markup("</div>")
 
 
@@ -139,7 +152,7 @@ def _flag_text(e: Entry, c: Ctx) -> str:
 
 
 def _flag_html(e: Entry, c: Ctx) -> Markup:
-    return Markup('<span class="box">{}</span>').format(_flag_text(e, c))
+    return _span("box", _flag_text(e, c))
 
 
 def _plain(e: Entry, c: Ctx) -> str:
