@@ -165,10 +165,10 @@ def test_options_print_as_unwrapped_text_only_when_they_surely_fit_a_value_cell(
     from pia.document.formatting import ONE_LINE_EM, _span
     from pia.output.fetch import refuse_fetch
 
-    n = int(ONE_LINE_EM / 0.75)
-    widest = ["W" * n, "M" * n, "漢" * ONE_LINE_EM, "[○] " + "Ｗ" * (ONE_LINE_EM - 3)]
+    n = ONE_LINE_EM
+    widest = ["W" * n, "M" * n, "漢" * n, "[○] " + "Ｗ" * (n - 4), "＠" * n]
     assert all('class="box line"' in _span("box", t) for t in widest)
-    longer = ["W" * (n + 1), "漢" * (ONE_LINE_EM + 1), "[○] その他（" + "個人番号カード管理システム、" * 3 + "）"]
+    longer = ["W" * (n + 1), "漢" * (n + 1), "[○] その他（" + "個人番号カード管理システム、" * 3 + "）"]
     assert all('class="box"' in _span("box", t) for t in longer)
     cells = "".join(f'<tr><th class="label">項目</th><td><div class="multi">{_span("box", t)}\n</div></td></tr>'
                     for t in widest + longer)

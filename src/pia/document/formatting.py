@@ -4,7 +4,6 @@ The form's fixed texts (＜選択肢＞, [○], （ ）件) come from the layout
 """
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -84,16 +83,15 @@ def _choice_text(e: Entry, c: Ctx) -> str:
 
 
 # The printed forms' value cells are at least 39 em wide (70 % of A4 less the margins, at the text's size). An option
-# surely narrower than that is printed as text that does not wrap instead of an inline block: the same look, and
-# WeasyPrint need not measure a box for each of the hundreds of options (about 7 % of a PDF's layout). Full-width
-# characters are 1 em; others are counted as 0.75 em (wider than any in the fonts used).
+# of at most ONE_LINE_EM characters (none of them wider than 1 em, in any font) is printed as text that does not wrap
+# instead of an inline block: the same look, and WeasyPrint need not measure a box for each of the hundreds of options
+# (about 14 % of a PDF's layout). Only in print (@media print): a screen's cells have no set width.
 ONE_LINE_EM = 30
 
 
 def _span(name: str, text: str) -> Markup:
     """An option's span: class `name`, and `line` when it surely fits on one line of a printed value cell."""
-    width = sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.75 for ch in text)
-    return Markup('<span class="{}">{}</span>').format(f"{name} line" if width <= ONE_LINE_EM else name, text)
+    return Markup('<span class="{}">{}</span>').format(f"{name} line" if len(text) <= ONE_LINE_EM else name, text)
 
 
 def _choice_html(e: Entry, c: Ctx) -> Markup:
