@@ -141,6 +141,8 @@ def _start_render(config) -> None:
     script = '"$@" >"$0/stdout" 2>"$0/stderr"; echo $? >"$0/rc.tmp"; mv "$0/rc.tmp" "$0/rc"'
     _BACKGROUND["proc"] = subprocess.Popen(["sh", "-c", script, str(shared), *cmd], stdin=subprocess.DEVNULL,
                                            start_new_session=True)
+    (shared / "pid.tmp").write_text(str(_BACKGROUND["proc"].pid))
+    (shared / "pid.tmp").rename(shared / "pid")  # for the other workers: whether the render still runs
 
 
 # The longest test files (docs/performance.md), handed out first under pytest-xdist (a file at a time, in this order):
@@ -174,14 +176,29 @@ def pytest_sessionfinish(session, exitstatus) -> None:
             proc.wait(timeout=10)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 @pytest.fixture(scope="session")
 def rendered(pytestconfig) -> dict[str, Path]:
     """The example rendered once (HTML, PDF, Excel) by `pia render`, for every test that only reads the output."""
     _start_render(pytestconfig)  # already started after collection, unless the hook did not run
     shared = _render_dir(pytestconfig)
-    rc, deadline = shared / "rc", time.monotonic() + 900
+    rc, pid, deadline = shared / "rc", shared / "pid", time.monotonic() + 900
+    started = time.monotonic() + 60  # a worker that made the folder and died before starting the render
     while not rc.is_file():
         assert time.monotonic() < deadline, "the background render did not finish"
+        if pid.is_file():
+            assert _alive(int(pid.read_text())) or rc.is_file(), "the background render ended without an exit code"
+        else:
+            assert time.monotonic() < started, "the worker that was to render the example did not start it"
         time.sleep(0.1)
     out = shared / "out"
     assert rc.read_text().strip() == "0", (shared / "stdout").read_text() + (shared / "stderr").read_text()
