@@ -17,6 +17,7 @@ processes, and the PDFs are merged (pikepdf).
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import html as htmllib
 import io
@@ -290,8 +291,6 @@ def _fewer_collections() -> Iterator[None]:
     """WeasyPrint keeps many objects alive while it lays out: at Python's default thresholds the collector runs every
     700 allocations and walks them again and again. Collecting less often saves 3–4 % of the layout's CPU for some
     15 MB more per process; the thresholds come back when the last layout in the process ends."""
-    import gc
-
     with _GC_LOCK:
         if _GC_USERS[0] == 0:
             _GC_USERS[1] = gc.get_threshold()
@@ -340,8 +339,6 @@ class _Layouts:
             return lambda: []
         if self.pool is None and (self.processes < 2 or len(docs) < 2 or not can_fork()):
             return lambda: [lay_out(d) for d in docs]
-        import gc
-
         forking = self.pool is None
         if forking:
             import multiprocessing
@@ -371,7 +368,6 @@ class _Layouts:
 def _serve(conn: Any, processes: int, theirs: Any = None) -> None:
     """The layout server: imports WeasyPrint while its parent reads and checks the assessment, then lays out what it
     is sent, forking its layout processes after the first request's shared work."""
-    import gc
     import signal
 
     if theirs is not None:  # the parent's end, inherited by the fork: held open here, a send could wait for ever
