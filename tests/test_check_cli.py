@@ -69,3 +69,17 @@ def test_new_creates_a_skeleton_that_checks_as_to_be_filled(tmp_path: Path):
     assert ids <= {"PIA501", "PIA804", "PIA806"} and "PIA501" in ids, ids  # only "to be filled", no schema noise
     again = pia("new", "juki-2025", "--dir", tmp_path)
     assert again.returncode == 2 and "すでにあります" in again.stderr
+
+
+def test_the_command_line_and_what_it_forks_collect_garbage_less_often():
+    # pia.base.collect: a history's or a PDF's objects stay alive while pia works; the command sets the thresholds once
+    import subprocess
+    import sys
+
+    from pia.base import collect
+
+    code = ("import gc, os, sys\nfrom pia.app.cli import main\nmain(['--version'])\nr, w = os.pipe()\n"
+            "if os.fork() == 0:\n    os.write(w, repr(gc.get_threshold()).encode()); os._exit(0)\n"
+            "os.wait(); print(gc.get_threshold(), os.read(r, 100).decode())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split("\n")[-2] == f"{collect.THRESHOLDS} {collect.THRESHOLDS}"

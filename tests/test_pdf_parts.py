@@ -192,17 +192,22 @@ def test_bytes_do_not_depend_on_the_number_of_processes(laid):
 def test_layouts_collect_less_often_and_give_the_process_back_as_it_was(laid):
     import gc
 
+    from pia.base import collect
+
     before = gc.get_threshold()
-    assert before[0] < 20_000
-    seen = []
-    with pdfparts._fewer_collections():
-        seen.append(gc.get_threshold())
-        with pdfparts._fewer_collections():  # another thread's layout (pia serve)
+    gc.set_threshold(700, 10, 10)  # as in a process that is not pia's command line
+    try:
+        seen = []
+        with collect.fewer_while():
             seen.append(gc.get_threshold())
-        seen.append(gc.get_threshold())
-    assert seen == [(20_000, 10, 10)] * 3 and gc.get_threshold() == before
-    pdfparts.render(laid["html"].decode(), 2)
-    assert gc.get_threshold() == before and gc.get_freeze_count() == 0  # frozen only while the processes fork
+            with collect.fewer_while():  # another thread's layout (pia serve)
+                seen.append(gc.get_threshold())
+            seen.append(gc.get_threshold())
+        assert seen == [collect.THRESHOLDS] * 3 and gc.get_threshold() == (700, 10, 10)
+        pdfparts.render(laid["html"].decode(), 2)
+        assert gc.get_threshold() == (700, 10, 10) and gc.get_freeze_count() == 0  # frozen only while forking
+    finally:
+        gc.set_threshold(*before)
 
 
 def test_small_documents_threads_and_build_workers_stay_in_one_process(monkeypatch):

@@ -247,6 +247,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from pia.base import collect
+
+    collect.fewer()  # pia's trees of objects stay alive while it works (pia.base.collect)
     try:
         with _japanese():
             parser = _parser()

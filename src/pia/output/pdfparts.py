@@ -35,6 +35,8 @@ from pathlib import Path
 from typing import AbstractSet, Any, Callable, Iterator, Sequence
 from urllib.parse import unquote
 
+from pia.base import collect
+
 # Anchored at a line start: user text is escaped, so "<" never begins a line of it.
 _PART = re.compile(r"^<(header|nav|section)\b[^>]*>", re.M)
 _BODY = re.compile(r"<body>\n?")
@@ -269,7 +271,7 @@ def lay_out(doc: Doc | str) -> Laid:
         doc = _doc(doc)
     _warm()
     sheets = [_sheet(doc.css)] if doc.css else []
-    with _fewer_collections():
+    with collect.fewer_while():  # WeasyPrint keeps many objects alive while it lays out (pia.base.collect)
         d = weasyprint.HTML(string=doc.html, base_url=None, url_fetcher=refuse_fetch).render(
             pdf_variant="pdf/ua-1", font_config=_fonts(), stylesheets=sheets)
         laid = Laid(d.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=False,
@@ -280,29 +282,6 @@ def lay_out(doc: Doc | str) -> Laid:
         for level, label, (x, y), state in page.bookmarks:
             laid.bookmarks.append((level, label, i, x * SCALE, (page.height - y) * SCALE, state))
     return laid
-
-
-_GC_LOCK = threading.Lock()
-_GC_USERS: list[Any] = [0, None]  # layouts running in this process, the thresholds before the first
-
-
-@contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """WeasyPrint keeps many objects alive while it lays out: at Python's default thresholds the collector runs every
-    700 allocations and walks them again and again. Collecting less often saves 3–4 % of the layout's CPU for some
-    15 MB more per process; the thresholds come back when the last layout in the process ends."""
-    with _GC_LOCK:
-        if _GC_USERS[0] == 0:
-            _GC_USERS[1] = gc.get_threshold()
-            gc.set_threshold(20_000, 10, 10)
-        _GC_USERS[0] += 1
-    try:
-        yield
-    finally:
-        with _GC_LOCK:
-            _GC_USERS[0] -= 1
-            if _GC_USERS[0] == 0:
-                gc.set_threshold(*_GC_USERS[1])
 
 
 def _unique_ids(prefix: str) -> Any:
