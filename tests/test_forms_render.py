@@ -162,10 +162,10 @@ def test_options_print_as_unwrapped_text_only_when_they_surely_fit_a_value_cell(
     import weasyprint
 
     from pia.base.resources import templates_dir
-    from pia.document.formatting import ONE_LINE_EM, _span
+    from pia.document.formatting import ONE_LINE_CHARS, _span
     from pia.output.fetch import refuse_fetch
 
-    n = ONE_LINE_EM
+    n = ONE_LINE_CHARS
     widest = ["W" * n, "M" * n, "漢" * n, "[○] " + "Ｗ" * (n - 4), "＠" * n]
     assert all('class="box line"' in _span("box", t) for t in widest)
     longer = ["W" * (n + 1), "漢" * (n + 1), "[○] その他（" + "個人番号カード管理システム、" * 3 + "）"]

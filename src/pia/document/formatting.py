@@ -83,15 +83,15 @@ def _choice_text(e: Entry, c: Ctx) -> str:
 
 
 # The printed forms' value cells are at least 39 em wide (70 % of A4 less the margins, at the text's size). An option
-# of at most ONE_LINE_EM characters (none of them wider than 1 em, in any font) is printed as text that does not wrap
+# of at most ONE_LINE_CHARS characters (none of them wider than 1 em, in any font) is printed as text that does not wrap
 # instead of an inline block: the same look, and WeasyPrint need not measure a box for each of the hundreds of options
 # (about 14 % of a PDF's layout). Only in print (@media print): a screen's cells have no set width.
-ONE_LINE_EM = 30
+ONE_LINE_CHARS = 30
 
 
 def _span(name: str, text: str) -> Markup:
     """An option's span: class `name`, and `line` when it surely fits on one line of a printed value cell."""
-    return Markup('<span class="{}">{}</span>').format(f"{name} line" if len(text) <= ONE_LINE_EM else name, text)
+    return Markup('<span class="{}">{}</span>').format(f"{name} line" if len(text) <= ONE_LINE_CHARS else name, text)
 
 
 def _choice_html(e: Entry, c: Ctx) -> Markup:
