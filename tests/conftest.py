@@ -221,6 +221,17 @@ def chrome():
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
 
 
+def text_of(driver, element_id: str) -> str:
+    """The element's text read in one script call, "" while the page is reloading: an element found first and read
+    afterwards can be replaced in between, which chromedriver reports in more than one way."""
+    from selenium.common.exceptions import WebDriverException
+
+    try:
+        return driver.execute_script(f"const e = document.getElementById({element_id!r}); return e ? e.innerText : '';") or ""
+    except WebDriverException:
+        return ""
+
+
 # ---- git repositories -----------------------------------------------------------------------------------------
 
 def git(cwd: Path, *args: str) -> str:

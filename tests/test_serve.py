@@ -40,11 +40,10 @@ def test_serve_binds_to_loopback_only_and_never_writes(example: Path, server: st
 
 @pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="Debian chromium and chromium-driver are not installed")
 def test_browser_sees_the_page_update_and_the_finding(example: Path, server: str):
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    from conftest import chrome
+    from conftest import chrome, text_of
 
     driver = chrome()
     try:
@@ -56,9 +55,8 @@ def test_browser_sees_the_page_update_and_the_finding(example: Path, server: str
             driver.save_screenshot(str(SHOTS / "serve-clean.png"))
         f = example / "files" / "juki.yaml"
         f.write_text(f.read_text(encoding="utf-8").replace("      - 移転を行っている: 1", "      - 移転を行っている: 4"), encoding="utf-8")
-        # the preview reloads itself when the YAML changes: an element read during the reload goes stale
-        WebDriverWait(driver, 20, ignored_exceptions=(StaleElementReferenceException, NoSuchElementException)).until(
-            lambda d: "PIA201" in d.find_element(By.ID, "pia-panel").text)
+        # the preview reloads itself when the YAML changes
+        WebDriverWait(driver, 20).until(lambda d: "PIA201" in text_of(d, "pia-panel"))
         panel = driver.find_element(By.ID, "pia-panel")
         assert "エラー 1 件" in panel.text and "移転先は1件" in panel.text
         notes = driver.find_elements(By.CSS_SELECTOR, "tr.pia-error .pia-note")
@@ -76,11 +74,10 @@ def test_browser_sees_the_page_update_and_the_finding(example: Path, server: str
 
 @pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="Debian chromium and chromium-driver are not installed")
 def test_browser_switches_to_the_kiso_and_sees_its_finding(tmp_path: Path):
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    from conftest import ROOT, chrome
+    from conftest import ROOT, chrome, text_of
 
     folder = tmp_path / "marumaru-juten"
     shutil.copytree(ROOT / "assessments" / "marumaru-juten", folder)
@@ -94,8 +91,7 @@ def test_browser_switches_to_the_kiso_and_sees_its_finding(tmp_path: Path):
         assert "国民健康保険システム" in driver.find_element(By.TAG_NAME, "body").text  # a fact the 重点 side holds
         k = folder / "kiso.yaml"
         k.write_text(k.read_text(encoding="utf-8").replace("公表日: 令和6年6月1日", "公表日: 2024/6/1"), encoding="utf-8")
-        WebDriverWait(driver, 20, ignored_exceptions=(StaleElementReferenceException, NoSuchElementException)).until(
-            lambda d: "PIA054" in d.find_element(By.ID, "pia-panel").text)
+        WebDriverWait(driver, 20).until(lambda d: "PIA054" in text_of(d, "pia-panel"))
         assert driver.title == "国民健康保険に関する事務 基礎項目評価書"  # the reload stays on the 基礎
         notes = driver.find_elements(By.CSS_SELECTOR, "tr.pia-warning .pia-note")
         assert notes and "2024/6/1" in notes[0].text
