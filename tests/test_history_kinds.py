@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import unicodedata
 from pathlib import Path
@@ -203,3 +204,18 @@ def test_history_asks_the_juten_to_publish_its_reassessment(tmp_path: Path):
     commit(repo)
     r = pia("history", folder)
     assert "PIA631" not in r.stderr and "PIA630" not in r.stderr, r.stderr
+
+
+def test_diff_lists_what_only_the_kiso_prints_from_the_full_form(tmp_path: Path):
+    # the 全項目評価書 keeps its しきい値判断の入力 unprinted; the 基礎 prints them (II 2. 取扱者数, 3. 重大事故), so a change
+    # to them is a row of the 基礎's 変更箇所 only, in pia diff as in pia ci
+    old, new = tmp_path / "old", tmp_path / "new"
+    shutil.copytree(EXAMPLE, old)
+    shutil.copytree(EXAMPLE, new)
+    edit(new / "assessment.yaml", "  特定個人情報に関する重大事故: 発生なし", "  特定個人情報に関する重大事故: 発生あり")
+    edit(new / "kiso.yaml", "評価書番号:  #", "評価書番号: 5  #")
+    r = pia("diff", old, new, "--format", "json")
+    assert r.returncode == 0, r.stderr
+    rows = [(d["label"], d["before"], d["after"], d["documents"]) for d in json.loads(r.stdout)]
+    assert rows == [("評価書番号", "", "5", ["基礎項目評価書"]),
+                    ("Ⅱ しきい値判断項目 3. 重大事故", "発生なし", "発生あり", ["基礎項目評価書"])], rows

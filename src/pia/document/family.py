@@ -208,6 +208,21 @@ def fact_source(a: Assessment, kiso_path: tuple[str, ...]) -> tuple[str, tuple[s
     return None
 
 
+def unprinted_source(a: Assessment, kiso_path: tuple[Any, ...]) -> bool:
+    """Whether the 基礎 prints the item at kiso_path from one the main document holds but does not print itself
+    (its しきい値判断の入力): a change to it shows in the 基礎's 変更箇所 only."""
+    main, kiso = main_kind(a), borrower()
+    if main is None or kiso is None or main is kiso:
+        return False
+    path, root = tuple(kiso_path), sch.load()
+    for fact in table()["kiso_facts"]["items"]:
+        printed, source = tuple(fact[kiso.id]), fact.get(main.id)
+        # the item is the fact, or the group the form prints it in (重大事故 for its 選択)
+        if isinstance(source, list) and printed[:len(path)] == path[:len(printed)]:
+            return any(node.get("x-pia-internal") for node, _ in root.item_trail(main.schema, tuple(source)))
+    return False
+
+
 def written_in(a: Assessment, kiso_path: tuple[Any, ...]) -> str | None:
     """For an item of the 基礎 that prints a fact another document of the folder holds (kiso_facts): where staff
     write it, in words (「全項目評価書（assessment.yaml）の「事務の名称」」); None for the 基礎's own items."""

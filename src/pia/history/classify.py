@@ -179,9 +179,14 @@ def classified(old: Assessment, new: Assessment) -> tuple[list[Row], list[list[s
     """Every change between two versions of a folder, each classified by the document whose YAML holds it (that
     form's ※ and its 改訂's 例外); the documents printing each change (their 変更箇所 list it); and the declared
     exceptions that match no change."""
-    from pia.history.diff import diff
+    from pia.history.diff import diff, in_form_order
 
     changes = diff(old, new)
+    kiso = kinds.borrower()
+    if kiso is not None and kiso.key in old.docs and kiso.key in new.docs:
+        # what the 基礎 prints from items the main document keeps unprinted: not in the main document's diff
+        changes = in_form_order(changes + [c for c in diff(family.render_view(old, kiso), family.render_view(new, kiso), kiso)
+                                           if c.doc == kiso.key and family.unprinted_source(new, c.path)], new)
     rows: list[Row] = []
     unmatched: list[str] = []
     for kind in reversed(kinds.ordered()):

@@ -207,9 +207,13 @@ def diff(old: Assessment, new: Assessment, kind: kinds.Kind | None = None) -> li
                      "" if nv is not None else side.file_name(fid), side.file_name(fid) if nv is not None else "", side)
             continue
         d.compare_doc(key, name, ov if isinstance(ov, dict) else {}, nv if isinstance(nv, dict) else {})
-    # the order of the form (layout), not of the files on disk: the main document first, then the 基礎
+    return in_form_order(d.out, new if family.present(new) else old, kind)
+
+
+def in_form_order(changes: list[Change], a: Assessment, kind: kinds.Kind | None = None) -> list[Change]:
+    """Changes in the order of the form (layout), not of the files on disk: the main document first, then the 基礎."""
     pos: dict[tuple[str, tuple], int] = {}
-    for k in ([kind] if kind else reversed(family.present(new) or family.present(old))):
-        for where in blocks.positions(new, k.id):
+    for k in ([kind] if kind else reversed(family.present(a))):
+        for where in blocks.positions(a, k.id):
             pos.setdefault(where, len(pos))
-    return sorted(d.out, key=lambda c: blocks.rank(pos, c.doc, c.path))
+    return sorted(changes, key=lambda c: blocks.rank(pos, c.doc, c.path))
