@@ -83,3 +83,23 @@ def test_gitlab_report(repo: Path):
 
     issues = json.loads(report.read_text(encoding="utf-8"))
     assert any(i["check_name"] == "PIA201" and i["location"]["path"] == "assessments/juki/files/juki.yaml" for i in issues)
+
+
+def test_unreadable_head_is_not_compared(repo: Path):
+    # a YAML error in the head: the check names its line; no change table of "everything removed"
+    new_revision(repo)
+    edit(repo, "files/juki.yaml", "    時期・頻度: 随時", "    時期・頻度: [随時")
+    r = ci(repo)
+    s = summary(repo)
+    assert r.returncode == 1 and "PIA001" in r.stdout
+    assert "判定していません" in s and "（削除）" not in s and "| 項目 |" not in s and "PIA601" not in r.stdout, s
+
+
+def test_unreadable_base_is_not_compared(repo: Path):
+    edit(repo, "files/juki.yaml", "    時期・頻度: 随時", "    時期・頻度: [随時")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "broken")
+    edit(repo, "files/juki.yaml", "    時期・頻度: [随時", "    時期・頻度: 随時")
+    r = ci(repo)
+    assert r.returncode == 1 and "PIA615" in r.stdout
+    assert "| 項目 |" not in summary(repo)

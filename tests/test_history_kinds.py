@@ -219,3 +219,21 @@ def test_diff_lists_what_only_the_kiso_prints_from_the_full_form(tmp_path: Path)
     rows = [(d["label"], d["before"], d["after"], d["documents"]) for d in json.loads(r.stdout)]
     assert rows == [("評価書番号", "", "5", ["基礎項目評価書"]),
                     ("Ⅱ しきい値判断項目 3. 重大事故", "発生なし", "発生あり", ["基礎項目評価書"])], rows
+
+
+def test_ci_threshold_input_is_recorded_by_the_document_that_holds_it(tmp_path: Path):
+    # 取扱者数の計数時点 is written in juten.yaml and printed by the 基礎 alone: the 基礎's row, the 重点's 改訂
+    repo, folder = repo_with(tmp_path, JUTEN, "kokuho")
+    add_revision(folder / "juten.yaml", "令和6年6月1日")
+    commit(repo, "baseline")
+    edit(folder / "juten.yaml", "取扱者数の計数時点: 令和6年4月1日時点", "取扱者数の計数時点: 令和6年5月1日時点")
+    r, s = ci(repo)
+    assert r.returncode == 1
+    assert [line for line in r.stdout.splitlines() if "PIA601" in line and "kiso.yaml" in line] == []
+    assert any("juten.yaml" in line and "PIA601" in line for line in r.stdout.splitlines()), r.stdout
+    assert "変わる評価書: 基礎項目評価書（1 件、事後）" in s and "令和6年5月1日時点" in s
+
+    add_revision(folder / "juten.yaml", "令和7年4月1日")
+    git(repo, "reset", "-q", "--soft", "HEAD~1")
+    r, s = ci(repo)
+    assert "PIA601" not in r.stdout, r.stdout

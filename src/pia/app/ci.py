@@ -53,6 +53,7 @@ class AssessmentReport:
     problems: list[Finding] = field(default_factory=list)  # history consistency and missing declarations
     threshold_up: bool = False
     documents: list["DocumentChange"] = field(default_factory=list)  # the documents of the 事務 the changes concern
+    unjudged: str = ""  # why the changes were not compared (the folder cannot be read as written)
 
     @property
     def important(self) -> bool:
@@ -155,6 +156,11 @@ def _document_checks(rep: AssessmentReport, old: asm.Assessment, new: asm.Assess
                                          "PIA602", kind))
 
 
+def _unreadable(rev: str | None, a: asm.Assessment) -> bool:
+    """A version some file of which was not read as written (YAML errors): never compared."""
+    return not Version(rev or "", a).readable or any(f.is_error and f.rule_id.startswith("PIA0") for f in a.load_findings)
+
+
 def run(base: str, head: str | None) -> list[AssessmentReport]:
     """base and head are verified as commits first (so neither can be read by git as an option)."""
     base, head = commit(Path.cwd(), base), (commit(Path.cwd(), head) if head else None)
@@ -168,9 +174,13 @@ def run(base: str, head: str | None) -> list[AssessmentReport]:
         rep.check = check_assessment(new)
         if old_folder is not None:
             old = at_revision(base, Path(old_folder))
-            if not Version(base, old).readable or any(f.is_error and f.rule_id.startswith("PIA0") for f in old.load_findings):
+            if _unreadable(base, old):
                 rep.problems.append(_problem(new, (), f"比較の基準（コミット {base[:10]}）の評価書を読めないため、変更箇所と重要な変更かどうかを判定していません。",
                                              "基準の版の誤り（YAML の書き方など）を確認してください。", "PIA615"))
+                reports.append(rep)
+                continue
+            if _unreadable(head, new):  # a version not read as written would show as "all removed"
+                rep.unjudged = "評価書に読めない箇所があるため、変更箇所と重要な変更かどうかを判定していません。検査のエラーを直してください。"
                 reports.append(rep)
                 continue
             rows, _, _ = classified(old, new)
@@ -179,7 +189,10 @@ def run(base: str, head: str | None) -> list[AssessmentReport]:
                 rep.threshold_up = threshold_raised(old, new)
                 own: dict[str, list[Any]] = {}
                 for r in rows:
-                    k = family.kind_of_key(new if r.change.kind != "削除" else old, r.change.doc)
+                    side = new if r.change.kind != "削除" else old
+                    k = family.kind_of_key(side, r.change.doc)
+                    if k is not None and k.borrows_facts and family.unprinted_source(side, r.change.path):
+                        k = family.main_kind(side)  # written in the main document's YAML: its 改訂 records it
                     own.setdefault(k.id if k else "", []).append(r)
                 _document_checks(rep, old, new, own)
         reports.append(rep)
@@ -277,6 +290,8 @@ def summary(reports: list[AssessmentReport], base: str, head: str | None) -> str
             if rep.documents:
                 out.append("- 変わる評価書: " + "、".join(f"{kinds.short_title(d.kind)}（{len(d.rows)} 件、{d.procedure(rep.threshold_up)}）"
                                                      for d in rep.documents))
+        if rep.unjudged:
+            out.append(f"- ⚠️ {rep.unjudged}")
         for p in rep.problems:
             out.append(f"- ❌ {md(p.message)}（{md(p.file)}:{p.line}）")
         out.append("")
