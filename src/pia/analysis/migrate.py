@@ -5,14 +5,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
+from pia.document.loader import load_text
 from pia.form import schema as sch
+from pia.form.items import item
 from pia.form.kinds import Kind, ordered, absent_codes, current_version, label, node_by_code, parse_version, short_title, table, version_entry, version_key
-
-if TYPE_CHECKING:
-    pass
-
 
 @dataclass
 class Migration:
@@ -48,10 +44,13 @@ def migrate(texts: dict[str, str]) -> Migration:
             found = node_by_code(kind.schema, code)
             if found:
                 report.append(f"  項目名の変更: 「{old_title}」→「{label(found[1], current)}」")
+        doc, _ = load_text(kind.file, text.encode("utf-8"))
         for code in sorted(absent_codes(old) - absent_codes(current)):
             found = node_by_code(kind.schema, code)
             if found:
-                report.append(f"  記入が必要: 「{sch.title(found[1])}」（{code}。{old}の様式にはない項目です）")
+                written = doc is not None and item(code).get(doc.data) not in (None, "", [], {})
+                what = "記入を確認" if written else "記入が必要"
+                report.append(f"  {what}: 「{sch.title(found[1])}」（{code}。{old}の様式にはない項目です）")
         report += _layout_changes(kind, old, current)
         for code in table()["migrate"]["recheck"].get(kind.id, []):
             found = node_by_code(kind.schema, code)
