@@ -200,6 +200,7 @@ def test_history_asks_the_juten_to_publish_its_reassessment(tmp_path: Path):
     repo, folder = juten_outline_changed(tmp_path)
     r = pia("history", folder)
     assert "[PIA631]" in r.stderr and "juten.yaml" in r.stderr and "公表日" in r.stderr, r.stderr
+    assert "上のエラーを直すと" not in r.stderr  # a check's hint, not the history's
     edit(folder / "juten.yaml", "公表日: 令和6年6月1日", "公表日: 令和7年3月1日")
     commit(repo)
     r = pia("history", folder)

@@ -24,7 +24,9 @@ def _quote(f: Finding, lines: dict[str, list[str]]) -> list[str]:
     return [f"    {f.line:>5} | {text}", f"          | {caret}"]
 
 
-def text(results: list[CheckResult]) -> str:
+def text(results: list[CheckResult], checking: bool = True) -> str:
+    """checking: the findings are a check's, whose cross-item rules wait for its load errors to be fixed (not so
+    for the history's or a council sheet's own findings)."""
     lines = {k: v for r in results for k, v in r.lines.items()}
     out: list[str] = []
     total = {ERROR: 0, WARNING: 0, "抑止": 0}
@@ -42,7 +44,7 @@ def text(results: list[CheckResult]) -> str:
             if f.suppressed:
                 out.append(f"    抑止の理由: {f.suppressed}")
             total["抑止" if f.suppressed else f.severity] += 1
-        if not r.rules_ran and r.findings:
+        if checking and not r.rules_ran and r.errors:
             out.append(f"（{r.folder}: 上のエラーを直すと、項目間の検査も行います。）")
     out.append(f"{len(results)} 件の評価書を検査: {ERROR.label} {total[ERROR]} 件、{WARNING.label} {total[WARNING]} 件、抑止 {total['抑止']} 件")
     return "\n".join(out) + "\n"

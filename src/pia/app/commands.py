@@ -494,7 +494,7 @@ def history(args: Any) -> int:
     problems = sorted(f for k, revs in per_kind for f in revision_findings(revs, k))
     problems += sorted(f for k, revs in per_kind for rev in revs for f in reassessment_findings(rev.base.assessment, rev.end.assessment, k))
     if problems:  # on stderr, so that the rows stay machine-readable
-        emit(text_report([CheckResult(str(args.path), problems, False)]), sys.stderr)
+        emit(text_report([CheckResult(str(args.path), problems, False)], checking=False), sys.stderr)
     return 0 if h.complete and not any(f.is_error for f in problems) else 1
 
 
@@ -537,7 +537,7 @@ def council(args: Any) -> int:
     c = cm.load(args.path)
     if c.findings:
         emit(text_report([CheckResult(str(args.path), sorted(c.findings), False,
-                                      {c.doc.file: c.doc.lines} if c.doc else {})]), sys.stderr)
+                                      {c.doc.file: c.doc.lines} if c.doc else {})], checking=False), sys.stderr)
     if c.doc is None or cm.errors(c):
         return 1
     formats = writers(output_formats.parse("council", args.format))
