@@ -368,3 +368,17 @@ def test_every_item_code_the_forms_table_names_exists():
     per_kind = [(kid, c) for lists in table()["migrate"].values() if isinstance(lists, dict) for kid, cs in lists.items() for c in cs]
     missing += [f"{kid}:{c}" for kid, c in per_kind if node_by_code(by_id[kid].schema, c) is None]
     assert per_kind and missing == []
+
+
+@pytest.mark.parametrize("name", ["../escape", "a/b", "..", ""])
+def test_new_makes_one_folder_in_its_dir_only(tmp_path: Path, name: str):
+    base = tmp_path / "repo"
+    code, _ = _cli("new", name, "--dir", str(base / "assessments"), "--kind", "基礎")
+    assert code != 0 and not (tmp_path / "escape").exists() and not (base / "assessments").exists()
+
+
+def test_new_names_the_documents_it_made(tmp_path: Path):
+    code, out = _cli("new", "k", "--dir", str(tmp_path), "--kind", "基礎")
+    assert code == 0 and "を作成しました（基礎項目評価書）" in out
+    code, out = _cli("new", "j", "--dir", str(tmp_path), "--kind", "重点")
+    assert code == 0 and "を作成しました（重点項目評価書と基礎項目評価書）" in out

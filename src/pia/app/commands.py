@@ -152,7 +152,7 @@ def new(args: Any) -> int:
     answers = threshold_answers(args)
     name = args.kind or derive_kind(answers) or (_ask_kind() if sys.stdin.isatty() else form_kinds.most_detailed().name)
     kind = kind_for(name)
-    folder, inside = create(args.dir / args.name, kind)
+    folder, inside = create(args.dir, args.name, kind)
     # the しきい値判断 inputs given are written into the skeleton (a voluntary --kind keeps them too), with the
     # result they decide; the 基礎's 提出する評価書の種類 is the folder's documents
     answer_threshold(folder, kind, {item(c).at(): v for c, v in answers.items()}, required_for(answers))
@@ -174,7 +174,7 @@ def _documents(main: Any) -> str:
     from pia.form import kinds as form_kinds
 
     kiso = form_kinds.borrower()
-    return "と".join(form_kinds.short_title(k) for k in (main, kiso) if k is not None and (k is main or kiso is not main))
+    return "と".join(form_kinds.short_title(k) for k in ([main] if kiso is main or kiso is None else [main, kiso]))
 
 
 def migrate(args: Any) -> int:

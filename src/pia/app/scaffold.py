@@ -30,14 +30,17 @@ def kind_for(name: str) -> kinds.Kind:
     return kind
 
 
-def create(folder: Path, main: kinds.Kind) -> tuple[Path, bool]:
-    """The documents of one 事務 whose most detailed assessment is `kind`: that document (with systems.yaml and one
-    per-file document for 重点/全項目) and, unless it is the 基礎 itself, the companion kiso.yaml. Returns the folder
-    and whether its `$schema` references resolve inside the repository it lies in."""
+def create(parent: Path, name: str, main: kinds.Kind) -> tuple[Path, bool]:
+    """The folder `name` in parent holding the documents of one 事務 whose most detailed assessment is `kind`: that
+    document (with systems.yaml and one per-file document for 重点/全項目) and, unless it is the 基礎 itself, the
+    companion kiso.yaml. Returns the folder and whether its `$schema` references resolve inside the repository it
+    lies in."""
+    # one folder name: never a path out of parent (「../x」) or into a new subfolder (「a/b」)
+    if not name or not all(c.isalnum() or c in "-_" for c in name):
+        raise PiaError(f"フォルダ名「{name}」は使えません。英数字・ハイフン・下線だけの一つの名前にしてください（例: juki-2025）。")
+    folder = parent / name
     if folder.exists():
         raise PiaError(f"{folder} はすでにあります。上書きしないため、別の名前を指定してください。")
-    if not folder.name or not all(c.isalnum() or c in "-_" for c in folder.name):
-        raise PiaError("フォルダ名には英数字・ハイフン・下線だけを使ってください（例: juki-2025）。")
     current = kinds.current_version()
     files: dict[str, bytes] = {}
     inside = True
