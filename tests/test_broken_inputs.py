@@ -105,3 +105,26 @@ def test_wrong_option_lists_the_official_options(example: Path):
     r = pia("check", example)
     assert "1) 1万人未満 2) 1万人以上10万人未満 3) 10万人以上100万人未満" in r.stdout
     assert "Ⅱ 特定個人情報ファイルの概要 (1)住民基本台帳ファイル 2. 基本情報 ②対象となる本人の数" in r.stdout
+
+
+def test_a_yml_beside_its_yaml_is_reported_not_dropped(tmp_path: Path):
+    # files/x.yaml and files/x.yml would be one document: the .yaml is read (its errors too), the .yml is named
+    import shutil
+
+    from conftest import EXAMPLE
+    from pia.document import assessment as asm
+
+    folder = tmp_path / "juki"
+    shutil.copytree(EXAMPLE, folder)
+    yml = folder / "files" / "sofusaki.yml"
+    yml.write_bytes((folder / "files" / "sofusaki.yaml").read_bytes())
+    with (folder / "files" / "sofusaki.yaml").open("a", encoding="utf-8") as fh:
+        fh.write("bogus_key: 1\n")
+    r = pia("check", folder, "--format", "json")
+    found = {(Path(f["file"]).name, f["rule_id"]) for a in json.loads(r.stdout)["assessments"] for f in a["findings"]}
+    assert r.returncode == 1 and {("sofusaki.yml", "PIA026"), ("sofusaki.yaml", "PIA013")} <= found, found
+    # a version read from git (file contents) gives the same
+    texts = {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    a = asm.from_texts("juki", texts)
+    assert [f.rule_id for f in a.load_findings if f.file.endswith("sofusaki.yml")] == ["PIA026"]
+    assert "bogus_key" in a.docs["file:sofusaki"].data

@@ -232,10 +232,14 @@ def _load_dir(a: Assessment, folder: Path, root: fsread.Root, budget: Budget, ke
     except fsread.Refusal as r:
         a.load_findings.append(refusal_finding(_display(fdir), r))
         return True
+    yaml_stems = {Path(e.rel).stem for e in entries if e.rel.endswith(".yaml")}
     for e in entries:
         if not e.rel.endswith((".yaml", ".yml")):
             continue
         shown = fsread.ascii_name(_display(e.path))
+        if e.rel.endswith(".yml") and Path(e.rel).stem in yaml_stems:
+            a.load_findings.append(_twin(shown))
+            continue
         if e.refused is not None:
             a.load_findings.append(refusal_finding(shown, e.refused))
             continue
@@ -248,6 +252,14 @@ def _load_dir(a: Assessment, folder: Path, root: fsread.Root, budget: Budget, ke
         a.docs[f"{key}:" + Path(e.rel).stem], found = load_file(e.path, shown, root, budget, _parser(a))
         a.load_findings += found
     return True
+
+
+def _twin(shown: str) -> Finding:
+    """x.yml beside x.yaml: both would be the same document; the .yaml is read, the .yml reported (never silently)."""
+    yaml = shown[:-4] + ".yaml"
+    return Finding(shown, 1, 1, "PIA026", ERROR, "", f"{Path(yaml).name} と同じ名前の {Path(shown).name} があります。"
+                   f"同じ評価書のファイルが二つあることになるため、{Path(yaml).name} だけを読み、{Path(shown).name} は読んでいません。",
+                   f"どちらか一方にしてください（{Path(shown).name} が不要なら削除し、必要な記載は {Path(yaml).name} に移してください）。")
 
 
 def doc_key(rel: str) -> str | None:
@@ -273,6 +285,9 @@ def from_texts(name: str, texts: dict[str, bytes]) -> Assessment:
     for rel, raw in sorted(texts.items()):
         key = doc_key(rel)
         if key is None:
+            continue
+        if rel.endswith(".yml") and rel[:-4] + ".yaml" in texts:
+            a.load_findings.append(_twin(f"{name}/{rel}"))
             continue
         a.docs[key], found = load_text(f"{name}/{rel}", raw, budget)
         a.load_findings += found
