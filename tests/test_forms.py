@@ -382,3 +382,14 @@ def test_new_names_the_documents_it_made(tmp_path: Path):
     assert code == 0 and "を作成しました（基礎項目評価書）" in out
     code, out = _cli("new", "j", "--dir", str(tmp_path), "--kind", "重点")
     assert code == 0 and "を作成しました（重点項目評価書と基礎項目評価書）" in out
+
+
+def test_a_folder_with_two_main_documents_is_told_to_keep_one(tmp_path: Path):
+    # a 重点 beside a 全項目 (two 事務 in one folder, or a 重点 left behind): PIA027, not PIA805's impossible choice
+    folder = tmp_path / "m"
+    shutil.copytree(EXAMPLE, folder)
+    shutil.copy(JUTEN / "juten.yaml", folder / "juten.yaml")
+    shutil.copytree(JUTEN / "juten", folder / "juten")
+    found = [f for f in _findings(folder) if f["rule_id"] in ("PIA805", "PIA027")]
+    assert [(f["rule_id"], Path(f["file"]).name) for f in found] == [("PIA027", "juten.yaml")]
+    assert "juten.yaml、juten/" in found[0]["hint"]

@@ -112,6 +112,9 @@ STATIC: tuple[Spec, ...] = (
     _static("PIA025", "ファイル名が UTF-8 でない（Shift_JIS の名前など）", Stage.LOAD),
     _static("PIA026", "同じ名前の .yaml と .yml のファイル（files/ の x.yaml と x.yml）", Stage.LOAD,
             explanation="どちらも同じ評価書のファイルになるため、.yaml だけを読み、.yml を指摘する（黙ってどちらかを捨てない）。"),
+    _static("PIA027", "重点項目評価書と全項目評価書が同じフォルダにある", Stage.LOAD,
+            explanation="一つの事務の評価書は、基礎項目評価書と、重点項目評価書又は全項目評価書のどちらか一方（forms.md §1）。"
+                        "どちらの評価書として検査するか決められないため、フォルダを直すまで項目間の検査はしない。"),
     _static("PIA030", "値に制御文字（エスケープ \\e・\\0・\\x9b などを含む）", Stage.LOAD,
             explanation="端末の表示を消す・書き換える文字は、値から取り除いて「�」に置き換え、符号位置と行を示す。"),
     _static("PIA031", "値に表示順を入れ替える制御文字（双方向制御文字）", Stage.LOAD,

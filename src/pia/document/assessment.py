@@ -5,7 +5,7 @@ import os
 from functools import cache
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from pia.base.errors import PiaError
 from pia.base.findings import ERROR, Finding
@@ -219,7 +219,24 @@ def load(folder: Path, reuse: Reuse | None = None) -> Assessment:
     for key, dirname in dirs:
         if not _load_dir(a, folder, root, budget, key, dirname):
             break
+    a.load_findings += _two_mains(present, lambda k: _display(folder / k.file))
     return a
+
+
+def _two_mains(present: list[kinds.Kind], shown: Callable[[kinds.Kind], str]) -> list[Finding]:
+    """A 重点 beside a 全項目: one 事務 files the 基礎 and one of them (forms.md §1). Two 事務 put in one folder, or a
+    重点 left behind after moving to the 全項目; which is meant cannot be told, so nothing is checked until it is."""
+    mains = [k for k in present if not k.borrows_facts]
+    if len(mains) < 2:
+        return []
+    less, more = mains[0], mains[-1]
+    named = "と".join(f"{kinds.short_title(k)}（{k.file}）" for k in mains)
+    files = less.file + (f"、{less.files_dir}/" if less.files_dir else "")
+    return [Finding(shown(less), 1, 1, "PIA027", ERROR, "",
+                    f"このフォルダには{named}があります。一つの事務の評価書は、基礎項目評価書と、{kinds.short_title(less)}"
+                    f"又は{kinds.short_title(more)}のどちらか一方です。",
+                    f"別の事務の評価書なら、別のフォルダに分けてください。{kinds.short_title(more)}に移ったのなら、"
+                    f"{kinds.short_title(less)}のファイル（{files}）を削除してください。")]
 
 
 def _load_dir(a: Assessment, folder: Path, root: fsread.Root, budget: Budget, key: str, dirname: str) -> bool:
@@ -291,6 +308,7 @@ def from_texts(name: str, texts: dict[str, bytes]) -> Assessment:
             continue
         a.docs[key], found = load_text(f"{name}/{rel}", raw, budget)
         a.load_findings += found
+    a.load_findings += _two_mains([k for k in kinds.ordered() if k.file in texts], lambda k: f"{name}/{k.file}")
     return a
 
 
