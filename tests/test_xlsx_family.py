@@ -197,3 +197,24 @@ def test_workbook_of_a_document_the_folder_lacks(books: Path, tmp_path: Path):
     assert r.returncode == 2 and "重点項目評価書のもの" in r.stderr and "juten.yaml がありません" in r.stderr
     wb = openpyxl.load_workbook(books / "marumaru-kiso.xlsx")
     assert wb[MAP_SHEET].sheet_state == "hidden"
+
+
+def test_long_text_edited_in_one_of_its_cells_comes_back_whole(tmp_path: Path):
+    """A text over 32,000 characters is a cell and 「（続き）」 rows; editing any one of them keeps the others."""
+    work = _copy(KISO, tmp_path)
+    long = "あ" * 31990 + "。" + "い" * 15000 + "。"
+    kiso = work / "kiso.yaml"
+    kiso.write_text(kiso.read_text(encoding="utf-8").replace("特記事項: なし", f"特記事項: {long}", 1), encoding="utf-8")
+    assert pia("render", work, "--out", tmp_path / "out", "--format", "xlsx").returncode == 0
+    book = tmp_path / "out" / f"{work.name}.xlsx"
+    first, rest = [b for b in _bindings(openpyxl.load_workbook(book)) if b.path == ("特記事項",)]
+    assert first.written + rest.written == long
+    for cell, text, expected in ((first, "なし（修正）" + first.written[6:], "なし（修正）" + long[6:]),
+                                 (rest, rest.written + "（追記）", long + "（追記）")):
+        wb = openpyxl.load_workbook(book)
+        wb[cell.sheet][cell.cell].value = text
+        wb.save(tmp_path / "edited.xlsx")
+        r = pia("import", tmp_path / "edited.xlsx", work, "--out", tmp_path / "new")
+        assert r.returncode == 0, r.stderr
+        assert asm.load(tmp_path / "new").docs["kiso"].data["特記事項"] == expected
+        shutil.rmtree(tmp_path / "new")

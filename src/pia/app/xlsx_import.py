@@ -235,23 +235,29 @@ def read(workbook: Path, folder: Path) -> Result:
                                         f"ほかにも項目の値ではないセルが {unbound - MAX_REPORTED:,} か所変わっています（最初の {MAX_REPORTED} か所だけを示しました）。",
                                         "今の評価書から `pia render --format xlsx` で書き出した Excel に記入し直してください。"))
     current = {(b.sheet, b.cell): b.written for b in ours}
-    changes: dict[tuple[str, tuple[str | int, ...]], list[tuple[Binding, str]]] = {}
+    # one value per unit: a long text's cells (the first and its 「（続き）」 rows) are one value, compared and taken whole
+    units: dict[tuple[str, tuple[str | int, ...], str], list[Binding]] = {}
     for b in theirs:
-        now = cell_text(edited[b.sheet][b.cell].value) if b.sheet in edited.sheetnames else b.written
-        if now == b.written:
+        units.setdefault((b.doc, b.path, b.kind), []).append(b)
+    changes: dict[tuple[str, tuple[str | int, ...]], list[tuple[Binding, str]]] = {}
+    for cells in units.values():
+        texts = [cell_text(edited[b.sheet][b.cell].value) if b.sheet in edited.sheetnames else b.written for b in cells]
+        now, written = "".join(texts), "".join(b.written for b in cells)
+        if now == written:
             continue  # not edited
+        b = next(b for b, t in zip(cells, texts) if t != b.written)  # the first edited cell, to name in a finding
         source = _printed_from(a, b)
         if source:
             result.findings.append(_finding(shown, b.sheet, b.cell, "PIA950", _label(a, b),
                                             f"この項目は{source}に書いた内容が印字される項目です。基礎項目評価書の Excel からは戻せません。",
                                             f"{source}（又はその Excel）で変更してください。事実は一度だけ書きます。"))
             continue
-        if current[(b.sheet, b.cell)] != b.written:
+        if any(current[(c.sheet, c.cell)] != c.written for c in cells):
             result.findings.append(_finding(shown, b.sheet, b.cell, "PIA951", _label(a, b),
                                             "この項目は Excel を書き出した後に YAML でも変わっているため、どちらを採るか決められません。",
                                             "今の評価書から書き出し直した Excel に記入し直してください。"))
             continue
-        changes.setdefault((b.doc, b.path if b.kind not in ("tick", "tick-text") else b.path[:-1]), []).append((b, now))
+        changes.setdefault((b.doc, b.path if b.kind not in ("tick", "tick-text") else b.path[:-1]), []).append((cells[0], now))
     if result.findings:
         return result
     _apply(a, changes, result, shown, edited)
@@ -387,9 +393,7 @@ def _apply(a: asm.Assessment, changes: dict[tuple[str, tuple[str | int, ...]], l
             converted.append((b, v))
         if any(b.kind in ("tick", "tick-text") for b, _ in converted):
             value: Any = _multi(a, doc, path, converted)
-        elif len(converted) > 1:  # one long text over several rows
-            value = "".join(str(v or "") for _, v in converted) or None
-        else:
+        else:  # one cell, or a long text's cells joined (read)
             value = converted[0][1]
             b = converted[0][0]
             if b.kind == "flag":  # written as the YAML wrote it: true/false, else ○ or a blank
