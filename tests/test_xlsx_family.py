@@ -218,3 +218,15 @@ def test_long_text_edited_in_one_of_its_cells_comes_back_whole(tmp_path: Path):
         assert r.returncode == 0, r.stderr
         assert asm.load(tmp_path / "new").docs["kiso"].data["特記事項"] == expected
         shutil.rmtree(tmp_path / "new")
+
+
+def test_importing_the_same_workbook_again_changes_nothing(books: Path, tmp_path: Path):
+    """After --write the YAML holds the workbook's value: no conflict with the YAML (PIA951), nothing to change."""
+    work = _copy(KISO, tmp_path)
+    edited = _typed(books, tmp_path, "marumaru-kiso.xlsx", {"部署": "健康福祉部健康推進課"})
+    r = pia("import", edited, work, "--write")
+    assert r.returncode == 0 and "健康福祉部健康推進課" in r.stdout, r.stderr
+    written = _yaml(work)
+    r = pia("import", edited, work)
+    assert r.returncode == 0 and "Excel の内容は評価書と同じです（変更はありません）。" in r.stdout, r.stdout + r.stderr
+    assert _yaml(work) == written

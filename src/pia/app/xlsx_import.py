@@ -245,6 +245,8 @@ def read(workbook: Path, folder: Path) -> Result:
         now, written = "".join(texts), "".join(b.written for b in cells)
         if now == written:
             continue  # not edited
+        if now == "".join(current[(b.sheet, b.cell)] for b in cells):
+            continue  # the YAML already holds this value (this workbook was imported before, say)
         b = next(b for b, t in zip(cells, texts) if t != b.written)  # the first edited cell, to name in a finding
         source = _printed_from(a, b)
         if source:
