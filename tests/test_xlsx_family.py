@@ -220,6 +220,25 @@ def test_long_text_edited_in_one_of_its_cells_comes_back_whole(tmp_path: Path):
         shutil.rmtree(tmp_path / "new")
 
 
+def _file_name_typed(books: Path, tmp_path: Path, text: str) -> tuple[Path, str]:
+    """The 重点's workbook with the file's name typed over in its Ⅱ sheet (Ⅲ prints it too, left as written)."""
+    wb = openpyxl.load_workbook(books / "marumaru-juten.xlsx")
+    cells = [b for b in _bindings(wb) if b.path == ("特定個人情報ファイル名",)]
+    assert [b.sheet[0] for b in cells] == ["Ⅱ", "Ⅲ"] and cells[0].written == cells[1].written
+    wb[cells[0].sheet][cells[0].cell].value = text
+    edited = tmp_path / "edited.xlsx"
+    wb.save(edited)
+    return edited, cells[0].doc
+
+
+def test_an_item_printed_on_two_sheets_comes_back_from_the_one_edited(books: Path, tmp_path: Path):
+    work = _copy(JUTEN, tmp_path)
+    edited, doc = _file_name_typed(books, tmp_path, "国保ファイル")
+    r = pia("import", edited, work, "--write")
+    assert r.returncode == 0, r.stderr
+    assert asm.load(work).docs[doc].data["特定個人情報ファイル名"] == "国保ファイル"
+
+
 def test_importing_the_same_workbook_again_changes_nothing(books: Path, tmp_path: Path):
     """After --write the YAML holds the workbook's value: no conflict with the YAML (PIA951), nothing to change."""
     work = _copy(KISO, tmp_path)

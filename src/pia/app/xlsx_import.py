@@ -12,6 +12,7 @@ import io
 import json
 import os
 from dataclasses import dataclass, field
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -235,12 +236,11 @@ def read(workbook: Path, folder: Path) -> Result:
                                         f"ほかにも項目の値ではないセルが {unbound - MAX_REPORTED:,} か所変わっています（最初の {MAX_REPORTED} か所だけを示しました）。",
                                         "今の評価書から `pia render --format xlsx` で書き出した Excel に記入し直してください。"))
     current = {(b.sheet, b.cell): b.written for b in ours}
-    # one value per unit: a long text's cells (the first and its 「（続き）」 rows) are one value, compared and taken whole
-    units: dict[tuple[str, tuple[str | int, ...], str], list[Binding]] = {}
-    for b in theirs:
-        units.setdefault((b.doc, b.path, b.kind), []).append(b)
+    # a long text's cells (the first and its 「（続き）」 rows, bound one after another) are one value, compared and
+    # taken whole; an item printed on two sheets (a file's name in Ⅱ and Ⅲ) is two
+    units = [list(g) for _, g in groupby(theirs, key=lambda b: (b.sheet, b.doc, b.path, b.kind))]
     changes: dict[tuple[str, tuple[str | int, ...]], list[tuple[Binding, str]]] = {}
-    for cells in units.values():
+    for cells in units:
         texts = [cell_text(edited[b.sheet][b.cell].value) if b.sheet in edited.sheetnames else b.written for b in cells]
         now, written = "".join(texts), "".join(b.written for b in cells)
         if now == written:
