@@ -239,6 +239,17 @@ def test_an_item_printed_on_two_sheets_comes_back_from_the_one_edited(books: Pat
     assert asm.load(work).docs[doc].data["特定個人情報ファイル名"] == "国保ファイル"
 
 
+@pytest.mark.parametrize("typed", ["(1)国保ファイル", "（１）国保ファイル"])
+def test_file_name_typed_with_its_number_comes_back_without_it(books: Path, tmp_path: Path, typed: str):
+    """The cell prints the name after the file's number, as the form does; the YAML holds the name alone (else the
+    form would print 「(1)(1)国保ファイル」)."""
+    work = _copy(JUTEN, tmp_path)
+    edited, doc = _file_name_typed(books, tmp_path, typed)
+    r = pia("import", edited, work, "--write")
+    assert r.returncode == 0, r.stderr
+    assert asm.load(work).docs[doc].data["特定個人情報ファイル名"] == "国保ファイル"
+
+
 def test_importing_the_same_workbook_again_changes_nothing(books: Path, tmp_path: Path):
     """After --write the YAML holds the workbook's value: no conflict with the YAML (PIA951), nothing to change."""
     work = _copy(KISO, tmp_path)

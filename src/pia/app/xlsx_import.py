@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import unicodedata
 from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
@@ -23,6 +24,7 @@ from pia.document import assessment as asm
 from pia.form import kinds as form_kinds
 from pia.document import family
 from pia.form import schema as sch
+from pia.form.items import item
 from pia.base.errors import PiaError
 from pia.base.findings import ERROR, Finding
 from pia.output.xlsx_map import Binding, MAP_COLUMNS, MAP_SHEET, cell_text
@@ -259,11 +261,23 @@ def read(workbook: Path, folder: Path) -> Result:
                                             "この項目は Excel を書き出した後に YAML でも変わっているため、どちらを採るか決められません。",
                                             "今の評価書から書き出し直した Excel に記入し直してください。"))
             continue
-        changes.setdefault((b.doc, b.path if b.kind not in ("tick", "tick-text") else b.path[:-1]), []).append((cells[0], now))
+        changes.setdefault((b.doc, b.path if b.kind not in ("tick", "tick-text") else b.path[:-1]), []).append(
+            (cells[0], _unnumbered(a, cells[0], now)))
     if result.findings:
         return result
     _apply(a, changes, result, shown, edited)
     return result
+
+
+def _unnumbered(a: asm.Assessment, b: Binding, text: str) -> str:
+    """A file's name as typed in the cell that prints it after the file's number (「(1)国保ファイル」, as pia wrote
+    it, or full-width): the name alone, as the YAML holds it (the number is printed again from the file's place)."""
+    schema, _, fid = b.doc.partition(":")
+    names = form_kinds.per_file(schema)
+    if not fid or names is None or b.path != item(names[1]).at():
+        return text
+    number = a.file_number(fid, schema)
+    return text[len(number):] if unicodedata.normalize("NFKC", text[:len(number)]) == number else text
 
 
 def _kind_of(bindings: list[Binding]) -> form_kinds.Kind:
