@@ -239,6 +239,24 @@ def test_an_item_printed_on_two_sheets_comes_back_from_the_one_edited(books: Pat
     assert asm.load(work).docs[doc].data["特定個人情報ファイル名"] == "国保ファイル"
 
 
+@pytest.mark.parametrize("other", ["国保ファイル", "(1)国保ファイル", "国保のファイル"])
+def test_an_item_printed_on_two_sheets_edited_on_both(books: Path, tmp_path: Path, other: str):
+    """The same value in both cells comes back; two values are refused (neither is dropped silently)."""
+    work = _copy(JUTEN, tmp_path)
+    edited, doc = _file_name_typed(books, tmp_path, "国保ファイル")
+    wb = openpyxl.load_workbook(edited)
+    ws = next(s for s in wb.sheetnames if s.startswith("Ⅲ"))
+    wb[ws]["B2"].value = other
+    wb.save(edited)
+    r = pia("import", edited, work, "--write")
+    if other == "国保のファイル":
+        assert r.returncode == 1 and "[PIA952]" in r.stderr and f"{ws}!B2" in r.stderr and "にも印字されていて" in r.stderr
+        assert _yaml(work) == _yaml(JUTEN)
+    else:
+        assert r.returncode == 0, r.stderr
+        assert asm.load(work).docs[doc].data["特定個人情報ファイル名"] == "国保ファイル"
+
+
 @pytest.mark.parametrize("typed", ["(1)国保ファイル", "（１）国保ファイル"])
 def test_file_name_typed_with_its_number_comes_back_without_it(books: Path, tmp_path: Path, typed: str):
     """The cell prints the name after the file's number, as the form does; the YAML holds the name alone (else the

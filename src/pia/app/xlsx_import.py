@@ -261,8 +261,15 @@ def read(workbook: Path, folder: Path) -> Result:
                                             "この項目は Excel を書き出した後に YAML でも変わっているため、どちらを採るか決められません。",
                                             "今の評価書から書き出し直した Excel に記入し直してください。"))
             continue
-        changes.setdefault((b.doc, b.path if b.kind not in ("tick", "tick-text") else b.path[:-1]), []).append(
-            (cells[0], _unnumbered(a, cells[0], now)))
+        key, value = (b.doc, b.path if b.kind not in ("tick", "tick-text") else b.path[:-1]), _unnumbered(a, cells[0], now)
+        if b.kind not in ("tick", "tick-text") and key in changes:  # printed on two sheets (a file's name in Ⅱ and Ⅲ)
+            other = changes[key][0][0]
+            if changes[key][0][1] != value:
+                result.findings.append(_finding(shown, b.sheet, b.cell, "PIA952", _label(a, b),
+                                                f"この項目は {other.sheet}!{other.cell} にも印字されていて、そこでは違う値に変えられています。",
+                                                "どちらか一方のセルだけを変更するか、同じ値にしてください。"))
+            continue
+        changes.setdefault(key, []).append((cells[0], value))
     if result.findings:
         return result
     _apply(a, changes, result, shown, edited)
