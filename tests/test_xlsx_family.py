@@ -278,3 +278,12 @@ def test_importing_the_same_workbook_again_changes_nothing(books: Path, tmp_path
     r = pia("import", edited, work)
     assert r.returncode == 0 and "Excel の内容は評価書と同じです（変更はありません）。" in r.stdout, r.stdout + r.stderr
     assert _yaml(work) == written
+
+
+def test_line_breaks_pasted_from_windows_come_back_as_the_yaml_writes_them(books: Path, tmp_path: Path):
+    work = _copy(KISO, tmp_path)
+    edited = _typed(books, tmp_path, "marumaru-kiso.xlsx", {"特記事項": "一行目\r\n二行目\r三行目"})
+    r = pia("import", edited, work, "--write")
+    assert r.returncode == 0, r.stderr
+    assert "特記事項: |\n  一行目\n  二行目\n  三行目\n" in (work / "kiso.yaml").read_text(encoding="utf-8")
+    assert b"\r" not in (work / "kiso.yaml").read_bytes()

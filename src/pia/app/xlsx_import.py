@@ -243,7 +243,7 @@ def read(workbook: Path, folder: Path) -> Result:
     units = [list(g) for _, g in groupby(theirs, key=lambda b: (b.sheet, b.doc, b.path, b.kind))]
     changes: dict[tuple[str, tuple[str | int, ...]], list[tuple[Binding, str]]] = {}
     for cells in units:
-        texts = [cell_text(edited[b.sheet][b.cell].value) if b.sheet in edited.sheetnames else b.written for b in cells]
+        texts = [_typed(edited[b.sheet][b.cell].value, b.written) if b.sheet in edited.sheetnames else b.written for b in cells]
         now, written = "".join(texts), "".join(b.written for b in cells)
         if now == written:
             continue  # not edited
@@ -274,6 +274,14 @@ def read(workbook: Path, folder: Path) -> Result:
         return result
     _apply(a, changes, result, shown, edited)
     return result
+
+
+def _typed(value: Any, written: str) -> str:
+    """An edited cell's text as the YAML writes it: line breaks pasted from Windows (CRLF, CR) as LF."""
+    text = cell_text(value)
+    if text == written:
+        return text  # as pia wrote it (a YAML's own CR stays)
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _unnumbered(a: asm.Assessment, b: Binding, text: str) -> str:
