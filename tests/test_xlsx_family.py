@@ -287,3 +287,5 @@ def test_line_breaks_pasted_from_windows_come_back_as_the_yaml_writes_them(books
     assert r.returncode == 0, r.stderr
     assert "特記事項: |\n  一行目\n  二行目\n  三行目\n" in (work / "kiso.yaml").read_text(encoding="utf-8")
     assert b"\r" not in (work / "kiso.yaml").read_bytes()
+    r = pia("import", edited, work)  # the YAML's literal block ends with a line break the cell lacks: the same text
+    assert r.returncode == 0 and "変更はありません" in r.stdout, r.stdout + r.stderr

@@ -184,6 +184,7 @@ def _workbook_bytes(workbook: Path) -> bytes:
 
 def read(workbook: Path, folder: Path) -> Result:
     """What the edited workbook changes in the assessment folder (nothing is written here)."""
+    from pia.document import yaml_edit
     from pia.portfolio.render import document_job
     from pia.history.versions import history_of
 
@@ -247,7 +248,7 @@ def read(workbook: Path, folder: Path) -> Result:
         now, written = "".join(texts), "".join(b.written for b in cells)
         if now == written:
             continue  # not edited
-        if now == "".join(current[(b.sheet, b.cell)] for b in cells):
+        if "".join(current[(b.sheet, b.cell)] for b in cells) in (now, yaml_edit.as_written(now)):
             continue  # the YAML already holds this value (this workbook was imported before, say)
         b = next(b for b, t in zip(cells, texts) if t != b.written)  # the first edited cell, to name in a finding
         source = _printed_from(a, b)
