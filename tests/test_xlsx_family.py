@@ -289,3 +289,16 @@ def test_line_breaks_pasted_from_windows_come_back_as_the_yaml_writes_them(books
     assert b"\r" not in (work / "kiso.yaml").read_bytes()
     r = pia("import", edited, work)  # the YAML's literal block ends with a line break the cell lacks: the same text
     assert r.returncode == 0 and "変更はありません" in r.stdout, r.stdout + r.stderr
+
+
+def test_a_date_cell_comes_back_as_the_form_writes_dates(books: Path, tmp_path: Path):
+    """A date typed where Excel makes it a date cell: 令和6年7月1日 in the YAML, not 「2024-07-01 00:00:00」."""
+    import datetime as dt
+
+    work = _copy(KISO, tmp_path)
+    edited = _typed(books, tmp_path, "marumaru-kiso.xlsx", {"公表日": dt.datetime(2024, 7, 1)})
+    r = pia("import", edited, work, "--write")
+    assert r.returncode == 0 and not r.stderr, r.stderr
+    assert "公表日: 令和6年7月1日\n" in (work / "kiso.yaml").read_text(encoding="utf-8")
+    r = pia("import", edited, work)
+    assert r.returncode == 0 and "変更はありません" in r.stdout, r.stdout + r.stderr

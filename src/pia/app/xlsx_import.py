@@ -8,6 +8,7 @@ ids are kept). Anything else that changed, and any value that is not one the ite
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import os
@@ -25,6 +26,7 @@ from pia.form import kinds as form_kinds
 from pia.document import family
 from pia.form import schema as sch
 from pia.form.items import item
+from pia.base import dates
 from pia.base.errors import PiaError
 from pia.base.findings import ERROR, Finding
 from pia.output.xlsx_map import Binding, MAP_COLUMNS, MAP_SHEET, cell_text
@@ -278,7 +280,10 @@ def read(workbook: Path, folder: Path) -> Result:
 
 
 def _typed(value: Any, written: str) -> str:
-    """An edited cell's text as the YAML writes it: line breaks pasted from Windows (CRLF, CR) as LF."""
+    """An edited cell's text as the YAML writes it: line breaks pasted from Windows (CRLF, CR) as LF, and a date
+    Excel made of what was typed (a date cell) as the form writes dates (令和6年7月1日), not 2024-07-01 00:00:00."""
+    if isinstance(value, dt.date):  # a datetime too
+        return dates.to_era(value.date() if isinstance(value, dt.datetime) else value)
     text = cell_text(value)
     if text == written:
         return text  # as pia wrote it (a YAML's own CR stays)
