@@ -197,3 +197,108 @@ def test_workbook_of_a_document_the_folder_lacks(books: Path, tmp_path: Path):
     assert r.returncode == 2 and "重点項目評価書のもの" in r.stderr and "juten.yaml がありません" in r.stderr
     wb = openpyxl.load_workbook(books / "marumaru-kiso.xlsx")
     assert wb[MAP_SHEET].sheet_state == "hidden"
+
+
+def test_long_text_edited_in_one_of_its_cells_comes_back_whole(tmp_path: Path):
+    """A text over 32,000 characters is a cell and 「（続き）」 rows; editing any one of them keeps the others."""
+    work = _copy(KISO, tmp_path)
+    long = "あ" * 31990 + "。" + "い" * 15000 + "。"
+    kiso = work / "kiso.yaml"
+    kiso.write_text(kiso.read_text(encoding="utf-8").replace("特記事項: なし", f"特記事項: {long}", 1), encoding="utf-8")
+    assert pia("render", work, "--out", tmp_path / "out", "--format", "xlsx").returncode == 0
+    book = tmp_path / "out" / f"{work.name}.xlsx"
+    first, rest = [b for b in _bindings(openpyxl.load_workbook(book)) if b.path == ("特記事項",)]
+    assert first.written + rest.written == long
+    for cell, text, expected in ((first, "なし（修正）" + first.written[6:], "なし（修正）" + long[6:]),
+                                 (rest, rest.written + "（追記）", long + "（追記）")):
+        wb = openpyxl.load_workbook(book)
+        wb[cell.sheet][cell.cell].value = text
+        wb.save(tmp_path / "edited.xlsx")
+        r = pia("import", tmp_path / "edited.xlsx", work, "--out", tmp_path / "new")
+        assert r.returncode == 0, r.stderr
+        assert asm.load(tmp_path / "new").docs["kiso"].data["特記事項"] == expected
+        shutil.rmtree(tmp_path / "new")
+
+
+def _file_name_typed(books: Path, tmp_path: Path, text: str) -> tuple[Path, str]:
+    """The 重点's workbook with the file's name typed over in its Ⅱ sheet (Ⅲ prints it too, left as written)."""
+    wb = openpyxl.load_workbook(books / "marumaru-juten.xlsx")
+    cells = [b for b in _bindings(wb) if b.path == ("特定個人情報ファイル名",)]
+    assert [b.sheet[0] for b in cells] == ["Ⅱ", "Ⅲ"] and cells[0].written == cells[1].written
+    wb[cells[0].sheet][cells[0].cell].value = text
+    edited = tmp_path / "edited.xlsx"
+    wb.save(edited)
+    return edited, cells[0].doc
+
+
+def test_an_item_printed_on_two_sheets_comes_back_from_the_one_edited(books: Path, tmp_path: Path):
+    work = _copy(JUTEN, tmp_path)
+    edited, doc = _file_name_typed(books, tmp_path, "国保ファイル")
+    r = pia("import", edited, work, "--write")
+    assert r.returncode == 0, r.stderr
+    assert asm.load(work).docs[doc].data["特定個人情報ファイル名"] == "国保ファイル"
+
+
+@pytest.mark.parametrize("other", ["国保ファイル", "(1)国保ファイル", "国保のファイル"])
+def test_an_item_printed_on_two_sheets_edited_on_both(books: Path, tmp_path: Path, other: str):
+    """The same value in both cells comes back; two values are refused (neither is dropped silently)."""
+    work = _copy(JUTEN, tmp_path)
+    edited, doc = _file_name_typed(books, tmp_path, "国保ファイル")
+    wb = openpyxl.load_workbook(edited)
+    ws = next(s for s in wb.sheetnames if s.startswith("Ⅲ"))
+    wb[ws]["B2"].value = other
+    wb.save(edited)
+    r = pia("import", edited, work, "--write")
+    if other == "国保のファイル":
+        assert r.returncode == 1 and "[PIA952]" in r.stderr and f"{ws}!B2" in r.stderr and "にも印字されていて" in r.stderr
+        assert _yaml(work) == _yaml(JUTEN)
+    else:
+        assert r.returncode == 0, r.stderr
+        assert asm.load(work).docs[doc].data["特定個人情報ファイル名"] == "国保ファイル"
+
+
+@pytest.mark.parametrize("typed", ["(1)国保ファイル", "（１）国保ファイル"])
+def test_file_name_typed_with_its_number_comes_back_without_it(books: Path, tmp_path: Path, typed: str):
+    """The cell prints the name after the file's number, as the form does; the YAML holds the name alone (else the
+    form would print 「(1)(1)国保ファイル」)."""
+    work = _copy(JUTEN, tmp_path)
+    edited, doc = _file_name_typed(books, tmp_path, typed)
+    r = pia("import", edited, work, "--write")
+    assert r.returncode == 0, r.stderr
+    assert asm.load(work).docs[doc].data["特定個人情報ファイル名"] == "国保ファイル"
+
+
+def test_importing_the_same_workbook_again_changes_nothing(books: Path, tmp_path: Path):
+    """After --write the YAML holds the workbook's value: no conflict with the YAML (PIA951), nothing to change."""
+    work = _copy(KISO, tmp_path)
+    edited = _typed(books, tmp_path, "marumaru-kiso.xlsx", {"部署": "健康福祉部健康推進課"})
+    r = pia("import", edited, work, "--write")
+    assert r.returncode == 0 and "健康福祉部健康推進課" in r.stdout, r.stderr
+    written = _yaml(work)
+    r = pia("import", edited, work)
+    assert r.returncode == 0 and "Excel の内容は評価書と同じです（変更はありません）。" in r.stdout, r.stdout + r.stderr
+    assert _yaml(work) == written
+
+
+def test_line_breaks_pasted_from_windows_come_back_as_the_yaml_writes_them(books: Path, tmp_path: Path):
+    work = _copy(KISO, tmp_path)
+    edited = _typed(books, tmp_path, "marumaru-kiso.xlsx", {"特記事項": "一行目\r\n二行目\r三行目"})
+    r = pia("import", edited, work, "--write")
+    assert r.returncode == 0, r.stderr
+    assert "特記事項: |\n  一行目\n  二行目\n  三行目\n" in (work / "kiso.yaml").read_text(encoding="utf-8")
+    assert b"\r" not in (work / "kiso.yaml").read_bytes()
+    r = pia("import", edited, work)  # the YAML's literal block ends with a line break the cell lacks: the same text
+    assert r.returncode == 0 and "変更はありません" in r.stdout, r.stdout + r.stderr
+
+
+def test_a_date_cell_comes_back_as_the_form_writes_dates(books: Path, tmp_path: Path):
+    """A date typed where Excel makes it a date cell: 令和6年7月1日 in the YAML, not 「2024-07-01 00:00:00」."""
+    import datetime as dt
+
+    work = _copy(KISO, tmp_path)
+    edited = _typed(books, tmp_path, "marumaru-kiso.xlsx", {"公表日": dt.datetime(2024, 7, 1)})
+    r = pia("import", edited, work, "--write")
+    assert r.returncode == 0 and not r.stderr, r.stderr
+    assert "公表日: 令和6年7月1日\n" in (work / "kiso.yaml").read_text(encoding="utf-8")
+    r = pia("import", edited, work)
+    assert r.returncode == 0 and "変更はありません" in r.stdout, r.stdout + r.stderr

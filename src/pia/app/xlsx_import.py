@@ -8,10 +8,13 @@ ids are kept). Anything else that changed, and any value that is not one the ite
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import os
+import unicodedata
 from dataclasses import dataclass, field
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +25,8 @@ from pia.document import assessment as asm
 from pia.form import kinds as form_kinds
 from pia.document import family
 from pia.form import schema as sch
+from pia.form.items import item
+from pia.base import dates
 from pia.base.errors import PiaError
 from pia.base.findings import ERROR, Finding
 from pia.output.xlsx_map import Binding, MAP_COLUMNS, MAP_SHEET, cell_text
@@ -181,6 +186,7 @@ def _workbook_bytes(workbook: Path) -> bytes:
 
 def read(workbook: Path, folder: Path) -> Result:
     """What the edited workbook changes in the assessment folder (nothing is written here)."""
+    from pia.document import yaml_edit
     from pia.portfolio.render import document_job
     from pia.history.versions import history_of
 
@@ -235,27 +241,64 @@ def read(workbook: Path, folder: Path) -> Result:
                                         f"ほかにも項目の値ではないセルが {unbound - MAX_REPORTED:,} か所変わっています（最初の {MAX_REPORTED} か所だけを示しました）。",
                                         "今の評価書から `pia render --format xlsx` で書き出した Excel に記入し直してください。"))
     current = {(b.sheet, b.cell): b.written for b in ours}
+    # a long text's cells (the first and its 「（続き）」 rows, bound one after another) are one value, compared and
+    # taken whole; an item printed on two sheets (a file's name in Ⅱ and Ⅲ) is two
+    units = [list(g) for _, g in groupby(theirs, key=lambda b: (b.sheet, b.doc, b.path, b.kind))]
     changes: dict[tuple[str, tuple[str | int, ...]], list[tuple[Binding, str]]] = {}
-    for b in theirs:
-        now = cell_text(edited[b.sheet][b.cell].value) if b.sheet in edited.sheetnames else b.written
-        if now == b.written:
+    for cells in units:
+        texts = [_typed(edited[b.sheet][b.cell].value, b.written) if b.sheet in edited.sheetnames else b.written for b in cells]
+        now, written = "".join(texts), "".join(b.written for b in cells)
+        if now == written:
             continue  # not edited
+        if "".join(current[(b.sheet, b.cell)] for b in cells) in (now, yaml_edit.as_written(now)):
+            continue  # the YAML already holds this value (this workbook was imported before, say)
+        b = next(b for b, t in zip(cells, texts) if t != b.written)  # the first edited cell, to name in a finding
         source = _printed_from(a, b)
         if source:
             result.findings.append(_finding(shown, b.sheet, b.cell, "PIA950", _label(a, b),
                                             f"この項目は{source}に書いた内容が印字される項目です。基礎項目評価書の Excel からは戻せません。",
                                             f"{source}（又はその Excel）で変更してください。事実は一度だけ書きます。"))
             continue
-        if current[(b.sheet, b.cell)] != b.written:
+        if any(current[(c.sheet, c.cell)] != c.written for c in cells):
             result.findings.append(_finding(shown, b.sheet, b.cell, "PIA951", _label(a, b),
                                             "この項目は Excel を書き出した後に YAML でも変わっているため、どちらを採るか決められません。",
                                             "今の評価書から書き出し直した Excel に記入し直してください。"))
             continue
-        changes.setdefault((b.doc, b.path if b.kind not in ("tick", "tick-text") else b.path[:-1]), []).append((b, now))
+        key, value = (b.doc, b.path if b.kind not in ("tick", "tick-text") else b.path[:-1]), _unnumbered(a, cells[0], now)
+        if b.kind not in ("tick", "tick-text") and key in changes:  # printed on two sheets (a file's name in Ⅱ and Ⅲ)
+            other = changes[key][0][0]
+            if changes[key][0][1] != value:
+                result.findings.append(_finding(shown, b.sheet, b.cell, "PIA952", _label(a, b),
+                                                f"この項目は {other.sheet}!{other.cell} にも印字されていて、そこでは違う値に変えられています。",
+                                                "どちらか一方のセルだけを変更するか、同じ値にしてください。"))
+            continue
+        changes.setdefault(key, []).append((cells[0], value))
     if result.findings:
         return result
     _apply(a, changes, result, shown, edited)
     return result
+
+
+def _typed(value: Any, written: str) -> str:
+    """An edited cell's text as the YAML writes it: line breaks pasted from Windows (CRLF, CR) as LF, and a date
+    Excel made of what was typed (a date cell) as the form writes dates (令和6年7月1日), not 2024-07-01 00:00:00."""
+    if isinstance(value, dt.date):  # a datetime too
+        return dates.to_era(value.date() if isinstance(value, dt.datetime) else value)
+    text = cell_text(value)
+    if text == written:
+        return text  # as pia wrote it (a YAML's own CR stays)
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _unnumbered(a: asm.Assessment, b: Binding, text: str) -> str:
+    """A file's name as typed in the cell that prints it after the file's number (「(1)国保ファイル」, as pia wrote
+    it, or full-width): the name alone, as the YAML holds it (the number is printed again from the file's place)."""
+    schema, _, fid = b.doc.partition(":")
+    names = form_kinds.per_file(schema)
+    if not fid or names is None or b.path != item(names[1]).at():
+        return text
+    number = a.file_number(fid, schema)
+    return text[len(number):] if unicodedata.normalize("NFKC", text[:len(number)]) == number else text
 
 
 def _kind_of(bindings: list[Binding]) -> form_kinds.Kind:
@@ -387,9 +430,7 @@ def _apply(a: asm.Assessment, changes: dict[tuple[str, tuple[str | int, ...]], l
             converted.append((b, v))
         if any(b.kind in ("tick", "tick-text") for b, _ in converted):
             value: Any = _multi(a, doc, path, converted)
-        elif len(converted) > 1:  # one long text over several rows
-            value = "".join(str(v or "") for _, v in converted) or None
-        else:
+        else:  # one cell, or a long text's cells joined (read)
             value = converted[0][1]
             b = converted[0][0]
             if b.kind == "flag":  # written as the YAML wrote it: true/false, else ○ or a blank

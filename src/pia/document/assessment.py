@@ -136,9 +136,12 @@ class Assessment:
         name = item(_per_file(schema)[1]).get(d.data) if d else None
         return str(name) if name else fid
 
+    def file_number(self, fid: str, schema: str = "file") -> str:
+        """「(n)」: the file's number as printed before its name."""
+        return f"({self._ordered(schema)[5].get(fid, 0)})"
+
     def file_label(self, fid: str, schema: str = "file") -> str:
-        n = self._ordered(schema)[5].get(fid, 0)
-        return f"({n}){self.file_name(fid, schema)}"
+        return self.file_number(fid, schema) + self.file_name(fid, schema)
 
     def documents(self) -> Iterator[tuple[str, str, Document]]:
         """(doc key, schema name, document) for every document that loaded (the key before ":" is the schema)."""

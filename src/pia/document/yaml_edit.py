@@ -25,9 +25,14 @@ def _yaml() -> YAML:
     return y
 
 
+def as_written(text: str) -> str:
+    """A text as set_values writes it: with a line break, a literal block, which ends with one."""
+    return text + "\n" if "\n" in text and not text.endswith("\n") else text
+
+
 def _scalar(value: Any) -> Any:
     if isinstance(value, str) and "\n" in value:
-        return LiteralScalarString(value if value.endswith("\n") else value + "\n")
+        return LiteralScalarString(as_written(value))
     return value
 
 
