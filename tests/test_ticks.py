@@ -69,9 +69,10 @@ def test_check_render_and_untouched_import_agree(spelled: Path, tmp_path: Path, 
     out = tmp_path / "out"
     assert pia("render", folder, "--out", out, "--format", "xlsx").returncode == 0
     book = next(out.glob("*.xlsx"))
-    shown = [c.value for ws in openpyxl.load_workbook(book).worksheets for row in ws.iter_rows() for c in row
-             if isinstance(c.value, str) and c.value.strip().endswith(TITLE)]
-    assert shown and all(("[○]" in s) is SPELLINGS[written] for s in shown), (written, shown)
+    # the flag's own row: its title, then its ○ cell (the cell pia import reads back)
+    shown = [row[1].value or "" for ws in openpyxl.load_workbook(book).worksheets for row in ws.iter_rows()
+             if isinstance(row[0].value, str) and row[0].value.strip() == TITLE]
+    assert shown and all((s == "○") is SPELLINGS[written] for s in shown), (written, shown)
     before = (folder / "kiso.yaml").read_bytes()
     r = pia("import", book, folder, "--write")
     assert r.returncode == 0 and "PIA950" not in r.stdout, r.stdout + r.stderr

@@ -302,3 +302,27 @@ def test_a_date_cell_comes_back_as_the_form_writes_dates(books: Path, tmp_path: 
     assert "公表日: 令和6年7月1日\n" in (work / "kiso.yaml").read_text(encoding="utf-8")
     r = pia("import", edited, work)
     assert r.returncode == 0 and "変更はありません" in r.stdout, r.stdout + r.stderr
+
+
+def test_flags_such_as_no_provision_are_cells_to_edit(books: Path, tmp_path: Path):
+    # 「提供・移転しない」「委託しない」 are printed in their part's heading in the form; in the workbook each is a ○ cell
+    # of its own, bound like a multiple choice's option, so staff can mark or clear it
+    work = _copy(JUTEN, tmp_path)
+    wb = openpyxl.load_workbook(books / "marumaru-juten.xlsx")
+    flags = {b.path[-1]: b for b in _bindings(wb) if b.kind == "flag" and b.doc == "juten-file:kokuho"}
+    assert {"提供・移転しない", "委託しない", "接続しない（入手）", "接続しない（提供）"} <= set(flags), flags
+    off, on = flags["提供・移転しない"], flags["委託しない"]
+    sheet = wb[off.sheet]
+    assert sheet[off.cell].value == "○" and not sheet[off.cell].protection.locked and sheet[on.cell].value in (None, "")
+    assert "提供・移転しない" not in str(sheet.cell(row=sheet[off.cell].row - 1, column=1).value)  # not twice
+    sheet[off.cell].value = None
+    sheet[on.cell].value = "○"
+    edited = tmp_path / "edited.xlsx"
+    wb.save(edited)
+    # the marks now contradict the file's III and the 基礎's IV: the import says so, and writes only when told to
+    r = pia("import", edited, work, "--out", tmp_path / "new")
+    assert r.returncode == 1 and "PIA807" in r.stderr and not (tmp_path / "new").exists()
+    r = pia("import", edited, work, "--out", tmp_path / "new", "--force")
+    assert r.returncode == 0, r.stderr
+    data = asm.load(tmp_path / "new").docs["juten-file:kokuho"].data
+    assert dig(data, off.path) is False and dig(data, on.path) is True  # written as the YAML wrote it (true/false)

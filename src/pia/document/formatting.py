@@ -239,14 +239,15 @@ def fmt(kind: str) -> Format:
     return FORMATS.get(kind, _TEXT)
 
 
-def heading(e: Entry, c: Ctx) -> str:
-    """The text of a heading row: a group with its flags, a numbered block with its name, a fixed note."""
+def heading(e: Entry, c: Ctx, flags: bool = True) -> str:
+    """The text of a heading row: a group with its flags (unless they are rows of their own), a numbered block with
+    its name, a fixed note."""
     if e.kind == "block":
         label = e.node["x-pia-block"]
         name = e.value.get(label) if isinstance(e.value, dict) else None
         return f"{label}{e.number}" + (f"　{name}" if name else "")
     title = c.title(e.node) + (f" {c.texts['star']}" if e.starred else "")
-    if e.flags:
+    if e.flags and flags:
         title += "　" + "　".join(_flag_text(f, c) for f in e.flags)
     return title
 

@@ -51,7 +51,10 @@ def _lines(block: Block, c: Ctx) -> Iterator[Line]:
     for r in block.rows:
         e = r.entry
         if e.kind in ("group", "block"):
-            yield Line(e.kind, e.depth + 1, heading(e, c))
+            yield Line(e.kind, e.depth + 1, heading(e, c, flags=False))
+            for f in e.flags:  # 「委託しない」 and the like: a ○ cell each, to edit as a multiple choice's options
+                yield Line("row", f.depth + 1, sch.title(f.node), TICK if sch.tick(f.value, f.node) else "",
+                           bind=(r.doc, f.path, "flag", []))
         elif e.kind == "note":
             yield Line("note", e.depth + 1, e.title)
         elif e.kind == "figure":
