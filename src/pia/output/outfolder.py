@@ -123,5 +123,9 @@ def _refuse_others(folder: Path, files: dict[str, bytes], ours: dict[str, str | 
                        f"記入した内容を残すときは、名前を変えるか別のフォルダに移してから、もう一度実行してください。{force}")
 
 
-def write_text(path: Path, text: str, force: bool = False) -> None:
-    write_outputs(path.parent if str(path.parent) else Path("."), {path.name: text.encode("utf-8")}, force=force)
+def write_text(path: Path, text: str) -> None:
+    """One file the user named (pia check --output, --gitlab-report), replaced atomically. No manifest beside it: the
+    manifest is for output folders pia owns, not for the folder a report is put in (the repository's root in CI)."""
+    folder = path.parent if str(path.parent) else Path(".")
+    refuse_assessments(folder)
+    fswrite.write(folder, path.name, text.encode("utf-8"))
