@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 
-from conftest import ci, ci_summary as summary, edit_repo as edit, git, new_revision, parse_github
+from conftest import ci, ci_summary as summary, edit_repo as edit, git, new_revision, parse_github, pia, run_pia
 
 
 def test_no_assessment_changed(repo: Path):
@@ -103,3 +103,32 @@ def test_unreadable_base_is_not_compared(repo: Path):
     r = ci(repo)
     assert r.returncode == 1 and "PIA615" in r.stdout
     assert "| 項目 |" not in summary(repo)
+
+
+def test_default_gitlab_report_leaves_no_manifest_in_the_repository(repo: Path):
+    new_revision(repo)
+    edit(repo, "files/juki.yaml", "      - 移転を行っている: 1", "      - 移転を行っている: 4")
+    r = ci(repo, "--format", "gitlab")
+    assert r.returncode == 1
+    assert (repo / "gl-code-quality-report.json").is_file()  # the artifact the template names, in the working folder
+    assert git(repo, "status", "--porcelain", "--untracked-files=all").split() == ["??", "gl-code-quality-report.json"]
+
+
+def test_summary_file_is_replaced_and_the_step_summary_appended(repo: Path, monkeypatch):
+    title = "# pia: 評価書の変更の確認"
+    step = repo.parent / "step.md"
+    step.write_text("前のステップの要約\n", encoding="utf-8")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(step))
+    for _ in range(2):
+        assert ci(repo).returncode == 0
+    assert summary(repo).count(title) == 1  # --summary wins over $GITHUB_STEP_SUMMARY, and is replaced
+    assert step.read_text(encoding="utf-8") == "前のステップの要約\n"
+    for extra in ([], ["--summary", str(step)]):  # GitHub's own file: appended to, also when named by --summary
+        r = pia("ci", "--base", "HEAD~1", "--head", "HEAD", *extra, cwd=repo)
+        assert r.returncode == 0 and title not in r.stdout
+    assert step.read_text(encoding="utf-8").startswith("前のステップの要約\n") and step.read_text(encoding="utf-8").count(title) == 2
+
+
+def test_summary_to_dev_stdout_as_the_ci_script_runs_it(repo: Path):
+    r = run_pia("ci", "--base", "HEAD", "--summary", "/dev/stdout", cwd=repo)
+    assert r.returncode == 0 and "評価書は変わっていません" in r.stdout

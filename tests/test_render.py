@@ -166,6 +166,31 @@ def test_refuses_to_write_into_assessments_and_over_foreign_files(tmp_path: Path
     assert r.returncode == 2 and "書き込みません" in r.stderr and not (kiso / "out").exists()
 
 
+def test_a_workbook_filled_in_inside_the_output_folder_is_never_replaced(tmp_path: Path):
+    import json
+
+    import openpyxl
+
+    folder, out = tmp_path / "k", tmp_path / "out"
+    shutil.copytree(ROOT / "assessments" / "marumaru-kiso", folder)
+    assert pia("render", folder, "--format", "xlsx", "--out", out).returncode == 0
+    book = out / "k.xlsx"
+    wb = openpyxl.load_workbook(book)
+    wb["Ⅰ"]["B13"].value = "記入した部署"
+    wb.save(book)
+    filled = book.read_bytes()
+    r = pia("render", folder, "--format", "xlsx,html", "--out", out)
+    assert r.returncode == 2 and str(book) in r.stderr and "変更されている" in r.stderr and "--force" in r.stderr
+    assert book.read_bytes() == filled and not (out / "k.html").exists()  # nothing written
+    assert pia("render", folder, "--format", "xlsx", "--out", out, "--force").returncode == 0
+    assert book.read_bytes() != filled
+    # a manifest of names only (pia 0.2): unknown bytes are replaced as before, and the hash is recorded from then on
+    (out / ".pia-output.json").write_text('["k.xlsx"]\n', encoding="utf-8")
+    book.write_bytes(filled)
+    assert pia("render", folder, "--format", "xlsx", "--out", out).returncode == 0
+    assert json.loads((out / ".pia-output.json").read_text(encoding="utf-8")) == {"k.xlsx": hashlib.sha256(book.read_bytes()).hexdigest()}
+
+
 def test_read_only_output_folder_is_a_clear_message(tmp_path: Path):
     import os
 

@@ -170,6 +170,25 @@ def test_rebuild_only_what_changed(repo: Path, tmp_path: Path, capsys):
     assert "2 件のうち 1 件を出力" in capsys.readouterr().out
 
 
+def test_a_page_edited_in_the_site_folder_is_named_not_replaced(repo: Path, tmp_path: Path, capsys):
+    work, out = tmp_path / "copy", tmp_path / "site"
+    shutil.copytree(repo / "assessments", work)
+    args = ["site", str(work), "--out", str(out), "--format", "html"]
+    assert main(args) == 0
+    index = out / "index.html"
+    index.write_text(index.read_text(encoding="utf-8").replace("</body>", "<p>手で足した案内</p></body>"), encoding="utf-8")
+    edited = index.read_bytes()
+    _edit(work / "old-jimu", {"I-7-①": "別の課"})
+    capsys.readouterr()
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert str(index) in err and "変更されている" in err and "--force" not in err  # pia site has no --force
+    assert index.read_bytes() == edited
+    assert main(args) == 2  # the build was not recorded as done: no stale pages behind a 「0 件を出力」
+    index.unlink()
+    assert main(args) == 0 and index.is_file()
+
+
 def test_old_editions_are_rendered_once(repo: Path, tmp_path: Path, capsys):
     """A new revision makes the previous current version an edition; editions rendered before are not redone."""
     work = tmp_path / "body"

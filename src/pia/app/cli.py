@@ -208,8 +208,8 @@ def _parser() -> argparse.ArgumentParser:
     ci.add_argument("--head", default=None, help="比較する版（既定: 作業中のファイル）")
     formats.add_argument(ci, "ci")
     ci.add_argument("--gitlab-report", type=Path, default=Path("gl-code-quality-report.json"),
-                    help="--format gitlab のときの出力先")
-    ci.add_argument("--summary", type=Path, help="Markdown の要約の出力先（既定: $GITHUB_STEP_SUMMARY、なければ標準出力）")
+                    help="--format gitlab のときの出力先（既定: gl-code-quality-report.json）")
+    ci.add_argument("--summary", type=Path, help="Markdown の要約の出力先（置き換える。既定: $GITHUB_STEP_SUMMARY に追記、なければ標準出力）")
     co = sub.add_parser("council", help="審議会資料（外部結合・業務委託）を出力する")
     co.add_argument("path", metavar="フォルダ", type=Path, help="審議会資料のフォルダ（council.yaml を含む）")
     co.add_argument("--approved", help="前回審議会で承認を受けた版（git のリビジョン又はフォルダ）。変更箇所を太字・下線にする")

@@ -115,7 +115,7 @@ def check(args: Any) -> int:
     if args.output:
         from pia.output.outfolder import write_text
 
-        write_text(args.output, out, force=True)
+        write_text(args.output, out)
     else:
         emit(out)
     failed = any(r.errors for r in results) or (args.strict and any(f.suppressed is None for r in results for f in r.findings))
@@ -509,22 +509,38 @@ def ci(args: Any) -> int:
                for r in reports if r.check]
     fmt = _format(args, "ci")
     if fmt == "gitlab":
-        write_text(args.gitlab_report, REPORTERS["gitlab"](results), force=True)
+        write_text(args.gitlab_report, REPORTERS["gitlab"](results))
     else:
         emit(REPORTERS[fmt](results))
     md = ci_mod.summary(reports, args.base, args.head)
-    target = args.summary or (Path(os.environ["GITHUB_STEP_SUMMARY"]) if os.environ.get("GITHUB_STEP_SUMMARY") else None)
-    if target:
+    step = os.environ.get("GITHUB_STEP_SUMMARY") or None
+    target = args.summary or (Path(step) if step else None)  # the option the user typed wins
+    if target is None:
+        emit(md)
+    elif args.summary and not _appended(args.summary, step):
+        write_text(args.summary, md)  # a file the user named: replaced, so a second run does not repeat the summary
+    else:
         from pia.base.fsread import os_hint, os_reason
 
         try:
-            with open(target, "a", encoding="utf-8") as fh:  # GitHub appends step summaries
+            with open(target, "a", encoding="utf-8") as fh:  # GitHub requires appending to the step summary
                 fh.write(md)
         except OSError as e:
             raise PiaError(f"要約を {target} に書き込めません（{os_reason(e, writing=True)}）。{os_hint(e, writing=True)}") from None
-    else:
-        emit(md)
     return 1 if any(r.failed() for r in reports) else 0
+
+
+def _appended(path: Path, step: str | None) -> bool:
+    """--summary is appended to when it is GitHub's step summary, or no regular file (/dev/stdout as .ci/run uses it,
+    a link, a FIFO), which cannot be replaced by a new file; any other file is replaced."""
+    import stat
+
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return True
+        return step is not None and os.path.samefile(path, step)
+    except OSError:
+        return False  # not there yet (or unreadable: writing it names the cause)
 
 
 def council(args: Any) -> int:
@@ -633,7 +649,7 @@ def status(args: Any) -> int:
     if args.output:
         from pia.output.outfolder import write_text
 
-        write_text(args.output, out, force=True)
+        write_text(args.output, out)
     else:
         emit(out)
     return 1 if args.strict and any(st.overdue for st in items) else 0

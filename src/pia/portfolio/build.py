@@ -109,10 +109,12 @@ def _one_process_per_pdf() -> None:
 
 def build(folders: list[Path], out: Path, options: str, worker: Callable[[Path, Path], Any],
           jobs: int = 0, exists: Callable[[Path, Any], bool] = lambda folder, facts: True,
-          manifest: dict[str, Any] | None = None) -> tuple[dict[str, Any], list[Path]]:
+          manifest: dict[str, Any] | None = None,
+          finish: Callable[[dict[str, Any], list[Path]], None] | None = None) -> tuple[dict[str, Any], list[Path]]:
     """Run worker(folder, out) for each folder whose inputs changed; return (facts by folder name, rebuilt folders).
     Facts are what the worker returned (JSON data), kept in the manifest for the unchanged ones. manifest: the
-    output folder's manifest when the caller has already read it."""
+    output folder's manifest when the caller has already read it. finish(facts, rebuilt) runs before the manifest
+    is recorded: when it fails (a page pia may not replace), the next run builds those folders again."""
     before = read_manifest(out) if manifest is None else manifest
     manifest = dict(before)
     commits = {f.name: last_commit(f, manifest.get(f.name)) for f in folders}
@@ -136,9 +138,12 @@ def build(folders: list[Path], out: Path, options: str, worker: Callable[[Path, 
         if (entry.get("head"), entry.get("commit")) != (head, commit):
             manifest[f.name] = {**entry, "head": head, "commit": commit}
             moved = True
+    facts = {f.name: manifest[f.name]["facts"] for f in folders}
+    if finish:
+        finish(facts, todo)
     if todo or moved or set(before) != names:
         write_manifest(out, manifest)
-    return {f.name: manifest[f.name]["facts"] for f in folders}, todo
+    return facts, todo
 
 
 def render_one(folder: Path, out: Path, formats: tuple[str, ...] = ("html", "pdf")) -> dict[str, Any]:

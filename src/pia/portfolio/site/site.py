@@ -277,20 +277,25 @@ def build_site(folders: list[Path], out: Path, formats: tuple[str, ...] = FORMAT
     refuse_assessments(out)  # before any rendering, not after minutes of it
     manifest = build.read_manifest(out)
     names_before = set(manifest)
-    by_name, rebuilt = build.build(folders, out, f"site:{','.join(formats)}:{title or ''}",
-                                   partial(build_one, formats=tuple(formats)), jobs, present, manifest)
-    facts = [by_name[f.name] for f in folders]
-    expected = [out / "index.html"] + [out / f["name"] / p for f in listed(facts) for p in ["index.html", *(r["page"] for r in f["revisions"])]]
-    if not rebuilt and names_before == set(by_name) and all(p.is_file() for p in expected):
-        return [], []  # nothing changed: the pages are those of the last build
-    site_title = title or site_title_of(listed(facts))
     written: list[Path] = []
-    by_dir: dict[str, dict[str, bytes]] = {}
-    for rel, data in pages(facts, site_title).items():
-        d, _, n = rel.rpartition("/")
-        by_dir.setdefault(d, {})[n] = data
-    for d, files in sorted(by_dir.items()):
-        target = out / d if d else out
-        unchanged = {n: b for n, b in files.items() if (target / n).is_file() and (target / n).read_bytes() == b}
-        written += write_outputs(target, {n: b for n, b in files.items() if n not in unchanged}, force=False) if len(unchanged) < len(files) else []
+
+    def write_pages(by_name: dict[str, Any], rebuilt: list[Path]) -> None:
+        facts = [by_name[f.name] for f in folders]
+        expected = [out / "index.html"] + [out / f["name"] / p for f in listed(facts) for p in ["index.html", *(r["page"] for r in f["revisions"])]]
+        if not rebuilt and names_before == set(by_name) and all(p.is_file() for p in expected):
+            return  # nothing changed: the pages are those of the last build
+        site_title = title or site_title_of(listed(facts))
+        by_dir: dict[str, dict[str, bytes]] = {}
+        for rel, data in pages(facts, site_title).items():
+            d, _, n = rel.rpartition("/")
+            by_dir.setdefault(d, {})[n] = data
+        for d, files in sorted(by_dir.items()):
+            target = out / d if d else out
+            changed = {n: b for n, b in files.items() if not ((target / n).is_file() and (target / n).read_bytes() == b)}
+            if changed:  # pia site has no --force: a page someone edited is named, to be moved away
+                written.extend(write_outputs(target, changed, forcible=False))
+
+    # the pages are written before the build is recorded: a refused page leaves the next run to write them all again
+    _, rebuilt = build.build(folders, out, f"site:{','.join(formats)}:{title or ''}",
+                             partial(build_one, formats=tuple(formats)), jobs, present, manifest, write_pages)
     return written, rebuilt
