@@ -128,3 +128,18 @@ def test_a_yml_beside_its_yaml_is_reported_not_dropped(tmp_path: Path):
     a = asm.from_texts("juki", texts)
     assert [f.rule_id for f in a.load_findings if f.file.endswith("sofusaki.yml")] == ["PIA026"]
     assert "bogus_key" in a.docs["file:sofusaki"].data
+
+
+def test_a_huge_count_is_a_count_mismatch_not_a_notation_warning(tmp_path: Path):
+    # 99999999999999999999999 is written as a count should be: only the count against the list is wrong
+    import shutil
+
+    from conftest import ROOT
+
+    folder = tmp_path / "j"
+    shutil.copytree(ROOT / "assessments" / "marumaru-juten", folder)
+    f = folder / "juten" / "kokuho.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace("      件数: 1\n", "      件数: 99999999999999999999999\n", 1), encoding="utf-8")
+    r = pia("check", folder, "--format", "json")
+    ids = [x["rule_id"] for a in json.loads(r.stdout)["assessments"] for x in a["findings"] if not x["suppressed"]]
+    assert "PIA202" in ids and "PIA055" not in ids, ids

@@ -126,6 +126,8 @@ def _count_value(key: str, doc: Document, path: tuple[Any, ...], value: Any, out
     if not m:
         return value
     n = int(m.group(1))
+    if value == str(n):
+        return n  # already as it should be written (a number the loader kept as text, too long for an integer)
     line, col = doc.locate(path)
     out.append((Finding(doc.file, line, col, "PIA055", WARNING, "",
                         f"件数「{value}」を {n} と読みました。", f"件数は半角数字だけで「{n}」と書いてください（pia fix --write で直せます）。",
