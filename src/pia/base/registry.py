@@ -95,7 +95,10 @@ def _static(id: str, title: str, stage: Stage, source: str = "pia", certainty: C
 
 # Findings that are not rules between items.
 STATIC: tuple[Spec, ...] = (
-    _static("PIA001", "YAML として読めない（構文、タブ、空ファイル、制御文字）", Stage.LOAD),
+    _static("PIA001", "YAML として読めない（構文、タブ、空ファイル、制御文字）", Stage.LOAD,
+            explanation="値が YAML の記号（`[` `{` `*` `!` `>` `|` `@` など）で始まるもの（「[案] 重点項目評価書」）や、引用符で囲んだ"
+                        "部分の後に文字が続くもの（「\"評価書\" 全項目」）は、字下げの誤りとせず、その値の行・桁で項目と先頭の文字を示し、"
+                        "値全体を引用符で囲んだ行を示す。"),
     _static("PIA002", "項目名の重複", Stage.LOAD, explanation="同じ項目名が二度あると、後の値が前の値を黙って上書きするため。"),
     _static("PIA003", "アンカー・エイリアス・マージキー（大量展開の防止）", Stage.LOAD),
     _static("PIA004", "YAML タグ（オブジェクトの生成の防止）", Stage.LOAD),

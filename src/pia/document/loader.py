@@ -153,6 +153,105 @@ def _too_many_nodes(file: str, text: str, limit: int) -> bool:
     return False
 
 
+# What YAML makes of a value's first character: staff typing 「[案] 評価書」「&A 国保」「*注*」 mean the character itself.
+_SYMBOLS = {"&": "アンカー", "*": "エイリアス", "!": "タグ", "[": "一覧の始まり", "{": "項目の並びの始まり",
+            "|": "複数行の値の印", ">": "折り返す値の印", "@": "YAML が予約した記号", "`": "YAML が予約した記号",
+            "%": "ディレクティブの印"}
+_COMMENT_START = re.compile(r"[ \t]#")
+
+
+def _quote(value: str) -> str:
+    """value as one quoted YAML scalar: '…' when it holds 「"」 and no 「'」 (no escapes to read), else "…"."""
+    if '"' in value and "'" not in value:
+        return f"'{value}'"
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _quote_hint(line: str, start: int, end: int, what: str = "値") -> str:
+    """Say to quote line[start:end], showing the line so written when it then reads back as exactly that text."""
+    value, quoted = line[start:end], _quote(line[start:end])
+    try:
+        node = yaml.compose(f"k: {quoted}", Loader=_Resolver)
+        ok = node.value[0][1].value == value
+    except yaml.YAMLError:
+        ok = False
+    if not ok:
+        return f'{what}全体を引用符（"…"）で囲んでください。'
+    return f'「{(line[:start] + quoted + line[end:]).strip()}」のように、{what}全体を引用符で囲んでください。'
+
+
+def _whose(item: str | None) -> str:
+    return f"「{item}」の値" if item else "値"
+
+
+def _symbol_text(whose: str, symbol: str, outcome: str) -> str:
+    return f"{whose}が「{symbol}」で始まるため、YAML の記号（{_SYMBOLS[symbol]}）として読まれ、{outcome}。"
+
+
+def _item_above(lines: list[str], no: int) -> str | None:
+    """The item a list entry on line no (0-based) belongs to: the nearest less indented line's 「項目名:」."""
+    indent = len(lines[no]) - len(lines[no].lstrip(" "))
+    for above in range(no - 1, -1, -1):
+        text = lines[above]
+        if text.strip() and not text.lstrip().startswith("#") and len(text) - len(text.lstrip(" ")) < indent:
+            return prescan.value_of(text)[0]
+    return None
+
+
+def _symbol_value(text: str, err: yaml.MarkedYAMLError) -> tuple[int, int, str, str] | None:
+    """(line, column, message, hint) when the error comes from a value that starts with a YAML symbol (「[案] 評価書」,
+    「*注* 評価書」) or is a quoted part followed by more text (「"評価書" 全項目」). The parser names a later character
+    and reads like an indentation error; a line whose value is the culprit fails to parse on its own."""
+    marks = [m for m in (err.problem_mark, err.context_mark) if m is not None]
+    if not marks:
+        return None
+    lines = [ln.rstrip("\r") for ln in text.split("\n")]
+    last = marks[0].line
+    above = next((i for i in range(min(last, len(lines)) - 1, -1, -1) if lines[i].strip()), None)
+    for no in dict.fromkeys([m.line for m in marks if m.line <= last] + ([above] if above is not None else [])):
+        if not 0 <= no < len(lines):
+            continue
+        line = lines[no]
+        name, col, value = prescan.value_of(line)
+        cut = _COMMENT_START.search(value)
+        value = value[:cut.start()].rstrip() if cut else value
+        if not value or value[0] not in _SYMBOLS and value[0] not in "\"'":
+            continue
+        try:
+            yaml.compose(line.lstrip(" "), Loader=_Resolver)
+            continue  # the line reads on its own: the error is elsewhere
+        except yaml.YAMLError:
+            pass
+        name = name or _item_above(lines, no)
+        hint = _quote_hint(line, col, col + len(value))
+        if value[0] in "\"'":
+            quoted = _closed_part(value)
+            if quoted is None or quoted == value:
+                continue  # an unclosed quote has its own message
+            whose = f"「{name}」の値は" if name else "値は"
+            return (no + 1, col + 1, f"{whose}引用符で囲んだ「{quoted}」の後ろに文字が続いているため、YAML として読めません。", hint)
+        if value[0] in "|>":
+            hint += f"（複数行の値なら、「{value[0]}」だけを書き、次の行から字下げして書きます。）"
+        return no + 1, col + 1, _symbol_text(_whose(name), value[0], "読み込めません"), hint
+    return None
+
+
+def _closed_part(value: str) -> str | None:
+    """The leading quoted part of value (「"評価書"」 of 「"評価書" 全項目」), None when it does not close."""
+    q, i = value[0], 1
+    while i < len(value):
+        if q == '"' and value[i] == "\\":
+            i += 2
+            continue
+        if value[i] == q:
+            if q == "'" and value[i + 1:i + 2] == "'":
+                i += 2
+                continue
+            return value[:i + 1]
+        i += 1
+    return None
+
+
 def _syntax_message(err: yaml.MarkedYAMLError, text: str) -> tuple[str, str]:
     problem = (err.problem or "") + " " + (err.context or "")
     mark = err.problem_mark
@@ -229,6 +328,9 @@ def load_text(file: str, raw: bytes, budget: Budget | None = None, scan: bool = 
         mark = e.problem_mark or e.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         msg, hint = _syntax_message(e, text)
+        symbol = _symbol_value(text, e)
+        if symbol and msg != "入れ子が深すぎます。":
+            line, col, msg, hint = symbol
         return None, [_finding(file, line, col, "PIA007" if msg == "入れ子が深すぎます。" else "PIA001", msg, hint)]
     except yaml.reader.ReaderError as e:
         line, col = _position(text, e.position)
