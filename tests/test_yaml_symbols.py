@@ -2,6 +2,7 @@
 the item, its line and the character, and shows the line with the value quoted, which then reads as that text."""
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -66,3 +67,34 @@ def test_an_unclosed_bracket_on_the_last_line_is_named_there_not_on_the_empty_li
 def test_a_real_indentation_error_keeps_its_message(tmp_path: Path, capsys, old: str, new: str, line: int):
     (f,) = _errors(capsys, _copy(tmp_path, old, new))
     assert (f["rule_id"], f["line"]) == ("PIA001", line) and "インデント" in f["message"]
+
+
+def test_an_anchor_typed_at_the_start_of_a_value_is_an_error_not_a_lost_word(tmp_path: Path, capsys):
+    work = _copy(tmp_path, TITLE, "評価書名: &A 国保の評価書\n")
+    (f,) = _errors(capsys, work)
+    assert (f["rule_id"], f["line"], f["column"]) == ("PIA003", 6, 7)
+    assert "「評価書名」の値が「&」で始まる" in f["message"] and "「&A」が値から消えています" in f["message"]
+    assert _quoted_line(f["hint"]) == '評価書名: "&A 国保の評価書"'
+
+
+def test_an_alias_and_a_tag_are_named_where_they_were_written(tmp_path: Path, capsys):
+    work = _copy(tmp_path, TITLE, "評価書名: &A 国保の評価書\n")
+    p = work / "juten.yaml"
+    text = p.read_text(encoding="utf-8").replace("評価実施機関名: 〇〇市長", "評価実施機関名: !!str 〇〇市長")
+    p.write_text(re.sub(r"(?m)^特記事項: .*$", "特記事項: *A", text), encoding="utf-8")
+    found = {(f["rule_id"], f["line"], f["column"]): f for f in _errors(capsys, work)}
+    assert sorted(found) == [("PIA003", 6, 7), ("PIA003", 8, 7), ("PIA004", 9, 10)]
+    assert "「特記事項」の値が「*」で始まる" in found["PIA003", 8, 7]["message"]
+    assert "「!!str」が値から消えています" in found["PIA004", 9, 10]["message"]
+    assert _quoted_line(found["PIA004", 9, 10]["hint"]) == '評価実施機関名: "!!str 〇〇市長"'
+
+
+def test_an_anchor_on_a_group_is_to_be_deleted():
+    _, found = load_text("a.yaml", "しきい値判断の入力: &x\n  取扱者数: 500人未満\n".encode())
+    (f,) = found
+    assert (f.rule_id, f.line, f.column) == ("PIA003", 1, 12) and "「&x」を削除" in f.hint
+
+
+def test_a_collection_reached_twice_is_still_refused_at_its_alias():
+    _, found = load_text("a.yaml", b"a: &a [x, x]\nb: [*a, *a]\n")
+    assert [(f.rule_id, f.line, f.column) for f in found] == [("PIA003", 2, 5)] and "繰り返し" in found[0].message

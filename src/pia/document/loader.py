@@ -2,7 +2,8 @@
 
 The C composer builds the node tree without constructing anything (an alias is the same node object, so nothing
 is expanded); one walk over it then refuses explicit tags, collections reached twice (billion laughs), deep
-nesting, duplicate keys and non-scalar keys, and builds plain values with their positions.
+nesting, duplicate keys and non-scalar keys, reports every anchor, alias and tag written (staff typing 「&A 国保」 mean
+the text), and builds plain values with their positions.
 """
 from __future__ import annotations
 
@@ -157,6 +158,8 @@ def _too_many_nodes(file: str, text: str, limit: int) -> bool:
 _SYMBOLS = {"&": "アンカー", "*": "エイリアス", "!": "タグ", "[": "一覧の始まり", "{": "項目の並びの始まり",
             "|": "複数行の値の印", ">": "折り返す値の印", "@": "YAML が予約した記号", "`": "YAML が予約した記号",
             "%": "ディレクティブの印"}
+_TOKEN = re.compile(r"([&!][^\s,\[\]{}]*)[ \t]*")  # an anchor or a tag before a node
+_ALIAS = re.compile(r"\*[^\s,\[\]{}]*")
 _COMMENT_START = re.compile(r"[ \t]#")
 
 
@@ -279,7 +282,7 @@ def _syntax_message(err: yaml.MarkedYAMLError, text: str) -> tuple[str, str]:
     if "undefined alias" in problem:
         return ("エイリアス（*）の参照先のアンカー（&）がありません。", "「*」で始まる記号を削除し、値を書いてください。")
     if "duplicate anchor" in problem:
-        return ("同じ名前のアンカー（&）が二つあります。", "「&」で始まる記号を削除してください。")
+        return ("同じ名前のアンカー（&）が二つあります。", '「&」で始まる記号を削除してください。値の一部なら、値全体を引用符（"…"）で囲んでください。')
     if "end of stream" in problem and "quoted" in problem:
         return ("引用符（\" 又は '）が閉じられていません。", "値の終わりに同じ引用符を書いてください。")
     if "end of stream" in problem:
@@ -369,6 +372,11 @@ class _Reject(Exception):
         self.finding = finding
 
 
+def _item(path: Path_) -> str | None:
+    """The item a path names (a list entry: the list's item)."""
+    return next((p for p in reversed(path) if isinstance(p, str)), None)
+
+
 _STANDARD_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "bool", "null", "seq", "map")}
 
 
@@ -381,9 +389,11 @@ class _Walker:
     def __init__(self, doc: Document, findings: list[Finding], budget: Budget, text: str):
         self.doc, self.findings, self.budget, self.text = doc, findings, budget, text
         self.seen: set[int] = set()
+        self.last_alias = 0  # where the last alias found was written
         self.notes: list[Finding] = []  # findings that do not stop loading
 
-    def walk(self, node: yaml.Node, path: Path_, parent: yaml.Node) -> Any:
+    def walk(self, node: yaml.Node, path: Path_, parent: yaml.Node, at: int = 0) -> Any:
+        """at: where in the text the node's own writing starts at the earliest (an alias is found from there)."""
         doc = self.doc
         line, col = node.start_mark.line + 1, node.start_mark.column + 1
         self.budget.nodes -= 1
@@ -391,13 +401,20 @@ class _Walker:
             raise _Reject(_nodes_exceeded(doc.file, line, col))
         if node.tag not in _STANDARD_TAGS:
             raise _Reject(_finding(doc.file, line, col, "PIA004", f"YAML のタグ（{visible(node.tag)}）は使えません。",
-                                   "「!」や「!!」で始まる記号を削除し、値だけを書いてください。"))
-        if isinstance(node, (yaml.SequenceNode, yaml.MappingNode)):
-            if id(node) in self.seen:
-                at = parent.start_mark
-                raise _Reject(_finding(doc.file, at.line + 1, at.column + 1, "PIA003", "アンカーとエイリアス（& と *）による繰り返しは使えません。",
+                                   "「!」や「!!」で始まる記号を削除し、値だけを書いてください。"
+                                   + ('値の一部なら、値全体を引用符（"…"）で囲んでください。' if isinstance(node, yaml.ScalarNode) else "")))
+        if id(node) in self.seen:  # reached again: through an alias
+            if isinstance(node, yaml.ScalarNode):
+                self.alias(node, path, at)
+            else:  # billion laughs: refused before anything is expanded
+                line, col = self._alias_at(at, parent)[:2]
+                raise _Reject(_finding(doc.file, line, col, "PIA003", "アンカーとエイリアス（& と *）による繰り返しは使えません。",
                                        "同じ内容でも、それぞれの項目に書いてください。"))
+        else:
             self.seen.add(id(node))
+            if self.text[node.start_mark.index:node.start_mark.index + 1] in ("&", "!"):
+                self.symbols(node, _whose(_item(path)))
+        if isinstance(node, (yaml.SequenceNode, yaml.MappingNode)):
             if len(path) >= MAX_DEPTH:
                 raise _Reject(_finding(doc.file, line, col, "PIA007", "入れ子が深すぎます。", f"入れ子は {MAX_DEPTH} 段までにしてください。"))
             if len(node.value) > MAX_LIST:
@@ -413,7 +430,13 @@ class _Walker:
                 return int(node.value)
             return self.text_value(node)
         if isinstance(node, yaml.SequenceNode):
-            return [self.walk(item, path + (i,), node) for i, item in enumerate(node.value)]
+            out_: list[Any] = []
+            at = node.start_mark.index
+            for i, item in enumerate(node.value):
+                again = id(item) in self.seen
+                out_.append(self.walk(item, path + (i,), node, at))
+                at = self.last_alias + 1 if again else item.end_mark.index  # an alias's node was written elsewhere
+            return out_
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
             kline, kcol = key_node.start_mark.line + 1, key_node.start_mark.column + 1
@@ -431,8 +454,49 @@ class _Walker:
                                               "どちらか一方を削除し、内容を一つにまとめてください。"))
                 continue
             doc.keys[path + (key,)] = (kline, kcol)
-            out[key] = self.walk(value_node, path + (key,), node)
+            if self.text[key_node.start_mark.index:key_node.start_mark.index + 1] in ("&", "!"):
+                self.symbols(key_node, "項目名")
+            out[key] = self.walk(value_node, path + (key,), node, key_node.end_mark.index)
         return out
+
+    def symbols(self, node: yaml.Node, whose: str) -> None:
+        """Anchors and tags written on a node (which starts with 「&」 or 「!」). Staff never mean them: 「評価書名: &A 国保の評価書」 reads as 「国保の評価書」,
+        so each is an error where it was written, saying to quote the value (or, on a list or a group, to delete it)."""
+        i, text = node.start_mark.index, self.text
+        if isinstance(node, yaml.MappingNode) and node.value and node.value[0][0].start_mark.index == i:
+            return  # a block mapping starts where its first key does: the symbol is that key's
+        lines = self.doc.lines
+        start, end = node.start_mark, node.end_mark
+        while m := _TOKEN.match(text, i):
+            token, anchor = m.group(1), m.group(1)[0] == "&"
+            line, col = _position(text, i)
+            rule = "PIA003" if anchor else "PIA004"
+            if isinstance(node, yaml.ScalarNode):
+                src = lines[start.line] if start.line < len(lines) else ""
+                stop = end.column if end.line == start.line else len(src)
+                what = "項目名" if whose == "項目名" else "値"
+                msg = _symbol_text(whose, token[0], f"「{visible(token)}」が{what}から消えています")
+                self.findings.append(_finding(self.doc.file, line, col, rule, msg, _quote_hint(src, start.column, stop, what)))
+            else:
+                what = "アンカー" if anchor else "タグ"
+                self.findings.append(_finding(self.doc.file, line, col, rule,
+                                              f"{whose.removesuffix('の値')}に YAML の{what}「{visible(token)}」が付いています。評価書では使えません。",
+                                              f"「{visible(token)}」を削除してください。"))
+            i = m.end()
+
+    def alias(self, node: yaml.ScalarNode, path: Path_, at: int) -> None:
+        """A scalar reached again: an alias (「*注」) written where the value was meant, found from at."""
+        line, col, token = self._alias_at(at, node)
+        src = self.doc.lines[line - 1] if line <= len(self.doc.lines) else ""
+        msg = _symbol_text(_whose(_item(path)), "*", f"「{visible(token)}」がアンカー（&）を付けた別の値に置き換わっています")
+        self.findings.append(_finding(self.doc.file, line, col, "PIA003", msg, _quote_hint(src, col - 1, col - 1 + len(token))))
+
+    def _alias_at(self, at: int, node: yaml.Node) -> tuple[int, int, str]:
+        """Line, column and text of the alias written from at on (the node's own place if none is found)."""
+        m = _ALIAS.search(self.text, at)
+        where = m.start() if m else node.start_mark.index
+        self.last_alias = where
+        return (*_position(self.text, where), m.group() if m else "*")
 
     def text_value(self, node: yaml.ScalarNode) -> str:
         value: str = node.value
