@@ -173,6 +173,11 @@ STATIC: tuple[Spec, ...] = (
                         "戻り、この警告が新しい指紋を示す。検査結果のない抑止も報告する。"),
     _static("PIA071", "検査結果の指紋のない pia-ignore", Stage.LOAD, severity=Severity.WARNING,
             explanation="指紋のない抑止は、値や比べた記載が変わっても抑止し続けるため警告し、書くべき指紋を示す。"),
+    _static("PIA072", "書き誤りで何も抑止しない pia-ignore（綴り、全角のコロン、番号の書き方、ない規則）", Stage.LOAD,
+            severity=Severity.WARNING,
+            explanation="「# pia-ingore: PIA202 理由」「# PIA-IGNORE: pia202 理由」「# pia-ignore：PIA202 理由」「# pia-ignore: PIA2 理由」"
+                        "や、ない規則の番号（PIA999）を書いた抑止は何も抑止しないため、書いた人が抑止したつもりにならないよう、"
+                        "その行で書き方（`# pia-ignore: PIA202@指紋 理由`）を示す。"),
     _static("PIA630", "事前の改訂を公表し直したのに、再評価の日付（意見聴取・第三者点検又は委員会への提出日）が前回のまま又は空欄", Stage.HISTORY,
             "番号法第28条第1項後段・第2項後段（重要な変更は変更前に評価を再実施）、ppc-rules CH-2", Certainty.PRIMARY,
             explanation="重要な変更を含む改訂（事前）は、変更の前に意見聴取・第三者点検（地方公共団体等）又は委員会への提出"
