@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
 from conftest import ROOT, check_json
-from pia.document.loader import load_text
+from pia.document.loader import MAX_SYMBOLS, load_text
 
 JUTEN = ROOT / "assessments" / "marumaru-juten"
 TITLE = "評価書名: 国民健康保険に関する事務 重点項目評価書\n"
@@ -98,3 +99,11 @@ def test_an_anchor_on_a_group_is_to_be_deleted():
 def test_a_collection_reached_twice_is_still_refused_at_its_alias():
     _, found = load_text("a.yaml", b"a: &a [x, x]\nb: [*a, *a]\n")
     assert [(f.rule_id, f.line, f.column) for f in found] == [("PIA003", 2, 5)] and "繰り返し" in found[0].message
+
+
+def test_a_file_of_aliases_costs_a_bounded_report():
+    raw = ("a: &a v\n" + "".join(f"g{j}: [" + ", ".join(["*a"] * 9000) + "]\n" for j in range(9))).encode()
+    t = time.perf_counter()
+    _, found = load_text("x.yaml", raw)
+    assert len(found) == MAX_SYMBOLS and {f.rule_id for f in found} == {"PIA003"}
+    assert time.perf_counter() - t < 2

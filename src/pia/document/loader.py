@@ -27,6 +27,7 @@ MAX_TOTAL_BYTES = 8 * 1024 * 1024
 MAX_NODES = 100_000
 MAX_LIST = 10_000
 MAX_FILES = 1_000
+MAX_SYMBOLS = 100  # anchors, aliases and tags reported in one file: a hostile file may hold 100,000 aliases
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -390,6 +391,7 @@ class _Walker:
         self.doc, self.findings, self.budget, self.text = doc, findings, budget, text
         self.seen: set[int] = set()
         self.last_alias = 0  # where the last alias found was written
+        self.symbols_left = MAX_SYMBOLS
         self.notes: list[Finding] = []  # findings that do not stop loading
 
     def walk(self, node: yaml.Node, path: Path_, parent: yaml.Node, at: int = 0) -> Any:
@@ -463,12 +465,15 @@ class _Walker:
         """Anchors and tags written on a node (which starts with 「&」 or 「!」). Staff never mean them: 「評価書名: &A 国保の評価書」 reads as 「国保の評価書」,
         so each is an error where it was written, saying to quote the value (or, on a list or a group, to delete it)."""
         i, text = node.start_mark.index, self.text
+        if self.symbols_left <= 0:
+            return
         if isinstance(node, yaml.MappingNode) and node.value and node.value[0][0].start_mark.index == i:
             return  # a block mapping starts where its first key does: the symbol is that key's
         lines = self.doc.lines
         start, end = node.start_mark, node.end_mark
         while m := _TOKEN.match(text, i):
             token, anchor = m.group(1), m.group(1)[0] == "&"
+            self.symbols_left -= 1
             line, col = _position(text, i)
             rule = "PIA003" if anchor else "PIA004"
             if isinstance(node, yaml.ScalarNode):
@@ -486,6 +491,9 @@ class _Walker:
 
     def alias(self, node: yaml.ScalarNode, path: Path_, at: int) -> None:
         """A scalar reached again: an alias (「*注」) written where the value was meant, found from at."""
+        self.symbols_left -= 1
+        if self.symbols_left < 0:
+            return
         line, col, token = self._alias_at(at, node)
         src = self.doc.lines[line - 1] if line <= len(self.doc.lines) else ""
         msg = _symbol_text(_whose(_item(path)), "*", f"「{visible(token)}」がアンカー（&）を付けた別の値に置き換わっています")
