@@ -73,8 +73,7 @@ def _emptied(ctx: Context, key: str, path: tuple, text: str, line: int, col: int
     if not m or not text[:col - 1].rstrip().endswith(":") or text[m.start(1):].startswith(_TOOLS):
         return
     cut = text[m.start(1) - 1:].strip()
-    name = next((p for p in reversed(path) if isinstance(p, str)), "")
-    f = ctx.finding(key, path, f"「{name}」の値「{cut}」は「#」で始まるため、コメントとして扱われ、値は空欄になっています。",
+    f = ctx.finding(key, path, f"値「{cut}」は「#」で始まるため、コメントとして扱われ、値は空欄になっています。",
                     f"値に含めるには、全体を引用符で囲んでください（例: {text[:m.start(1) - 1].strip()} \"{cut}\"）。"
                     "コメントのつもりなら「# 」と空白を入れてください。")
     yield replace(f, line=line, column=m.start(1))  # at the 「#」
