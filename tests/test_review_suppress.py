@@ -6,6 +6,8 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from pia.app.cli import main
 
 J = "files/juki.yaml"
@@ -115,3 +117,41 @@ def test_two_findings_on_one_value_have_different_fingerprints(example: Path):
                     anchor="assessment/公表日")
     assert fingerprint(a, one, None) != fingerprint(a, other, None)
     assert fingerprint(a, one, None) == fingerprint(a, Finding(**{**one.__dict__}), None)
+
+
+IGNORE = "# pia-ignore: PIA201@50fb06 "
+
+
+@pytest.mark.parametrize("typed,words", [
+    ("# pia-ignore：PIA201@50fb06 ", "コロンが全角「：」"),
+    ("# pia-ingore: PIA201@50fb06 ", "「pia-ingore」は「pia-ignore」と綴りが違います"),
+    ("# PIA-IGNORE: pia201@50fb06 ", "小文字の「pia-ignore」ではありません"),
+])
+def test_a_mistyped_ignore_is_reported_with_the_form_that_works(example: Path, capsys, typed: str, words: str):
+    rewrite(example, IGNORE, typed)
+    found = findings(capsys, str(example))
+    (back,) = [f for f in found if f["rule_id"] == "PIA201" and f["file"].endswith(J)]
+    (typo,) = [f for f in found if f["rule_id"] == "PIA072"]
+    assert back["suppressed"] is None and (typo["line"], typo["severity"]) == (back["line"], "warning")
+    assert words in typo["message"] and "何も抑止しません" in typo["message"]
+    # writing what the hint says silences the finding again
+    fixed = re.search(r"「(# pia-ignore: [^」]*)」と書いて", typo["hint"]).group(1)
+    assert fixed.startswith(IGNORE)
+    rewrite(example, typed, fixed + " ")
+    assert not [f for f in findings(capsys, str(example)) if not f["suppressed"]]
+
+
+def test_a_rule_number_cut_short_is_reported(example: Path, capsys):
+    rewrite(example, IGNORE, "# pia-ignore: PIA2 ")
+    found = findings(capsys, str(example))
+    (typo,) = [f for f in found if f["rule_id"] == "PIA072"]
+    assert "「PIA2」を検査結果の番号として読めない" in typo["message"] and "# pia-ignore: PIA202@指紋 理由" in typo["hint"]
+    assert sorted(f["rule_id"] for f in found if not f["suppressed"]) == ["PIA072", "PIA201"]
+
+
+def test_an_unknown_rule_is_said_not_to_exist(example: Path, capsys):
+    rewrite(example, "# pia-ignore: PIA201@50fb06 ", "# pia-ignore: PIA201@50fb06 PIA999@000000 ")
+    found = findings(capsys, str(example))
+    (unknown,) = [f for f in found if not f["suppressed"]]
+    assert unknown["rule_id"] == "PIA072" and "PIA999 という検査規則はありません" in unknown["message"]
+    assert "pia rules" in unknown["hint"]

@@ -125,6 +125,17 @@ def test_text_after_hash_is_flagged_at_the_hash(example: Path, capsys):
     assert '"東京都世田谷区長 内線 #123"' in hit[0]["hint"]
 
 
+def test_a_value_typed_after_hash_is_flagged_as_emptied(example: Path, capsys):
+    line = edit(example, A, "評価書名: 住民基本台帳に関する事務 全項目評価書", "評価書名: #1 評価書")
+    edit(example, A, "評価実施機関名: 東京都世田谷区長", "評価実施機関名:  # 未定（普通のコメント）")
+    _, found = check_json(capsys, str(example))
+    hit = sorted((f["file"].rsplit("/", 1)[-1], f["line"], f["column"], f["message"], f["hint"]) for f in found if f["rule_id"] == "PIA056")
+    assert [h[:3] for h in hit] == [("assessment.yaml", line, len("評価書名: #"))]
+    assert hit[0][3].startswith("値「#1 評価書」は「#」で始まるため、コメントとして扱われ、値は空欄")
+    assert '評価書名: "#1 評価書"' in hit[0][4]
+    assert any(f["rule_id"] == "PIA501" and f["line"] == line for f in found)  # and the blank is still reported
+
+
 def test_dates_in_western_fullwidth_or_short_style_are_flagged(example: Path, capsys):
     l1 = edit(example, A, "公表日:", "公表日: 2025-04-01")
     l2 = edit(example, A, "    実施日: 令和5年8月1日", "    実施日: 令和５年８月１日")

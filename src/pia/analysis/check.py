@@ -6,10 +6,12 @@ dates). When either changes the finding returns; an ignore that silences nothing
 """
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
@@ -20,9 +22,14 @@ from pia.base.findings import WARNING, Finding, sort_key
 from pia.document.loader import Document
 from pia.document.validate import validate
 
-STALE, UNBOUND = "PIA070", "PIA071"
+STALE, UNBOUND, MALFORMED = "PIA070", "PIA071", "PIA072"
 _IGNORE = re.compile(r"#\s*pia-ignore:\s*(.*)$")
 _ENTRY = re.compile(r"\s*[,、]?\s*(PIA\d{3})(?:@([0-9a-fA-F]{4,16}))?(?=[\s,、]|$)")
+# What a mistyped entry looks like: 「PIA2」「pia202」「PIA202@xyz」「ＰＩＡ２０２」 (read as no entry, so as the reason).
+_BAD_ENTRY = re.compile(r"\s*[,、]?\s*([pｐPＰ][iｉIＩ][aａAＡ][\s_-]*[0-9０-９]\S*)")
+# A comment that may be meant as pia-ignore: 「# pia-ingore:」「# PIA-IGNORE:」「# pia-ignore：」「# pia-ignore PIA202」.
+_LOOSE = re.compile(r"#\s*(p\s*i\s*a\s*[-_‐ー―−－]?\s*([a-zａ-ｚ]+))\s*([:：]?)(.*)$", re.IGNORECASE)
+_FORM = "# pia-ignore: PIA202@指紋 理由"
 _MISSING = object()
 
 
@@ -48,6 +55,57 @@ class Ignore:
     reason: str
     used: bool = False
     current: str | None = None  # the fingerprint of the finding of that rule on that line, if any
+
+
+def _entries(rest: str) -> tuple[list[re.Match[str]], int, str | None]:
+    """The entries read from the start of rest, where they end, and the first mistyped one after them (「PIA2」)."""
+    pos, found = 0, []
+    while e := _ENTRY.match(rest, pos):
+        found.append(e)
+        pos = e.end()
+    bad = _BAD_ENTRY.match(rest, pos)
+    return found, pos, bad.group(1) if bad else None
+
+
+def malformed_in(doc: Document) -> list[Finding]:
+    """Comments meant as pia-ignore that suppress nothing as written (a typo, a 全角 colon, 「PIA2」): said, as the
+    staff who wrote them believe the finding silenced."""
+    out = []
+    for no, text in enumerate(doc.lines, 1):
+        if "#" not in text:
+            continue
+        m = _IGNORE.search(text)
+        if m:
+            found, _, bad = _entries(m.group(1))
+            if found and not bad:
+                continue
+            if found:
+                msg = (f"pia-ignore の「{bad}」は検査結果の番号として読めないため、理由の一部として読まれます"
+                       f"（抑止するのは {'・'.join(e.group(1) for e in found)} だけです）。")
+            else:
+                what = f"「{bad}」を検査結果の番号として読めない" if bad else "検査結果の番号（PIA と3桁の数字）がない"
+                msg = f"この pia-ignore は、{what}ため、何も抑止しません。"
+            out.append(Finding(doc.file, no, m.start() + 1, MALFORMED, WARNING, "", msg,
+                               f"「{_FORM}」の形で、番号は「PIA」と半角の3桁の数字（例: PIA202）で書いてください。"))
+            continue
+        m = _LOOSE.search(text)
+        word = unicodedata.normalize("NFKC", m.group(2)).lower() if m else ""
+        if not m or difflib.SequenceMatcher(None, word, "ignore").ratio() < 0.7 or not _BAD_ENTRY.search(m.group(4)):
+            continue
+        marker = unicodedata.normalize("NFKC", m.group(1))
+        why = []
+        if re.sub(r"\s", "", marker) != "pia-ignore":
+            why.append(f"「{m.group(1)}」は「pia-ignore」と綴りが違います" if word != "ignore" or marker.lower() == marker
+                       else f"「{m.group(1)}」は小文字の「pia-ignore」ではありません")
+        why.append({"：": "その後ろのコロンが全角「：」です", "": "その後ろにコロン「:」がありません"}.get(m.group(3), ""))
+        rest = re.sub(r"[pｐPＰ][iｉIＩ][aａAＡ][\s_-]*([0-9０-９]+)", lambda k: "PIA" + unicodedata.normalize("NFKC", k.group(1)),
+                      m.group(4).strip())
+        found, _, bad = _entries(rest)
+        fixed = f"# pia-ignore: {rest}" if found and not bad else _FORM
+        out.append(Finding(doc.file, no, m.start() + 1, MALFORMED, WARNING, "",
+                           f"pia-ignore として読めないため、何も抑止しません（{'。'.join(w for w in why if w)}）。",
+                           f"「{fixed}」と書いてください（「pia-ignore」は半角の小文字で、後ろに半角のコロン「:」と空白）。"))
+    return out
 
 
 def ignores_in(doc: Document) -> list[Ignore]:
@@ -127,6 +185,12 @@ def _ignore_findings(ignores: Iterable[Ignore], rules_ran: bool, selected: Any) 
         stage = specs()[i.rule].stage if i.rule in specs() else None
         if not selected(i.rule) or (not rules_ran and stage == Stage.RULE):
             continue  # the rule did not run: nothing to say about its ignore
+        if stage is None:
+            out.append(Finding(i.file, i.line, i.column, MALFORMED, WARNING, "",
+                               f"{i.rule} という検査規則はありません。この pia-ignore は何も抑止しません。",
+                               "抑止したい検査結果の番号（pia check の表示の [PIAnnn]）を書いてください。規則の一覧は pia rules で"
+                               "表示できます。不要ならこの pia-ignore を削除してください。"))
+            continue
         if i.used and i.fingerprint is None:
             out.append(Finding(i.file, i.line, i.column, UNBOUND, WARNING, "",
                                f"{i.rule} の抑止に検査結果の指紋がありません。値や比べた記載が変わっても抑止され続けます。",
@@ -164,10 +228,11 @@ def check_assessment(a: asm.Assessment, select: Iterable[str] | None = None,
     selected = matcher(select, ignore)
     lines = {d.file: d.lines for _, _, d in a.documents()}
     ignores: dict[tuple[str, int], list[Ignore]] = {}
+    found = [f for f in a.load_findings if selected(f.rule_id)]
     for _, _, d in a.documents():
         for i in ignores_in(d):
             ignores.setdefault((i.file, i.line), []).append(i)
-    found = [f for f in a.load_findings if selected(f.rule_id)]
+        found += [f for f in malformed_in(d) if selected(f.rule_id)]
     found += _suppress(a, [f for f in validate(a) if selected(f.rule_id)], ignores, lines)
     result = CheckResult(a.folder, lines=lines)
     # Rules read the documents as a whole: they run once every document loaded and matches its schema

@@ -95,10 +95,18 @@ def _static(id: str, title: str, stage: Stage, source: str = "pia", certainty: C
 
 # Findings that are not rules between items.
 STATIC: tuple[Spec, ...] = (
-    _static("PIA001", "YAML として読めない（構文、タブ、空ファイル、制御文字）", Stage.LOAD),
+    _static("PIA001", "YAML として読めない（構文、タブ、空ファイル、制御文字）", Stage.LOAD,
+            explanation="値が YAML の記号（`[` `{` `*` `!` `>` `|` `@` など）で始まるもの（「[案] 重点項目評価書」）や、引用符で囲んだ"
+                        "部分の後に文字が続くもの（「\"評価書\" 全項目」）は、字下げの誤りとせず、その値の行・桁で項目と先頭の文字を示し、"
+                        "値全体を引用符で囲んだ行を示す。"),
     _static("PIA002", "項目名の重複", Stage.LOAD, explanation="同じ項目名が二度あると、後の値が前の値を黙って上書きするため。"),
-    _static("PIA003", "アンカー・エイリアス・マージキー（大量展開の防止）", Stage.LOAD),
-    _static("PIA004", "YAML タグ（オブジェクトの生成の防止）", Stage.LOAD),
+    _static("PIA003", "アンカー・エイリアス・マージキー（大量展開の防止）", Stage.LOAD,
+            explanation="評価書では使わないため、書かれていればすべてその位置で示す。「評価書名: &A 国保の評価書」の「&A」は"
+                        "アンカーとして読まれて値から消えるので、値全体を引用符で囲んだ行を示す（「*」で始まる値も同じ）。"
+                        "同じ一覧・項目の並びに二度たどり着くエイリアスは、展開する前に読み込みをやめる。"),
+    _static("PIA004", "YAML タグ（オブジェクトの生成の防止）", Stage.LOAD,
+            explanation="標準でないタグ（`!!python/…`、`!secret`）は読み込みをやめる。標準のタグ（`!!str` など）も、値の先頭の"
+                        "「!…」が値から消えるため、値全体を引用符で囲んだ行を示す。"),
     _static("PIA005", "ファイルが大きすぎる", Stage.LOAD),
     _static("PIA006", "UTF-8 のテキストでない（文字コード、バイナリ）", Stage.LOAD),
     _static("PIA007", "入れ子が深すぎる", Stage.LOAD),
@@ -170,6 +178,11 @@ STATIC: tuple[Spec, ...] = (
                         "戻り、この警告が新しい指紋を示す。検査結果のない抑止も報告する。"),
     _static("PIA071", "検査結果の指紋のない pia-ignore", Stage.LOAD, severity=Severity.WARNING,
             explanation="指紋のない抑止は、値や比べた記載が変わっても抑止し続けるため警告し、書くべき指紋を示す。"),
+    _static("PIA072", "書き誤りで何も抑止しない pia-ignore（綴り、全角のコロン、番号の書き方、ない規則）", Stage.LOAD,
+            severity=Severity.WARNING,
+            explanation="「# pia-ingore: PIA202 理由」「# PIA-IGNORE: pia202 理由」「# pia-ignore：PIA202 理由」「# pia-ignore: PIA2 理由」"
+                        "や、ない規則の番号（PIA999）を書いた抑止は何も抑止しないため、書いた人が抑止したつもりにならないよう、"
+                        "その行で書き方（`# pia-ignore: PIA202@指紋 理由`）を示す。"),
     _static("PIA630", "事前の改訂を公表し直したのに、再評価の日付（意見聴取・第三者点検又は委員会への提出日）が前回のまま又は空欄", Stage.HISTORY,
             "番号法第28条第1項後段・第2項後段（重要な変更は変更前に評価を再実施）、ppc-rules CH-2", Certainty.PRIMARY,
             explanation="重要な変更を含む改訂（事前）は、変更の前に意見聴取・第三者点検（地方公共団体等）又は委員会への提出"

@@ -2,7 +2,8 @@
 
 The C composer builds the node tree without constructing anything (an alias is the same node object, so nothing
 is expanded); one walk over it then refuses explicit tags, collections reached twice (billion laughs), deep
-nesting, duplicate keys and non-scalar keys, and builds plain values with their positions.
+nesting, duplicate keys and non-scalar keys, reports every anchor, alias and tag written (staff typing 「&A 国保」 mean
+the text), and builds plain values with their positions.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ MAX_TOTAL_BYTES = 8 * 1024 * 1024
 MAX_NODES = 100_000
 MAX_LIST = 10_000
 MAX_FILES = 1_000
+MAX_SYMBOLS = 100  # anchors, aliases and tags reported in one file: a hostile file may hold 100,000 aliases
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -153,6 +155,107 @@ def _too_many_nodes(file: str, text: str, limit: int) -> bool:
     return False
 
 
+# What YAML makes of a value's first character: staff typing 「[案] 評価書」「&A 国保」「*注*」 mean the character itself.
+_SYMBOLS = {"&": "アンカー", "*": "エイリアス", "!": "タグ", "[": "一覧の始まり", "{": "項目の並びの始まり",
+            "|": "複数行の値の印", ">": "折り返す値の印", "@": "YAML が予約した記号", "`": "YAML が予約した記号",
+            "%": "ディレクティブの印"}
+_TOKEN = re.compile(r"([&!][^\s,\[\]{}]*)[ \t]*")  # an anchor or a tag before a node
+_ALIAS = re.compile(r"\*[^\s,\[\]{}]*")
+_COMMENT_START = re.compile(r"[ \t]#")
+
+
+def _quote(value: str) -> str:
+    """value as one quoted YAML scalar: '…' when it holds 「"」 and no 「'」 (no escapes to read), else "…"."""
+    if '"' in value and "'" not in value:
+        return f"'{value}'"
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _quote_hint(line: str, start: int, end: int, what: str = "値") -> str:
+    """Say to quote line[start:end], showing the line so written when it then reads back as exactly that text."""
+    value, quoted = line[start:end], _quote(line[start:end])
+    try:
+        node = yaml.compose(f"k: {quoted}", Loader=_Resolver)
+        ok = node.value[0][1].value == value
+    except yaml.YAMLError:
+        ok = False
+    if not ok:
+        return f'{what}全体を引用符（"…"）で囲んでください。'
+    return f'「{(line[:start] + quoted + line[end:]).strip()}」のように、{what}全体を引用符で囲んでください。'
+
+
+def _whose(item: str | None) -> str:
+    return f"「{item}」の値" if item else "値"
+
+
+def _symbol_text(whose: str, symbol: str, outcome: str) -> str:
+    return f"{whose}が「{symbol}」で始まるため、YAML の記号（{_SYMBOLS[symbol]}）として読まれ、{outcome}。"
+
+
+def _item_above(lines: list[str], no: int) -> str | None:
+    """The item a list entry on line no (0-based) belongs to: the nearest less indented line's 「項目名:」."""
+    indent = len(lines[no]) - len(lines[no].lstrip(" "))
+    for above in range(no - 1, -1, -1):
+        text = lines[above]
+        if text.strip() and not text.lstrip().startswith("#") and len(text) - len(text.lstrip(" ")) < indent:
+            return prescan.value_of(text)[0]
+    return None
+
+
+def _symbol_value(text: str, err: yaml.MarkedYAMLError) -> tuple[int, int, str, str] | None:
+    """(line, column, message, hint) when the error comes from a value that starts with a YAML symbol (「[案] 評価書」,
+    「*注* 評価書」) or is a quoted part followed by more text (「"評価書" 全項目」). The parser names a later character
+    and reads like an indentation error; a line whose value is the culprit fails to parse on its own."""
+    marks = [m for m in (err.problem_mark, err.context_mark) if m is not None]
+    if not marks:
+        return None
+    lines = [ln.rstrip("\r") for ln in text.split("\n")]
+    last = marks[0].line
+    above = next((i for i in range(min(last, len(lines)) - 1, -1, -1) if lines[i].strip()), None)
+    for no in dict.fromkeys([m.line for m in marks if m.line <= last] + ([above] if above is not None else [])):
+        if not 0 <= no < len(lines):
+            continue
+        line = lines[no]
+        name, col, value = prescan.value_of(line)
+        cut = _COMMENT_START.search(value)
+        value = value[:cut.start()].rstrip() if cut else value
+        if not value or value[0] not in _SYMBOLS and value[0] not in "\"'":
+            continue
+        try:
+            yaml.compose(line.lstrip(" "), Loader=_Resolver)
+            continue  # the line reads on its own: the error is elsewhere
+        except yaml.YAMLError:
+            pass
+        name = name or _item_above(lines, no)
+        hint = _quote_hint(line, col, col + len(value))
+        if value[0] in "\"'":
+            quoted = _closed_part(value)
+            if quoted is None or quoted == value:
+                continue  # an unclosed quote has its own message
+            whose = f"「{name}」の値は" if name else "値は"
+            return (no + 1, col + 1, f"{whose}引用符で囲んだ「{quoted}」の後ろに文字が続いているため、YAML として読めません。", hint)
+        if value[0] in "|>":
+            hint += f"（複数行の値なら、「{value[0]}」だけを書き、次の行から字下げして書きます。）"
+        return no + 1, col + 1, _symbol_text(_whose(name), value[0], "読み込めません"), hint
+    return None
+
+
+def _closed_part(value: str) -> str | None:
+    """The leading quoted part of value (「"評価書"」 of 「"評価書" 全項目」), None when it does not close."""
+    q, i = value[0], 1
+    while i < len(value):
+        if q == '"' and value[i] == "\\":
+            i += 2
+            continue
+        if value[i] == q:
+            if q == "'" and value[i + 1:i + 2] == "'":
+                i += 2
+                continue
+            return value[:i + 1]
+        i += 1
+    return None
+
+
 def _syntax_message(err: yaml.MarkedYAMLError, text: str) -> tuple[str, str]:
     problem = (err.problem or "") + " " + (err.context or "")
     mark = err.problem_mark
@@ -180,7 +283,7 @@ def _syntax_message(err: yaml.MarkedYAMLError, text: str) -> tuple[str, str]:
     if "undefined alias" in problem:
         return ("エイリアス（*）の参照先のアンカー（&）がありません。", "「*」で始まる記号を削除し、値を書いてください。")
     if "duplicate anchor" in problem:
-        return ("同じ名前のアンカー（&）が二つあります。", "「&」で始まる記号を削除してください。")
+        return ("同じ名前のアンカー（&）が二つあります。", '「&」で始まる記号を削除してください。値の一部なら、値全体を引用符（"…"）で囲んでください。')
     if "end of stream" in problem and "quoted" in problem:
         return ("引用符（\" 又は '）が閉じられていません。", "値の終わりに同じ引用符を書いてください。")
     if "end of stream" in problem:
@@ -229,6 +332,9 @@ def load_text(file: str, raw: bytes, budget: Budget | None = None, scan: bool = 
         mark = e.problem_mark or e.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         msg, hint = _syntax_message(e, text)
+        symbol = _symbol_value(text, e)
+        if symbol and msg != "入れ子が深すぎます。":
+            line, col, msg, hint = symbol
         return None, [_finding(file, line, col, "PIA007" if msg == "入れ子が深すぎます。" else "PIA001", msg, hint)]
     except yaml.reader.ReaderError as e:
         line, col = _position(text, e.position)
@@ -267,6 +373,11 @@ class _Reject(Exception):
         self.finding = finding
 
 
+def _item(path: Path_) -> str | None:
+    """The item a path names (a list entry: the list's item)."""
+    return next((p for p in reversed(path) if isinstance(p, str)), None)
+
+
 _STANDARD_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "bool", "null", "seq", "map")}
 
 
@@ -279,9 +390,12 @@ class _Walker:
     def __init__(self, doc: Document, findings: list[Finding], budget: Budget, text: str):
         self.doc, self.findings, self.budget, self.text = doc, findings, budget, text
         self.seen: set[int] = set()
+        self.last_alias = 0  # where the last alias found was written
+        self.symbols_left = MAX_SYMBOLS
         self.notes: list[Finding] = []  # findings that do not stop loading
 
-    def walk(self, node: yaml.Node, path: Path_, parent: yaml.Node) -> Any:
+    def walk(self, node: yaml.Node, path: Path_, parent: yaml.Node, at: int = 0) -> Any:
+        """at: where in the text the node's own writing starts at the earliest (an alias is found from there)."""
         doc = self.doc
         line, col = node.start_mark.line + 1, node.start_mark.column + 1
         self.budget.nodes -= 1
@@ -289,13 +403,20 @@ class _Walker:
             raise _Reject(_nodes_exceeded(doc.file, line, col))
         if node.tag not in _STANDARD_TAGS:
             raise _Reject(_finding(doc.file, line, col, "PIA004", f"YAML のタグ（{visible(node.tag)}）は使えません。",
-                                   "「!」や「!!」で始まる記号を削除し、値だけを書いてください。"))
-        if isinstance(node, (yaml.SequenceNode, yaml.MappingNode)):
-            if id(node) in self.seen:
-                at = parent.start_mark
-                raise _Reject(_finding(doc.file, at.line + 1, at.column + 1, "PIA003", "アンカーとエイリアス（& と *）による繰り返しは使えません。",
+                                   "「!」や「!!」で始まる記号を削除し、値だけを書いてください。"
+                                   + ('値の一部なら、値全体を引用符（"…"）で囲んでください。' if isinstance(node, yaml.ScalarNode) else "")))
+        if id(node) in self.seen:  # reached again: through an alias
+            if isinstance(node, yaml.ScalarNode):
+                self.alias(node, path, at)
+            else:  # billion laughs: refused before anything is expanded
+                line, col = self._alias_at(at, parent)[:2]
+                raise _Reject(_finding(doc.file, line, col, "PIA003", "アンカーとエイリアス（& と *）による繰り返しは使えません。",
                                        "同じ内容でも、それぞれの項目に書いてください。"))
+        else:
             self.seen.add(id(node))
+            if self.text[node.start_mark.index:node.start_mark.index + 1] in ("&", "!"):
+                self.symbols(node, _whose(_item(path)))
+        if isinstance(node, (yaml.SequenceNode, yaml.MappingNode)):
             if len(path) >= MAX_DEPTH:
                 raise _Reject(_finding(doc.file, line, col, "PIA007", "入れ子が深すぎます。", f"入れ子は {MAX_DEPTH} 段までにしてください。"))
             if len(node.value) > MAX_LIST:
@@ -311,7 +432,13 @@ class _Walker:
                 return int(node.value)
             return self.text_value(node)
         if isinstance(node, yaml.SequenceNode):
-            return [self.walk(item, path + (i,), node) for i, item in enumerate(node.value)]
+            out_: list[Any] = []
+            at = node.start_mark.index
+            for i, item in enumerate(node.value):
+                again = id(item) in self.seen
+                out_.append(self.walk(item, path + (i,), node, at))
+                at = self.last_alias + 1 if again else item.end_mark.index  # an alias's node was written elsewhere
+            return out_
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
             kline, kcol = key_node.start_mark.line + 1, key_node.start_mark.column + 1
@@ -329,8 +456,55 @@ class _Walker:
                                               "どちらか一方を削除し、内容を一つにまとめてください。"))
                 continue
             doc.keys[path + (key,)] = (kline, kcol)
-            out[key] = self.walk(value_node, path + (key,), node)
+            if self.text[key_node.start_mark.index:key_node.start_mark.index + 1] in ("&", "!"):
+                self.symbols(key_node, "項目名")
+            out[key] = self.walk(value_node, path + (key,), node, key_node.end_mark.index)
         return out
+
+    def symbols(self, node: yaml.Node, whose: str) -> None:
+        """Anchors and tags written on a node (which starts with 「&」 or 「!」). Staff never mean them: 「評価書名: &A 国保の評価書」 reads as 「国保の評価書」,
+        so each is an error where it was written, saying to quote the value (or, on a list or a group, to delete it)."""
+        i, text = node.start_mark.index, self.text
+        if self.symbols_left <= 0:
+            return
+        if isinstance(node, yaml.MappingNode) and node.value and node.value[0][0].start_mark.index == i:
+            return  # a block mapping starts where its first key does: the symbol is that key's
+        lines = self.doc.lines
+        start, end = node.start_mark, node.end_mark
+        while m := _TOKEN.match(text, i):
+            token, anchor = m.group(1), m.group(1)[0] == "&"
+            self.symbols_left -= 1
+            line, col = _position(text, i)
+            rule = "PIA003" if anchor else "PIA004"
+            if isinstance(node, yaml.ScalarNode):
+                src = lines[start.line] if start.line < len(lines) else ""
+                stop = end.column if end.line == start.line else len(src)
+                what = "項目名" if whose == "項目名" else "値"
+                msg = _symbol_text(whose, token[0], f"「{visible(token)}」が{what}から消えています")
+                self.findings.append(_finding(self.doc.file, line, col, rule, msg, _quote_hint(src, start.column, stop, what)))
+            else:
+                what = "アンカー" if anchor else "タグ"
+                self.findings.append(_finding(self.doc.file, line, col, rule,
+                                              f"{whose.removesuffix('の値')}に YAML の{what}「{visible(token)}」が付いています。評価書では使えません。",
+                                              f"「{visible(token)}」を削除してください。"))
+            i = m.end()
+
+    def alias(self, node: yaml.ScalarNode, path: Path_, at: int) -> None:
+        """A scalar reached again: an alias (「*注」) written where the value was meant, found from at."""
+        self.symbols_left -= 1
+        if self.symbols_left < 0:
+            return
+        line, col, token = self._alias_at(at, node)
+        src = self.doc.lines[line - 1] if line <= len(self.doc.lines) else ""
+        msg = _symbol_text(_whose(_item(path)), "*", f"「{visible(token)}」がアンカー（&）を付けた別の値に置き換わっています")
+        self.findings.append(_finding(self.doc.file, line, col, "PIA003", msg, _quote_hint(src, col - 1, col - 1 + len(token))))
+
+    def _alias_at(self, at: int, node: yaml.Node) -> tuple[int, int, str]:
+        """Line, column and text of the alias written from at on (the node's own place if none is found)."""
+        m = _ALIAS.search(self.text, at)
+        where = m.start() if m else node.start_mark.index
+        self.last_alias = where
+        return (*_position(self.text, where), m.group() if m else "*")
 
     def text_value(self, node: yaml.ScalarNode) -> str:
         value: str = node.value

@@ -292,3 +292,15 @@ def repair(text: str, rules: frozenset[str] | None = None) -> str:
             cr = "\r" if lines[m.line - 1].endswith("\r") else ""
             lines[m.line - 1] = m.fixed + cr if m.fixed or not cr else cr
     return "\n".join(lines)
+
+
+def value_of(line: str) -> tuple[str | None, int, str]:
+    """(item name, 0-based column, text) of the value written on a line: after its 「- 」 markers and its
+    「項目名: 」. The name is None on a list entry without one."""
+    lead = len(line) - len(line.lstrip(" "))
+    marker = _LIST.match(line[lead:])
+    col = lead + (marker.end() if marker else 0)
+    key = _KEY.match(line[col:])
+    if key is None:
+        return None, col, line[col:].rstrip()
+    return _name(key.group()), col + key.end(), line[col + key.end():].rstrip()

@@ -12,6 +12,7 @@ from pia.analysis.rules import Context, rule
 from pia.document.values import scalars
 
 _COMMENT = re.compile(r"[ \t]#(\S)")
+_EMPTIED = re.compile(r"[ \t]+#(\S)")  # 「評価書名: #1 評価書」: the whole value is a comment
 _TOOLS = ("pia-ignore", "yaml-language-server")
 
 
@@ -42,15 +43,19 @@ def cut_by_comment(ctx: Context) -> Iterator[Finding]:
     """YAML では、引用符で囲まない値の中の「 #」（空白とシャープ）から行末まではコメントになり、値に含まれない。
     「内線 #123」「第3号 #2」のように「#」の直後に文字が続くときは値の一部のつもりと考えられるため警告する
     （「# 」と空白が続く普通のコメントや pia-ignore は対象外）。値に含めるには全体を "…" で囲む。
-    書き方から判断するため警告。"""
+    「評価書名: #1 評価書」のように「項目名:」の直後の「#」に文字が続くときは、値全体がコメントになり空欄として
+    読まれるため、同じく警告する。書き方から判断するため警告。"""
     for key, _, doc in ctx.a.documents():
         for path, v in scalars(doc.data):
-            if not isinstance(v, (str, int)) or isinstance(v, bool) or path not in doc.values:
+            if v is not None and not isinstance(v, (str, int)) or isinstance(v, bool) or path not in doc.values:
                 continue
             line, col = doc.values[path]
             if not 0 < line <= len(doc.lines):
                 continue
             text = doc.lines[line - 1]
+            if v is None:
+                yield from _emptied(ctx, key, path, text, line, col)
+                continue
             if text[col - 1: col] in ('"', "'", "|", ">"):
                 continue
             m = _COMMENT.search(text, col - 1)
@@ -59,3 +64,16 @@ def cut_by_comment(ctx: Context) -> Iterator[Finding]:
                 f = ctx.finding(key, path, f"「{cut}」はコメントとして扱われ、値に含まれません（値は「{v}」）。",
                                   f"値に含めるには、全体を引用符で囲んでください（例: \"{v} {cut}\"）。コメントのつもりなら「# 」と空白を入れてください。")
                 yield replace(f, line=line, column=m.start() + 2)  # at the 「#」
+
+
+def _emptied(ctx: Context, key: str, path: tuple, text: str, line: int, col: int) -> Iterator[Finding]:
+    """A blank value whose line goes on with 「#1 評価書」 right after its 「項目名:」: typed as the value. (A blank list
+    entry 「- #2号」 is refused by the schema first.)"""
+    m = _EMPTIED.match(text, col - 1)
+    if not m or not text[:col - 1].rstrip().endswith(":") or text[m.start(1):].startswith(_TOOLS):
+        return
+    cut = text[m.start(1) - 1:].strip()
+    f = ctx.finding(key, path, f"値「{cut}」は「#」で始まるため、コメントとして扱われ、値は空欄になっています。",
+                    f"値に含めるには、全体を引用符で囲んでください（例: {text[:m.start(1) - 1].strip()} \"{cut}\"）。"
+                    "コメントのつもりなら「# 」と空白を入れてください。")
+    yield replace(f, line=line, column=m.start(1))  # at the 「#」
