@@ -49,7 +49,6 @@ Pos = tuple[int, int]
 
 # Characters YAML 1.1 refuses (C0/C1 controls except tab/LF/CR/NEL, surrogates, non-characters).
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
-_IGNORE = re.compile(r"#\s*pia-ignore:\s*((?:PIA\d+[,\s]*)+)(.*)$")
 # In values (written as YAML escapes such as "\e", "\0", "\x9b", or typed): control characters other than tab and
 # newline, bidirectional controls (which reorder what a reviewer sees) and invisible zero-width characters.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -82,15 +81,6 @@ class Document:
     def locate_key(self, path: Path_) -> Pos:
         p = tuple(path)
         return self.keys.get(p) or self.locate(p)
-
-    def suppression(self, line: int, rule_id: str) -> str | None:
-        """The reason written as `# pia-ignore: PIA011 理由` on that line, if it names this rule."""
-        if not 0 < line <= len(self.lines):
-            return None
-        m = _IGNORE.search(self.lines[line - 1])
-        if m and rule_id in re.findall(r"PIA\d+", m.group(1)):
-            return m.group(2).strip() or "（理由の記載なし）"
-        return None
 
 
 def _finding(file: str, line: int, col: int, rule: str, msg: str, hint: str = "") -> Finding:
