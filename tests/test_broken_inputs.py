@@ -143,3 +143,18 @@ def test_a_huge_count_is_a_count_mismatch_not_a_notation_warning(tmp_path: Path)
     r = pia("check", folder, "--format", "json")
     ids = [x["rule_id"] for a in json.loads(r.stdout)["assessments"] for x in a["findings"] if not x["suppressed"]]
     assert "PIA202" in ids and "PIA055" not in ids, ids
+
+
+def test_render_refuses_a_folder_with_a_file_it_could_not_read(tmp_path: Path):
+    # juten.yaml unreadable: the outputs would be the document without its content, looking complete
+    import shutil
+
+    from conftest import ROOT
+
+    folder = tmp_path / "j"
+    shutil.copytree(ROOT / "assessments" / "marumaru-juten", folder)
+    f = folder / "juten.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace("事務の名称: ", "事務の名称: [", 1), encoding="utf-8")
+    r = pia("render", folder, "--out", tmp_path / "out", "--format", "html,xlsx")
+    assert r.returncode == 2 and "読めないファイルがあるため、出力しません" in r.stderr and "juten.yaml:" in r.stderr
+    assert not (tmp_path / "out").exists()

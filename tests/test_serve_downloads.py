@@ -92,3 +92,29 @@ def test_a_finding_of_another_document_links_to_its_page(juten: Path) -> None:
         assert own and own.group(1).startswith("#kiso/")
         # the finding is marked at its item on the 基礎's page only (the script's list of findings of the page)
         assert '"anchor": "kiso/' in kiso and '"anchor": "kiso/' not in main
+
+
+def test_a_download_of_a_folder_with_an_unread_file_is_refused(juten: Path) -> None:
+    # juten.yaml not read: the page says why; a download would be the document without juten.yaml's content
+    f = juten / "juten.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace("事務の名称: ", "事務の名称: [", 1), encoding="utf-8")
+    with serving(juten) as server:
+        port = server.server_port
+        assert _get(port, "/").status == 200
+        r = _get(port, "/download/html")
+        body = r.read().decode("utf-8")
+        assert r.status == 409 and "読めないファイルがあるため、出力しません" in body and "juten.yaml:" in body
+
+
+def test_a_browser_that_goes_away_prints_no_traceback(juten: Path, capsys) -> None:
+    with serving(juten) as server:
+        try:
+            raise BrokenPipeError(32, "Broken pipe")
+        except BrokenPipeError:
+            server.handle_error(None, ("127.0.0.1", 1))
+        try:
+            raise ValueError("a real error")
+        except ValueError:
+            server.handle_error(None, ("127.0.0.1", 1))
+    err = capsys.readouterr().err
+    assert "BrokenPipeError" not in err and "ValueError" in err

@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import secrets
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -273,7 +274,7 @@ def _downloads() -> list[Any]:
 
 def output(folder: Path, name: str, doc: str | None = None, reuse: Reuse | None = None) -> tuple[bytes, str]:
     """One output format of one document as it is now on disk (the same bytes and file name `pia render` writes)."""
-    from pia.portfolio.render import document_job
+    from pia.portfolio.render import document_job, refuse_unreadable
     from pia.history.versions import history_of
     from pia.output.formats import OUTPUTS
 
@@ -281,6 +282,7 @@ def output(folder: Path, name: str, doc: str | None = None, reuse: Reuse | None 
     kind = document_of(a, doc)
     if kind is None:
         raise NoDocument("この評価書フォルダにその評価書はありません。")
+    refuse_unreadable(a)  # as pia render: never a download missing a file's content
     check_assessment(a)  # as pia render does: values read the schema's way (「３件」 -> 3) before they are printed
     derived = history_of(folder, reuse)[0]
     stem = kinds.output_stem(folder.resolve().name, kind, family.main_kind(a))
@@ -514,6 +516,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._status_page(404, str(e))
             return
         except Exception as e:  # a broken file is shown, not a crash of the server
+            if isinstance(e, PiaError) and path.startswith("/download/"):
+                self._status_page(409, str(e))  # a download refused (a file not read): said, not served in its place
+                return
             body = (f"<!DOCTYPE html><html lang='ja'><meta charset='utf-8'><p>表示できませんでした: {escape(str(e))}</p>"
                     f"<script nonce='{self.cache.mark}'>setTimeout(()=>location.reload(),{POLL_MS * 2})</script></html>")
             ctype = "text/html; charset=utf-8"
@@ -523,8 +528,16 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A browser that went away (a download cancelled, a page left while loading) is no error to print."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
 def make_server(folder: Path, port: int) -> ThreadingHTTPServer:
     handler = type("Handler", (_Handler,), {"cache": _Cache(folder)})
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)  # never reachable from other machines
+    server = _Server(("127.0.0.1", port), handler)  # never reachable from other machines
     server.daemon_threads = True
     return server

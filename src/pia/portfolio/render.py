@@ -8,6 +8,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
+from pia.base.errors import PiaError
 from pia.base.progress import silent
 
 if TYPE_CHECKING:  # the package is imported for its format table (the command line's help); load the rest on use
@@ -17,6 +18,23 @@ if TYPE_CHECKING:  # the package is imported for its format table (the command l
     from pia.output.formats import Job, OutputFormat
 
 Derived = dict[str, list[dict[str, Any]]]  # 変更箇所 rows from the version history, by kind id (history_of)
+
+
+class Unreadable(PiaError):
+    """A file of the folder was not read: its outputs would lack that file's content and yet look complete."""
+
+
+def refuse_unreadable(a: Assessment) -> None:
+    """Raise Unreadable naming the files that did not load (YAML errors and the like) and why."""
+    from pia.base.findings import ERROR
+
+    if a.docs and all(d is not None for d in a.docs.values()):
+        return
+    errors = [f for f in a.load_findings if f.severity == ERROR and f.suppressed is None]
+    shown = "".join(f"\n  {f.file}:{f.line}:{f.column}: [{f.rule_id}] {f.message}" for f in errors[:5])
+    more = f"\n  ほか {len(errors) - 5} 件" if len(errors) > 5 else ""
+    raise Unreadable(f"読めないファイルがあるため、出力しません（出力すると、そのファイルの内容のない評価書になります）。{shown}{more}\n"
+                     f"pia check {a.folder} で確認し、直してから出力してください。")
 
 
 def document_job(a: Assessment, folder: Path | None, kind: Kind, derived: Derived | None = None) -> Job:
@@ -59,8 +77,10 @@ def render_all(folder: Path, formats: list[OutputFormat], out: Path, force: bool
             stack.enter_context(pdfparts.processes())
             stack.enter_context(pdfparts.cached(pdfparts.PartCache(cache or out)))
         progress("読み込みと検査", name)
+        a = asm.load(folder, Reuse())
+        refuse_unreadable(a)
         # the history reads the working tree again: the same bytes are parsed once
-        files, result = render_documents(asm.load(folder, Reuse()), folder, formats, name, progress=progress)
+        files, result = render_documents(a, folder, formats, name, progress=progress)
     progress("書き出し", name)
     return write_outputs(out, files, force=force), result
 
