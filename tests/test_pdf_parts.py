@@ -411,3 +411,34 @@ def test_serve_downloads_reuse_the_parts_laid_out_before(tmp_path: Path):
     download()
     # the changed unit, the head (or not) and the whole document are new; every other unit came from memory
     assert got[2][0] != got[0][0] and cache.misses - first_misses <= 3 and cache.hits - hits >= 6
+
+
+def test_no_row_is_torn_from_its_label_and_no_heading_ends_a_page(laid):
+    # a row's label and value start on the same page (a 2-line label once moved on alone, leaving its 1-line value
+    # under an empty label), and a heading, group or fixed note row never ends a page apart from what it heads
+    import weasyprint
+    from weasyprint.formatting_structure import boxes
+
+    from pia.output.fetch import refuse_fetch
+
+    def rows(box, out):
+        if isinstance(box, boxes.TableRowBox):
+            out.append(box)
+        for child in getattr(box, "children", None) or []:
+            rows(child, out)
+        return out
+
+    def text(box):
+        return (getattr(box, "text", None) or "") + "".join(text(c) for c in getattr(box, "children", None) or [])
+
+    doc = weasyprint.HTML(string=laid["html"].decode(), url_fetcher=refuse_fetch).render()
+    pages = [rows(p._page_box, []) for p in doc.pages]
+    torn, alone = [], []
+    for n, (a, b) in enumerate(zip(pages, pages[1:]), 1):
+        if a and b and a[-1].element is b[0].element and len(a[-1].children) == 2:
+            (label, value), (label2, value2) = ([text(c) for c in r.children] for r in (a[-1], b[0]))
+            if (not label and value) or (label2 and not value2):
+                torn.append(n)
+        if a and {"group", "block", "note"} & set((a[-1].element.get("class") or "").split()):
+            alone.append(n)
+    assert len(pages) > 20 and torn == [] and alone == [], (torn, alone)

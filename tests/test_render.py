@@ -65,17 +65,26 @@ def test_pdf_is_tagged_a4_with_page_numbers_and_outline(rendered, pdf_text):
 
     reader = pypdf.PdfReader(str(rendered["pdf"]))
     assert reader.trailer["/Root"]["/Lang"] == "ja"
-    titles = []
+    titles, under = [], []  # every bookmark; (top-level bookmark, bookmark) for those one level down
 
-    def walk(items):
+    def walk(items, top=None):
+        last = None
         for it in items:
             if isinstance(it, list):
-                walk(it)
+                walk(it, top or last)
             else:
                 titles.append(it.title)
+                if top is not None and top.title != it.title:
+                    under.append((_squash(top.title), _squash(it.title)))
+                last = it
     walk(reader.outline)
     for t in ("Ⅰ 基本情報", "(1)住民基本台帳ファイル", "提供先59", "移転先1", "委託事項1", "システム9", "Ⅵ 評価実施手続", "(別添3) 変更箇所"):
         assert any(_squash(t) == _squash(x) or _squash(t) in _squash(x) for x in titles), (t, titles[:30])
+    # each file under each part that repeats per file, as in 項目一覧 (a file's Ⅱ is never filed under the 別添2 before it)
+    for n, name in ((1, "住民基本台帳ファイル"), (2, "本人確認情報ファイル"), (3, "送付先情報ファイル")):
+        parts = {top[:3] for top, title in under if title == f"({n}){name}"}  # squashed: Ⅱ reads II
+        assert {"II特", "(別添", "III"} <= parts, (n, sorted(parts))
+        assert sum(title == f"({n}){name}" and top.startswith("(別添2)") for top, title in under) == 1, n
 
 
 def test_selection_and_multiple_choice_layout(pdf_text):

@@ -45,7 +45,8 @@ class Block:
     rows: list[Row] = field(default_factory=list)
     file_label: str = ""    # per-file blocks: (1)住民基本台帳ファイル
     subheading: bool = False  # the file label is printed as a heading of its own (別添2)
-    first: bool = True      # the first of a heading repeated per file: listed in 項目一覧 and bookmarked
+    first: bool = True      # the first of a heading repeated per file: listed in 項目一覧
+    bookmarked: bool = True  # its heading is a bookmark: the first, or a repeat after another part (Ⅱ after 別添2)
     continues: bool = False  # printed as the rest of the part before it: no heading, no 項目一覧 entry (重点 Ⅲ 8〜10)
     node: sch.Node = field(default_factory=dict)
 
@@ -153,6 +154,9 @@ def document(a: Assessment, kind: str = "full") -> list[Block]:
             it = item(part["item"])
             src = a.docs.get(it.doc)
             out.append(_block(part, it.doc, src.data if src else None, a, ver, continues=bool(part.get("continues"))))
+    # a file's Ⅱ after the previous file's 別添2 needs its own Ⅱ bookmark, or the outline files it under 別添2
+    for prev, b in zip(out, out[1:]):
+        b.bookmarked = b.first or prev.part != b.part
     return out
 
 
