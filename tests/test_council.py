@@ -77,6 +77,20 @@ def test_a_changed_number_or_date_is_marked_whole_and_japanese_text_by_character
     assert marks == ["平成29年8月18日", "1,700", "、一時預かり"], marks
 
 
+def _noted(html: str) -> list[str]:
+    """The ids of the sections (and "cover") that print the note on what the marks mean."""
+    blocks = re.split(r"(?=<section[^>]*>)", html)
+    ids = [re.search(r'id="([^"]+)"', b).group(1) if b.startswith("<section") else "cover" for b in blocks]
+    return [i for i, b in zip(ids, blocks) if "※太字ゴシック(下線)が、" in b]
+
+
+def test_the_note_on_marks_stands_in_each_part_that_holds_a_mark(tmp_path: Path):
+    marks, html = _marks(tmp_path, {"児童扶養手当 約 1,500 名": "児童扶養手当 約 1,700 名",  # 事業の概要 only
+                                    "担当部課: 総合政策部企画政策課": "担当部課: 総合政策部企画政策課、子ども家庭部子ども家庭課"})
+    assert marks == ["、子ども家庭部子ども家庭課", "1,700"], marks
+    assert _noted(html) == ["cover", "jigyo"]  # not the unchanged sheets
+
+
 def test_changes_since_the_approved_revision_are_marked(tmp_path: Path):
     folder = _approved(tmp_path)
     repo = folder.parent.parent
@@ -92,7 +106,7 @@ def test_changes_since_the_approved_revision_are_marked(tmp_path: Path):
     html = (out / "k.html").read_text(encoding="utf-8")
     marks = re.findall(r"<strong><u>(.*?)</u></strong>", html, re.S)
     assert marks == ["ガバメントクラウド上", "(新設) 乙は、作業場所を甲に届け出なければならない。"], marks
-    assert "※太字ゴシック(下線)が、" in html
+    assert _noted(html) == ["業務委託-1"]  # the changed sheet only
     pdf = subprocess.run(["pdftotext", "-raw", str(out / "k.pdf"), "-"], capture_output=True, text=True, check=True).stdout
     assert "ガバメントクラウド上の専用サーバ" in pdf
     fonts = subprocess.run(["pdffonts", str(out / "k.pdf")], capture_output=True, text=True, check=True).stdout

@@ -358,6 +358,15 @@ def compare(new: Any, old: Any, mark: bool) -> Any:
     return marked(new, old) if mark else escape(str(new))
 
 
+def _has_mark(v: Any) -> bool:
+    """Whether a compared value holds a marked passage (text is escaped, so only marked() writes the tag)."""
+    if isinstance(v, dict):
+        return any(_has_mark(x) for x in v.values())
+    if isinstance(v, list):
+        return any(_has_mark(x) for x in v)
+    return isinstance(v, Markup) and "<strong><u>" in v
+
+
 def render(c: Council, approved: Council | None) -> str:
     from pia.output.env import environment
     from pia.base.resources import templates_dir
@@ -388,9 +397,14 @@ def render(c: Council, approved: Council | None) -> str:
         else:
             parts.append({"id": part["id"], "heading": node["title"], "node": node, "data": view.get(part["key"]) or {},
                           "skip": None, "sheet": False})
+    # the note stands under the heading of every part holding a mark (seed 004 puts it there), so a mark in
+    # 事業の概要 or on the cover is explained where it is read, and a part without marks sends no one looking
+    for p in parts:
+        p["marked"] = _has_mark(p["data"])
     note = lay["texts"]["mark_note"].format(data.get(lay["approved"]) or lay["texts"]["mark_default"])
     return environment().get_template("council.html.j2").render(
-        form_title=form["title"], cover=cover, parts=parts, mark_note=note if approved is not None else "",
+        form_title=form["title"], cover=cover, cover_marked=_has_mark([v for _, v in cover]), parts=parts,
+        mark_note=note if approved is not None else "",
         css=(templates_dir() / "style.css").read_text(encoding="utf-8"), title=str(data.get(lay["title"]) or c.folder.name))
 
 
