@@ -40,7 +40,8 @@ def test_rendered_sheets_hold_every_field_value_of_the_seed(tmp_path: Path, name
     assert '<html lang="ja">' in html and "<strong>" not in html  # nothing marked without an approved version
 
 
-def test_changes_since_the_approved_revision_are_marked(tmp_path: Path):
+def _approved(tmp_path: Path) -> Path:
+    """The bundled kosodate-2017 sheet committed as the approved version (HEAD) of a fresh repository: its folder."""
     repo = tmp_path / "repo"
     folder = repo / "councils" / "k"
     shutil.copytree(ROOT / "councils" / "kosodate-2017", folder)
@@ -49,6 +50,50 @@ def test_changes_since_the_approved_revision_are_marked(tmp_path: Path):
     git(repo, "config", "user.name", "t")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "approved")
+    return folder
+
+
+def _marks(tmp_path: Path, changes: dict[str, str]) -> tuple[list[str], str]:
+    """The marked passages (and the HTML) of the sheet against its approved version, after the changes (old -> new)."""
+    folder = _approved(tmp_path)
+    f = folder / "council.yaml"
+    text = f.read_text(encoding="utf-8")
+    for a, b in changes.items():
+        assert a in text, a
+        text = text.replace(a, b, 1)
+    f.write_text(text, encoding="utf-8")
+    r = pia("council", folder, "--approved", "HEAD", "--out", tmp_path / "out", "--format", "html", cwd=folder.parent.parent)
+    assert r.returncode == 0, r.stderr
+    html = (tmp_path / "out" / "k.html").read_text(encoding="utf-8")
+    return re.findall(r"<strong><u>(.*?)</u></strong>", html, re.S), html
+
+
+def test_a_changed_number_or_date_is_marked_whole_and_japanese_text_by_character(tmp_path: Path):
+    marks, _ = _marks(tmp_path, {
+        "児童扶養手当 約 1,500 名": "児童扶養手当 約 1,700 名",
+        "運用開始日 平成29年7月18日(予定)": "運用開始日 平成29年8月18日(予定)",
+        "保育所入所に係る支給認定及び": "保育所入所に係る支給認定、一時預かり及び",
+    })
+    assert marks == ["平成29年8月18日", "1,700", "、一時預かり"], marks
+
+
+def _noted(html: str) -> list[str]:
+    """The ids of the sections (and "cover") that print the note on what the marks mean."""
+    blocks = re.split(r"(?=<section[^>]*>)", html)
+    ids = [re.search(r'id="([^"]+)"', b).group(1) if b.startswith("<section") else "cover" for b in blocks]
+    return [i for i, b in zip(ids, blocks) if "※太字ゴシック(下線)が、" in b]
+
+
+def test_the_note_on_marks_stands_in_each_part_that_holds_a_mark(tmp_path: Path):
+    marks, html = _marks(tmp_path, {"児童扶養手当 約 1,500 名": "児童扶養手当 約 1,700 名",  # 事業の概要 only
+                                    "担当部課: 総合政策部企画政策課": "担当部課: 総合政策部企画政策課、子ども家庭部子ども家庭課"})
+    assert marks == ["、子ども家庭部子ども家庭課", "1,700"], marks
+    assert _noted(html) == ["cover", "jigyo"]  # not the unchanged sheets
+
+
+def test_changes_since_the_approved_revision_are_marked(tmp_path: Path):
+    folder = _approved(tmp_path)
+    repo = folder.parent.parent
     f = folder / "council.yaml"
     text = f.read_text(encoding="utf-8")
     assert "処理させる情報項目の記録媒体: 共同運営センターの専用サーバ" in text
@@ -61,7 +106,7 @@ def test_changes_since_the_approved_revision_are_marked(tmp_path: Path):
     html = (out / "k.html").read_text(encoding="utf-8")
     marks = re.findall(r"<strong><u>(.*?)</u></strong>", html, re.S)
     assert marks == ["ガバメントクラウド上", "(新設) 乙は、作業場所を甲に届け出なければならない。"], marks
-    assert "※太字ゴシック(下線)が、" in html
+    assert _noted(html) == ["業務委託-1"]  # the changed sheet only
     pdf = subprocess.run(["pdftotext", "-raw", str(out / "k.pdf"), "-"], capture_output=True, text=True, check=True).stdout
     assert "ガバメントクラウド上の専用サーバ" in pdf
     fonts = subprocess.run(["pdffonts", str(out / "k.pdf")], capture_output=True, text=True, check=True).stdout
@@ -162,3 +207,17 @@ def test_the_sheet_follows_its_layout_data(tmp_path: Path):
     html = (tmp_path / "out" / "kosodate-2017.html").read_text(encoding="utf-8")
     assert html.index('id="業務委託-1"') < html.index('id="外部結合-1"') < html.index('id="jigyo"')
     assert '<th scope="row" class="label">担当部課</th>' not in html.split("</header>")[0]
+
+
+@pytest.mark.parametrize("old,new,mark", [
+    ("約１，５００名", "約１，７００名", "１，７００名"),  # full-width, with its unit
+    ("約１．５万人", "約１．７万人", "１．７万人"),  # a full-width decimal point does not end the sentence
+    ("約 1,500 名", "約 1,50 名", "1,50"),  # a digit taken out changes the number too
+    ("IPv4 で接続", "IPv6 で接続", "IPv6"),
+    ("TLS1.2 で暗号化", "TLS1.3 で暗号化", "TLS1.3"),  # a version is part of its word
+    ("LGWAN端末", "LGWAN-ASP端末", "-ASP"),  # the added word, not the unchanged one before it
+])
+def test_numbers_and_ascii_words_are_marked_as_tokens(old: str, new: str, mark: str):
+    from pia.app.council import marked
+
+    assert re.findall(r"<strong><u>(.*?)</u></strong>", str(marked(new, old))) == [mark]

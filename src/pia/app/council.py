@@ -263,8 +263,18 @@ def resolved(c: Council) -> dict[str, Any]:
     return walk(data)
 
 
-_SENTENCE = re.compile(r"[^。．！？!?\n]*(?:[。．！？!?]+|\n|$)")
-MAX_CHAR_DIFF = 400_000  # characters of old × new diffed character by character; a larger changed passage is marked whole
+# a full-width point between digits (1．5) is a decimal point, not the end of a sentence
+_SENTENCE = re.compile(r"(?:[^。．！？!?\n]|．(?=[0-9０-９]))*(?:[。．！？!?]+|\n|$)")
+MAX_CHAR_DIFF = 400_000  # characters of old × new diffed token by token (_TOKEN); a larger changed passage is marked whole
+_D = "[0-9０-９]"
+# what is marked whole when any of it changes, since one changed digit or letter alone misleads (1,<u>7</u>00):
+# a date (its era, year, month and day: seed 004 marks 「令和5年2月6日から」 whole), a number with its commas,
+# decimal point and an attached unit, an ASCII word; any other character is compared alone
+_TOKEN = re.compile(
+    rf"(?:(?:令和|平成|昭和|大正|明治)(?:{_D}+|元)|{_D}{{4}})年度?(?:{_D}+月(?:{_D}+日)?)?"
+    rf"|{_D}+月{_D}+日|{_D}{{4}}[/／]{_D}{{1,2}}[/／]{_D}{{1,2}}"
+    rf"|{_D}+(?:[,，]{_D}{{3}})*(?:[.．]{_D}+)?[万億]?(?:名|件|人|円|％|%|世帯|台|回|か所|箇所)?"
+    rf"|[A-Za-zＡ-Ｚａ-ｚ][A-Za-z0-9Ａ-Ｚａ-ｚ０-９]*(?:[.．]{_D}+)*|.", re.S)
 
 
 def _sentences(s: str) -> list[str]:
@@ -272,8 +282,9 @@ def _sentences(s: str) -> list[str]:
 
 
 def _changed_runs(a: str, b: str) -> list[list[Any]]:
-    """[changed, text] runs of b against a: sentences are matched first (near-linear for long texts), characters
-    only inside a changed group of sentences, and only while that stays small."""
+    """[changed, text] runs of b against a: sentences are matched first (near-linear for long texts), tokens
+    (characters, but dates, numbers and ASCII words whole) only inside a changed group of sentences, and only while
+    that stays small."""
     runs: list[list[Any]] = []
 
     def add(changed: bool, text: str) -> None:
@@ -292,8 +303,9 @@ def _changed_runs(a: str, b: str) -> list[list[Any]]:
         elif op == "insert" or len(old) * len(new) > MAX_CHAR_DIFF:
             add(True, new)
         elif op == "replace":
-            for cop, _, _, k1, k2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
-                add(cop in ("replace", "insert"), new[k1:k2])
+            ta, tb = _TOKEN.findall(old), _TOKEN.findall(new)
+            for cop, _, _, k1, k2 in difflib.SequenceMatcher(None, ta, tb, autojunk=False).get_opcodes():
+                add(cop in ("replace", "insert"), "".join(tb[k1:k2]))
     return runs
 
 
@@ -346,6 +358,15 @@ def compare(new: Any, old: Any, mark: bool) -> Any:
     return marked(new, old) if mark else escape(str(new))
 
 
+def _has_mark(v: Any) -> bool:
+    """Whether a compared value holds a marked passage (text is escaped, so only marked() writes the tag)."""
+    if isinstance(v, dict):
+        return any(_has_mark(x) for x in v.values())
+    if isinstance(v, list):
+        return any(_has_mark(x) for x in v)
+    return isinstance(v, Markup) and "<strong><u>" in v
+
+
 def render(c: Council, approved: Council | None) -> str:
     from pia.output.env import environment
     from pia.base.resources import templates_dir
@@ -376,9 +397,14 @@ def render(c: Council, approved: Council | None) -> str:
         else:
             parts.append({"id": part["id"], "heading": node["title"], "node": node, "data": view.get(part["key"]) or {},
                           "skip": None, "sheet": False})
+    # the note stands under the heading of every part holding a mark (seed 004 puts it there), so a mark in
+    # 事業の概要 or on the cover is explained where it is read, and a part without marks sends no one looking
+    for p in parts:
+        p["marked"] = _has_mark(p["data"])
     note = lay["texts"]["mark_note"].format(data.get(lay["approved"]) or lay["texts"]["mark_default"])
     return environment().get_template("council.html.j2").render(
-        form_title=form["title"], cover=cover, parts=parts, mark_note=note if approved is not None else "",
+        form_title=form["title"], cover=cover, cover_marked=_has_mark([v for _, v in cover]), parts=parts,
+        mark_note=note if approved is not None else "",
         css=(templates_dir() / "style.css").read_text(encoding="utf-8"), title=str(data.get(lay["title"]) or c.folder.name))
 
 
