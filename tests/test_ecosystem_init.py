@@ -143,6 +143,24 @@ def test_init_accepts_the_users_own_pin_and_pias_hook_from_its_tag(tmp_path: Pat
         assert (repo / ".pre-commit-config.yaml").read_text(encoding="utf-8") == text
 
 
+def test_init_in_a_subfolder_of_a_repository_names_its_top_and_writes_nothing(tmp_path: Path, capsys):
+    repo = _repo(tmp_path / "repo")
+    for sub in (repo / "docs" / "pia", repo / "docs"):
+        sub.parent.mkdir(exist_ok=True)
+        assert main(["init", str(sub)]) == 2
+        err = capsys.readouterr().err
+        assert f"リポジトリの最上位で実行してください: pia init {repo.resolve()}" in err, err
+    assert sorted(p.name for p in repo.iterdir()) == [".git", "docs"] and not any((repo / "docs").iterdir())
+    assert main(["init", str(repo)]) == 0 and "git init" not in capsys.readouterr().err
+
+
+def test_init_outside_git_writes_the_files_and_says_git_init_comes_first(tmp_path: Path, capsys):
+    assert main(["init", str(tmp_path / "new")]) == 0
+    out, err = capsys.readouterr()
+    assert "`git init` を実行してください" in err and "`pre-commit install` の前に" in err and "次は `pia new" in out
+    assert (tmp_path / "new" / ".pre-commit-config.yaml").is_file()
+
+
 def test_upgrade_without_init_is_a_clear_message(tmp_path: Path, capsys):
     assert main(["init", str(tmp_path), "--upgrade"]) == 2
     assert "pia init" in capsys.readouterr().err

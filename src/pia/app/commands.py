@@ -328,6 +328,10 @@ def init(args: Any) -> int:
     for left in outcome.left:
         emit(f"{args.dir / left.path} に pia の設定を加えられませんでした（--force でも書き換えません）: {left.why}。\n"
              f"{left.todo}", sys.stderr)
+    if not args.upgrade and not outcome.in_git:
+        emit(f"注意: {args.dir} は git のリポジトリではありません。pre-commit は git のコミットのたびに動くため、"
+             "`pre-commit install` の前にこのフォルダで `git init` を実行してください"
+             "（GitHub・GitLab のリポジトリで使うなら、そのクローンの最上位で pia init を実行します）。\n", sys.stderr)
     if not args.upgrade:
         emit("次は `pia new 名前` で評価書を作ります。\n"
              f"コミットのたびに検査するには（pre-commit）: {init_mod.PRE_COMMIT_SETUP}\n")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -218,6 +219,7 @@ class Outcome:
     deleted: list[Path] = field(default_factory=list)
     merged: list[Path] = field(default_factory=list)  # the user's files pia added its part to
     left: list[Left] = field(default_factory=list)  # the user's files pia could not safely add its part to
+    in_git: bool = True  # False: the folder is no git repository yet (pre-commit install needs one)
 
 
 def _schemas() -> dict[str, str]:
@@ -557,10 +559,24 @@ SHARED: dict[Path, tuple[Callable[[str], str], Callable[[], str]]] = {
 }
 
 
+def git_top(folder: Path) -> Path | None:
+    """The top folder of the git work tree folder lies in (or will, once made): the nearest with a .git folder or
+    file (a worktree's, a submodule's). None outside git."""
+    p = folder.resolve()
+    return next((d for d in (p, *p.parents) if os.path.lexists(d / ".git")), None)
+
+
 def init(root: Path, ci: str = "github", force: bool = False) -> Outcome:
     if root.exists() and not root.is_dir():
         raise PiaError(f"{root} はフォルダではありません。")
-    return _write(root, plan(ci), force)
+    top = git_top(root)
+    if top is not None and top != root.resolve():  # GitHub and pre-commit read these files at the top only
+        raise PiaError(f"{root} は git のリポジトリ {top} の中のフォルダです。GitHub はリポジトリの最上位の .github/workflows だけを、"
+                       "pre-commit は最上位の .pre-commit-config.yaml だけを読み、フックの対象（assessments/）も最上位からのパスです。"
+                       f"何も書いていません。リポジトリの最上位で実行してください: pia init {shlex.quote(str(top))}")
+    out = _write(root, plan(ci), force)
+    out.in_git = top is not None
+    return out
 
 
 def upgrade(root: Path) -> Outcome:
