@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -48,10 +49,15 @@ def test_init_sets_up_a_repository_and_new_refers_inside_it(tmp_path: Path, caps
 
 def test_init_never_overwrites_without_force_and_upgrade_refreshes_schemas(tmp_path: Path, capsys):
     (tmp_path / ".pre-commit-config.yaml").write_text("repos: []\n", encoding="utf-8")
+    workflow = tmp_path / ".github" / "workflows" / "pia.yml"
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text("name: mine\n", encoding="utf-8")
     assert main(["init", str(tmp_path)]) == 1
-    assert "上書きしませんでした" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "pia.yml はすでにあり内容が違うため、上書きしませんでした" in err and "--force" in err
+    assert "repos: の一覧の最後に次を加えてください:\n  - repo: local\n" in err  # a flow list is not edited: the block to add
     assert (tmp_path / ".pre-commit-config.yaml").read_text(encoding="utf-8") == "repos: []\n"
-    assert (tmp_path / ".github" / "workflows" / "pia.yml").is_file()
+    assert workflow.read_text(encoding="utf-8") == "name: mine\n"
     vendored = tmp_path / ".pia" / "schemas" / "file.schema.json"
     vendored.write_text("{}", encoding="utf-8")
     (tmp_path / ".pia" / "schemas" / "gone.schema.json").write_text("{}", encoding="utf-8")
@@ -60,8 +66,99 @@ def test_init_never_overwrites_without_force_and_upgrade_refreshes_schemas(tmp_p
     assert vendored.read_text(encoding="utf-8") == init_mod.for_editor(shipped)["file.schema.json"]
     assert not (tmp_path / ".pia" / "schemas" / "gone.schema.json").exists()
     assert (tmp_path / ".pre-commit-config.yaml").read_text(encoding="utf-8") == "repos: []\n"
-    assert main(["init", str(tmp_path), "--force"]) == 0
-    assert "pia-check" in (tmp_path / ".pre-commit-config.yaml").read_text(encoding="utf-8")
+    # --force replaces pia's own files only, never one the user shares with pia
+    assert main(["init", str(tmp_path), "--force"]) == 1
+    assert (tmp_path / ".pre-commit-config.yaml").read_text(encoding="utf-8") == "repos: []\n"
+    assert workflow.read_text(encoding="utf-8") == init_mod.github_workflow()
+
+
+def _repo(path: Path) -> Path:
+    subprocess.run(["git", "init", "-q", str(path)], check=True)
+    return path
+
+
+def test_init_adds_its_part_to_the_users_own_files_and_keeps_everything_else(tmp_path: Path, capsys):
+    repo = _repo(tmp_path / "repo")
+    gitlab = "stages: [test]\ntest:\n  script: [echo hi]\ninclude:\n  - local: other.yml\n\nvariables:\n  A: 1\n"
+    pre_commit = ("repos:\r\n- repo: https://github.com/pre-commit/pre-commit-hooks\r\n  rev: v4.0.0\r\n  hooks:\r\n"
+                  "  - id: trailing-whitespace\r\n# the next key\r\ndefault_stages: [pre-commit]\r\n")
+    settings = '{\n    "editor.fontSize": 14,\n    "files.encoding": "sjis",\n    "yaml.schemas": {"mine.json": "x/*.yaml"}\n}\n'
+    (repo / ".gitlab-ci.yml").write_text(gitlab, encoding="utf-8", newline="")
+    (repo / ".pre-commit-config.yaml").write_text(pre_commit, encoding="utf-8", newline="")
+    (repo / ".vscode").mkdir()
+    (repo / ".vscode" / "settings.json").write_text(settings, encoding="utf-8")
+    for force in ([], ["--force"]):
+        assert main(["init", str(repo), "--ci", "gitlab", *force]) == 0
+    out = capsys.readouterr().out
+    assert out.count("pia の設定を加えました") == 3 and "次は `pia new" in out
+    new = (repo / ".gitlab-ci.yml").read_text(encoding="utf-8")
+    assert new.startswith(gitlab.split("\n\n")[0] + "\n  - local: ci/pia.gitlab-ci.yml\n\nvariables:")
+    assert yaml.safe_load(new)["include"] == [{"local": "other.yml"}, {"local": "ci/pia.gitlab-ci.yml"}]
+    new = (repo / ".pre-commit-config.yaml").read_bytes().decode("utf-8")
+    assert new.startswith(pre_commit.split("# the next")[0]) and new.endswith("# the next key\r\ndefault_stages: [pre-commit]\r\n")
+    assert "\n" not in new.replace("\r\n", "")  # the file's own line breaks
+    data = yaml.safe_load(new)
+    assert data["repos"][1] == yaml.safe_load(init_mod.pre_commit_config())["repos"][0] and data["default_stages"] == ["pre-commit"]
+    doc = json.loads((repo / ".vscode" / "settings.json").read_text(encoding="utf-8"))
+    ours = json.loads(init_mod.vscode_settings(".pia/schemas"))
+    assert doc["editor.fontSize"] == 14 and doc["files.encoding"] == "sjis"  # the user's choices stay
+    assert doc["yaml.schemas"] == {"mine.json": "x/*.yaml", **ours["yaml.schemas"]} and doc["yaml.validate"] is True
+    assert (repo / ".vscode" / "settings.json").read_text(encoding="utf-8").startswith('{\n    "editor.fontSize": 14,\n')
+    assert main(["init", str(repo), "--ci", "gitlab"]) == 0 and "すべて最新です" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("rel, text, says", [
+    (".vscode/settings.json", '{\n  // mine\n  "editor.fontSize": 14,\n}\n', '"./.pia/schemas/kiso.schema.json": ['),
+    (".vscode/settings.json", '{"a": 1, "a": 2}\n', "JSON として読めません"),
+    (".pre-commit-config.yaml", "repos: [{repo: local, hooks: []}]\n", "repos: の一覧の最後に次を加えてください:\n  - repo: local\n"),
+    (".pre-commit-config.yaml", "repos:\n  - repo: local\n    hooks: []\n    x: |+\n      kept\n\n", "repos: の一覧"),  # (x loses a line)
+    (".pre-commit-config.yaml", ("repos:\n  - repo: local\n    hooks:\n      - id: pia-check\n        entry: pia check\n"
+                                 "        language: python\n        additional_dependencies: [pia-hyoka==0.0.1]\n"),
+     'additional_dependencies: ["pia-hyoka==0.0.1"] → ["pia-hyoka=='),
+    (".pre-commit-config.yaml", "repos:\n  - repo: https://example.org/pia\n    rev: v0.0.1\n    hooks:\n      - id: pia-check\n",
+     "rev: v0.0.1 → v"),
+    (".gitlab-ci.yml", "include: other.yml\n", "include: を一覧"),
+    (".gitlab-ci.yml", "test: [\n", "include:\n    - local: ci/pia.gitlab-ci.yml"),
+])
+def test_init_leaves_a_file_it_cannot_safely_add_to_and_says_exactly_what_to_add(tmp_path: Path, capsys, rel, text, says):
+    repo = _repo(tmp_path / "repo")
+    (repo / rel).parent.mkdir(exist_ok=True)
+    (repo / rel).write_text(text, encoding="utf-8")
+    for force in ([], ["--force"]):
+        assert main(["init", str(repo), "--ci", "gitlab", *force]) == 1
+        out, err = capsys.readouterr()
+        assert (repo / rel).read_text(encoding="utf-8") == text
+        assert "pia の設定を加えられませんでした（--force でも書き換えません）" in err and says in err, err
+        assert "次は `pia new" in out
+
+
+def test_init_accepts_the_users_own_pin_and_pias_hook_from_its_tag(tmp_path: Path, capsys):
+    from pia import __version__
+
+    repo = _repo(tmp_path / "repo")
+    local = init_mod.pre_commit_config().replace(f'["pia-hyoka=={__version__}"]', '["./wheels/pia_hyoka.whl"]')
+    for text in (local, f"repos:\n  - repo: https://example.org/pia\n    rev: v{__version__}\n    hooks:\n      - id: pia-check\n"):
+        (repo / ".pre-commit-config.yaml").write_text(text, encoding="utf-8")
+        assert main(["init", str(repo), "--ci", "none"]) == 0, capsys.readouterr().err
+        assert (repo / ".pre-commit-config.yaml").read_text(encoding="utf-8") == text
+
+
+def test_init_in_a_subfolder_of_a_repository_names_its_top_and_writes_nothing(tmp_path: Path, capsys):
+    repo = _repo(tmp_path / "repo")
+    for sub in (repo / "docs" / "pia", repo / "docs"):
+        sub.parent.mkdir(exist_ok=True)
+        assert main(["init", str(sub)]) == 2
+        err = capsys.readouterr().err
+        assert f"リポジトリの最上位で実行してください: pia init {repo.resolve()}" in err, err
+    assert sorted(p.name for p in repo.iterdir()) == [".git", "docs"] and not any((repo / "docs").iterdir())
+    assert main(["init", str(repo)]) == 0 and "git init" not in capsys.readouterr().err
+
+
+def test_init_outside_git_writes_the_files_and_says_git_init_comes_first(tmp_path: Path, capsys):
+    assert main(["init", str(tmp_path / "new")]) == 0
+    out, err = capsys.readouterr()
+    assert "`git init` を実行してください" in err and "`pre-commit install` の前に" in err and "次は `pia new" in out
+    assert (tmp_path / "new" / ".pre-commit-config.yaml").is_file()
 
 
 def test_upgrade_without_init_is_a_clear_message(tmp_path: Path, capsys):

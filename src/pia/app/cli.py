@@ -175,10 +175,13 @@ def _parser() -> argparse.ArgumentParser:
     n.add_argument("--accident", help="過去1年以内の特定個人情報の重大事故の有無（あり・なし、又は選択肢の文言。例: なし）")
 
     i = sub.add_parser("init", help="評価書のリポジトリを準備する（スキーマ、エディタ・pre-commit・CI の設定）")
-    i.add_argument("dir", metavar="フォルダ", nargs="?", type=Path, default=Path("."), help="リポジトリの最上位のフォルダ（既定: 現在のフォルダ）")
+    i.add_argument("dir", metavar="フォルダ", nargs="?", type=Path, default=Path("."), help="リポジトリの最上位のフォルダ（既定: 現在のフォルダ。git のリポジトリの中のフォルダは受け付けません）")
     i.add_argument("--ci", choices=["github", "gitlab", "none"], default="github",
                    help="作成する CI の設定（既定: github。gitlab なら .gitlab-ci.yml と ci/pia.gitlab-ci.yml）")
-    i.add_argument("--force", action="store_true", help="内容の違う既存のファイルも上書きする")
+    i.add_argument("--force", action="store_true",
+                   help="pia が用意するファイル（.pia/、ci/pia.gitlab-ci.yml、.github/workflows/pia*.yml）は内容が違っても上書きする。"
+                        "利用者と共有するファイル（.vscode/settings.json、.pre-commit-config.yaml、.gitlab-ci.yml）は上書きせず、"
+                        "pia の設定を加えるだけです")
     i.add_argument("--upgrade", action="store_true", help="リポジトリのスキーマ（.pia/schemas）をこの pia の版に更新する")
 
     d = sub.add_parser("render", help="評価書を HTML・PDF・Excel に出力する")

@@ -318,14 +318,24 @@ def init(args: Any) -> int:
         emit(f"{args.dir / rel} を書き出しました。\n")
     for rel in outcome.deleted:
         emit(f"{args.dir / rel} を削除しました（この版の pia にはないスキーマです）。\n")
-    if outcome.unchanged and not outcome.written and not outcome.deleted and not outcome.skipped:
+    if outcome.unchanged and not (outcome.written or outcome.deleted or outcome.skipped or outcome.merged or outcome.left):
         emit("すべて最新です。\n")
+    for rel in outcome.merged:
+        emit(f"{args.dir / rel} に pia の設定を加えました（ほかの内容はそのままです）。\n")
     for rel in outcome.skipped:
-        emit(f"{args.dir / rel} はすでにあり内容が違うため、上書きしませんでした（上書きするには --force）。\n", sys.stderr)
-    if not args.upgrade and not outcome.skipped:
+        emit(f"{args.dir / rel} はすでにあり内容が違うため、上書きしませんでした（pia が用意するファイルです。"
+             "上書きするには --force）。\n", sys.stderr)
+    for left in outcome.left:
+        emit(f"{args.dir / left.path} に pia の設定を加えられませんでした（--force でも書き換えません）: {left.why}。\n"
+             f"{left.todo}", sys.stderr)
+    if not args.upgrade and not outcome.in_git:
+        emit(f"注意: {args.dir} は git のリポジトリではありません。pre-commit は git のコミットのたびに動くため、"
+             "`pre-commit install` の前にこのフォルダで `git init` を実行してください"
+             "（GitHub・GitLab のリポジトリで使うなら、そのクローンの最上位で pia init を実行します）。\n", sys.stderr)
+    if not args.upgrade:
         emit("次は `pia new 名前` で評価書を作ります。\n"
              f"コミットのたびに検査するには（pre-commit）: {init_mod.PRE_COMMIT_SETUP}\n")
-    return 1 if outcome.skipped else 0
+    return 1 if outcome.skipped or outcome.left else 0
 
 
 def render(args: Any) -> int:

@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import yaml
 
 from pia import DISTRIBUTION, __version__
 from pia.base import fsread, fswrite
@@ -63,13 +68,22 @@ def hook(extra: str = "") -> str:
 PRE_COMMIT_SETUP = "`pip install pre-commit` で pre-commit を入れ、リポジトリの最上位で `pre-commit install` を実行します。"
 
 
-def pre_commit_config() -> str:
+def pre_commit_entry() -> str:
+    """pia's entry of `repos:` (unindented): the hook, run locally with pia installed at this version."""
     body = hook(f'  additional_dependencies: ["{package_spec()}"]\n')
+    return "- repo: local\n  hooks:\n" + "".join(f"    {line}\n" for line in body.splitlines())
+
+
+def _indent(text: str, n: int) -> str:
+    return "".join(" " * n + line + "\n" for line in text.splitlines())
+
+
+def pre_commit_config() -> str:
     return ("# pre-commit の設定（pia init が作成）: コミットのたびに、変更した評価書を検査します。\n"
             f"# 使い始めるには: {PRE_COMMIT_SETUP}\n"
             f"# pia は PyPI の {DISTRIBUTION} を入れます。PyPI 以外から入れるときは additional_dependencies を書き換えてください\n"
             "# （例: wheel のパスや URL）。\n"
-            "repos:\n  - repo: local\n    hooks:\n" + "".join(f"      {line}\n" for line in body.splitlines()))
+            "repos:\n" + _indent(pre_commit_entry(), 2))
 
 
 def _github_setup(why_history: str) -> str:
@@ -190,11 +204,22 @@ pia（特定個人情報保護評価書の検査・出力ツール）の設定�
 
 
 @dataclass
+class Left:
+    """A file of the user's that pia shares and left unchanged: why, and exactly what to add or change there."""
+    path: Path
+    why: str
+    todo: str
+
+
+@dataclass
 class Outcome:
     written: list[Path]
     unchanged: list[Path]
-    skipped: list[Path]  # existing files with other content, kept (without --force)
+    skipped: list[Path]  # pia's own files with other content, kept (without --force)
     deleted: list[Path] = field(default_factory=list)
+    merged: list[Path] = field(default_factory=list)  # the user's files pia added its part to
+    left: list[Left] = field(default_factory=list)  # the user's files pia could not safely add its part to
+    in_git: bool = True  # False: the folder is no git repository yet (pre-commit install needs one)
 
 
 def _schemas() -> dict[str, str]:
@@ -297,12 +322,23 @@ def _current(root: Path, rel: Path) -> bytes | None:
 
 
 def _write(root: Path, files: dict[Path, str], force: bool, delete: list[Path] | None = None) -> Outcome:
-    """Every file pia init writes, and those it deletes, in one change: all or nothing, never through a link."""
+    """Every file pia init writes, and those it deletes, in one change: all or nothing, never through a link. A file
+    the user shares with pia (SHARED) only ever gets pia's part added, whatever force says."""
     out = Outcome([], [], [])
     changes: dict[str, bytes] = {}
     for rel, text in files.items():
         data = text.encode("utf-8")
         now = _current(root, rel)
+        if now is not None and now != data and rel in SHARED:
+            merged = _merge(rel, now)
+            if isinstance(merged, Left):
+                out.left.append(merged)
+            elif merged == now:
+                out.unchanged.append(rel)
+            else:
+                changes[rel.as_posix()] = merged
+                out.merged.append(rel)
+            continue
         if now is not None:
             if now == data:
                 out.unchanged.append(rel)
@@ -320,10 +356,227 @@ def _write(root: Path, files: dict[Path, str], force: bool, delete: list[Path] |
     return out
 
 
+# ---- the files pia shares with the user: pia adds its part, checked by reading the result back -------------------
+
+class _Manual(Exception):
+    """pia cannot add its part safely: why, and what to do when it is not simply adding pia's part."""
+
+    def __init__(self, why: str, todo: str = ""):
+        super().__init__(why)
+        self.why, self.todo = why, todo
+
+
+def _merge(rel: Path, now: bytes) -> bytes | Left:
+    merge, todo = SHARED[rel]
+    try:
+        text = now.decode("utf-8")
+    except UnicodeDecodeError:
+        return Left(rel, "UTF-8 で読めません", todo())
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    try:
+        return (bom + merge(text[len(bom):])).encode("utf-8")
+    except _Manual as m:
+        return Left(rel, m.why, m.todo or todo())
+
+
+def _lines(text: str) -> list[str]:
+    """The lines of text, each with its line break: only \\n breaks a line here (the result is parsed back anyway)."""
+    return re.findall(r"[^\n]*\n|[^\n]+$", text)
+
+
+def _append_entry(text: str, key: str, entry: str) -> str:
+    """text with entry (a block list's entry, unindented) added after the last entry of the top-level list `key:`,
+    or, without that key, `key:` and entry appended at the end. "" when the list is not laid out simply (flow
+    style, the key twice). The caller parses the result: the layout read here is only where to write."""
+    nl = "\r\n" if "\r\n" in text else "\n"
+    lines = _lines(text)
+    heads = [i for i, line in enumerate(lines) if re.fullmatch(rf"{key}:[ \t]*(#.*)?\r?\n?", line)]
+
+    def block(indent: int) -> str:
+        return "".join(" " * indent + line + nl for line in entry.splitlines())
+
+    if not heads:
+        if any(re.match(rf"{key}\s*:", line) for line in lines):
+            return ""
+        return text + (nl if text and not text.endswith("\n") else "") + f"{key}:{nl}" + block(2)
+    if len(heads) > 1:
+        return ""
+    indent, last = None, heads[0]
+    for i in range(heads[0] + 1, len(lines)):
+        line = lines[i].strip()
+        if not line or line.startswith("#"):
+            continue
+        col, dash = len(lines[i]) - len(lines[i].lstrip(" ")), re.match(r"-(\s|$)", line)
+        if indent is None:
+            if col == 0 and not dash:
+                break  # `key:` with nothing under it
+            if not dash:
+                return ""
+            indent = col
+        if col < indent or (col == indent and not dash):
+            break
+        last = i
+    head = "".join(lines[:last + 1])
+    return head + ("" if head.endswith("\n") else nl) + block(2 if indent is None else indent) + "".join(lines[last + 1:])
+
+
+NODES = 100_000  # a file larger than this, its aliases expanded, is not merged (comparing it would cost as much)
+
+
+def _load(text: str) -> dict:
+    """The YAML mapping text holds ({} for an empty file); _Manual when it is none or too large to compare."""
+    try:
+        data = yaml.safe_load(text)
+    except (yaml.YAMLError, RecursionError, ValueError):
+        raise _Manual("YAML として読めません") from None
+    if data is None:
+        data = {}
+    todo, n = [data], 0
+    while todo:  # aliases expanded, with a bound: a file of aliases is refused, not compared for ever
+        n += 1
+        x = todo.pop()
+        if n > NODES:
+            raise _Manual("大きすぎて、加えた結果を確かめられません")
+        if isinstance(x, dict):
+            todo += [*x.keys(), *x.values()]
+        elif isinstance(x, list):
+            todo += x
+    if not isinstance(data, dict):
+        raise _Manual("最上位が「キー: 値」の形ではありません")
+    return data
+
+
+def _add_entry(text: str, key: str, entry: str, data: dict) -> str:
+    """text with entry added to its list `key:`, when reading the result back gives exactly the old data plus it."""
+    new = _append_entry(text, key, entry)
+    expected = {**data, key: [*(data.get(key) or []), *yaml.safe_load(entry)]}
+    try:
+        if new and _load(new) == expected:
+            return new
+    except _Manual:
+        pass
+    raise _Manual(f"{key}: の一覧の書き方（[ … ] の形など）から、加えた結果を確かめられません")
+
+
+def _merge_pre_commit(text: str) -> str:
+    data = _load(text)
+    repos = data.get("repos")
+    if repos is not None and not isinstance(repos, list):
+        raise _Manual("repos: が一覧ではありません")
+    ours = yaml.safe_load(pre_commit_entry())[0]
+    for repo in repos or []:
+        for h in (repo.get("hooks") or []) if isinstance(repo, dict) else []:
+            if isinstance(h, dict) and h.get("id") == "pia-check":
+                differ = _hook_differences(repo, h, ours)
+                if differ:
+                    raise _Manual("pia のフック（pia-check）がこの版の pia のものと違います",
+                                  "pia-check の次の行を直してください（今 → この版の pia）:\n" + differ)
+                return text
+    note = (f"# pia init が追加: コミットのたびに、変更した評価書を検査します（pia は PyPI の {DISTRIBUTION} から入れます。"
+            "ほかから入れるときは additional_dependencies を書き換えてください）\n")
+    return _add_entry(text, "repos", note + pre_commit_entry(), data)
+
+
+def _hook_differences(repo: dict, theirs: dict, ours: dict) -> str:
+    """The lines of the user's pia hook that differ from this pia's; a pin the user replaced (a wheel, a URL,
+    as the comment pia writes invites) is theirs to keep."""
+    def shown(v: object) -> str:
+        return "（なし）" if v is None else json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v
+
+    if repo.get("repo") != "local":  # pia's repository, at a tag
+        rev = f"v{__version__}"
+        return "" if repo.get("rev") == rev else f"  rev: {shown(repo.get('rev'))} → {rev}\n"
+    out = ""
+    for key, value in ours["hooks"][0].items():
+        mine = theirs.get(key)
+        if key in ("name", "description"):  # what the user calls it is theirs
+            continue
+        if key == "additional_dependencies" and not any(re.match(rf"{DISTRIBUTION}\s*==", str(d)) for d in mine or []):
+            continue
+        if mine != value:
+            out += f"  {key}: {shown(mine)} → {shown(value)}\n"
+    return out
+
+
+def _pre_commit_todo() -> str:
+    return "repos: の一覧の最後に次を加えてください:\n" + _indent(pre_commit_entry(), 2)
+
+
+PIA_INCLUDE = "ci/pia.gitlab-ci.yml"
+
+
+def _merge_gitlab(text: str) -> str:
+    data = _load(text)
+    include = data.get("include")
+    entries = include if isinstance(include, list) else [] if include is None else [include]
+    named = [e if isinstance(e, str) else e.get("local") if isinstance(e, dict) else None for e in entries]
+    if any(isinstance(n, str) and n.lstrip("/") == PIA_INCLUDE for n in named):
+        return text
+    if include is not None and not isinstance(include, list):
+        raise _Manual("include: が一覧ではありません",
+                      f"include: を一覧（「- 」で始まる行）にして、次の行を加えてください:\n  - local: {PIA_INCLUDE}\n")
+    return _add_entry(text, "include", f"- local: {PIA_INCLUDE}\n", data)
+
+
+def _gitlab_todo() -> str:
+    return "次を加えてください（include: がすでにあれば、その一覧に「- local: …」の行を）:\n" + _indent(GITLAB_INCLUDE, 2)
+
+
+def _merge_settings(text: str) -> str:
+    def unique(pairs: list[tuple[str, object]]) -> dict:
+        if len({k for k, _ in pairs}) < len(pairs):
+            raise ValueError("a key twice")  # rewriting would drop one of them
+        return dict(pairs)
+
+    try:
+        doc = json.loads(text, object_pairs_hook=unique)
+    except (ValueError, RecursionError):
+        raise _Manual("JSON として読めません（コメント・末尾のカンマ・同じキーの重複など。VS Code は読めても、pia はそのまま書き換えられません）") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("yaml.schemas", {}), dict):
+        raise _Manual("最上位か yaml.schemas が JSON のオブジェクト（{ … }）ではありません")
+    new = dict(doc)
+    for key, value in json.loads(vscode_settings(VENDORED.as_posix())).items():
+        if key == "yaml.schemas":  # pia's schemas are pia's: their entries follow this pia; the others stay
+            new[key] = {**doc.get(key, {}), **value}
+        elif key not in new:  # a setting the user chose stays theirs
+            new[key] = value
+    if new == doc:
+        return text
+    indent = re.search(r"\n([ \t]+)\S", text)  # the file's own indentation, so that only pia's lines change
+    return json.dumps(new, ensure_ascii=False, indent=indent.group(1) if indent else 2) + "\n"
+
+
+def _settings_todo() -> str:
+    schemas = json.loads(vscode_settings(VENDORED.as_posix()))["yaml.schemas"]
+    return ("\"yaml.schemas\" に次の対応を加えてください:\n"
+            + _indent(json.dumps(schemas, ensure_ascii=False, indent=2)[1:-1].strip("\n"), 0))
+
+
+SHARED: dict[Path, tuple[Callable[[str], str], Callable[[], str]]] = {
+    Path(".vscode") / "settings.json": (_merge_settings, _settings_todo),
+    Path(".pre-commit-config.yaml"): (_merge_pre_commit, _pre_commit_todo),
+    Path(".gitlab-ci.yml"): (_merge_gitlab, _gitlab_todo),
+}
+
+
+def git_top(folder: Path) -> Path | None:
+    """The top folder of the git work tree folder lies in (or will, once made): the nearest with a .git folder or
+    file (a worktree's, a submodule's). None outside git."""
+    p = folder.resolve()
+    return next((d for d in (p, *p.parents) if os.path.lexists(d / ".git")), None)
+
+
 def init(root: Path, ci: str = "github", force: bool = False) -> Outcome:
     if root.exists() and not root.is_dir():
         raise PiaError(f"{root} はフォルダではありません。")
-    return _write(root, plan(ci), force)
+    top = git_top(root)
+    if top is not None and top != root.resolve():  # GitHub and pre-commit read these files at the top only
+        raise PiaError(f"{root} は git のリポジトリ {top} の中のフォルダです。GitHub はリポジトリの最上位の .github/workflows だけを、"
+                       "pre-commit は最上位の .pre-commit-config.yaml だけを読み、フックの対象（assessments/）も最上位からのパスです。"
+                       f"何も書いていません。リポジトリの最上位で実行してください: pia init {shlex.quote(str(top))}")
+    out = _write(root, plan(ci), force)
+    out.in_git = top is not None
+    return out
 
 
 def upgrade(root: Path) -> Outcome:
