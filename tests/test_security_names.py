@@ -32,8 +32,8 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = small_example(root.parent / "base")
     for name in HOSTILE:
         shutil.copytree(base, root / name)
-        a = root / name / "assessment.yaml"  # no 事務の名称: pages name the 事務 after its folder; published
-        text = re.sub(r"(?m)^(    事務の名称: ).*$", r"\1", a.read_text(encoding="utf-8"), count=1)
+        a = root / name / "assessment.yaml"  # no 事務の名称 nor 評価書名: pages name them after the folder; published
+        text = re.sub(r"(?m)^(    事務の名称: |評価書名: ).*$", r"\1", a.read_text(encoding="utf-8"), count=2)
         a.write_text(text.replace("\n公表日:\n", "\n公表日: 令和6年2月1日\n", 1), encoding="utf-8")
     return root
 

@@ -110,6 +110,51 @@ def test_every_published_edition_can_be_downloaded(site: Path):
     assert "versions/" not in (site / "old-jimu" / "index.html").read_text(encoding="utf-8")  # one commit: no older edition
 
 
+@pytest.fixture(scope="module")
+def family_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Folders with a 基礎項目評価書 beside the main document: one with its own 評価書名 (marumaru-juten), one
+    without (setagaya-juki, both documents published here)."""
+    repo = tmp_path_factory.mktemp("family")
+    root = repo / "assessments"
+    shutil.copytree(ROOT / "assessments" / "marumaru-juten", root / "marumaru-juten")
+    shutil.copytree(EXAMPLE, root / "juki")
+    _edit(root / "juki", {"表紙-公表日": "令和6年2月1日"})
+    kiso = root / "juki" / "kiso.yaml"
+    text = kiso.read_text(encoding="utf-8")
+    assert re.search(r"^評価書名:  #", text, re.M) and "\n公表日:\n" in text  # the example's 基礎 has no title
+    kiso.write_text(text.replace("\n公表日:\n", "\n公表日: 令和6年2月1日\n"), encoding="utf-8")
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "first")
+    out = tmp_path_factory.mktemp("out") / "site"
+    assert main(["site", str(root), "--out", str(out), "--format", "html,xlsx"]) == 0
+    return out
+
+
+def _title(p: Path) -> str:
+    return re.search(r"<title>(.*?)</title>", p.read_text(encoding="utf-8")).group(1)
+
+
+def test_each_download_is_titled_with_its_own_document(family_site: Path):
+    """The 基礎 beside a 重点 or 全項目 is its own document: its links carry its title as pia render titles it
+    (its 評価書名, else the 事務 and the form), and the page is the 事務's, not the main document's."""
+    for name, main_title, kiso_title in [("marumaru-juten", "国民健康保険に関する事務 重点項目評価書", "国民健康保険に関する事務 基礎項目評価書"),
+                                          ("juki", "住民基本台帳に関する事務 全項目評価書", "住民基本台帳に関する事務 基礎項目評価書")]:
+        page = (family_site / name / "index.html").read_text(encoding="utf-8")
+        read = page[page.index("<h2>評価書を読む</h2>"):].split("</ul>")[0]
+        links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', read)
+        assert [h for h, _ in links] == [f"{name}.html", f"{name}.xlsx", f"{name}-kiso.html", f"{name}-kiso.xlsx"], links
+        for href, text in links:  # the title the document itself carries (pia render's <title>)
+            assert text.startswith(_title(family_site / name / href.replace(".xlsx", ".html")) + "（"), (href, text)
+        assert _title(family_site / name / f"{name}.html") == main_title
+        assert _title(family_site / name / f"{name}-kiso.html") == kiso_title
+        assert len({t for _, t in links}) == len(links)  # every link says which file it is
+        # the heading names the 事務 whose documents the page holds, not one of them
+        jimu = re.search(r'<li aria-current="page">(.*?)</li>', page).group(1)
+        assert re.findall(r"<h1>(.*?)</h1>", page) == [f"{jimu}の評価書"] and _title(family_site / name / "index.html") == f"{jimu}の評価書"
+        assert main_title not in re.search(r"<h1>.*?</h1>", page).group(0)
+
+
 class _Links(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
@@ -231,14 +276,15 @@ def test_site_refuses_to_write_into_assessments(repo: Path, capsys):
 
 @pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER), reason="Debian chromium and chromium-driver are not installed")
 @pytest.mark.skipif(not AXE.is_file(), reason="axe-core is not installed (npm install axe-core; .ci/run does)")
-def test_axe_core_finds_no_serious_or_critical_violation(site: Path):
+def test_axe_core_finds_no_serious_or_critical_violation(site: Path, family_site: Path):
     from conftest import chrome
 
     driver = chrome()
     driver.set_script_timeout(60)
     axe = AXE.read_text(encoding="utf-8")
     pages = [site / "index.html", site / "juki" / "index.html", site / "old-jimu" / "index.html",
-             site / "juki" / "changes-2025-04-01.html", site / "juki" / "changes-2024-01-04.html"]
+             site / "juki" / "changes-2025-04-01.html", site / "juki" / "changes-2024-01-04.html",
+             family_site / "marumaru-juten" / "index.html"]
     bad: dict[str, list[str]] = {}
     ran = 0
     try:

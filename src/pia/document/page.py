@@ -13,7 +13,7 @@ from typing import Any
 from pia.base import dates
 from pia.document import blocks as document_blocks
 from pia.document import family
-from pia.document.assessment import Assessment
+from pia.document.assessment import Assessment, display_name
 from pia.document.blocks import Block, TocEntry
 from pia.document.changes import document_rows
 from pia.document.formatting import Ctx, format_ctx
@@ -91,11 +91,16 @@ def title(a: Assessment, kind: kinds.Kind) -> str:
     data = _data(a, kind.id)
     name = layout.meta_item(kind.id, "title").get(data)
     if not name:
-        jimu = layout.meta_item(kind.id, "name").get(data) or Path(a.folder).name
+        jimu = layout.meta_item(kind.id, "name").get(data) or display_name(Path(a.folder).name)  # shown: no bidi
         name = f"{jimu} {kinds.short_title(kind)}"
     name = str(name)
     end = dates.parse(ENDED.get(data)) if layout.meta_item(kind.id, "title").doc == ENDED.doc else None
     return name + (f"【{dates.to_era(end)} 終了】" if end else "")
+
+
+def document_title(a: Assessment, kind: kinds.Kind) -> str:
+    """The title one document of the folder is rendered with (its HTML <title>, PDF and workbook metadata)."""
+    return title(family.render_view(a, kind), kind)
 
 
 def build(a: Assessment, kind: kinds.Kind, folder: Path | None = None,

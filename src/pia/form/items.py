@@ -143,6 +143,20 @@ def item(code: str) -> Item:
         raise UnknownItem(f"no item with code {code!r} in the schemas") from None
 
 
+def off_when(node: sch.Node) -> list[Item]:
+    """The ○ items (x-pia-off-when) that make a part not applicable (「委託しない」 for III-4, 「接続しない（入手）」
+    for III-6 リスク1〜4, …)."""
+    codes = node.get("x-pia-off-when")
+    return [item(c) for c in ([codes] if isinstance(codes, str) else codes or [])]
+
+
+def switched_off(data: Any, node: sch.Node) -> list[Item]:
+    """The flags that leave this part of a document empty by the form's own logic (every one of them ticked in
+    data, the document's data), else none."""
+    flags = off_when(node)
+    return flags if flags and all(sch.tick(f.get(data), f.node) is True for f in flags) else []
+
+
 def all_items() -> list[Item]:
     return list(_index().values())
 

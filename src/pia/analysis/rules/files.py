@@ -11,7 +11,7 @@ from typing import Iterator
 from pia.form import schema as sch
 from pia.form.concepts import concept
 from pia.base.findings import WARNING, Finding
-from pia.form.items import Item, each, entry_of, item
+from pia.form.items import Item, each, entry_of, item, off_when
 from pia.base.registry import Certainty
 from pia.analysis.rules import Context, rule
 from pia.document.values import blank, ticked
@@ -149,12 +149,6 @@ def _annex(records: Item) -> str:
     return m.group() if m else records.title
 
 
-def off_when(node: sch.Node) -> list[str]:
-    """The flags (item codes) that make a part of III not applicable (「接続しない（入手）」 for III-6 リスク1〜4, …)."""
-    code = node.get("x-pia-off-when")
-    return [code] if isinstance(code, str) else list(code or [])
-
-
 @rule("PIA206", "「接続しない」とリスク対策の記載が矛盾する", source="様式（III-6・基礎項目評価書 IV-6、スキーマの x-pia-off-when）",
       certainty=Certainty.INFERRED, concepts=("off-when",))
 def network_risks(ctx: Context) -> Iterator[Finding]:
@@ -166,7 +160,7 @@ def network_risks(ctx: Context) -> Iterator[Finding]:
     for doc in sorted({it.doc for it in ctx.items("off-when")}):
         for key, f in ctx.docs(doc):
             for path, node, block in values(sch.load().document(doc), f):
-                codes = [c for c in off_when(node) if c in flags]
+                codes = [it.code for it in off_when(node) if it.code in flags]
                 if len(codes) != 1:
                     continue
                 flag = item(codes[0])

@@ -8,7 +8,7 @@ from pia.form import schema as sch
 from pia.base.findings import WARNING, Finding
 from pia.document import family
 from pia.form.kinds import absent_codes, is_draft, shared_fact_paths
-from pia.form.items import item
+from pia.form.items import switched_off
 from pia.base.registry import Certainty
 from pia.analysis.rules import Context, rule
 from pia.document.values import DASH, dash_variant, empty, is_dash, scalars
@@ -16,15 +16,6 @@ from pia.form.walk import Path, walk
 
 # (a ○ item is not among them: its blank is the form's unticked box)
 _LEAVES = ("text", "date", "choice", "selected", "multi", "idlist", "strlist", "id", "count")
-
-
-def _off(data: Any, node: sch.Node) -> bool:
-    """A part the form leaves empty by its own logic: every flag named in x-pia-off-when is ticked
-    (「委託しない」 for III-4, 「接続しない（入手）」 for III-6 リスク1〜4, …)."""
-    codes = node.get("x-pia-off-when")
-    if not codes:
-        return False
-    return all(item(c).get(data) is True for c in ([codes] if isinstance(codes, str) else codes))
 
 
 def _exempt(a: Any, key: str, name: str) -> tuple[set[tuple[str, ...]], set[str]]:
@@ -55,7 +46,7 @@ def _required(data: Any, name: str, shared: set[tuple[str, ...]] | None = None,
                 or sch.code(node) in absent or e.path in shared:
             skip.add(e.path)
             continue
-        if _off(data, node):
+        if switched_off(data, node):  # a part the form leaves empty: every flag of x-pia-off-when ticked
             skip.add(e.path)
             continue
         if e.kind == "choice" and "properties" in node:

@@ -15,7 +15,7 @@ class Table:
     headers: list[str]
     rows: list[list[str]]
     widths: list[int]  # Excel column widths (characters)
-    fill_columns: tuple[int, ...] = ()  # columns left blank for the user to fill in
+    fill_columns: tuple[int, ...] = ()  # columns for the user to fill in (marked where a row leaves them blank)
 
 
 @dataclass
@@ -64,7 +64,7 @@ def to_xlsx(r: Report) -> bytes:
         ws.freeze_panes = "A3"
         for n, row in enumerate(t.rows, 3):
             for i, text in enumerate(row, 1):
-                put(ws, n, i, text, FILL["block"] if i - 1 in t.fill_columns else None)
+                put(ws, n, i, text, FILL["block"] if i - 1 in t.fill_columns and not text else None)
             ws.row_dimensions[n].height = max(row_height(x, w) for x, w in zip(row, t.widths))
     return save(wb, r.date, r.title)
 

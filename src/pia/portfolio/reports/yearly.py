@@ -16,23 +16,48 @@ from pia.form import kinds as form_kinds
 from pia.form import layout
 from pia.document.formatting import Ctx, fmt, heading, label_text
 from pia.portfolio.reports import Report, Table
+from pia.form.items import switched_off
 from pia.form.walk import walk
+from pia.document.values import DASH
 
 HEADERS = ["事務", "ファイル", "分類", "リスク", "記載項目", "評価書の記載", "実施状況", "課題・今後の対応"]
 FILL = (6, 7)  # 実施状況 and 課題: the body fills these in
 
 
-def measures(node: sch.Node, value: Any, ctx: Ctx) -> Iterator[tuple[tuple[str, ...], str, str]]:
-    """(section/risk titles, item title, text as 別添3 prints it) for every printed item under node, in form order
-    (the one walker and the one formatter table)."""
+# The status of a part the document marks not applicable (its 「提供・移転しない」 … ticked): nothing to report.
+NOT_APPLICABLE = "該当なし（{}）"
+
+
+def measures(node: sch.Node, value: Any, ctx: Ctx, doc: Any = None) -> Iterator[tuple[tuple[str, ...], str, str, str]]:
+    """(section/risk titles, item title, text as 別添3 prints it, status) for every printed item under node, in form
+    order (the one walker and the one formatter table); the status is blank, for the body to fill in. A part the
+    document (doc: its data) marks not applicable by a ○ (x-pia-off-when) has no items to report on: once per
+    section and flag, a row names the flag with the status 該当なし（…）. Sections are titled without their flags."""
     trail: list[tuple[int, str]] = []
+    off: tuple[str | int, ...] | None = None  # the path of the part left out, with everything below it
+    said: set[tuple[tuple[str, ...], str]] = set()
     for e in walk(node, value):
+        if off is not None and e.path[:len(off)] == off:
+            continue
+        off = None
         if e.hidden or e.inline:
             continue
         if e.kind in ("group", "block"):
-            trail = [t for t in trail if t[0] < e.depth] + [(e.depth, heading(e, ctx))]
-        elif e.kind not in ("note", "list"):
-            yield tuple(t for d, t in trail if d < e.depth), label_text(e, ctx), fmt(e.kind).brief(e, ctx)
+            trail = [t for t in trail if t[0] < e.depth] + [(e.depth, heading(e, ctx, flags=False))]
+        flags = switched_off(doc, e.node) if doc is not None else []
+        if flags:
+            off = e.path
+            # the section the flag belongs to: this part when it carries the flag (III-4 of the 全項目), else its parent
+            own = {sch.code(f.node) for f in e.flags}
+            section = tuple(t for d, t in trail if d < e.depth or d == e.depth and any(f.code in own for f in flags))
+            new = [f for f in flags if (section, f.code) not in said]
+            said |= {(section, f.code) for f in new}
+            if new:
+                names = "・".join(f.title for f in new)
+                yield section, names, ctx.texts["tick"], NOT_APPLICABLE.format(names)
+            continue
+        if e.kind not in ("group", "block", "note", "list"):
+            yield tuple(t for d, t in trail if d < e.depth), label_text(e, ctx), fmt(e.kind).brief(e, ctx), ""
 
 
 def _rows(a: Assessment) -> Iterator[list[str]]:
@@ -49,10 +74,17 @@ def _rows(a: Assessment) -> Iterator[list[str]]:
     jimu = pf.jimu_name(a)
     ctx = Ctx(layout.texts(kind.id), partial(a.file_name, schema=kind.file_schema))
     for fid, data in family.files_of(a, kind):
-        for trail, item, text in measures(per_file.node, per_file.get(data), ctx):
-            yield [jimu, a.file_label(fid, kind.file_schema), trail[1] if len(trail) > 1 else "", " ".join(trail[2:]), item, text, "", ""]
-    for trail, item, text in measures(common.node, common.get(family.data(a, kind)), ctx):
-        yield [jimu, "", trail[0] if trail else sch.title(common.node), " ".join(trail[1:]), item, text, "", ""]
+        for trail, item, text, status in measures(per_file.node, per_file.get(data), ctx, data):
+            yield [jimu, a.file_label(fid, kind.file_schema), trail[1] if len(trail) > 1 else "", " ".join(trail[2:]), item, text,
+                   *_status(status)]
+    main = family.data(a, kind)
+    for trail, item, text, status in measures(common.node, common.get(main), ctx, main):
+        yield [jimu, "", trail[0] if trail else sch.title(common.node), " ".join(trail[1:]), item, text, *_status(status)]
+
+
+def _status(said: str) -> list[str]:
+    """実施状況 and 課題: blank for the body to fill in, or settled for a part the document marks not applicable."""
+    return [said, DASH] if said else ["", ""]
 
 
 def build(items: list[Assessment], as_of: dt.date) -> Report:

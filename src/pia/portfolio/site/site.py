@@ -98,19 +98,24 @@ COLUMNS = {"date": "別添3-変更日", "item": "別添3-項目", "before": "別
 
 
 def _downloads(a: Any, stem: str, files: dict[str, int], href: str = "") -> list[dict[str, Any]]:
-    """Download links of one edition's files (name -> size), the most detailed document first, by format."""
+    """Download links of one edition's files (name -> size), the most detailed document first, by format. Each
+    names its own document: its kind, and its title as the document itself is rendered with."""
     from pia.document import family
+    from pia.document.page import document_title
     from pia.form import kinds
 
     main = family.main_kind(a)
     order = list(reversed(family.present(a)))
     kind_of = {kinds.output_stem(stem, k, main): k for k in order}
+    titles = {k.id: document_title(a, k) for k in order}
     out = []
     for n in sorted(files, key=lambda n: (order.index(kind_of[Path(n).stem]) if Path(n).stem in kind_of else 9,
                                            FORMATS.index(Path(n).suffix[1:]) if Path(n).suffix[1:] in FORMATS else 9)):
         kind = kind_of.get(Path(n).stem)
-        out.append({"format": Path(n).suffix[1:], "href": href + n, "size": _size(files[n]),
-                    "label": f"{kinds.short_title(kind) if kind else ''} {LABELS.get(Path(n).suffix[1:], n)}".strip()})
+        fmt = Path(n).suffix[1:]
+        out.append({"format": fmt, "href": href + n, "size": _size(files[n]), "format_label": LABELS.get(fmt, n),
+                    "kind": kinds.short_title(kind) if kind else "", "title": titles[kind.id] if kind else n,
+                    "label": f"{kinds.short_title(kind) if kind else ''} {LABELS.get(fmt, n)}".strip()})
     return out
 
 
@@ -206,7 +211,7 @@ def build_one(folder: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> di
     ended = dates.parse(pf.fact(a, "ended"))
     changed = max([d.changed for d in shown if d.changed], default=None)
     return {
-        "name": name, "jimu": pf.jimu_name(a), "title": main.title if main and main.title else asm.display_name(name),
+        "name": name, "jimu": pf.jimu_name(a),
         "org": str(pf.author(a) or ""),
         "documents": [{**d.to_dict(), "published_ja": dates.to_era(d.published) if d.published else "",
                        "reassess_ja": dates.to_era(due) if (due := reassessment_due(d.published)) else ""} for d in shown],
@@ -253,7 +258,7 @@ def pages(facts: list[dict[str, Any]], site_title: str) -> dict[str, bytes]:
     for f in facts:
         rev_of = {r["date"]: r for r in f["revisions"] if r["date"]}
         out[f"{f['name']}/index.html"] = env.get_template("site/assessment.html.j2").render(
-            page_title=f"{f['title']}", a=f, root="../", rev_of=rev_of, **common)
+            page_title=f"{f['jimu']}の評価書", a=f, root="../", rev_of=rev_of, **common)
         for rev in f["revisions"]:
             out[f"{f['name']}/{rev['page']}"] = env.get_template("site/changes.html.j2").render(
                 page_title=f"{rev['date_ja']}の変更（{f['jimu']}）", a=f, rev=rev, root="../", **common)
