@@ -124,3 +124,19 @@ def test_one_kiso_file_alone_and_a_continuation_line_is_never_deleted(tmp_path: 
     assert "\n続きの行\n" in after and "公表日予定: 2025-04-01" in after
     assert main(["fix", str(folder / "README.md")]) == 2
     assert "評価書の YAML ではありません" in capsys.readouterr().err
+
+
+def test_an_option_written_with_its_text_in_brackets_is_split_as_yaml_writes_it(tmp_path: Path, capsys):
+    # 「評価実施機関内の他部署（市民課、税務課）」 as the printed form shows it: the hint and the fix keep the text
+    folder = _family(tmp_path, "marumaru-juten")
+    p = folder / "juten" / "kokuho.yaml"
+    original = p.read_bytes()
+    text = original.decode()
+    for written in ("評価実施機関内の他部署（市民課、税務課）", "評価実施機関内の他部署 (市民課、税務課)"):
+        p.write_text(text.replace("      - 評価実施機関内の他部署: 市民課、税務課", f"      - {written}", 1), encoding="utf-8")
+        assert main(["check", str(folder)]) == 1
+        out = capsys.readouterr().out
+        assert "「- 評価実施機関内の他部署: 市民課、税務課」と書いてください（pia fix --write で直せます）" in out, out
+        assert main(["fix", str(folder), "--write"]) == 0
+        capsys.readouterr()
+        assert p.read_bytes() == original

@@ -135,7 +135,11 @@ def _notation(root: sch.Schema, name: str, path: tuple[Any, ...], value: str) ->
     if node is not None and sch.kind(node) in ("choice", "selected", ""):
         opts = sch.options(node)
     elif len(path) >= 2 and isinstance(path[-1], int) and sch.kind(root.node_at(name, path[:-1]) or {}) == "multi":
-        opts = sch.options(root.node_at(name, path[:-1]) or {})
+        owner = root.node_at(name, path[:-1]) or {}
+        opts = sch.options(owner)
+        split = sch.bracketed_option(value, owner) if value not in opts else None
+        if split and split[1]:  # 「他部署（市民課）」 as the form prints it: the option and its text, as YAML writes them
+            return f"{split[0]}: {split[1]}"
     else:
         return None
     if not opts or value in opts:

@@ -219,6 +219,9 @@ def _unlabelled(key: str, name: str, doc: Document, err: ValidationError, root: 
         elif head and head in opts and v != "enum":
             hint = (f"引用符を外して「- {shown}」と書いてください（引用符で囲むと、選択肢「{head}」と括弧内の内容が"
                     "一つの文字として読まれます）。")
+        elif v != "enum" and isinstance(shown, str) and (split := sch.bracketed_option(shown, owner)):
+            hint = (f"選択肢と括弧内の内容は「:」で分けて「- {split[0]}: {split[1]}」と書いてください"
+                    "（pia fix --write で直せます）。")
         elif close:
             hint = f"「{close}」と書いてください（表記だけが違います。pia fix --write で直せます）。"
         elif isinstance(shown, str) and is_dash(shown):

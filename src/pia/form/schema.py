@@ -6,6 +6,7 @@ none repeats a label or an option list.
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from functools import cache
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
@@ -241,6 +242,17 @@ def tick(value: Any, node: Node | None = None) -> bool | None:
 def tick_hint(node: Node) -> str:
     """How to write a ○ item, in the form's words (messages and skeleton comments)."""
     return f"○を付けるなら「{TICK}」と書き（{title(node)}: {TICK}）、付けないなら空欄にしてください（{title(node)}:）。"
+
+
+_BRACKETED = re.compile(r"(.+?)\s*[（(](.*)[）)]\s*")
+
+
+def bracketed_option(value: str, node: Node) -> tuple[str, str] | None:
+    """A multiple choice's option written as the printed form shows it, 「他部署（市民課、税務課）」: (the option, the
+    text in its parenthesis), which YAML writes 「- 他部署: 市民課、税務課」; None for any other value."""
+    m = _BRACKETED.fullmatch(value)
+    opt = closest_option(m.group(1), text_options(node)) if m else None
+    return (opt, m.group(2).strip()) if opt and m else None
 
 
 def closest_option(value: str, opts: list[str]) -> str | None:
