@@ -393,3 +393,17 @@ def test_a_folder_with_two_main_documents_is_told_to_keep_one(tmp_path: Path):
     found = [f for f in _findings(folder) if f["rule_id"] in ("PIA805", "PIA027")]
     assert [(f["rule_id"], Path(f["file"]).name) for f in found] == [("PIA027", "juten.yaml")]
     assert "juten.yaml、juten/" in found[0]["hint"]
+
+
+def test_new_puts_the_folder_in_the_repositorys_assessments_wherever_it_is_run(tmp_path: Path, monkeypatch):
+    # run inside assessments/ (or anywhere in the repository), a plain 「assessments/」 would nest a second one that the
+    # pre-commit hook and the editor's schema globs never see
+    repo = tmp_path / "repo"
+    (repo / "assessments").mkdir(parents=True)
+    (repo / "docs").mkdir()
+    init_repo(repo)
+    for where, name in (("assessments", "a1"), ("docs", "a2"), (".", "a3")):
+        monkeypatch.chdir(repo / where)
+        code, _ = _cli("new", name, "--kind", "基礎")
+        assert code == 0 and (repo / "assessments" / name / "kiso.yaml").is_file(), where
+    assert sorted(p.name for p in (repo / "assessments").iterdir()) == ["a1", "a2", "a3"]

@@ -168,7 +168,7 @@ def _parser() -> argparse.ArgumentParser:
 
     n = sub.add_parser("new", help="記載例（評価書の種類ごとの雛形）から評価書フォルダを作る")
     n.add_argument("name", metavar="名前", help="作成するフォルダ名（assessments/ の下に作ります）")
-    n.add_argument("--dir", type=Path, default=Path("assessments"), help="作成先（既定: assessments）")
+    n.add_argument("--dir", type=Path, help="作成先（既定: リポジトリの最上位の assessments。その中から実行したときはそこ）")
     n.add_argument("--kind", help="最も詳しい評価書の種類: 基礎、重点、全項目（既定: しきい値判断の入力から。なければ端末では尋ね、それ以外では全項目）")
     n.add_argument("--persons", help="しきい値判断の対象人数（選択肢の文言か人数。例: 10万人以上30万人未満、150000）。--kind の代わりに評価書の種類を決める")
     n.add_argument("--handlers", help="しきい値判断の取扱者数（選択肢の文言か人数。例: 500人未満、120）")

@@ -152,7 +152,7 @@ def new(args: Any) -> int:
     answers = threshold_answers(args)
     name = args.kind or derive_kind(answers) or (_ask_kind() if sys.stdin.isatty() else form_kinds.most_detailed().name)
     kind = kind_for(name)
-    folder, inside = create(args.dir, args.name, kind)
+    folder, inside = create(args.dir if args.dir is not None else _assessments_dir(), args.name, kind)
     # the しきい値判断 inputs given are written into the skeleton (a voluntary --kind keeps them too), with the
     # result they decide; the 基礎's 提出する評価書の種類 is the folder's documents
     answer_threshold(folder, kind, {item(c).at(): v for c, v in answers.items()}, required_for(answers))
@@ -167,6 +167,18 @@ def new(args: Any) -> int:
         emit("注意: このリポジトリにスキーマがないため、エディタ用の $schema はこのパソコンの pia を指しています。"
              "リポジトリの最上位で `pia init` を実行すると、スキーマがリポジトリに入り、他の人の環境でも補完が働きます。\n", sys.stderr)
     return 0
+
+
+def _assessments_dir() -> Path:
+    """Where `pia new` puts a folder: the assessments/ it is run in (or below), else the repository's, else ./assessments
+    (run inside assessments/, a plain 「assessments」 would nest a second one that the hook and the editor miss)."""
+    here = Path.cwd()
+    for d in (here, *here.parents):
+        if d.name == "assessments":
+            return Path(os.path.relpath(d))
+        if (d / ".git").exists():
+            return Path(os.path.relpath(d / "assessments"))
+    return Path("assessments")
 
 
 def _documents(main: Any) -> str:
