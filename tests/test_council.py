@@ -221,3 +221,14 @@ def test_numbers_and_ascii_words_are_marked_as_tokens(old: str, new: str, mark: 
     from pia.app.council import marked
 
     assert re.findall(r"<strong><u>(.*?)</u></strong>", str(marked(new, old))) == [mark]
+
+
+def test_a_council_sheet_that_does_not_match_its_schema_is_reported_at_its_lines(tmp_path: Path):
+    # a missing or unknown key: findings at council.yaml's lines, never an internal error
+    folder = tmp_path / "c"
+    folder.mkdir()
+    (folder / "council.yaml").write_text("件名: テスト\n未知の項目: x\n", encoding="utf-8")
+    r = pia("council", folder, "--out", tmp_path / "out")
+    assert r.returncode == 1 and "内部エラー" not in r.stderr, r.stderr
+    assert "council.yaml:2:1: エラー [PIA013] 未知の項目: 「未知の項目」という項目は様式にありません。" in r.stderr
+    assert "[PIA012] 事業の概要:" in r.stderr and not (tmp_path / "out").exists()

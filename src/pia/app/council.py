@@ -24,7 +24,7 @@ from pia.base.errors import PiaError
 from pia.base.findings import ERROR, Finding
 from pia.form.items import UnknownItem, item
 from pia.document.loader import Document, load_file, load_text
-from pia.document.validate import _findings
+from pia.document.validate import schema_findings
 
 COUNCIL = "council.yaml"
 # the lists a reference may name (juki/委託事項/…), by the key the form gives them
@@ -58,7 +58,7 @@ def load(folder: Path, texts: dict[str, bytes] | None = None) -> Council:
     if doc is not None:
         root = sch.load()
         for err in root.validator("council").iter_errors(doc.data):
-            c.findings.extend(_findings(c, "council", "council", doc, err, root))  # type: ignore[arg-type]
+            c.findings.extend(schema_findings(doc, "council", err, root, lambda path: c.label("council", path)))
         if not errors(c):
             c.findings.extend(check_references(c))
     return c

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from dataclasses import replace
 from functools import partial
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import Any, Callable, Iterator, TYPE_CHECKING
 
 if TYPE_CHECKING:  # the errors come from pia.form.compiled (jsonschema only for a schema it does not compile)
     from jsonschema.exceptions import ValidationError
@@ -109,7 +109,10 @@ def document_findings(doc: Document, key: str, name: str, root: sch.Schema) -> l
 
 def labelled(a: Assessment, key: str, f: Finding, path: tuple[Any, ...], extra: str | None) -> Finding:
     """The finding with its item's official path (and, for an item the form does not have, that item's name)."""
-    label = family.label(a, key, path)
+    return _named(family.label(a, key, path), f, extra)
+
+
+def _named(label: str, f: Finding, extra: str | None) -> Finding:
     if extra is not None:
         label = (label + " " if label else "") + extra
     return replace(f, item_path=label)
@@ -164,6 +167,13 @@ def _accept(key: str, doc: Document, node: sch.Node, value: Any, path: tuple[Any
 def _findings(a: Assessment, key: str, name: str, doc: Document, err: ValidationError,
               root: sch.Schema) -> Iterator[Finding]:
     return (labelled(a, key, *f) for f in _unlabelled(key, name, doc, err, root))
+
+
+def schema_findings(doc: Document, name: str, err: ValidationError, root: sch.Schema,
+                    label: Callable[[tuple[Any, ...]], str]) -> Iterator[Finding]:
+    """The findings of one schema error in a document that is no assessment's (a council sheet), its items named by
+    label."""
+    return (_named(label(path), f, extra) for f, path, extra in _unlabelled(name, name, doc, err, root))
 
 
 def _unlabelled(key: str, name: str, doc: Document, err: ValidationError, root: sch.Schema) -> Iterator[Unlabelled]:
