@@ -407,3 +407,15 @@ def test_new_puts_the_folder_in_the_repositorys_assessments_wherever_it_is_run(t
         code, _ = _cli("new", name, "--kind", "基礎")
         assert code == 0 and (repo / "assessments" / name / "kiso.yaml").is_file(), where
     assert sorted(p.name for p in (repo / "assessments").iterdir()) == ["a1", "a2", "a3"]
+
+
+@pytest.mark.parametrize("kind,file,records", [("基礎", "kiso.yaml", ("改訂", "変更箇所")), ("重点", "juten.yaml", ("改訂", "変更箇所")),
+                                               ("全項目", "assessment.yaml", ("改訂", "変更箇所の記録"))])
+def test_new_leaves_the_records_empty_with_their_shape_as_a_comment(tmp_path: Path, kind: str, file: str, records: tuple):
+    # a blank 変更箇所 row in the skeleton was printed and published as a change 「日付不明に…」
+    code, _ = _cli("new", "x", "--dir", str(tmp_path), "--kind", kind)
+    assert code == 0
+    text = (tmp_path / "x" / file).read_text(encoding="utf-8")
+    data = asm.load(tmp_path / "x").docs[file.removesuffix(".yaml")].data
+    for key in records:
+        assert f"\n{key}: []\n# 書くときの形:\n#   - 変更日:\n" in text and data[key] == [], key

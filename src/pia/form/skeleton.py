@@ -45,12 +45,19 @@ def _lines(props: dict[str, Any], indent: int, omit: frozenset[tuple[str, ...]] 
             continue
         out.extend(_comment(key, node, pad))
         if kind == "list" and "properties" in node["items"]:
-            out.append(f"{pad}{key}:")
             inner = _lines(node["items"]["properties"], indent + 4)
             first = next(i for i, line in enumerate(inner) if not line.lstrip().startswith("#"))
             inner[:first] = [pad + "  " + line.lstrip() for line in inner[:first]]  # aligned with the "- "
             inner[first] = pad + "  - " + inner[first].lstrip()
-            out.extend(inner)
+            if node.get("x-pia-optional"):
+                # a record (改訂, 変更箇所) holds only what happened: empty, its entry's shape as a comment (a blank
+                # entry would be printed and published as a change)
+                out.append(f"{pad}{key}: []")
+                out.append(f"{pad}# 書くときの形:")
+                out.extend(f"{pad}# {line[len(pad):]}" for line in inner if not line.lstrip().startswith("#"))
+            else:
+                out.append(f"{pad}{key}:")
+                out.extend(inner)
         elif kind in ("list", "multi", "idlist", "strlist", "exceptions"):
             out.append(f"{pad}{key}: []")
         elif kind == "id":
