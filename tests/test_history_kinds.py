@@ -238,3 +238,15 @@ def test_ci_threshold_input_is_recorded_by_the_document_that_holds_it(tmp_path: 
     git(repo, "reset", "-q", "--soft", "HEAD~1")
     r, s = ci(repo)
     assert "PIA601" not in r.stdout, r.stdout
+
+
+def test_ci_points_pia601_at_the_latest_revision_entry(tmp_path: Path):
+    repo, folder = repo_with(tmp_path, JUTEN, "kokuho")
+    add_revision(folder / "juten.yaml", "令和6年6月1日")
+    add_revision(folder / "juten.yaml", "令和7年4月1日")
+    commit(repo, "baseline")
+    edit(folder / "juten.yaml", "部署: 市民部保険年金課", "部署: 市民部国保年金課")
+    r, _ = ci(repo)
+    hit = next(line for line in r.stdout.splitlines() if "PIA601" in line and "juten.yaml" in line)
+    line = int(re.search(r"juten\.yaml:(\d+):", hit).group(1))
+    assert "令和7年4月1日" in (folder / "juten.yaml").read_text(encoding="utf-8").splitlines()[line - 1], hit

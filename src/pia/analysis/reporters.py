@@ -46,7 +46,7 @@ def text(results: list[CheckResult], checking: bool = True) -> str:
             total["抑止" if f.suppressed else f.severity] += 1
         if checking and not r.rules_ran and r.errors:
             out.append(f"（{r.folder}: 上のエラーを直すと、項目間の検査も行います。）")
-    out.append(f"{len(results)} 件の評価書を検査: {ERROR.label} {total[ERROR]} 件、{WARNING.label} {total[WARNING]} 件、抑止 {total['抑止']} 件")
+    out.append(f"{len(results)} 件の評価書フォルダを検査: {ERROR.label} {total[ERROR]} 件、{WARNING.label} {total[WARNING]} 件、抑止 {total['抑止']} 件")
     return "\n".join(out) + "\n"
 
 

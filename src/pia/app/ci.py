@@ -23,7 +23,7 @@ MAX_ROWS = 60
 # What the rules require, with their sources (ppc-rules §3, §4); a 重要な変更's procedures are each kind's
 # `obligations` in forms.json. Shown in every summary that has such changes.
 OBLIGATIONS_MINOR = [("評価書を修正し、変更の後遅滞なく提出・公表する（事後）", "規則第14条（評価書の修正。記憶に基づく [R]）")]
-OBLIGATION_THRESHOLD = ("しきい値判断の結果が重くなったため、新たな評価を実施する", "指針（しきい値判断の結果の変更、ppc-rules CH-3）")
+OBLIGATION_THRESHOLD = ("しきい値判断の結果が重くなったため、新たな評価を実施する", "特定個人情報保護評価指針（しきい値判断の結果が変わり、新たに重点項目評価又は全項目評価を実施するとき）")
 
 
 @dataclass
@@ -138,8 +138,10 @@ def _document_checks(rep: AssessmentReport, old: asm.Assessment, new: asm.Assess
         rec = record(kind)
         rev_new, rev_old = revision(new, kind), revision(old, kind)
         name = kinds.short_title(kind)
+        last = len(each(rec.revisions.get(family.data(new, kind)))) - 1  # the latest entry, where one is added after
+        latest = rec.revisions.at() + ((last,) if last >= 0 else ())
         if own.get(kind.id) and (rev_new is None or (rev_old is not None and revision_date(rev_new, kind) == revision_date(rev_old, kind))):
-            rep.problems.append(_problem(new, rec.revisions.at(), f"{name}の記載が変わっていますが、その改訂の記録に新しい変更日がありません。",
+            rep.problems.append(_problem(new, latest, f"{name}の記載が変わっていますが、その改訂の記録に新しい変更日がありません。",
                                          f"{kind.file} の「{rec.revisions.key}」に、この改訂の変更日を一件追加してください。", "PIA601", kind))
         rep.problems += reassessment_findings(old, new, kind)
         rows = classify(document_changes(old, new, kind), new, kind)
@@ -149,8 +151,7 @@ def _document_checks(rep: AssessmentReport, old: asm.Assessment, new: asm.Assess
         rep.documents.append(dc)
         again = dc.important or (rep.threshold_up and kind is family.main_kind(new))
         if again and rec.reassessment is not None and not (rec.reassessment.of(rev_new, rec.revisions) if rev_new else None):
-            i = len(each(rec.revisions.get(family.data(new, kind)))) - 1
-            rep.problems.append(_problem(new, rec.revisions.at() + ((i,) if i >= 0 else ()),
+            rep.problems.append(_problem(new, latest,
                                          f"{name}に重要な変更を含みますが、再評価（意見聴取・第三者点検等）を実施した又は予定している旨の記載がありません。",
                                          "この改訂に「再評価: {状況: 予定, 日付: …}」を記載するか、重要な変更に当たらない理由を「例外」に記載してください。",
                                          "PIA602", kind))
@@ -278,7 +279,7 @@ def summary(reports: list[AssessmentReport], base: str, head: str | None) -> str
         out += [f"## {title}（{rep.status}）", ""]
         if rep.status == "削除":
             out += ["評価書フォルダが削除されました。事務を終了した場合も、評価書は終了した日から少なくとも3年間公表しておく必要があります"
-                    "（規則第16条、ppc-rules CH-8）。評価書名に【○年○月○日 終了】を付けて公表を続けてください。", ""]
+                    "（特定個人情報保護評価に関する規則第16条）。評価書名に【○年○月○日 終了】を付けて公表を続けてください。", ""]
             continue
         errors, warnings = rep.counts()
         out.append(f"- 検査: エラー {errors} 件、警告 {warnings} 件")

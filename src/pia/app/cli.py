@@ -146,7 +146,7 @@ def _command(parser: argparse.ArgumentParser, argv: Sequence[str]) -> str:
 def _parser() -> argparse.ArgumentParser:
     from pia.base import formats
 
-    p = _Parser(prog="pia", description="特定個人情報保護評価書（全項目評価書）を YAML から検査・出力します。",
+    p = _Parser(prog="pia", description="特定個人情報保護評価書（基礎項目評価書・重点項目評価書・全項目評価書）を YAML から検査・出力します。",
                 epilog="各コマンドの使い方: pia コマンド --help")
     p.add_argument("--version", action="version", version=f"pia {__version__}", help="pia の版を表示して終了する")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser, title="コマンド", metavar="コマンド",
