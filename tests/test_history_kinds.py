@@ -250,3 +250,23 @@ def test_ci_points_pia601_at_the_latest_revision_entry(tmp_path: Path):
     hit = next(line for line in r.stdout.splitlines() if "PIA601" in line and "juten.yaml" in line)
     line = int(re.search(r"juten\.yaml:(\d+):", hit).group(1))
     assert "令和7年4月1日" in (folder / "juten.yaml").read_text(encoding="utf-8").splitlines()[line - 1], hit
+
+
+def test_ci_finishing_a_revision_in_preparation_needs_no_new_revision_date(tmp_path: Path):
+    # a 事前 revision: recorded with its 再評価 予定, then re-assessed and published (公表日) before its 変更日; the later
+    # commits belong to it, as pia history files them, so PIA601 (a change without a new 変更日) does not apply
+    repo, folder = repo_with(tmp_path, JUTEN, "kokuho")
+    commit(repo, "baseline")
+    add_revision(folder / "juten.yaml", "令和8年2月1日", "    再評価:\n      状況: 予定\n      日付: 令和8年1月15日\n")
+    edit(folder / "juten" / "kokuho.yaml", "    保管場所: 入退室管理を行うサーバー室", "    保管場所: ガバメントクラウド上のサーバー及び入退室管理を行うサーバー室")
+    r, _ = ci(repo)
+    assert "PIA601" not in r.stdout and "PIA602" not in r.stdout, r.stdout
+    edit(folder / "juten.yaml", "公表日: 令和6年6月1日", "公表日: 令和8年1月20日")
+    edit(folder / "juten.yaml", "      状況: 予定", "      状況: 実施済み")
+    r, s = ci(repo)
+    assert "PIA601" not in r.stdout, r.stdout
+    assert "令和8年2月1日の改訂（準備中）の一部です" in s
+    # once the revision is done (re-assessed, its 変更日 passed), a further change needs a revision of its own
+    edit(folder / "juten.yaml", "部署: 市民部保険年金課", "部署: 市民部国保年金課")
+    r, _ = ci(repo)
+    assert "PIA601" in r.stdout

@@ -1,6 +1,7 @@
 """`pia ci`: what a pull request changes in assessments, which changes are 重要な変更, what the law then requires."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shlex
 import unicodedata
@@ -8,12 +9,13 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from pia.base import dates
 from pia.document import assessment as asm
 from pia.form import kinds
 from pia.document import family
 from pia.analysis.check import CheckResult, check_assessment
 from pia.base.findings import ERROR, Finding
-from pia.history.classify import Row, classified, classify, record, revision, revision_date, threshold_raised
+from pia.history.classify import Row, classified, classify, reassessed, record, revision, revision_date, threshold_raised
 from pia.form.items import each, item
 from pia.history.versions import Version, at_revision, commit, document_changes, git, reassessment_findings
 
@@ -54,6 +56,7 @@ class AssessmentReport:
     threshold_up: bool = False
     documents: list["DocumentChange"] = field(default_factory=list)  # the documents of the 事務 the changes concern
     unjudged: str = ""  # why the changes were not compared (the folder cannot be read as written)
+    notes: list[str] = field(default_factory=list)  # what the reader should know about the rows (a revision in preparation)
 
     @property
     def important(self) -> bool:
@@ -66,6 +69,11 @@ class AssessmentReport:
 
     def failed(self) -> bool:
         return bool(self.check and self.check.errors) or any(p.severity == ERROR for p in self.problems)
+
+
+def _commit_day(rev: str | None) -> dt.date:
+    """The day a commit was made (today for the working tree): the day its changes are judged on."""
+    return dt.date.fromisoformat(_git("log", "-1", "--format=%cs", "--end-of-options", rev).strip()) if rev else dt.date.today()
 
 
 def _git(*args: str) -> str:
@@ -129,7 +137,19 @@ def _problem(a: asm.Assessment, path: tuple, message: str, hint: str, rule: str 
     return Finding(doc.file if doc else a.folder, line, col, rule, ERROR, family.label(a, key, path), message, hint)
 
 
-def _document_checks(rep: AssessmentReport, old: asm.Assessment, new: asm.Assessment, own: dict[str, list[Any]]) -> None:
+def _in_preparation(rev: dict[str, Any] | None, kind: kinds.Kind, on: dt.date) -> bool:
+    """Whether a revision is still being made ready on the day `on`: its 変更日 lies ahead, or its 再評価 is 予定 (a
+    事前 revision is re-assessed and published before the change). Later commits belong to it, as history files them."""
+    if rev is None:
+        return False
+    rec = record(kind)
+    when = revision_date(rev, kind)
+    done = reassessed(rec.reassessment.of(rev, rec.revisions), rec.reassessment)[0] if rec.reassessment else None
+    return (when is not None and when > on) or done is False
+
+
+def _document_checks(rep: AssessmentReport, old: asm.Assessment, new: asm.Assessment, own: dict[str, list[Any]],
+                     on: dt.date | None = None) -> None:
     """Per document of the 事務: its 変更箇所 rows, PIA601 when the YAML written for it changed without a new 変更日
     in its own 改訂, PIA602 when its changes call for re-assessment and its 改訂 does not say when."""
     for kind in reversed(family.present(new)):
@@ -140,7 +160,12 @@ def _document_checks(rep: AssessmentReport, old: asm.Assessment, new: asm.Assess
         name = kinds.short_title(kind)
         last = len(each(rec.revisions.get(family.data(new, kind)))) - 1  # the latest entry, where one is added after
         latest = rec.revisions.at() + ((last,) if last >= 0 else ())
-        if own.get(kind.id) and (rev_new is None or (rev_old is not None and revision_date(rev_new, kind) == revision_date(rev_old, kind))):
+        unchanged = rev_old is not None and revision_date(rev_new, kind) == revision_date(rev_old, kind)
+        preparing = unchanged and _in_preparation(rev_old, kind, on or dt.date.today())
+        if own.get(kind.id) and preparing:
+            rep.notes.append(f"{name}のこの変更は、{dates.to_era(revision_date(rev_old, kind))}の改訂（準備中）の一部です。改訂全体の変更箇所と"
+                             "提出時期は pia history で確認できます。")
+        if own.get(kind.id) and (rev_new is None or unchanged and not preparing):
             rep.problems.append(_problem(new, latest, f"{name}の記載が変わっていますが、その改訂の記録に新しい変更日がありません。",
                                          f"{kind.file} の「{rec.revisions.key}」に、この改訂の変更日を一件追加してください。", "PIA601", kind))
         rep.problems += reassessment_findings(old, new, kind)
@@ -195,7 +220,7 @@ def run(base: str, head: str | None) -> list[AssessmentReport]:
                     if k is not None and k.borrows_facts and family.unprinted_source(side, r.change.path):
                         k = family.main_kind(side)  # written in the main document's YAML: its 改訂 records it
                     own.setdefault(k.id if k else "", []).append(r)
-                _document_checks(rep, old, new, own)
+                _document_checks(rep, old, new, own, _commit_day(head))
         reports.append(rep)
     return reports
 
@@ -293,6 +318,7 @@ def summary(reports: list[AssessmentReport], base: str, head: str | None) -> str
                                                      for d in rep.documents))
         if rep.unjudged:
             out.append(f"- ⚠️ {rep.unjudged}")
+        out += [f"- {md(n)}" for n in rep.notes]
         for p in rep.problems:
             out.append(f"- ❌ {md(p.message)}（{md(p.file)}:{p.line}）")
         out.append("")
