@@ -270,3 +270,17 @@ def test_ci_finishing_a_revision_in_preparation_needs_no_new_revision_date(tmp_p
     edit(folder / "juten.yaml", "部署: 市民部保険年金課", "部署: 市民部国保年金課")
     r, _ = ci(repo)
     assert "PIA601" in r.stdout
+
+
+def test_a_juten_whose_threshold_now_requires_the_full_form_is_told_so(tmp_path: Path):
+    # 10万人以上30万人未満 and a 重大事故: the 全項目評価 is required, which the 重点's own result options cannot say;
+    # ci names it, dates the 基礎's row by the 重点's 改訂, and status asks for the missing 全項目評価書
+    repo, folder = repo_with(tmp_path, JUTEN, "kokuho")
+    commit(repo, "baseline")
+    edit(folder / "juten.yaml", "  特定個人情報に関する重大事故: 発生なし", "  特定個人情報に関する重大事故: 発生あり")
+    add_revision(folder / "juten.yaml", "令和8年10月1日")
+    r, s = ci(repo)
+    assert "（必要な評価書: 基礎項目評価書、全項目評価書）" in s and "変更日 令和8年10月1日" in s, s
+    r = pia("status", repo / "assessments", "--as-of", "2026-10-02", "--format", "json")
+    (a,) = json.loads(r.stdout)["assessments"]
+    assert a["required"] == ["基礎項目評価書", "全項目評価書"]

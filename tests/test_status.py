@@ -60,8 +60,10 @@ PORTFOLIO = {
     "commenting": {"表紙-公表日": None, "VI-1-①": "2025-04-01", "VI-2-②": "2025-05-20～2025-06-20", "VI-3-①": None},
     "tenken-planned": {"表紙-公表日": None, "VI-1-①": "2025-01-01", "VI-2-②": "2025-02-01～2025-03-03",
                        "VI-3-①": "2025-07-15"},
-    "juten": {"VI-1-②": "基礎項目評価及び重点項目評価の実施が義務付けられる(任意に全項目評価を実施)"},
-    "no-threshold": {"VI-1-②": None},
+    # 10万人以上30万人未満 and fewer than 500 handlers: a 重点 is required; the 全項目 is done voluntarily
+    "juten": {"VI-1-②": "基礎項目評価及び重点項目評価の実施が義務付けられる(任意に全項目評価を実施)", "I-1-③": "10万人以上30万人未満",
+              "表紙-しきい値判断の入力-取扱者数": "500人未満"},
+    "no-threshold": {"VI-1-②": None, "I-1-③": None},  # neither the result nor the inputs tell what is required
     "no-kiso": {},  # the folder's kiso.yaml is removed below
     "bad-date": {"表紙-公表日": "令和7年13月1日"},
 }

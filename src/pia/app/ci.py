@@ -57,6 +57,7 @@ class AssessmentReport:
     documents: list["DocumentChange"] = field(default_factory=list)  # the documents of the 事務 the changes concern
     unjudged: str = ""  # why the changes were not compared (the folder cannot be read as written)
     notes: list[str] = field(default_factory=list)  # what the reader should know about the rows (a revision in preparation)
+    required: tuple[str, ...] = ()  # the documents the しきい値判断 now requires, when it became heavier
 
     @property
     def important(self) -> bool:
@@ -213,6 +214,8 @@ def run(base: str, head: str | None) -> list[AssessmentReport]:
             if rows:
                 rep.rows = rows
                 rep.threshold_up = threshold_raised(old, new)
+                if rep.threshold_up:
+                    rep.required = tuple(kinds.short_title(kinds.kinds()[k]) for k in kinds.kinds() if k in (family.required(new) or ()))
                 own: dict[str, list[Any]] = {}
                 for r in rows:
                     side = new if r.change.kind != "削除" else old
@@ -339,7 +342,8 @@ def summary(reports: list[AssessmentReport], base: str, head: str | None) -> str
             out += ["", f"長い記載は省略しています。全文は `{cmd}` で確認できます。", ""]
             out += ["### この変更で必要な手続", ""]
             if rep.threshold_up:
-                out.append(f"- {OBLIGATION_THRESHOLD[0]}（根拠: {OBLIGATION_THRESHOLD[1]}）")
+                needed = f"（必要な評価書: {'、'.join(rep.required)}）" if rep.required else ""
+                out.append(f"- {OBLIGATION_THRESHOLD[0]}{needed}（根拠: {OBLIGATION_THRESHOLD[1]}）")
             for d in rep.documents:
                 obligations = d.kind.obligations if d.important and d.kind.obligations else OBLIGATIONS_MINOR
                 out += [f"- {kinds.short_title(d.kind)}: {what}（根拠: {src}）" for what, src in obligations]

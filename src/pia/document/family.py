@@ -11,7 +11,7 @@ from pia.form import schema as sch
 from pia.form.items import item
 from pia.form.kinds import Kind, borrower, short_title, option_attr, current_version, kinds, map_bounds, meaning_documents, owns, parse_version, table, version_key, versions
 from pia.form.layout import changes_item
-from pia.form.kinds import Required, per_file
+from pia.form.kinds import Required, per_file, required_documents
 from pia.form.kinds import label as version_label
 
 if TYPE_CHECKING:
@@ -88,6 +88,21 @@ def declared_result(a: Assessment, kind: Kind) -> tuple[Required | None, str | N
     v = _get(data(a, kind), kind.result)
     meaning = option_attr(kind.schema, kind.result, "x-pia-meaning").get(v) if isinstance(v, str) else None
     return (meaning_documents(meaning), v) if meaning else (None, None)
+
+
+def required(a: Assessment) -> Required | None:
+    """The documents the しきい値判断 requires of the 事務: from its inputs when they decide it (a 重点 whose 対象人数
+    grew past 30万人 requires the 全項目, which its own result options cannot say), else as its main document states
+    it when the inputs allow that; None when neither tells."""
+    main = main_kind(a)
+    if main is None:
+        return None
+    inp = inputs(a)
+    expected = required_documents(inp.persons, inp.many, inp.accident)
+    declared, _ = declared_result(a, main)
+    if len(expected) == 1:
+        return next(iter(expected))
+    return declared if declared in expected else None
 
 
 @dataclass

@@ -84,6 +84,15 @@ def revision(a: Assessment, kind: kinds.Kind) -> dict[str, Any] | None:
     return max(dated, key=lambda x: (x[0], -x[1]))[2] if dated else None  # the first of the latest, as max() gives
 
 
+def document_date(a: Assessment, kind: kinds.Kind) -> Any:
+    """The 変更日 a version carries for one document: the latest entry of its own 改訂 and, for a 基礎項目評価書 that
+    prints facts the main document holds, of the main document's 改訂 too (None when neither has one)."""
+    main = family.main_kind(a)
+    found = [revision_date(revision(a, k), k) for k in {kind.id: kind, (main or kind).id: main or kind}.values()]
+    found = [d for d in found if d]
+    return max(found) if found else None
+
+
 def revision_date(rev: dict[str, Any] | None, kind: kinds.Kind) -> Any:
     """The 変更日 of one 改訂 entry, as a date (None when missing or unreadable)."""
     rec = record(kind)
@@ -146,10 +155,9 @@ def exceptions(rev: dict[str, Any] | None, changes: list[Change], kind: kinds.Ki
 
 
 def _level(a: Assessment) -> int | None:
-    """How heavy the declared しきい値判断結果 is: the number of documents it requires (none < 基礎 < 基礎＋重点/全項目),
-    with 全項目 above 重点."""
-    main = family.main_kind(a)
-    req = family.declared_result(a, main)[0] if main else None
+    """How heavy the しきい値判断 result is (from the inputs when they decide it, else as declared): the number of
+    documents it requires (none < 基礎 < 基礎＋重点/全項目), with 全項目 above 重点."""
+    req = family.required(a)
     if req is None:
         return None
     return max((kinds.kinds()[k].rank + 1 for k in req if k in kinds.kinds()), default=0)
@@ -164,7 +172,8 @@ def classify(changes: list[Change], new: Assessment, kind: kinds.Kind, date: str
     """The rows of one document's 変更箇所 for the changes of one revision (※ from that document's schema; the
     基礎項目評価書 has none, so its rows are 事後)."""
     rev = revision(new, kind)
-    d = date or (dates.to_era(revision_date(rev, kind)) if rev else "")
+    on = document_date(new, kind)  # the 基礎's rows take the main document's 改訂 when it is later (facts written there)
+    d = date or (dates.to_era(on) if on else "")
     exempt, _ = exceptions(rev, changes, kind)
     marked = []
     for i, c in enumerate(changes):

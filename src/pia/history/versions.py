@@ -32,7 +32,7 @@ from pia.document.validate import anchor
 from pia.form import kinds, layout
 from pia.form.items import Item, item
 from pia.history import store
-from pia.history.classify import Row, classify, reassessed, record, revision, revision_date
+from pia.history.classify import Row, classify, document_date, reassessed, record, revision, revision_date
 from pia.history.diff import Change, diff
 
 
@@ -494,12 +494,7 @@ class Version:
 
 
 def _dated(a: asm.Assessment, kind: kinds.Kind) -> dt.date | None:
-    if kind.key not in a.docs:
-        return None
-    main = family.main_kind(a)
-    found = [revision_date(revision(a, k), k) for k in {kind.id: kind, (main or kind).id: main or kind}.values()]
-    found = [d for d in found if d]
-    return max(found) if found else None
+    return document_date(a, kind) if kind.key in a.docs else None
 
 
 def _published(a: asm.Assessment, kind: kinds.Kind) -> dt.date | None:

@@ -164,14 +164,14 @@ def documents_of(a: Assessment) -> list[DocumentInfo]:
 
 
 def required_kinds(a: Assessment) -> list[kinds.Kind] | None:
-    """The kinds the stated しきい値判断結果 makes mandatory, least detailed first (None when it is not stated)."""
-    main = family.main_kind(a)
-    req = family.declared_result(a, main)[0] if main else None
+    """The kinds the しきい値判断 makes mandatory (family.required: the inputs when they decide it, else the stated
+    result), least detailed first (None when neither tells)."""
+    req = family.required(a)
     return None if req is None else [k for k in kinds.ordered() if k.id in req]
 
 
 def required_documents(a: Assessment) -> tuple[str, ...] | None:
-    """The titles of the documents the stated しきい値判断結果 makes mandatory (None when it is not stated)."""
+    """The titles of the documents the しきい値判断 makes mandatory (None when it cannot be told)."""
     req = required_kinds(a)
     return None if req is None else tuple(kinds.short_title(k) for k in req)
 

@@ -24,16 +24,7 @@ def _where(ctx: Context) -> tuple[str, tuple[str, ...]]:
 
 
 def _required(ctx: Context) -> Required | None:
-    """The documents the threshold requires: from the inputs when they decide it, else as the document states it."""
-    main = family.main_kind(ctx.a)
-    if main is None:
-        return None
-    inp = family.inputs(ctx.a)
-    expected = kinds.required_documents(inp.persons, inp.many, inp.accident)
-    declared, _ = family.declared_result(ctx.a, main)
-    if len(expected) == 1:
-        return next(iter(expected))
-    return declared if declared in expected else None
+    return family.required(ctx.a)
 
 
 @rule("PIA801", "しきい値判断で必要な重点項目評価書又は全項目評価書がフォルダにない",
