@@ -46,9 +46,12 @@ def test_skeleton_comments_sit_above_keys(tmp_path: Path, capsys):
         lines = f.read_text(encoding="utf-8").splitlines()
         for n, line in enumerate(lines[1:], 2):
             assert line.lstrip().startswith("#") or "#" not in line, (f.name, n, line)
-        # every comment is followed by the key it describes, at the same indentation (or at the list item's dash)
+        # every comment is followed by the key it describes, at the same indentation (or at the list item's dash);
+        # an empty record's example entry (「改訂: []」 then 「# 書くときの形:」 and the entry commented out) excepted
+        example = False
         for n, line in enumerate(lines[1:-1], 2):
-            if line.lstrip().startswith("#"):
+            example = line.lstrip().startswith("# 書くときの形:") or example and line.lstrip().startswith("#   ")
+            if line.lstrip().startswith("#") and not example:
                 nxt = lines[n]
                 assert not nxt.lstrip().startswith("#"), (f.name, n)
                 assert len(nxt) - len(nxt.lstrip()) == len(line) - len(line.lstrip()), (f.name, n, line, nxt)
