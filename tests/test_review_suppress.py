@@ -155,3 +155,23 @@ def test_an_unknown_rule_is_said_not_to_exist(example: Path, capsys):
     (unknown,) = [f for f in found if not f["suppressed"]]
     assert unknown["rule_id"] == "PIA072" and "PIA999 という検査規則はありません" in unknown["message"]
     assert "pia rules" in unknown["hint"]
+
+
+def test_a_suppression_comment_of_many_spaces_is_read_in_linear_time(tmp_path: Path):
+    # a pia-ignore (or what looks like one) with a long run of spaces once took minutes: each run of spaces could be
+    # split between two parts of a pattern, tried again from every position
+    import time
+
+    from pia.analysis.check import ignores_in, malformed_in
+    from pia.document.loader import load_text
+
+    spaces = " " * 100_000
+    lines = [f"a: 1  # pia-ingore: {spaces}x", f"b: 2  # pia-ignore: {spaces}x", f"c: 3  # pia-ignore: PIA202,{spaces}PIA2",
+             f"d: 4  # p{spaces}ia-ignore PIA202", f"e: 5  # pia{spaces}-{spaces}ingore：pia202", f"f: 6  # {'　' * 50_000}pia"]
+    doc, found = load_text("x.yaml", ("\n".join(lines) + "\n").encode())
+    assert doc is not None, found
+    t = time.perf_counter()
+    bad = malformed_in(doc)
+    ignored = ignores_in(doc)
+    assert time.perf_counter() - t < 2
+    assert {f.line for f in bad} >= {2, 3, 5} and [i.rule for i in ignored] == ["PIA202"]

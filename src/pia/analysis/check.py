@@ -24,11 +24,14 @@ from pia.document.validate import validate
 
 STALE, UNBOUND, MALFORMED = "PIA070", "PIA071", "PIA072"
 _IGNORE = re.compile(r"#\s*pia-ignore:\s*(.*)$")
-_ENTRY = re.compile(r"\s*[,、]?\s*(PIA\d{3})(?:@([0-9a-fA-F]{4,16}))?(?=[\s,、]|$)")
+# Each run of spaces can be taken by one part of a pattern only: a comment of thousands of spaces costs a linear scan.
+_ENTRY = re.compile(r"\s*(?:[,、]\s*)?(PIA\d{3})(?:@([0-9a-fA-F]{4,16}))?(?=[\s,、]|$)")
 # What a mistyped entry looks like: 「PIA2」「pia202」「PIA202@xyz」「ＰＩＡ２０２」 (read as no entry, so as the reason).
-_BAD_ENTRY = re.compile(r"\s*[,、]?\s*([pｐPＰ][iｉIＩ][aａAＡ][\s_-]*[0-9０-９]\S*)")
+_BAD_ID = r"[pｐPＰ][iｉIＩ][aａAＡ][\s_-]*[0-9０-９]"
+_BAD_ENTRY = re.compile(r"\s*(?:[,、]\s*)?(" + _BAD_ID + r"\S*)")
+_ANY_BAD = re.compile(_BAD_ID)  # searched for anywhere: no leading spaces to try again from every position
 # A comment that may be meant as pia-ignore: 「# pia-ingore:」「# PIA-IGNORE:」「# pia-ignore：」「# pia-ignore PIA202」.
-_LOOSE = re.compile(r"#\s*(p\s*i\s*a\s*[-_‐ー―−－]?\s*([a-zａ-ｚ]+))\s*([:：]?)(.*)$", re.IGNORECASE)
+_LOOSE = re.compile(r"#\s*(p\s*i\s*a\s*(?:[-_‐ー―−－]\s*)?([a-zａ-ｚ]+))\s*([:：]?)(.*)$", re.IGNORECASE)
 _FORM = "# pia-ignore: PIA202@指紋 理由"
 _MISSING = object()
 
@@ -90,7 +93,7 @@ def malformed_in(doc: Document) -> list[Finding]:
             continue
         m = _LOOSE.search(text)
         word = unicodedata.normalize("NFKC", m.group(2)).lower() if m else ""
-        if not m or difflib.SequenceMatcher(None, word, "ignore").ratio() < 0.7 or not _BAD_ENTRY.search(m.group(4)):
+        if not m or difflib.SequenceMatcher(None, word, "ignore").ratio() < 0.7 or not _ANY_BAD.search(m.group(4)):
             continue
         marker = unicodedata.normalize("NFKC", m.group(1))
         why = []
@@ -114,10 +117,8 @@ def ignores_in(doc: Document) -> list[Ignore]:
         m = _IGNORE.search(text)
         if not m:
             continue
-        rest, pos, found = m.group(1), 0, []
-        while e := _ENTRY.match(rest, pos):
-            found.append(e)
-            pos = e.end()
+        rest = m.group(1)
+        found, pos, _ = _entries(rest)
         reason = rest[pos:].strip() or "（理由の記載なし）"
         out += [Ignore(doc.file, no, m.start() + 1, e.group(1), (e.group(2) or "").lower() or None, reason) for e in found]
     return out
