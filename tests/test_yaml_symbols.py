@@ -107,3 +107,16 @@ def test_a_file_of_aliases_costs_a_bounded_report():
     _, found = load_text("x.yaml", raw)
     assert len(found) == MAX_SYMBOLS and {f.rule_id for f in found} == {"PIA003"}
     assert time.perf_counter() - t < 2
+
+
+def test_hints_that_show_a_quoted_value_show_one_yaml_reads_back(tmp_path: Path, capsys):
+    # a value holding 「"」 is shown in '…'; a value going on to the next line gets no one-line example to break it
+    import yaml
+
+    work = _copy(tmp_path, TITLE, '評価書名: #1 "重要" 評価書\n')
+    (f,) = [x for x in check_json(capsys, str(work))[1] if x["rule_id"] == "PIA056"]
+    example = re.search(r"例: (評価書名: .*?)）", f["hint"]).group(1)
+    assert yaml.safe_load(example) == {"評価書名": '#1 "重要" 評価書'}, f["hint"]
+    work = _copy(tmp_path / "b", TITLE, "評価書名: &A 国保の\n  評価書\n")
+    (f,) = [x for x in _errors(capsys, work) if x["rule_id"] == "PIA003"]
+    assert "評価書名:" not in f["hint"] and "「|」" in f["hint"], f["hint"]

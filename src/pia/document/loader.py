@@ -154,7 +154,7 @@ _ALIAS = re.compile(r"\*[^\s,\[\]{}]*")
 _COMMENT_START = re.compile(r"[ \t]#")
 
 
-def _quote(value: str) -> str:
+def quote_scalar(value: str) -> str:
     """value as one quoted YAML scalar: '…' when it holds 「"」 and no 「'」 (no escapes to read), else "…"."""
     if '"' in value and "'" not in value:
         return f"'{value}'"
@@ -163,7 +163,7 @@ def _quote(value: str) -> str:
 
 def _quote_hint(line: str, start: int, end: int, what: str = "値") -> str:
     """Say to quote line[start:end], showing the line so written when it then reads back as exactly that text."""
-    value, quoted = line[start:end], _quote(line[start:end])
+    value, quoted = line[start:end], quote_scalar(line[start:end])
     try:
         node = yaml.compose(f"k: {quoted}", Loader=_Resolver)
         ok = node.value[0][1].value == value
@@ -471,7 +471,10 @@ class _Walker:
                 stop = end.column if end.line == start.line else len(src)
                 what = "項目名" if whose == "項目名" else "値"
                 msg = _symbol_text(whose, token[0], f"「{visible(token)}」が{what}から消えています")
-                self.findings.append(_finding(self.doc.file, line, col, rule, msg, _quote_hint(src, start.column, stop, what)))
+                # a value going on to the next lines: no one line to show quoted
+                hint = _quote_hint(src, start.column, stop, what) if end.line == start.line else \
+                    f'{what}全体を引用符（"…"）で囲んでください（複数行の値なら「|」だけを書き、次の行から字下げして書きます）。'
+                self.findings.append(_finding(self.doc.file, line, col, rule, msg, hint))
             else:
                 what = "アンカー" if anchor else "タグ"
                 self.findings.append(_finding(self.doc.file, line, col, rule,

@@ -9,6 +9,7 @@ from pia.form import schema as sch
 from pia.base.findings import WARNING, Finding
 from pia.base.registry import Certainty
 from pia.analysis.rules import Context, rule
+from pia.document.loader import quote_scalar
 from pia.document.values import scalars
 
 _COMMENT = re.compile(r"[ \t]#(\S)")
@@ -62,7 +63,7 @@ def cut_by_comment(ctx: Context) -> Iterator[Finding]:
             if m and not text[m.start() + 2:].startswith(_TOOLS):
                 cut = text[m.start() + 1:].strip()
                 f = ctx.finding(key, path, f"「{cut}」はコメントとして扱われ、値に含まれません（値は「{v}」）。",
-                                  f"値に含めるには、全体を引用符で囲んでください（例: \"{v} {cut}\"）。コメントのつもりなら「# 」と空白を入れてください。")
+                                  f"値に含めるには、全体を引用符で囲んでください（例: {quote_scalar(f'{v} {cut}')}）。コメントのつもりなら「# 」と空白を入れてください。")
                 yield replace(f, line=line, column=m.start() + 2)  # at the 「#」
 
 
@@ -74,6 +75,6 @@ def _emptied(ctx: Context, key: str, path: tuple, text: str, line: int, col: int
         return
     cut = text[m.start(1) - 1:].strip()
     f = ctx.finding(key, path, f"値「{cut}」は「#」で始まるため、コメントとして扱われ、値は空欄になっています。",
-                    f"値に含めるには、全体を引用符で囲んでください（例: {text[:m.start(1) - 1].strip()} \"{cut}\"）。"
+                    f"値に含めるには、全体を引用符で囲んでください（例: {text[:m.start(1) - 1].strip()} {quote_scalar(cut)}）。"
                     "コメントのつもりなら「# 」と空白を入れてください。")
     yield replace(f, line=line, column=m.start(1))  # at the 「#」
