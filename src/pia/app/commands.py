@@ -172,11 +172,14 @@ def new(args: Any) -> int:
 def _assessments_dir() -> Path:
     """Where `pia new` puts a folder: the assessments/ it is run in (or below), else the repository's, else ./assessments
     (run inside assessments/, a plain 「assessments」 would nest a second one that the hook and the editor miss)."""
+    from pia.base import fsread
+
     here = Path.cwd()
+    top = fsread.repository(here)
     for d in (here, *here.parents):
         if d.name == "assessments":
             return Path(os.path.relpath(d))
-        if (d / ".git").exists():
+        if d == top:
             return Path(os.path.relpath(d / "assessments"))
     return Path("assessments")
 

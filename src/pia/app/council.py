@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 
 from pia.document import assessment as asm
 from pia.form import schema as sch
+from pia.base import fsread
 from pia.base.errors import PiaError
 from pia.base.findings import ERROR, Finding
 from pia.form.items import UnknownItem, item
@@ -176,8 +177,7 @@ def lookup(ref: str, a: asm.Assessment) -> str:
 def _root(folder: Path) -> Path:
     """What a council sheet may refer into: its repository (the nearest folder above with .git), else the folder
     that holds councils/ (two above the sheet's folder)."""
-    here = folder.resolve()
-    return next((p for p in (here, *here.parents) if (p / ".git").exists()), here.parent.parent)
+    return fsread.repository(folder, resolve=True) or folder.resolve().parent.parent
 
 
 def base_folder(c: Council) -> Path | None:

@@ -559,17 +559,10 @@ SHARED: dict[Path, tuple[Callable[[str], str], Callable[[], str]]] = {
 }
 
 
-def git_top(folder: Path) -> Path | None:
-    """The top folder of the git work tree folder lies in (or will, once made): the nearest with a .git folder or
-    file (a worktree's, a submodule's). None outside git."""
-    p = folder.resolve()
-    return next((d for d in (p, *p.parents) if os.path.lexists(d / ".git")), None)
-
-
 def init(root: Path, ci: str = "github", force: bool = False) -> Outcome:
     if root.exists() and not root.is_dir():
         raise PiaError(f"{root} はフォルダではありません。")
-    top = git_top(root)
+    top = fsread.repository(root, resolve=True)
     if top is not None and top != root.resolve():  # GitHub and pre-commit read these files at the top only
         raise PiaError(f"{root} は git のリポジトリ {top} の中のフォルダです。GitHub はリポジトリの最上位の .github/workflows だけを、"
                        "pre-commit は最上位の .pre-commit-config.yaml だけを読み、フックの対象（assessments/）も最上位からのパスです。"

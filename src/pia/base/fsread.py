@@ -208,3 +208,9 @@ def ascii_name(name: str) -> str:
     """A file name that may hold undecodable bytes, printable as is."""
     return os.fsencode(name).decode("utf-8", "backslashreplace") if not _utf8(name) else name
 
+
+def repository(path: Path, resolve: bool = False) -> Path | None:
+    """The git work tree path lies in: the nearest folder with a .git folder or file (a worktree's, a submodule's),
+    found by the path's name, or with resolve by where its links lead; None outside git. No git is run."""
+    p = path.resolve() if resolve else Path(os.path.abspath(path))
+    return next((d for d in (p, *p.parents) if os.path.lexists(d / ".git")), None)

@@ -320,12 +320,6 @@ def is_assessment(path: Path) -> bool:
     return any((path / m).is_file() for m in main_files())
 
 
-def _repository(path: Path) -> Path | None:
-    """The work tree path lies in, found by its name (not by where links lead): the nearest folder with a .git."""
-    p = Path(os.path.abspath(path))
-    return next((d for d in (p, *p.parents) if os.path.lexists(d / ".git")), None)
-
-
 def admit(folder: Path, within: Path | None = None) -> Path:
     """folder, when pia may read it as an assessment folder: its name is UTF-8 (pages, links, manifests and the
     terminal can show it), and it lies, links resolved, inside its repository (or within, the folder it was
@@ -334,7 +328,7 @@ def admit(folder: Path, within: Path | None = None) -> Path:
     if fsread.ascii_name(name) != name:
         raise PiaError(f"評価書フォルダの名前 {fsread.ascii_name(name)} が UTF-8 ではありません（Shift_JIS などの名前です）。pia は読みません。"
                        "フォルダの名前を付け直してください（半角英数字を勧めます）。")
-    root = _repository(folder) or within
+    root = fsread.repository(folder) or within  # by name: a link leading out is never followed
     if root is not None:
         real, inside = Path(os.path.realpath(folder)), Path(os.path.realpath(root))
         if real != inside and inside not in real.parents:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pia
-from pia.base import fshash
+from pia.base import fshash, fsread
 from pia.base.resources import schemas_dir, templates_dir
 from pia.document import figures, loader
 
@@ -53,12 +53,6 @@ def _git(folder: Path, *args: str) -> str:
     return r.stdout.decode().strip() if r.returncode == 0 else ""
 
 
-def _repository(folder: Path) -> Path | None:
-    """The work tree holding folder (the nearest folder with a .git), found without running git."""
-    p = folder.resolve()
-    return next((d for d in (p, *p.parents) if (d / ".git").exists()), None)
-
-
 @cache
 def _head(repo: Path) -> str:
     return _git(repo, "rev-parse", "HEAD")
@@ -68,7 +62,7 @@ def last_commit(folder: Path, known: dict[str, Any] | None = None) -> tuple[str,
     """(HEAD of the folder's repository, the last commit that touched the folder). With the same HEAD as a
     previous build (known: its manifest entry) the answer is the one recorded then: one git process per
     repository instead of one per assessment when nothing was committed."""
-    repo = _repository(folder)
+    repo = fsread.repository(folder, resolve=True)
     if repo is None:
         return "", ""
     head = _head(repo)
