@@ -336,7 +336,8 @@ def init(args: Any) -> int:
     if outcome.unchanged and not (outcome.written or outcome.deleted or outcome.skipped or outcome.merged or outcome.left):
         emit("すべて最新です。\n")
     for rel in outcome.merged:
-        emit(f"{args.dir / rel} に pia の設定を加えました（ほかの内容はそのままです）。\n")
+        layout = "。JSON の書式は整え直すことがあります" if rel.suffix == ".json" else ""
+        emit(f"{args.dir / rel} に pia の設定を加えました（ほかの設定の値はそのままです{layout}）。\n")
     for rel in outcome.skipped:
         emit(f"{args.dir / rel} はすでにあり内容が違うため、上書きしませんでした（pia が用意するファイルです。"
              "上書きするには --force）。\n", sys.stderr)

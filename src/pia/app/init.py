@@ -542,7 +542,7 @@ def _merge_settings(text: str) -> str:
             new[key] = value
     if new == doc:
         return text
-    indent = re.search(r"\n([ \t]+)\S", text)  # the file's own indentation, so that only pia's lines change
+    indent = re.search(r"\n([ \t]+)\S", text)  # the file's own indentation kept (the layout of compact arrays is not)
     return json.dumps(new, ensure_ascii=False, indent=indent.group(1) if indent else 2) + "\n"
 
 
