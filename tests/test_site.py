@@ -316,3 +316,22 @@ def test_render_of_a_folder_of_assessments_is_incremental(repo: Path, tmp_path: 
     assert "2 件のうち 0 件を出力" in capsys.readouterr().out
     assert main([*args[:-1], "html,xlsx"]) == 0  # other formats are other outputs
     assert "2 件のうち 2 件を出力" in capsys.readouterr().out and (tmp_path / "out" / "juki" / "juki.xlsx").is_file()
+
+
+def test_a_revision_waiting_for_its_reassessment_is_no_published_edition(tmp_path: Path):
+    # a 事前 revision recorded with 再評価 予定 was never published: it neither makes an edition nor stands for the
+    # one before it; once re-assessed (実施済み) and published it does
+    import shutil
+
+    from conftest import add_revision
+    from pia.document import assessment as asm
+    from pia.portfolio.site.editions import fact
+
+    folder = tmp_path / "kokuho"
+    shutil.copytree(ROOT / "assessments" / "marumaru-juten", folder)
+    assert fact(asm.load(folder)) is not None
+    add_revision(folder / "juten.yaml", "令和8年2月1日", "    再評価:\n      状況: 予定\n      日付: 令和8年1月15日\n")
+    assert fact(asm.load(folder)) is None
+    p = folder / "juten.yaml"
+    p.write_text(p.read_text(encoding="utf-8").replace("      状況: 予定", "      状況: 実施済み"), encoding="utf-8")
+    assert fact(asm.load(folder)) is not None

@@ -1,8 +1,8 @@
 """Published editions of an assessment, from its git history: the site offers each one for download.
 
 An edition is the last commit of the folder that carries a given set of 公表日 and 変更日 (every document's): a
-new 公表日 or a new change makes a new edition. Drafts (評価書名 with (案)) and versions with no date are not
-editions. The working tree's edition is the current one, rendered beside the folder's pages; the older ones are
+new 公表日 or a new change makes a new edition. Drafts (評価書名 with (案)), versions with no date and states of a
+事前 revision waiting for its 再評価 (never published) are not editions. The working tree's edition is the current one, rendered beside the folder's pages; the older ones are
 rendered from the commit's files with the 別添3 rows their own history gave (so an old PDF is what was published).
 """
 from __future__ import annotations
@@ -44,10 +44,22 @@ def _date(a: Assessment) -> dt.date | None:
 FACT = "edition"  # the name of fact() among the facts the history keeps of each version
 
 
+def _in_preparation(a: Assessment) -> bool:
+    """A document's latest 改訂 waits for its 再評価 (予定): a 事前 revision, published only once re-assessed, so this
+    state was never published (and must not stand for the edition before it either)."""
+    from pia.document import family
+
+    for kind in family.present(a):
+        revs = pf.revisions(a, kind)
+        if revs and pf.reassessment(revs[-1], kind)[0] is False:
+            return True
+    return False
+
+
 def fact(a: Assessment) -> list[Any] | None:
     """What makes a version an edition, kept by the history for every version (`history(folder, {FACT: fact})`):
-    its key and date as text, or None when no document of it was published."""
-    when = _date(a) if _shown(a) else None
+    its key and date as text, or None when no document of it was published or it is a revision in preparation."""
+    when = _date(a) if _shown(a) and not _in_preparation(a) else None
     return [_text_key(a), when.isoformat()] if when else None
 
 
