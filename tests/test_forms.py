@@ -419,3 +419,13 @@ def test_new_leaves_the_records_empty_with_their_shape_as_a_comment(tmp_path: Pa
     data = asm.load(tmp_path / "x").docs[file.removesuffix(".yaml")].data
     for key in records:
         assert f"\n{key}: []\n# 書くときの形:\n#   - 変更日:\n" in text and data[key] == [], key
+
+
+def test_a_juten_that_now_needs_the_full_form_is_pointed_at_the_way_over(tmp_path: Path):
+    # 「pia new --kind 全項目」 cannot be followed for a folder that exists: the hint names the guide's steps instead
+    folder = tmp_path / "kokuho"
+    shutil.copytree(JUTEN, folder)
+    _edit(folder, "juten.yaml", "  特定個人情報に関する重大事故: 発生なし", "  特定個人情報に関する重大事故: 発生あり")
+    (f,) = [f for f in _findings(folder) if f["rule_id"] == "PIA801"]
+    assert "「しきい値判断の結果が重くなったとき」" in f["hint"] and "juten.yaml の記載を assessment.yaml に移して" in f["hint"]
+    assert "しきい値判断の結果が重くなったとき" in (ROOT / "docs" / "guide.md").read_text(encoding="utf-8")

@@ -42,8 +42,10 @@ def required_documents(ctx: Context) -> Iterator[Finding]:
     for kind in kinds.ordered():  # the 基礎 is PIA802's
         if kind.id not in req or kind.borrows_facts or any(kinds.covers(h, kind) for h in held):
             continue
-        yield ctx.finding(key, path, f"しきい値判断では{kinds.short_title(kind)}が必要ですが、このフォルダに {kind.file} がありません。",
-                          f"pia new --kind {kind.name} で雛形を作り、{kind.file} を作成してください。")
+        lesser = next((h for h in held if not h.borrows_facts), None)  # a 重点 that the 全項目 replaces
+        hint = (f"pia の手引き（docs/guide.md）の「しきい値判断の結果が重くなったとき」の手順で、{lesser.file} の記載を {kind.file} に移してください。"
+                if lesser else f"pia new --kind {kind.name} で雛形を作り、{kind.file} を作成してください。")
+        yield ctx.finding(key, path, f"しきい値判断では{kinds.short_title(kind)}が必要ですが、このフォルダに {kind.file} がありません。", hint)
 
 
 @rule("PIA802", "基礎項目評価書（kiso.yaml）がない", WARNING,
