@@ -15,9 +15,11 @@ from pia.form import kinds
 from pia.document import family
 from pia.analysis.check import CheckResult, check_assessment
 from pia.base.findings import ERROR, Finding
-from pia.history.classify import Row, classified, classify, reassessed, record, revision, revision_date, threshold_raised
+from pia.history.classify import (Row, awaiting_reassessment, classified, classify, record, revision, revision_date,
+                                  threshold_raised)
 from pia.form.items import each, item
 from pia.history.versions import Version, at_revision, commit, document_changes, git, reassessment_findings
+from pia.portfolio.documents import required_documents
 
 MAX_CELL = 80
 MAX_ROWS = 60
@@ -141,12 +143,8 @@ def _problem(a: asm.Assessment, path: tuple, message: str, hint: str, rule: str 
 def _in_preparation(rev: dict[str, Any] | None, kind: kinds.Kind, on: dt.date) -> bool:
     """Whether a revision is still being made ready on the day `on`: its 変更日 lies ahead, or its 再評価 is 予定 (a
     事前 revision is re-assessed and published before the change). Later commits belong to it, as history files them."""
-    if rev is None:
-        return False
-    rec = record(kind)
     when = revision_date(rev, kind)
-    done = reassessed(rec.reassessment.of(rev, rec.revisions), rec.reassessment)[0] if rec.reassessment else None
-    return (when is not None and when > on) or done is False
+    return (when is not None and when > on) or awaiting_reassessment(rev, kind)
 
 
 def _document_checks(rep: AssessmentReport, old: asm.Assessment, new: asm.Assessment, own: dict[str, list[Any]],
@@ -215,7 +213,7 @@ def run(base: str, head: str | None) -> list[AssessmentReport]:
                 rep.rows = rows
                 rep.threshold_up = threshold_raised(old, new)
                 if rep.threshold_up:
-                    rep.required = tuple(kinds.short_title(kinds.kinds()[k]) for k in kinds.kinds() if k in (family.required(new) or ()))
+                    rep.required = required_documents(new) or ()
                 own: dict[str, list[Any]] = {}
                 for r in rows:
                     side = new if r.change.kind != "削除" else old

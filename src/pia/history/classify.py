@@ -118,6 +118,13 @@ def reassessed(value: Any, it: Item) -> tuple[bool | None, Any, str]:
     return (state == opts[0] if state in opts else None), dates.parse(value.get(date_key)), date_key
 
 
+def awaiting_reassessment(rev: dict[str, Any] | None, kind: kinds.Kind) -> bool:
+    """A 改訂 recorded with its 再評価 予定: a 事前 revision, re-assessed and published before its change, not yet so."""
+    rec = record(kind)
+    return isinstance(rev, dict) and rec.reassessment is not None and \
+        reassessed(rec.reassessment.of(rev, rec.revisions), rec.reassessment)[0] is False
+
+
 def _declared(rev: dict[str, Any] | None, kind: kinds.Kind) -> list[tuple[str, str]]:
     rec = record(kind)
     if rec.exceptions is None or not rev:

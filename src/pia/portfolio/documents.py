@@ -20,6 +20,7 @@ from pia.document import family
 from pia.form import items
 from pia.form import schema as sch
 from pia.document.assessment import Assessment, display_name
+from pia.history.classify import reassessed, record, revision_date
 
 # Items inside one entry of a list, addressed relative to that entry: (schema name) -> the list's code.
 _ENTRY_OF = {"revision": "表紙-改訂", "legacy-row": "表紙-変更箇所の記録"}
@@ -182,22 +183,12 @@ def jimu_name(a: Assessment) -> str:
 
 
 def reassessment(rev: dict[str, Any], kind: kinds.Kind) -> tuple[bool | None, dt.date | None]:
-    """A revision's 再評価: (done? — None when not recorded or the form has none (基礎), its date). The sub-items
-    carry no code; they are read by their place in the schema (状況 with its options 実施済み/予定, then 日付)."""
-    it, entry = _revision_item(kind, "改訂-再評価"), _revision_item(kind, "表紙-改訂")
-    v = items.dig(rev, it.within(entry)) if it and entry else None
-    if not isinstance(v, dict):
+    """A revision's 再評価: (done? — None when not recorded or the form has none (基礎), its date)."""
+    rec = record(kind)
+    if rec.reassessment is None:
         return None, None
-    props = list(sch.properties(it.node))  # type: ignore[union-attr]
-    (state_key, state_node), (date_key, _) = props[0], props[1]
-    opts = sch.options(state_node)
-    state = v.get(state_key)
-    return (state == opts[0] if state in opts else None), dates.parse(v.get(date_key))
-
-
-def revision_date(rev: dict[str, Any], kind: kinds.Kind) -> dt.date | None:
-    it, entry = _revision_item(kind, "改訂-変更日"), _revision_item(kind, "表紙-改訂")
-    return dates.parse(items.dig(rev, it.within(entry))) if it and entry else None
+    done, when, _ = reassessed(rec.reassessment.of(rev, rec.revisions), rec.reassessment)
+    return done, when
 
 
 def revisions(a: Assessment, kind: kinds.Kind) -> list[dict[str, Any]]:

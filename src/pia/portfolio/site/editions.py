@@ -48,12 +48,9 @@ def _in_preparation(a: Assessment) -> bool:
     """A document's latest 改訂 waits for its 再評価 (予定): a 事前 revision, published only once re-assessed, so this
     state was never published (and must not stand for the edition before it either)."""
     from pia.document import family
+    from pia.history.classify import awaiting_reassessment, revision
 
-    for kind in family.present(a):
-        revs = pf.revisions(a, kind)
-        if revs and pf.reassessment(revs[-1], kind)[0] is False:
-            return True
-    return False
+    return any(awaiting_reassessment(revision(a, kind), kind) for kind in family.present(a))
 
 
 def fact(a: Assessment) -> list[Any] | None:
